@@ -1,0 +1,210 @@
+/**
+ * The one GPUDevice of the app (or of a Node benchmark): feature report, pipeline cache keyed by
+ * the expanded WGSL text, buffer helpers, batched dispatch with GPU timing, and device-lost
+ * recovery. Nothing here knows about attention.
+ */
+
+// Numeric usage flags: Node's `webgpu` package does not always install the GPU* globals.
+export const BU = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80, QUERY_RESOLVE: 0x200 } as const;
+
+export interface GpuReport {
+  vendor: string;
+  architecture: string;
+  description: string;
+  /** A software or fallback adapter (e.g. SwiftShader): correct but slow. */
+  isFallback: boolean;
+  software: boolean;
+  features: string[];
+  timestamps: boolean;
+  f16: boolean;
+  subgroups: boolean;
+  maxBufferMB: number;
+}
+
+export interface Dispatch {
+  pipeline: GPUComputePipeline;
+  /** Storage/uniform buffers bound at @group(0) @binding(i) in order. */
+  buffers: GPUBuffer[];
+  workgroups: [number, number?, number?];
+}
+
+type LostListener = (reason: string) => void;
+
+const WANTED_FEATURES = ['timestamp-query', 'shader-f16', 'subgroups'] as const;
+
+export class GpuContext {
+  private pipelines = new Map<string, GPUComputePipeline>();
+  private lostListeners = new Set<LostListener>();
+  readonly report: GpuReport;
+
+  private constructor(
+    readonly device: GPUDevice,
+    adapter: GPUAdapter,
+  ) {
+    const info = adapter.info ?? ({} as GPUAdapterInfo);
+    const feats = [...device.features] as string[];
+    const arch = info.architecture ?? '';
+    const isFallback = Boolean((adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter) || Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter);
+    this.report = {
+      vendor: info.vendor ?? '',
+      architecture: arch,
+      description: info.description ?? '',
+      isFallback,
+      software: isFallback || /swiftshader|llvmpipe|lavapipe|warp/i.test(`${arch} ${info.description ?? ''} ${info.vendor ?? ''}`),
+      features: feats,
+      timestamps: device.features.has('timestamp-query'),
+      f16: device.features.has('shader-f16'),
+      subgroups: device.features.has('subgroups'),
+      maxBufferMB: Math.round(device.limits.maxStorageBufferBindingSize / 2 ** 20),
+    };
+    device.lost.then((info) => {
+      if (info.reason === 'destroyed') return;
+      for (const l of this.lostListeners) l(info.message || String(info.reason));
+    });
+  }
+
+  /** Ask the given GPU (navigator.gpu in a page, `create()` from `webgpu` in Node) for a device. */
+  static async acquire(gpu: GPU | undefined, opts: { powerPreference?: GPUPowerPreference } = {}): Promise<GpuContext> {
+    if (!gpu) throw new GpuUnavailableError('This browser exposes no WebGPU (navigator.gpu is missing).');
+    const adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference ?? 'high-performance' });
+    if (!adapter) throw new GpuUnavailableError('WebGPU is present but no GPU adapter was granted (blocked or unsupported GPU).');
+    const requiredFeatures = WANTED_FEATURES.filter((f) => adapter.features.has(f)) as GPUFeatureName[];
+    const lim = adapter.limits;
+    const device = await adapter.requestDevice({
+      requiredFeatures,
+      requiredLimits: {
+        maxStorageBufferBindingSize: lim.maxStorageBufferBindingSize,
+        maxBufferSize: lim.maxBufferSize,
+        maxComputeWorkgroupStorageSize: lim.maxComputeWorkgroupStorageSize,
+        maxComputeInvocationsPerWorkgroup: lim.maxComputeInvocationsPerWorkgroup,
+        maxStorageBuffersPerShaderStage: lim.maxStorageBuffersPerShaderStage,
+      },
+    });
+    return new GpuContext(device, adapter);
+  }
+
+  onLost(listener: LostListener): () => void {
+    this.lostListeners.add(listener);
+    return () => this.lostListeners.delete(listener);
+  }
+
+  /** Compile (once per distinct source) a compute pipeline for `entry`. */
+  pipeline(source: string, entry = 'main'): GPUComputePipeline {
+    const key = `${entry}\u0000${source}`;
+    let p = this.pipelines.get(key);
+    if (!p) {
+      const module = this.device.createShaderModule({ code: source });
+      p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: entry } });
+      this.pipelines.set(key, p);
+    }
+    return p;
+  }
+
+  get pipelineCount(): number {
+    return this.pipelines.size;
+  }
+
+  upload(data: Float32Array | Uint32Array | Int32Array, usage: number = BU.STORAGE | BU.COPY_SRC | BU.COPY_DST): GPUBuffer {
+    const size = Math.max(16, Math.ceil(data.byteLength / 4) * 4);
+    const buf = this.device.createBuffer({ size, usage, mappedAtCreation: true });
+    const Ctor = data.constructor as { new (b: ArrayBuffer): Float32Array | Uint32Array | Int32Array };
+    new Ctor(buf.getMappedRange()).set(data);
+    buf.unmap();
+    return buf;
+  }
+
+  /** A storage buffer of `floats` 32-bit elements. */
+  scratch(floats: number, usage: number = BU.STORAGE | BU.COPY_SRC | BU.COPY_DST): GPUBuffer {
+    return this.device.createBuffer({ size: Math.max(16, floats * 4), usage });
+  }
+
+  /** A uniform buffer of u32/f32 words (padded to 16 bytes). */
+  uniform(words: Array<number>, kinds?: Array<'u' | 'f' | 'i'>): GPUBuffer {
+    const n = Math.max(4, Math.ceil(words.length / 4) * 4);
+    const ab = new ArrayBuffer(n * 4);
+    const dv = new DataView(ab);
+    words.forEach((w, i) => {
+      const k = kinds?.[i] ?? (Number.isInteger(w) && w >= 0 ? 'u' : 'f');
+      if (k === 'u') dv.setUint32(i * 4, w, true);
+      else if (k === 'i') dv.setInt32(i * 4, w, true);
+      else dv.setFloat32(i * 4, w, true);
+    });
+    const buf = this.device.createBuffer({ size: ab.byteLength, usage: BU.UNIFORM | BU.COPY_DST });
+    this.device.queue.writeBuffer(buf, 0, ab);
+    return buf;
+  }
+
+  /**
+   * Record all dispatches in one compute pass and submit. Within a pass each dispatch sees the
+   * previous one's writes (WebGPU usage scopes), so a whole op is one submit. Returns GPU ms when
+   * timestamps exist, else wall time to completion (upper bound, includes submit latency).
+   */
+  async run(dispatches: Dispatch[], opts: { timed?: boolean } = {}): Promise<{ ms: number; source: 'timestamp' | 'wall' }> {
+    const dev = this.device;
+    const enc = dev.createCommandEncoder();
+    let qs: GPUQuerySet | undefined;
+    let resolve: GPUBuffer | undefined;
+    let readback: GPUBuffer | undefined;
+    if (opts.timed && this.report.timestamps) {
+      qs = dev.createQuerySet({ type: 'timestamp', count: 2 });
+      resolve = dev.createBuffer({ size: 16, usage: BU.QUERY_RESOLVE | BU.COPY_SRC });
+      readback = dev.createBuffer({ size: 16, usage: BU.MAP_READ | BU.COPY_DST });
+    }
+    const pass = enc.beginComputePass(qs ? { timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {});
+    for (const d of dispatches) {
+      pass.setPipeline(d.pipeline);
+      pass.setBindGroup(0, dev.createBindGroup({
+        layout: d.pipeline.getBindGroupLayout(0),
+        entries: d.buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+      }));
+      const [x, y = 1, z = 1] = d.workgroups;
+      pass.dispatchWorkgroups(x, y, z);
+    }
+    pass.end();
+    if (qs && resolve && readback) {
+      enc.resolveQuerySet(qs, 0, 2, resolve, 0);
+      enc.copyBufferToBuffer(resolve, 0, readback, 0, 16);
+    }
+    const t0 = performance.now();
+    dev.queue.submit([enc.finish()]);
+    await dev.queue.onSubmittedWorkDone();
+    const wall = performance.now() - t0;
+    if (readback) {
+      await readback.mapAsync(1);
+      const t = new BigUint64Array(readback.getMappedRange().slice(0));
+      readback.unmap();
+      readback.destroy();
+      resolve!.destroy();
+      qs!.destroy();
+      const ns = Number(t[1] - t[0]);
+      // Some implementations report zeros when timestamps are quantised away; fall back to wall.
+      if (ns > 0) return { ms: ns / 1e6, source: 'timestamp' };
+    }
+    return { ms: wall, source: 'wall' };
+  }
+
+  /** Copy `floats` float32 values out of a storage buffer. */
+  async read(buffer: GPUBuffer, floats: number, offsetFloats = 0): Promise<Float32Array> {
+    const size = Math.max(4, floats * 4);
+    const staging = this.device.createBuffer({ size, usage: BU.MAP_READ | BU.COPY_DST });
+    const enc = this.device.createCommandEncoder();
+    enc.copyBufferToBuffer(buffer, offsetFloats * 4, staging, 0, size);
+    this.device.queue.submit([enc.finish()]);
+    await staging.mapAsync(1);
+    const out = new Float32Array(staging.getMappedRange().slice(0, floats * 4));
+    staging.unmap();
+    staging.destroy();
+    return out;
+  }
+
+  destroy(): void {
+    this.device.destroy();
+  }
+}
+
+export class GpuUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GpuUnavailableError';
+  }
+}

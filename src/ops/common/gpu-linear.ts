@@ -1,0 +1,25 @@
+/** The shared tiled Linear kernel (kernels/linear.wgsl) as a dispatch builder. */
+import type { Dispatch, GpuContext } from '../../gpu/context';
+import linearWgsl from '../../../kernels/linear.wgsl?raw';
+
+/** y[M,N] = x[M,K]·Wᵀ + b, all buffers already on the GPU. */
+export function linearDispatch(
+  ctx: GpuContext,
+  x: GPUBuffer,
+  w: GPUBuffer,
+  b: GPUBuffer | null,
+  y: GPUBuffer,
+  M: number,
+  N: number,
+  K: number,
+): Dispatch {
+  const bias = b ?? ctx.scratch(4);
+  return {
+    pipeline: ctx.pipeline(linearWgsl),
+    buffers: [x, w, bias, y, ctx.uniform([M, N, K, b ? 1 : 0])],
+    workgroups: [Math.ceil(N / 64), Math.ceil(M / 64)],
+  };
+}
+
+/** MACs of a Linear applied to M rows. */
+export const linearMacs = (M: number, inF: number, outF: number): number => M * inF * outF;

@@ -1,0 +1,14 @@
+/** Every mechanism, by name. Adding one = a folder in src/ops + a line here. */
+import type { AnyOp } from './types';
+import { mhsa } from './mhsa';
+
+export const OPS: AnyOp[] = [mhsa];
+
+export function opByName(name: string): AnyOp | undefined {
+  return OPS.find((o) => o.name === name);
+}
+
+/** The op that checks fixtures whose `meta.op` is `fixtureOp` (e.g. 'hilo_pad' → hilo). */
+export function opForFixture(fixtureOp: string): AnyOp | undefined {
+  return OPS.find((o) => o.fixtureOps.includes(fixtureOp));
+}

@@ -1,0 +1,80 @@
+/// <reference types="vitest/config" />
+import { defineConfig, type Plugin } from 'vite';
+import react from '@vitejs/plugin-react';
+import { playwright } from '@vitest/browser-playwright';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { resolve, relative, sep } from 'node:path';
+
+/** Where the reference fixtures live ($ATTN_FIXTURES, default ../shared/fixtures). */
+export const FIXTURES_DIR = resolve(process.env.ATTN_FIXTURES ?? resolve(__dirname, '../shared/fixtures'));
+
+/**
+ * Serves the fixture folder read-only at /@fixtures/ for the browser halves of the test suite
+ * (dev server only; never part of the build). Paths outside the folder are refused.
+ */
+function fixturesPlugin(): Plugin {
+  return {
+    name: 'attn-fixtures',
+    apply: 'serve',
+    configureServer(server) {
+      server.middlewares.use('/@fixtures/', (req, res) => {
+        const rel = decodeURIComponent((req.url ?? '/').split('?')[0]).replace(/^\/+/, '');
+        const file = resolve(FIXTURES_DIR, rel);
+        const inside = relative(FIXTURES_DIR, file);
+        if (inside.startsWith('..') || inside.includes(`..${sep}`) || !existsSync(file) || !statSync(file).isFile()) {
+          res.statusCode = 404;
+          res.end('not found');
+          return;
+        }
+        res.setHeader('content-type', 'application/octet-stream');
+        res.setHeader('content-length', String(statSync(file).size));
+        createReadStream(file).pipe(res);
+      });
+    },
+  };
+}
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
+];
+
+export default defineConfig({
+  plugins: [react(), fixturesPlugin()],
+  server: { fs: { allow: ['.', FIXTURES_DIR] } },
+  build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['tests/node/**/*.test.ts'],
+          testTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['tests/browser/**/*.test.ts'],
+          testTimeout: 300_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            provider: playwright({
+              launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS },
+            }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+    ],
+  },
+});
