@@ -34,6 +34,32 @@ function fixturesPlugin(): Plugin {
   };
 }
 
+/**
+ * The built app gets a strict Content-Security-Policy: no inline or foreign script can run, so
+ * nothing inside a notebook, checkpoint or link can execute in the page. (Dev mode needs Vite's
+ * inline preamble, so the policy is added at build time only.)
+ */
+export const CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' blob: data:",
+  "connect-src 'self' https: blob: data:",
+  "worker-src 'self' blob:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-src 'none'",
+  "form-action 'none'",
+].join('; ');
+
+function cspPlugin(): Plugin {
+  return {
+    name: 'attn-csp',
+    apply: 'build',
+    transformIndexHtml: (html) => html.replace('<head>', `<head>\n    <meta http-equiv="Content-Security-Policy" content="${CSP}" />`),
+  };
+}
+
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--enable-unsafe-webgpu',
@@ -45,7 +71,7 @@ export const CHROMIUM_ARGS = [
 ];
 
 export default defineConfig({
-  plugins: [react(), fixturesPlugin()],
+  plugins: [react(), fixturesPlugin(), cspPlugin()],
   server: { fs: { allow: ['.', FIXTURES_DIR] } },
   build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
   test: {

@@ -1,8 +1,12 @@
 /** Every mechanism, by name. Adding one = a folder in src/ops + a line here. */
 import type { AnyOp } from './types';
 import { mhsa } from './mhsa';
+import { fasa } from './fasa';
+import { vicinity } from './vicinity';
+import { gla, gla2d } from './gla';
+import { hilo } from './hilo';
 
-export const OPS: AnyOp[] = [mhsa];
+export const OPS: AnyOp[] = [mhsa, fasa, vicinity, gla, gla2d, hilo];
 
 export function opByName(name: string): AnyOp | undefined {
   return OPS.find((o) => o.name === name);

@@ -22,6 +22,15 @@ export interface GpuOpOutput {
   gpuMs?: number;
 }
 
+export interface GpuRunOptions {
+  /** all map tensors in fixture layout (parity) */
+  maps: boolean;
+  /** maps only for these query rows ([heads, rows.length, …]); honoured when gpuRows is set */
+  rows?: number[];
+  /** time the op's pass (timestamp queries when present) */
+  timed?: boolean;
+}
+
 export interface SliderSpec {
   key: string;
   label: string;
@@ -31,6 +40,16 @@ export interface SliderSpec {
   /** the official value */
   default: number;
   log?: boolean;
+}
+
+/** One drawn map over the H×W token grid (values row-major), e.g. a head's softmax row. */
+export interface MapPanel {
+  title: string;
+  values: Float32Array;
+  H: number;
+  W: number;
+  /** signed weights: draw with a diverging colour map centred on 0 */
+  signed?: boolean;
 }
 
 export interface OpImpl<C> {
@@ -54,8 +73,17 @@ export interface OpImpl<C> {
   macs(cfg: C): number;
   /** The repository's own FLOPs formula where it has one (HiLo's flops()), compared to meta.flops_official. */
   officialFlops?(cfg: C): number;
+  /**
+   * The clicked query's maps as drawable panels. `maps` are the op's map tensors (from the CPU
+   * reference: all rows, rowIndex = token; from the GPU with opts.rows = [token]: rowIndex = 0).
+   */
+  queryMaps?(maps: Record<string, ArrayLike<number>>, cfg: C, token: number, rowIndex: number): MapPanel[];
+  /** whether gpu() honours opts.rows (maps for chosen query rows only) */
+  gpuRows?: boolean;
+  /** The knobs the op view shows (keys of the config). */
+  sliders?: SliderSpec[];
   /** WebGPU path; absent until written (parity then reports the GPU half as missing). */
-  gpu?(ctx: GpuContext, x: Float32Array, p: Params, cfg: C, opts: { maps: boolean }): Promise<GpuOpOutput>;
+  gpu?(ctx: GpuContext, x: Float32Array, p: Params, cfg: C, opts: GpuRunOptions): Promise<GpuOpOutput>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -3,19 +3,12 @@ import type { GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
 import flashWgsl from '../../../kernels/mhsa_flash.wgsl?raw';
 import rowsWgsl from '../../../kernels/attn_rows.wgsl?raw';
-import type { GpuOpOutput, Params } from '../types';
+import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
 import { linearDispatch } from '../common/gpu-linear';
 import { uploadParam } from '../common/params';
 import { validateMhsa, type MhsaConfig } from './spec';
 
-export interface MhsaGpuOptions {
-  /** all rows of the map (parity), or these query rows only (the UI), or none */
-  maps: boolean;
-  rows?: number[];
-  timed?: boolean;
-}
-
-export async function mhsaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: MhsaConfig, opts: MhsaGpuOptions): Promise<GpuOpOutput> {
+export async function mhsaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: MhsaConfig, opts: GpuRunOptions): Promise<GpuOpOutput> {
   validateMhsa(c);
   const N = c.H * c.W;
   const C = c.dim;

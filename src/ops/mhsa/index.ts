@@ -1,8 +1,9 @@
 import type { OpImpl } from '../types';
-import { mhsaConfigFromFixture, mhsaParamShapes, MHSA_DEFAULT_DIM, type MhsaConfig } from './spec';
+import { mhsaConfigFromFixture, mhsaParamShapes, mhsaSliders, MHSA_DEFAULT_DIM, type MhsaConfig } from './spec';
 import { mhsaReference } from './reference';
 import { mhsaMacs } from './flops';
 import { mhsaGpu } from './gpu';
+import { mhsaQueryMaps } from './maps';
 
 export const mhsa: OpImpl<MhsaConfig> = {
   name: 'mhsa',
@@ -15,4 +16,7 @@ export const mhsa: OpImpl<MhsaConfig> = {
   reference: mhsaReference,
   macs: mhsaMacs,
   gpu: (ctx, x, p, c, opts) => mhsaGpu(ctx, x, p, c, opts),
+  gpuRows: true,
+  queryMaps: mhsaQueryMaps,
+  sliders: mhsaSliders,
 };

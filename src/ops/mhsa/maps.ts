@@ -1,15 +1,26 @@
 /**
- * The drawn map of softmax attention: the clicked query's softmax row per head, plus the head
- * mean. `attn` is [heads, N, N] (fixture layout) or [heads, 1, N] for one query.
+ * The drawn map of softmax attention: the clicked query's softmax row for each head, then the
+ * head mean. `attn` is [heads, rows, N] (all rows from the reference, one row from the GPU).
  */
-export function mhsaQueryMaps(attn: Float32Array | Float64Array, heads: number, N: number, rowsPerHead: number, row: number): { perHead: Float32Array[]; mean: Float32Array } {
-  const perHead: Float32Array[] = [];
+import type { MapPanel } from '../types';
+import type { MhsaConfig } from './spec';
+
+export function mhsaQueryMaps(maps: Record<string, ArrayLike<number>>, c: MhsaConfig, _token: number, rowIndex: number): MapPanel[] {
+  const attn = maps.attn;
+  if (!attn) return [];
+  const N = c.H * c.W;
+  const rows = attn.length / (c.heads * N);
   const mean = new Float32Array(N);
-  for (let h = 0; h < heads; h++) {
-    const off = (h * rowsPerHead + row) * N;
-    const r = Float32Array.from(attn.subarray(off, off + N));
-    perHead.push(r);
-    for (let j = 0; j < N; j++) mean[j] += r[j] / heads;
+  const panels: MapPanel[] = [];
+  for (let h = 0; h < c.heads; h++) {
+    const off = (h * rows + rowIndex) * N;
+    const v = new Float32Array(N);
+    for (let j = 0; j < N; j++) {
+      v[j] = attn[off + j];
+      mean[j] += v[j] / c.heads;
+    }
+    panels.push({ title: `head ${h + 1}`, values: v, H: c.H, W: c.W });
   }
-  return { perHead, mean };
+  panels.unshift({ title: 'mean of heads', values: mean, H: c.H, W: c.W });
+  return panels;
 }

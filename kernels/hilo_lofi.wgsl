@@ -1,0 +1,62 @@
+// HiLo Lo-Fi branch: every real token's query attends to the M pooled keys (online softmax).
+// q: [N, lDim] (l_q on the real tokens; padded queries are cropped anyway), kv: [M, 2·lDim]
+// (k | v, head-major), o: [N, lDim]. One thread per query of one head; key/value tiles of TKEY
+// rows in workgroup memory are shared by the 64 queries of the workgroup.
+struct Params { N: u32, M: u32, lDim: u32, scale: f32 }
+@group(0) @binding(0) var<storage, read> q: array<f32>;
+@group(0) @binding(1) var<storage, read> kv: array<f32>;
+@group(0) @binding(2) var<storage, read_write> o: array<f32>;
+@group(0) @binding(3) var<uniform> P: Params;
+
+const HD: u32 = {{HD}}u;
+const TQ: u32 = 64u;
+const TKEY: u32 = {{TKEY}}u;
+var<workgroup> kt: array<f32, TKEY * HD>;
+var<workgroup> vt: array<f32, TKEY * HD>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let h = wg.y;
+  let qi = wg.x * TQ + lid.x;
+  let valid = qi < P.N;
+  var qv: array<f32, HD>;
+  var acc: array<f32, HD>;
+  for (var d = 0u; d < HD; d++) {
+    acc[d] = 0.0;
+    qv[d] = q[min(qi, P.N - 1u) * P.lDim + h * HD + d] * P.scale;
+  }
+  var m = -3.0e38;
+  var l = 0.0;
+  let stride = 2u * P.lDim;
+  for (var j0 = 0u; j0 < P.M; j0 += TKEY) {
+    for (var e = lid.x; e < TKEY * HD; e += TQ) {
+      let j = j0 + e / HD;
+      let d = e % HD;
+      var a = 0.0;
+      var b = 0.0;
+      if (j < P.M) {
+        a = kv[j * stride + h * HD + d];
+        b = kv[j * stride + P.lDim + h * HD + d];
+      }
+      kt[e] = a;
+      vt[e] = b;
+    }
+    workgroupBarrier();
+    let nk = min(TKEY, P.M - j0);
+    for (var jj = 0u; jj < nk; jj++) {
+      var s = 0.0;
+      for (var d = 0u; d < HD; d++) { s = fma(qv[d], kt[jj * HD + d], s); }
+      let mn = max(m, s);
+      let corr = exp(m - mn);
+      let p = exp(s - mn);
+      l = l * corr + p;
+      for (var d = 0u; d < HD; d++) { acc[d] = fma(p, vt[jj * HD + d], acc[d] * corr); }
+      m = mn;
+    }
+    workgroupBarrier();
+  }
+  if (valid) {
+    let inv = 1.0 / l;
+    for (var d = 0u; d < HD; d++) { o[qi * P.lDim + h * HD + d] = acc[d] * inv; }
+  }
+}

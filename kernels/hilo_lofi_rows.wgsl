@@ -1,0 +1,50 @@
+// HiLo Lo-Fi map rows for chosen queries: out[h, r, m] = softmax_m(scale·q_i·k_m), i = rows[r].
+// One workgroup per (row, head); 64 threads stride over the M pooled keys, then reduce max and
+// sum in workgroup memory.
+struct Params { M: u32, lDim: u32, nrows: u32, scale: f32 }
+@group(0) @binding(0) var<storage, read> q: array<f32>;    // [N, lDim]
+@group(0) @binding(1) var<storage, read> kv: array<f32>;   // [M, 2·lDim]
+@group(0) @binding(2) var<storage, read> rows: array<u32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>; // [lHeads, nrows, M]
+@group(0) @binding(4) var<uniform> P: Params;
+
+const HD: u32 = {{HD}}u;
+var<workgroup> red: array<f32, 64>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let r = wg.x;
+  let h = wg.y;
+  let i = rows[r];
+  let base = (h * P.nrows + r) * P.M;
+  var m = -3.0e38;
+  for (var j = lid.x; j < P.M; j += 64u) {
+    var s = 0.0;
+    for (var d = 0u; d < HD; d++) { s = fma(q[i * P.lDim + h * HD + d], kv[j * 2u * P.lDim + h * HD + d], s); }
+    s *= P.scale;
+    out[base + j] = s;
+    m = max(m, s);
+  }
+  red[lid.x] = m;
+  workgroupBarrier();
+  for (var w = 32u; w > 0u; w >>= 1u) {
+    if (lid.x < w) { red[lid.x] = max(red[lid.x], red[lid.x + w]); }
+    workgroupBarrier();
+  }
+  let mx = red[0];
+  workgroupBarrier();
+  var sum = 0.0;
+  for (var j = lid.x; j < P.M; j += 64u) {
+    let e = exp(out[base + j] - mx);
+    out[base + j] = e;
+    sum += e;
+  }
+  red[lid.x] = sum;
+  workgroupBarrier();
+  for (var w = 32u; w > 0u; w >>= 1u) {
+    if (lid.x < w) { red[lid.x] += red[lid.x + w]; }
+    workgroupBarrier();
+  }
+  let inv = 1.0 / red[0];
+  for (var j = lid.x; j < P.M; j += 64u) { out[base + j] *= inv; }
+}

@@ -1,0 +1,49 @@
+// Map rows for chosen query tokens (the drawn map, never the forward pass):
+//   attn[h, r, j] = z_t·φ(q_t)·φ(k_j) = z_t·(relu q_t·relu k_j)·Σ_f trig_f(t)·trig_f(j), z unclamped;
+//   locality[r, j] = Σ_f trig_f(t)·trig_f(j) = cos(a_t − a_j) + cos(b_t − b_j) (written by head 0).
+// One workgroup per (row, head); 64 threads stride over the keys.
+struct Params { N: u32, r: u32, heads: u32, nrows: u32 }
+@group(0) @binding(0) var<storage, read> qkv: array<f32>;
+@group(0) @binding(1) var<storage, read> trig: array<f32>;
+@group(0) @binding(2) var<storage, read> kv: array<f32>;
+@group(0) @binding(3) var<storage, read> rows: array<u32>;
+@group(0) @binding(4) var<storage, read_write> attn: array<f32>;
+@group(0) @binding(5) var<storage, read_write> locality: array<f32>;
+@group(0) @binding(6) var<uniform> P: Params;
+
+const D: u32 = {{D}}u;
+const S: u32 = 4u * D * D + 4u * D;
+var<workgroup> qs: array<f32, D>;
+var<workgroup> red: array<f32, 64>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let r = wg.x;
+  let h = wg.y;
+  let t = rows[r];
+  let stride = 3u * P.r;
+  let gt = vec4<f32>(trig[t * 4u], trig[t * 4u + 1u], trig[t * 4u + 2u], trig[t * 4u + 3u]);
+  var den = 0.0;
+  for (var e = lid.x; e < 4u * D; e += 64u) {
+    let qv = max(qkv[t * stride + h * D + e % D], 0.0);
+    den = fma(qv * gt[e / D], kv[h * S + 4u * D * D + e], den);
+  }
+  red[lid.x] = den;
+  for (var i = lid.x; i < D; i += 64u) { qs[i] = max(qkv[t * stride + h * D + i], 0.0); }
+  workgroupBarrier();
+  for (var w = 32u; w > 0u; w >>= 1u) {
+    if (lid.x < w) { red[lid.x] += red[lid.x + w]; }
+    workgroupBarrier();
+  }
+  let z = 1.0 / (red[0] + 1e-4);
+  let base = (h * P.nrows + r) * P.N;
+  for (var j = lid.x; j < P.N; j += 64u) {
+    var dot = 0.0;
+    for (var i = 0u; i < D; i++) { dot = fma(qs[i], max(qkv[j * stride + P.r + h * D + i], 0.0), dot); }
+    let loc = dot4(gt, vec4<f32>(trig[j * 4u], trig[j * 4u + 1u], trig[j * 4u + 2u], trig[j * 4u + 3u]));
+    attn[base + j] = z * dot * loc;
+    if (h == 0u) { locality[r * P.N + j] = loc; }
+  }
+}
+
+fn dot4(a: vec4<f32>, b: vec4<f32>) -> f32 { return dot(a, b); }

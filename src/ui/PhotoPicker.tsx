@@ -1,0 +1,105 @@
+/** Sample photos, drop, paste and file picker. Bad files leave the current photo in place. */
+import { useEffect, useRef, useState, type DragEvent } from 'react';
+import { decodeImage, loadSample, SAMPLE_IMAGES } from '../image/decode';
+import { useSession } from '../state/session';
+
+export function PhotoPicker() {
+  const { photo, photoError, setPhoto, setPhotoError } = useSession();
+  const [busy, setBusy] = useState(false);
+  const [over, setOver] = useState(false);
+  const input = useRef<HTMLInputElement>(null);
+
+  const take = async (blob: Blob, name: string) => {
+    setBusy(true);
+    try {
+      setPhoto({ name, rgb: await decodeImage(blob, name) });
+    } catch (e) {
+      setPhotoError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const sample = async (file: string, credit: string) => {
+    setBusy(true);
+    try {
+      setPhoto({ name: file, rgb: await loadSample(file), credit });
+    } catch (e) {
+      setPhotoError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  useEffect(() => {
+    const onPaste = (e: ClipboardEvent) => {
+      const item = [...(e.clipboardData?.items ?? [])].find((i) => i.kind === 'file');
+      const f = item?.getAsFile();
+      if (f) void take(f, f.name || 'pasted image');
+    };
+    window.addEventListener('paste', onPaste);
+    return () => window.removeEventListener('paste', onPaste);
+  });
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setOver(false);
+    const f = e.dataTransfer.files[0];
+    if (f) void take(f, f.name);
+  };
+
+  return (
+    <section className="photo-picker" aria-label="Photo">
+      <h2>Photo</h2>
+      <div className="samples" role="list">
+        {SAMPLE_IMAGES.map((s) => (
+          <button
+            key={s.file}
+            role="listitem"
+            className={`sample ${photo?.name === s.file ? 'selected' : ''}`}
+            onClick={() => void sample(s.file, `${s.title} (${s.licence})`)}
+            title={`${s.title} — ${s.licence}`}
+            data-sample={s.file}
+          >
+            <img src={`${import.meta.env.BASE_URL}samples/${s.file}`} alt={s.title} width={64} height={64} />
+          </button>
+        ))}
+      </div>
+      <div
+        className={`dropzone ${over ? 'over' : ''}`}
+        onDragOver={(e) => {
+          e.preventDefault();
+          setOver(true);
+        }}
+        onDragLeave={() => setOver(false)}
+        onDrop={onDrop}
+      >
+        Drop a photo here, paste one (Ctrl+V), or{' '}
+        <button className="link" onClick={() => input.current?.click()}>
+          choose a file
+        </button>
+        <input
+          ref={input}
+          type="file"
+          accept="image/*"
+          hidden
+          data-testid="photo-input"
+          onChange={(e) => {
+            const f = e.target.files?.[0];
+            if (f) void take(f, f.name);
+            e.target.value = '';
+          }}
+        />
+      </div>
+      {busy ? <p className="muted">decoding…</p> : null}
+      {photoError ? (
+        <p className="error" role="alert">
+          {photoError}
+        </p>
+      ) : null}
+      {photo ? (
+        <p className="muted photo-meta">
+          {photo.name} · {photo.rgb.width}×{photo.rgb.height}
+          {photo.credit ? ` · ${photo.credit}` : ''}
+        </p>
+      ) : null}
+    </section>
+  );
+}
