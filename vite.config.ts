@@ -6,7 +6,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { resolve, relative, sep } from 'node:path';
 
 /** Where the reference fixtures live ($ATTN_FIXTURES, default ../shared/fixtures). */
-export const FIXTURES_DIR = resolve(process.env.ATTN_FIXTURES ?? resolve(__dirname, '../shared/fixtures'));
+export const FIXTURES_DIR = resolve(process.env.ATTN_FIXTURES ?? resolve(import.meta.dirname, '../shared/fixtures'));
 
 /**
  * Serves the fixture folder read-only at /@fixtures/ for the browser halves of the test suite

@@ -1,7 +1,7 @@
 // Depthwise KS×KS convolution, stride STRIDE, zero padding KS/2, on a channel-first map
 // [C, H, W] → [C, Ho, Wo], plus bias (a following eval BatchNorm is folded into w and b on the
 // host) and an optional SiLU (act = 1: FASA's self-modulated local branch L0·sigmoid(L0)).
-// One workgroup = one channel × a 16×16 output tile; its input tile_in (with halo) and the
+// One workgroup = one channel × a 16×16 output tile; its input patch (with halo) and the
 // channel's kernel are staged in workgroup memory so each input is read from global once.
 struct Params { C: u32, H: u32, W: u32, Ho: u32, Wo: u32, act: u32 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;

@@ -38,12 +38,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let z = 1.0 / (red[0] + 1e-4);
   let base = (h * P.nrows + r) * P.N;
   for (var j = lid.x; j < P.N; j += 64u) {
-    var dot = 0.0;
-    for (var i = 0u; i < D; i++) { dot = fma(qs[i], max(qkv[j * stride + P.r + h * D + i], 0.0), dot); }
-    let loc = dot4(gt, vec4<f32>(trig[j * 4u], trig[j * 4u + 1u], trig[j * 4u + 2u], trig[j * 4u + 3u]));
-    attn[base + j] = z * dot * loc;
+    var qk = 0.0;
+    for (var i = 0u; i < D; i++) { qk = fma(qs[i], max(qkv[j * stride + P.r + h * D + i], 0.0), qk); }
+    let loc = dot(gt, vec4<f32>(trig[j * 4u], trig[j * 4u + 1u], trig[j * 4u + 2u], trig[j * 4u + 3u]));
+    attn[base + j] = z * qk * loc;
     if (h == 0u) { locality[r * P.N + j] = loc; }
   }
 }
-
-fn dot4(a: vec4<f32>, b: vec4<f32>) -> f32 { return dot(a, b); }

@@ -37,6 +37,11 @@ export function OpExplorer() {
         if (id !== runId.current) return;
         setResult(r);
         setError('');
+        // Read-only snapshot for end-to-end tests, which recompute the same view in Node.
+        (window as unknown as { __attnLastView?: unknown }).__attnLastView = {
+          op: op.name, cfg, token, grid, backend: r.backend, macs: r.macs,
+          tokens: Array.from(tokens.data), panels: r.panels.map((p) => ({ title: p.title, values: Array.from(p.values) })),
+        };
       })
       .catch((e: Error) => {
         if (id === runId.current) setError(e.message);

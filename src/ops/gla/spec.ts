@@ -75,7 +75,17 @@ export function directionWeights(c: GlaConfig): [number, number] {
   return [f ? w : 0, b ? w : 0];
 }
 
-/** Config from a fixture's meta.config (`op` picks plain ViG vs ViG-H). Knobs start official. */
+function pick<T extends string>(config: Record<string, unknown>, key: string, allowed: readonly T[], fallback: T): T {
+  const v = config[key];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
+  throw new Error(`config: '${key}' must be one of ${allowed.join(', ')}`);
+}
+
+/**
+ * Config from a fixture's meta.config (`op` picks plain ViG vs ViG-H). The knobs are official
+ * unless the config names them (optional `direction`, `locality`; τ is gate_logit_normalizer).
+ */
 export function glaConfigFromFixture(op: string, config: Record<string, unknown>): GlaConfig {
   const channels = op === 'gla2d' || cfgBool(config, 'channel_first', false);
   const clamp = config.clamp_min;
@@ -92,8 +102,8 @@ export function glaConfigFromFixture(op: string, config: Record<string, unknown>
     actInConv: cfgBool(config, 'use_act_in_conv', !channels),
     outAct: cfgBool(config, 'use_out_act', !channels),
     mergeDiv: channels ? 2 : 4,
-    direction: 'both',
-    locality: 'learned',
+    direction: pick(config, 'direction', DIRECTIONS, 'both'),
+    locality: pick(config, 'locality', LOCALITIES, 'learned'),
     H: cfgNum(config, 'H'),
     W: cfgNum(config, 'W'),
   };

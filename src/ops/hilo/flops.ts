@@ -14,7 +14,7 @@ export interface HiloBranchMacs {
 export function hiloBranchMacs(c: HiloConfig): HiloBranchMacs {
   const g = hiloDerived(c);
   const Np = g.Hp * g.Wp;
-  const C = c.dim;
+  const C = g.C;
   const hifiMacs = g.hHeads > 0 ? Np * C * 3 * g.hDim + g.G * g.T * g.T * g.hDim * 2 + Np * g.hDim * g.hDim : 0;
   const lofiMacs = g.lHeads > 0 ? Np * C * g.lDim + g.M * C * 2 * g.lDim + Np * g.lDim * g.M * 2 + Np * g.lDim * g.lDim : 0;
   return { hifiMacs, lofiMacs };
@@ -35,13 +35,13 @@ export function hiloOfficialFlops(c: HiloConfig): number {
   const g = hiloDerived(c);
   const ws = c.ws;
   const Np = g.Hp * g.Wp;
-  let hifi = Np * c.dim * g.hDim * 3;
+  let hifi = Np * g.C * g.hDim * 3;
   const nW = Math.floor(g.Hp / ws) * Math.floor(g.Wp / ws);
   hifi += nW * (ws * ws) * (ws * ws) * g.hDim * 2;
   hifi += Np * g.hDim * g.hDim;
-  let lofi = Np * c.dim * g.lDim;
+  let lofi = Np * g.C * g.lDim;
   const kvLen = Math.floor(g.Hp / ws) * Math.floor(g.Wp / ws);
-  lofi += kvLen * c.dim * g.lDim * 2;
+  lofi += kvLen * g.C * g.lDim * 2;
   lofi += Np * g.lDim * kvLen * 2;
   lofi += Np * g.lDim * g.lDim;
   return hifi + lofi;

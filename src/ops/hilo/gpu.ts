@@ -38,7 +38,7 @@ const keyTile = (hd: number) => Math.max(1, Math.min(64, Math.floor(2048 / hd)))
 export async function hiloGpu(ctx: GpuContext, x: Float32Array, p: Params, c: HiloConfig, opts: HiloGpuOptions): Promise<GpuOpOutput> {
   const g = hiloDerived(c);
   const N = g.N;
-  const C = c.dim;
+  const C = g.C;
   if (g.d > 128) throw new Error(`hilo: head size ${g.d} > 128 is not supported on the GPU path`);
   const bufs: GPUBuffer[] = [];
   const keep = (b: GPUBuffer) => (bufs.push(b), b);

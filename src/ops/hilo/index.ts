@@ -1,8 +1,9 @@
 import type { OpImpl } from '../types';
-import { hiloConfigFromFixture, hiloDefaultConfig, hiloParamShapes, type HiloConfig } from './spec';
+import { hiloConfigFromFixture, hiloDefaultConfig, hiloDim, hiloParamShapes, hiloSliders, type HiloConfig } from './spec';
 import { hiloReference } from './reference';
 import { hiloMacs, hiloOfficialFlops } from './flops';
 import { hiloGpu } from './gpu';
+import { hiloQueryMaps } from './maps';
 
 export const hilo: OpImpl<HiloConfig> = {
   name: 'hilo',
@@ -11,9 +12,12 @@ export const hilo: OpImpl<HiloConfig> = {
   configFromFixture: hiloConfigFromFixture,
   defaultConfig: hiloDefaultConfig,
   paramShapes: hiloParamShapes,
-  inputShape: (c) => [1, c.H * c.W, c.dim],
+  inputShape: (c) => [1, c.H * c.W, hiloDim(c)],
   reference: hiloReference,
   macs: hiloMacs,
   officialFlops: hiloOfficialFlops,
   gpu: (ctx, x, p, c, opts) => hiloGpu(ctx, x, p, c, opts),
+  gpuRows: true,
+  queryMaps: hiloQueryMaps,
+  sliders: hiloSliders,
 };

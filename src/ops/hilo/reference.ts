@@ -12,7 +12,7 @@ import { hiloDerived, type HiloConfig, type HiloDerived } from './spec';
 
 /** Zero-pad tokens [H·W, C] (row-major) to the padded grid [Hp·Wp, C]. */
 function padTokens(x: Float64Array, c: HiloConfig, g: HiloDerived): Float64Array {
-  const C = c.dim;
+  const C = g.C;
   const out = new Float64Array(g.Hp * g.Wp * C);
   for (let y = 0; y < c.H; y++) {
     for (let xx = 0; xx < c.W; xx++) {
@@ -33,7 +33,7 @@ export function windowToken(g: HiloDerived, ws: number, w: number, i: number): n
 function hifi(xp: Float64Array, p: Params, c: HiloConfig, g: HiloDerived): { out: Float64Array; attn: Float64Array } {
   const Np = g.Hp * g.Wp;
   const hd = g.hDim;
-  const qkv = linear({ shape: [Np, c.dim], data: xp }, requireParam(p, 'h_qkv.weight'), p['h_qkv.bias']).data;
+  const qkv = linear({ shape: [Np, g.C], data: xp }, requireParam(p, 'h_qkv.weight'), p['h_qkv.bias']).data;
   // qkv row: [3, hHeads, d] — q | k | v, head-major inside each
   const at = (t: number, which: number, e: number, j: number) => qkv[t * 3 * hd + which * hd + e * g.d + j];
   const attn = new Float64Array(g.hHeads * g.G * g.T * g.T);
@@ -65,7 +65,7 @@ function hifi(xp: Float64Array, p: Params, c: HiloConfig, g: HiloDerived): { out
 /** Lo-Fi: queries from every token, keys/values from AvgPool(ws) of the input (x itself if ws = 1). */
 function lofi(xp: Float64Array, p: Params, c: HiloConfig, g: HiloDerived): { out: Float64Array; attn: Float64Array } {
   const Np = g.Hp * g.Wp;
-  const C = c.dim;
+  const C = g.C;
   const ld = g.lDim;
   const xt: Tensor = { shape: [Np, C], data: xp };
   const q = linear(xt, requireParam(p, 'l_q.weight'), p['l_q.bias']).data;
@@ -101,9 +101,11 @@ function lofi(xp: Float64Array, p: Params, c: HiloConfig, g: HiloDerived): { out
   return { out, attn };
 }
 
+const EFF_MAX_ENTRIES = 2 ** 24;
+
 export function hiloReference(x: Tensor, p: Params, c: HiloConfig): OpOutput {
   const g = hiloDerived(c);
-  const C = c.dim;
+  const C = g.C;
   const N = g.N;
   const Np = g.Hp * g.Wp;
   const xp = padTokens(x.data, c, g);
@@ -129,7 +131,11 @@ export function hiloReference(x: Tensor, p: Params, c: HiloConfig): OpOutput {
     }
     maps.attn_lofi = { shape: [g.lHeads, N, g.M], data: lofiRows };
   }
-  maps.attn_eff = { shape: [c.heads, N, N], data: hiloEffRows(c, g, maps.attn_hifi?.data, maps.attn_lofi?.data, N, (r) => r) };
+  // attn_eff only restates the two maps over N×N; past 2^24 entries (e.g. 12 heads at 56×56, ~1 GB
+  // of float64) it is left out — the op view draws from attn_hifi / attn_lofi.
+  if (c.heads * N * N <= EFF_MAX_ENTRIES) {
+    maps.attn_eff = { shape: [c.heads, N, N], data: hiloEffRows(c, g, maps.attn_hifi?.data, maps.attn_lofi?.data, N, (r) => r) };
+  }
   return { y: { shape: [1, N, C], data: y }, maps };
 }
 

@@ -7,6 +7,12 @@ import { cfgBool, cfgNum, type SliderSpec } from '../types';
 export interface HiloConfig {
   dim: number;
   heads: number;
+  /**
+   * Op view only: when set, the channel count is heads·headDim and `dim` is ignored, so the heads
+   * knob keeps the head size (32 in every LITv2 stage) and every head count is valid. Fixture and
+   * checkpoint configs leave it out and give `dim` (which must be divisible by heads).
+   */
+  headDim?: number;
   /** share of Lo-Fi heads: l = int(heads·alpha) as the official code (float product, truncation) */
   alpha: number;
   /** window size ws ≥ 1 (ws = 1 → plain global MHSA, all heads Lo-Fi, no pooling) */
@@ -28,21 +34,25 @@ export const HILO_HEAD_DIM = 32;
 /** LITv2 stage 2: 12 heads, alpha 0.9, ws 2. */
 export const HILO_DEFAULTS = { heads: 12, alpha: 0.9, ws: 2 } as const;
 
-export function hiloSliders(H: number, W: number): SliderSpec[] {
+/** The knobs for an H×W grid: ws may go up to max(H, W) (one padded window covering the grid). */
+export function hiloSlidersFor(H: number, W: number): SliderSpec[] {
   return [
-    { key: 'alpha', label: 'alpha (Lo-Fi share)', min: 0, max: 1, step: 0.05, default: HILO_DEFAULTS.alpha },
+    { key: 'alpha', label: 'alpha (Lo-Fi share of heads)', min: 0, max: 1, step: 0.05, default: HILO_DEFAULTS.alpha },
     { key: 'ws', label: 'window size ws', min: 1, max: Math.max(H, W, 1), step: 1, default: HILO_DEFAULTS.ws },
     { key: 'heads', label: 'heads', min: 1, max: 16, step: 1, default: HILO_DEFAULTS.heads },
   ];
 }
 
+/** Static knobs of the op view (OpImpl.sliders): ws up to the largest grid the explorer offers. */
+export const hiloSliders: SliderSpec[] = hiloSlidersFor(56, 56);
+
 export function hiloDefaultConfig(H: number, W: number): HiloConfig {
-  return { dim: HILO_HEAD_DIM * HILO_DEFAULTS.heads, heads: HILO_DEFAULTS.heads, alpha: HILO_DEFAULTS.alpha, ws: HILO_DEFAULTS.ws, qkvBias: true, H, W, padded: true };
+  return { dim: HILO_HEAD_DIM * HILO_DEFAULTS.heads, headDim: HILO_HEAD_DIM, heads: HILO_DEFAULTS.heads, alpha: HILO_DEFAULTS.alpha, ws: HILO_DEFAULTS.ws, qkvBias: true, H, W, padded: true };
 }
 
-/** Change the head count of an op-view config, keeping the head size (dim = 32·heads). */
-export function hiloWithHeads(c: HiloConfig, heads: number): HiloConfig {
-  return { ...c, heads, dim: HILO_HEAD_DIM * heads };
+/** The channel count C of x and y. */
+export function hiloDim(c: HiloConfig): number {
+  return c.headDim ? c.heads * c.headDim : c.dim;
 }
 
 export function hiloConfigFromFixture(op: string, config: Record<string, unknown>): HiloConfig {
@@ -60,6 +70,8 @@ export function hiloConfigFromFixture(op: string, config: Record<string, unknown
 
 /** Everything the constructor and the padded forward derive from a config. */
 export interface HiloDerived {
+  /** channels (hiloDim) */
+  C: number;
   /** head size */
   d: number;
   lHeads: number;
@@ -83,8 +95,9 @@ export interface HiloDerived {
 }
 
 export function validateHilo(c: HiloConfig): void {
-  if (!(Number.isInteger(c.dim) && Number.isInteger(c.heads) && c.heads > 0)) throw new Error(`hilo: bad dim/heads ${c.dim}/${c.heads}`);
-  if (c.dim % c.heads !== 0) throw new Error(`hilo: dim ${c.dim} is not divisible by ${c.heads} heads`);
+  const C = hiloDim(c);
+  if (!(Number.isInteger(C) && C > 0 && Number.isInteger(c.heads) && c.heads > 0)) throw new Error(`hilo: bad dim/heads ${C}/${c.heads}`);
+  if (C % c.heads !== 0) throw new Error(`hilo: dim ${C} is not divisible by ${c.heads} heads`);
   if (!(Number.isInteger(c.ws) && c.ws >= 1)) throw new Error(`hilo: window size ${c.ws} must be an integer >= 1`);
   if (!(c.alpha >= 0 && c.alpha <= 1)) throw new Error(`hilo: alpha ${c.alpha} outside [0, 1]`);
   if (!(c.H >= 1 && c.W >= 1)) throw new Error(`hilo: empty grid ${c.H}x${c.W}`);
@@ -92,7 +105,8 @@ export function validateHilo(c: HiloConfig): void {
 
 export function hiloDerived(c: HiloConfig): HiloDerived {
   validateHilo(c);
-  const d = Math.trunc(c.dim / c.heads);
+  const C = hiloDim(c);
+  const d = Math.trunc(C / c.heads);
   let lHeads = Math.trunc(c.heads * c.alpha); // Python int(num_heads * alpha)
   if (c.ws === 1) lHeads = c.heads; // official: ws == 1 forces plain MHSA
   const hHeads = c.heads - lHeads;
@@ -104,7 +118,7 @@ export function hiloDerived(c: HiloConfig): HiloDerived {
   const G = Gh * Gw;
   const N = c.H * c.W;
   return {
-    d, lHeads, hHeads, lDim: lHeads * d, hDim: hHeads * d, scale: d ** -0.5,
+    C, d, lHeads, hHeads, lDim: lHeads * d, hDim: hHeads * d, scale: d ** -0.5,
     Hp, Wp, padR: Wp - c.W, padB: Hp - c.H, Gh, Gw, G, T: ws * ws,
     M: ws > 1 ? G : Hp * Wp, N,
   };
@@ -120,14 +134,14 @@ export function hiloParamShapes(c: HiloConfig): Array<[string, number[]]> {
   const g = hiloDerived(c);
   const s: Array<[string, number[]]> = [];
   if (g.lHeads > 0) {
-    s.push(['l_q.weight', [g.lDim, c.dim]]);
+    s.push(['l_q.weight', [g.lDim, g.C]]);
     if (c.qkvBias) s.push(['l_q.bias', [g.lDim]]);
-    s.push(['l_kv.weight', [2 * g.lDim, c.dim]]);
+    s.push(['l_kv.weight', [2 * g.lDim, g.C]]);
     if (c.qkvBias) s.push(['l_kv.bias', [2 * g.lDim]]);
     s.push(['l_proj.weight', [g.lDim, g.lDim]], ['l_proj.bias', [g.lDim]]);
   }
   if (g.hHeads > 0) {
-    s.push(['h_qkv.weight', [3 * g.hDim, c.dim]]);
+    s.push(['h_qkv.weight', [3 * g.hDim, g.C]]);
     if (c.qkvBias) s.push(['h_qkv.bias', [3 * g.hDim]]);
     s.push(['h_proj.weight', [g.hDim, g.hDim]], ['h_proj.bias', [g.hDim]]);
   }

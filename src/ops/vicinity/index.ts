@@ -2,6 +2,7 @@ import type { OpImpl } from '../types';
 import { vicinityConfigFromFixture, vicinityParamShapes, VICINITY_THETA, type VicinityConfig } from './spec';
 import { vicinityReference } from './reference';
 import { vicinityMacs } from './flops';
+import { vicinityGpu } from './gpu';
 
 export const vicinity: OpImpl<VicinityConfig> = {
   name: 'vicinity',
@@ -14,4 +15,5 @@ export const vicinity: OpImpl<VicinityConfig> = {
   inputShape: (c) => [1, c.H * c.W, c.dim],
   reference: vicinityReference,
   macs: vicinityMacs,
+  gpu: (ctx, x, p, c, opts) => vicinityGpu(ctx, x, p, c, opts),
 };

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: typecheck, unit tests (Node), GPU tests (Chromium, WebGPU), the parity suite and the
+ * end-to-end test of the built app, in that order. Each suite runs even if an earlier one failed;
+ * the last line sums every test: `tests: N passed, N failed`.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+
+mkdirSync('artifacts', { recursive: true });
+const suites = [
+  { name: 'typecheck', cmd: ['npx', 'tsc', '-p', 'tsconfig.json', '--noEmit'] },
+  { name: 'unit (node)', cmd: ['npx', 'vitest', 'run', '--project', 'node', '--reporter=default', '--reporter=json', '--outputFile.json=artifacts/vitest-node.json'], json: 'artifacts/vitest-node.json' },
+  { name: 'gpu (chromium)', cmd: ['npx', 'vitest', 'run', '--project', 'browser', '--reporter=default', '--reporter=json', '--outputFile.json=artifacts/vitest-browser.json'], json: 'artifacts/vitest-browser.json' },
+  { name: 'parity', cmd: ['npx', 'vite-node', 'scripts/parity.ts'], summary: /^parity: (\d+) passed, (\d+) failed/m },
+  { name: 'e2e', cmd: ['npx', 'vite-node', 'scripts/e2e.ts'], summary: /^e2e: (\d+) passed, (\d+) failed/m },
+];
+let passed = 0;
+let failed = 0;
+const lines = [];
+for (const s of suites) {
+  const t0 = Date.now();
+  const r = spawnSync(s.cmd[0], s.cmd.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 2 ** 20 });
+  process.stdout.write(r.stdout ?? '');
+  let p = 0;
+  let f = 0;
+  if (s.json && existsSync(s.json)) {
+    const j = JSON.parse(readFileSync(s.json, 'utf8'));
+    p = j.numPassedTests;
+    f = j.numFailedTests;
+  } else if (s.summary) {
+    const m = s.summary.exec(r.stdout ?? '');
+    if (m) [p, f] = [Number(m[1]), Number(m[2])];
+  } else p = r.status === 0 ? 1 : 0;
+  if (r.status !== 0 && f === 0) f = 1; // a suite that crashed counts as a failure
+  passed += p;
+  failed += f;
+  lines.push(`${r.status === 0 ? 'ok  ' : 'FAIL'} ${s.name}: ${p} passed, ${f} failed (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+}
+console.log('\n' + lines.join('\n'));
+console.log(`tests: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,71 @@
+/**
+ * GPU tests in real Chromium (WebGPU; SwiftShader on CPU machines): the shared kernels against the
+ * float64 references on sizes the fixtures do not use.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GpuContext } from '../../src/gpu/context';
+import { linearDispatch } from '../../src/ops/common/gpu-linear';
+import { syntheticParams } from '../../src/ops/common/params';
+import { OPS } from '../../src/ops/registry';
+import { linear } from '../../src/tensor/ops';
+import { relL2 } from '../../src/tensor/tensor';
+import { prngInput } from '../../src/weights/prng';
+
+let ctx: GpuContext;
+beforeAll(async () => {
+  ctx = await GpuContext.acquire(navigator.gpu);
+});
+afterAll(() => ctx?.destroy());
+
+describe('GpuContext', () => {
+  it('reports the adapter and its features', () => {
+    expect(ctx.report.features.length).toBeGreaterThan(0);
+    expect(typeof ctx.report.timestamps).toBe('boolean');
+    expect(ctx.report.maxBufferMB).toBeGreaterThan(100);
+  });
+  it('caches pipelines by source', () => {
+    const src = '@group(0) @binding(0) var<storage, read_write> a: array<f32>; @compute @workgroup_size(1) fn main() { a[0] = 1.0; }';
+    const a = ctx.pipeline(src);
+    expect(ctx.pipeline(src)).toBe(a);
+  });
+});
+
+describe('linear kernel', () => {
+  for (const [M, N, K, bias] of [[1, 1, 1, true], [67, 130, 45, true], [196, 192, 64, false], [3, 70, 129, true]] as const) {
+    it(`[${M}×${K}]·[${N}×${K}]ᵀ${bias ? ' + b' : ''}`, async () => {
+      const x = prngInput('x', M * K);
+      const w = prngInput('w', N * K);
+      const b = prngInput('b', N);
+      const ref = linear({ shape: [M, K], data: x }, { shape: [N, K], data: w }, bias ? { shape: [N], data: b } : undefined);
+      const xb = ctx.upload(Float32Array.from(x));
+      const wb = ctx.upload(Float32Array.from(w));
+      const bb = ctx.upload(Float32Array.from(b));
+      const yb = ctx.scratch(M * N);
+      await ctx.run([linearDispatch(ctx, xb, wb, bias ? bb : null, yb, M, N, K)]);
+      const y = await ctx.read(yb, M * N);
+      expect(relL2(y, ref.data)).toBeLessThan(1e-6);
+    });
+  }
+});
+
+describe('every op: WebGPU path equals the CPU reference on off-fixture sizes', () => {
+  for (const op of OPS) {
+    if (!op.gpu) continue;
+    for (const [H, W] of [[6, 9], [11, 7]]) {
+      it(`${op.name} ${H}×${W}`, async () => {
+        const cfg = op.defaultConfig(H, W);
+        const shape = op.inputShape(cfg);
+        const n = shape.reduce((a: number, b: number) => a * b, 1);
+        const x = prngInput(`gpu-test:${op.name}`, n);
+        const p = syntheticParams(op.paramShapes(cfg));
+        const ref = op.reference({ shape, data: x }, p, cfg);
+        const got = await op.gpu!(ctx, Float32Array.from(x), p, cfg, { maps: true });
+        expect(relL2(got.y, ref.y.data)).toBeLessThan(1e-4);
+        for (const [name, m] of Object.entries(ref.maps)) {
+          expect(got.maps[name], `map ${name}`).toBeDefined();
+          expect(relL2(got.maps[name], m.data), `map ${name}`).toBeLessThan(1e-4);
+        }
+      });
+    }
+  }
+});
