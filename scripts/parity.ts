@@ -27,6 +27,13 @@ function walk(dir: string): string[] {
   return out;
 }
 
+/** Lets a checker read other fixture files (e.g. checkpoints/INDEX.json); paths stay inside the root. */
+async function readSibling(rel: string): Promise<Uint8Array> {
+  const p = resolve(root, rel);
+  if (relative(root, p).startsWith('..')) throw new Error(`${rel}: outside the fixture folder`);
+  return new Uint8Array(readFileSync(p));
+}
+
 function fmt(r: CheckResult): string {
   return Number.isFinite(r.worst) ? r.worst.toExponential(2) : 'inf';
 }
@@ -41,12 +48,12 @@ async function main() {
   const gpuFiles: string[] = [];
   for (const rel of files) {
     const bytes = new Uint8Array(readFileSync(join(root, rel)));
-    const r = await checkFileCpu(rel, bytes);
+    const r = await checkFileCpu(rel, bytes, readSibling);
     results.set(rel, { ...r, notes: r.notes.map((n) => `cpu: ${n}`) });
     if (r.status !== 'SKIP' && !cpuOnly && needsGpu(rel, bytes)) gpuFiles.push(rel);
   }
   if (gpuFiles.length) {
-    const server = await createServer({ configFile: resolve(import.meta.dirname, '../vite.config.ts'), server: { port: 0, host: '127.0.0.1' }, logLevel: 'error', optimizeDeps: { noDiscovery: true, include: [] } });
+    const server = await createServer({ configFile: resolve(import.meta.dirname, '../vite.config.ts'), server: { port: 0, host: '127.0.0.1', hmr: false, watch: { ignored: ['**/*'] } }, logLevel: 'error', optimizeDeps: { noDiscovery: true, include: [] } });
     process.env.ATTN_FIXTURES = root;
     await server.listen();
     const addr = server.httpServer!.address() as { port: number };

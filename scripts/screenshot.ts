@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { launchChromium } from './browser';
 
 const out = process.argv[2] ?? 'artifacts/app.png';
-const server = await createServer({ configFile: resolve(import.meta.dirname, '../vite.config.ts'), server: { port: 0, host: '127.0.0.1' }, logLevel: 'error' });
+const server = await createServer({ configFile: resolve(import.meta.dirname, '../vite.config.ts'), server: { port: 0, host: '127.0.0.1', hmr: false, watch: { ignored: ['**/*'] } }, logLevel: 'error' });
 await server.listen();
 const port = (server.httpServer!.address() as { port: number }).port;
 const browser = await launchChromium();

@@ -164,7 +164,8 @@ export interface Notebook {
   tooLarge: boolean;
 }
 
-const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Param names: identifiers, not starting with `__` (they become object keys). */
+const NAME_RE = /^(?!__)[A-Za-z_][A-Za-z0-9_]*$/;
 const REF_RE = /^\$([A-Za-z_][A-Za-z0-9_]*)$/;
 /** `nb` names the notebook in a shared link. */
 export const RESERVED_PARAM_NAMES: readonly string[] = ['nb'];
@@ -422,7 +423,7 @@ function buildCell(fence: Fence, body: string, raw: string, line: number): Param
     const name = words[1] ?? '';
     if (!name) errors.push({ line, severity: 'error', message: 'A param cell needs a name: ```param alpha' });
     else if (!NAME_RE.test(name)) {
-      errors.push({ line, severity: 'error', message: `\`${name}\` is not a valid param name (use letters, digits and _, not starting with a digit).` });
+      errors.push({ line, severity: 'error', message: `\`${name}\` is not a valid param name (use letters, digits and _, not starting with a digit or __).` });
     } else if (RESERVED_PARAM_NAMES.includes(name)) {
       errors.push({ line, severity: 'error', message: `\`${name}\` is reserved (it names the notebook in shared links); choose another param name.` });
     }

@@ -120,14 +120,16 @@ export function readYamlMapping(
     return { data: null, errors };
   }
   try {
-    const doc = parseDocument(src, { prettyErrors: false, uniqueKeys: true, maxAliasCount: 100 });
+    const doc = parseDocument(src, { prettyErrors: false, uniqueKeys: true });
     const report = (list: ReadonlyArray<{ message: string; pos: [number, number] }>, severity: 'error' | 'warning') => {
+      const seen = new Set<string>();
       list.slice(0, MAX_MESSAGES).forEach((e) => {
-        errors.push({
-          line: firstLine + lineOfOffset(src, e.pos[0]),
-          severity,
-          message: `${what}: ${cleanYamlMessage(e.message)}`,
-        });
+        const line = firstLine + lineOfOffset(src, e.pos[0]);
+        const message = `${what}: ${cleanYamlMessage(e.message)}`;
+        // the parser sometimes reports one problem twice
+        if (seen.has(line + message)) return;
+        seen.add(line + message);
+        errors.push({ line, severity, message });
       });
       if (list.length > MAX_MESSAGES) {
         errors.push({ line: firstLine, severity, message: `${what}: ${list.length - MAX_MESSAGES} more YAML problems not shown.` });

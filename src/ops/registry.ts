@@ -5,8 +5,9 @@ import { fasa } from './fasa';
 import { vicinity } from './vicinity';
 import { gla, gla2d } from './gla';
 import { hilo } from './hilo';
+import { gma } from './gma';
 
-export const OPS: AnyOp[] = [mhsa, fasa, vicinity, gla, gla2d, hilo];
+export const OPS: AnyOp[] = [mhsa, fasa, vicinity, gla, gla2d, hilo, gma];
 
 export function opByName(name: string): AnyOp | undefined {
   return OPS.find((o) => o.name === name);

@@ -5,13 +5,17 @@
 import type { GpuContext } from '../gpu/context';
 import { openFixture, type FixtureFile } from './fixture-file';
 import { checkOpCpu, checkOpGpu, opFixtureImpl, type CheckResult } from './op-check';
+import { checkpointChecker } from './checkpoint-check';
 
 export type { CheckResult };
+
+/** Reads another fixture file by its path relative to the fixture root (e.g. 'checkpoints/INDEX.json'). */
+export type ReadSibling = (relPath: string) => Promise<Uint8Array>;
 
 export interface FixtureChecker {
   /** does this checker own the file? */
   owns(relPath: string, f: FixtureFile | null): boolean;
-  cpu(relPath: string, bytes: Uint8Array, f: FixtureFile | null): CheckResult | Promise<CheckResult>;
+  cpu(relPath: string, bytes: Uint8Array, f: FixtureFile | null, readSibling?: ReadSibling): CheckResult | Promise<CheckResult>;
   /** absent: the file has no GPU half */
   gpu?(relPath: string, bytes: Uint8Array, f: FixtureFile | null, ctx: GpuContext): Promise<CheckResult>;
 }
@@ -23,7 +27,7 @@ const opChecker: FixtureChecker = {
 };
 
 /** Later issues append checkers (models, preprocess, checkpoints, key lists) here. */
-export const CHECKERS: FixtureChecker[] = [opChecker];
+export const CHECKERS: FixtureChecker[] = [opChecker, checkpointChecker];
 
 function tryOpen(relPath: string, bytes: Uint8Array): FixtureFile | null {
   if (!relPath.endsWith('.safetensors')) return null;
@@ -42,12 +46,12 @@ function skipReason(relPath: string, f: FixtureFile | null): string {
   return 'no checker for this file';
 }
 
-export async function checkFileCpu(relPath: string, bytes: Uint8Array): Promise<CheckResult> {
+export async function checkFileCpu(relPath: string, bytes: Uint8Array, readSibling?: ReadSibling): Promise<CheckResult> {
   const f = tryOpen(relPath, bytes);
   const c = CHECKERS.find((k) => k.owns(relPath, f));
   if (!c) return { status: 'SKIP', worst: 0, notes: [skipReason(relPath, f)] };
   try {
-    return await c.cpu(relPath, bytes, f);
+    return await c.cpu(relPath, bytes, f, readSibling);
   } catch (e) {
     return { status: 'FAIL', worst: Infinity, notes: [`error: ${(e as Error).message}`] };
   }

@@ -175,7 +175,8 @@ function build(
 ): LoadedCheckpoint {
   const notes: string[] = [];
   if (res.unsafe.length) {
-    const list = res.unsafe.join(', ');
+    // os.system pickles as posix.system / nt.system (its __module__); say both names.
+    const list = res.unsafe.map((g) => (/^(posix|nt)\./.test(g) ? `${g} (os.${g.split('.').slice(1).join('.')})` : g)).join(', ');
     if ((opts.unsafeGlobals ?? 'refuse') === 'refuse') {
       throw new CheckpointFormatError(
         `${name}: refused — the pickle references ${list}, which PyTorch's own loader (weights_only=False) would call while reading the file, ` +

@@ -97,6 +97,8 @@ export function halfToFloat(h: number): number {
   return s * (1 + f / 1024) * 2 ** (e - 15);
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Decode little-endian raw values of any supported dtype into float64. */
 export function decodeValues(bytes: Uint8Array, dtype: DType): Float64Array {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -104,7 +106,13 @@ export function decodeValues(bytes: Uint8Array, dtype: DType): Float64Array {
   const out = new Float64Array(n);
   switch (dtype) {
     case 'F64': for (let i = 0; i < n; i++) out[i] = dv.getFloat64(i * 8, true); break;
-    case 'F32': for (let i = 0; i < n; i++) out[i] = dv.getFloat32(i * 4, true); break;
+    case 'F32':
+      if (LITTLE_ENDIAN && bytes.byteOffset % 4 === 0) {
+        // aligned view (torch aligns storages to 64 bytes): ~10× faster than DataView reads
+        const f = new Float32Array(bytes.buffer, bytes.byteOffset, n);
+        for (let i = 0; i < n; i++) out[i] = f[i];
+      } else for (let i = 0; i < n; i++) out[i] = dv.getFloat32(i * 4, true);
+      break;
     case 'F16': for (let i = 0; i < n; i++) out[i] = halfToFloat(dv.getUint16(i * 2, true)); break;
     case 'BF16': {
       const tmp = new DataView(new ArrayBuffer(4));

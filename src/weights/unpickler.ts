@@ -97,13 +97,21 @@ const TORCH_DTYPES: Record<string, DType> = {
   int64: 'I64', long: 'I64', int32: 'I32', int: 'I32', int16: 'I16', short: 'I16', int8: 'I8', uint8: 'U8', bool: 'BOOL',
 };
 
-/** Modules (first component) and builtins whose call under Python means code execution or I/O. */
+/**
+ * Refusal policy (nothing is executed either way): the entry points a booby-trapped pickle uses to
+ * run code, spawn processes, touch files or the network under Python's unpickler. Other unknown
+ * globals (yacs CfgNode, argparse.Namespace, numpy scalars, pathlib paths…) are ordinary config
+ * objects in real checkpoints and stay inert placeholders.
+ */
 const UNSAFE_MODULES = new Set([
-  'os', 'posix', 'nt', 'subprocess', 'sys', 'shutil', 'socket', 'importlib', 'runpy', 'pty', 'ctypes',
-  'code', 'codeop', 'pickle', '_pickle', 'marshal', 'webbrowser', 'multiprocessing', 'asyncio', 'signal',
-  'commands', 'popen2', 'pdb', 'bdb', 'timeit', 'cProfile', 'profile', 'trace', 'types', 'operator',
-  'functools', 'inspect', 'threading', '_thread', 'io', '_io', 'pathlib', 'tempfile', 'glob', 'urllib',
-  'http', 'ftplib', 'smtplib', 'telnetlib', 'requests', 'pip', 'setuptools', 'distutils', 'platform', 'zipimport',
+  'os', 'posix', 'nt', 'subprocess', '_posixsubprocess', '_winapi', 'sys', 'shutil', 'socket', 'importlib', 'runpy',
+  'pty', 'ctypes', 'code', 'codeop', 'pickle', '_pickle', 'marshal', 'webbrowser', 'multiprocessing', 'asyncio',
+  'signal', 'commands', 'popen2', 'pdb', 'bdb', 'timeit', 'cProfile', 'profile', 'trace', 'threading', '_thread',
+  'urllib', 'http', 'ftplib', 'smtplib', 'telnetlib', 'requests', 'pip', 'setuptools', 'distutils', 'zipimport',
+]);
+const UNSAFE_QUALIFIED = new Set([
+  'types.FunctionType', 'types.CodeType', 'types.MethodType', 'io.open', '_io.open', 'io.FileIO', '_io.FileIO',
+  'operator.attrgetter', 'operator.methodcaller', 'torch.load', 'torch.serialization.load', 'torch.jit.load',
 ]);
 const UNSAFE_BUILTINS = new Set([
   'eval', 'exec', 'execfile', 'compile', 'open', 'file', 'getattr', 'setattr', 'delattr', '__import__',
@@ -112,7 +120,7 @@ const UNSAFE_BUILTINS = new Set([
 
 export function isUnsafeGlobal(module: string, name: string): boolean {
   const root = module.split('.')[0];
-  if (UNSAFE_MODULES.has(root)) return true;
+  if (UNSAFE_MODULES.has(root) || UNSAFE_QUALIFIED.has(`${module}.${name}`) || module.startsWith('torch.hub')) return true;
   if (root === 'builtins' || root === '__builtin__') return UNSAFE_BUILTINS.has(name);
   return false;
 }
@@ -363,11 +371,11 @@ export function unpickle(data: Uint8Array, start = 0, opts: UnpickleOptions = {}
         push(newObject(items[0], items.slice(1)));
         break;
       }
-      case 0x62: { // BUILD: obj.__setstate__(state) — recorded, except the dict-update torch objects need
+      case 0x62: { // BUILD: obj.__setstate__(state), recorded on placeholders only
         const state = pop();
         const obj = top();
         if (obj instanceof PyObject) obj.state = state;
-        // A BUILD on a tensor sets Python attributes (e.g. parameters saved with state); data is unaffected.
+        // On a dict (a state_dict's `_metadata`) or a tensor (Python attributes) it carries no weights.
         break;
       }
       case 0x51: { // BINPERSID

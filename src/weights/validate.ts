@@ -30,12 +30,14 @@ export interface ValidateOptions {
 
 const DEFAULT_OPTIONAL = (k: string) => k.endsWith('num_batches_tracked');
 
-type ShapeSource = Map<string, { shape: readonly number[] }> | Iterable<readonly [string, readonly number[]]>;
+/** A loaded state_dict (name → {shape}), or name/shape pairs (a Map of shapes works too). */
+type ShapeSource = ReadonlyMap<string, { shape: readonly number[] }> | Iterable<readonly [string, readonly number[] | { shape: readonly number[] }]>;
 
 function shapesOf(src: ShapeSource): Map<string, readonly number[]> {
   const m = new Map<string, readonly number[]>();
-  if (src instanceof Map) for (const [k, v] of src) m.set(k, v.shape);
-  else for (const [k, s] of src) m.set(k, s);
+  for (const [k, v] of src as Iterable<readonly [string, readonly number[] | { shape: readonly number[] }]>) {
+    m.set(k, Array.isArray(v) ? v : (v as { shape: readonly number[] }).shape);
+  }
   return m;
 }
 

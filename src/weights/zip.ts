@@ -156,19 +156,29 @@ function num64(dv: DataView, p: number): number {
   return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v);
 }
 
-let CRC_TABLE: Uint32Array | null = null;
+let CRC_TABLES: Uint32Array | null = null;
 
+/** CRC-32 (zip polynomial), slicing-by-8: ~4× the byte-at-a-time speed, which matters at 300 MB. */
 export function crc32(data: Uint8Array): number {
-  if (!CRC_TABLE) {
-    CRC_TABLE = new Uint32Array(256);
+  if (!CRC_TABLES) {
+    const t = new Uint32Array(8 * 256);
     for (let n = 0; n < 256; n++) {
       let c = n;
       for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      CRC_TABLE[n] = c >>> 0;
+      t[n] = c >>> 0;
     }
+    for (let n = 0; n < 256; n++) for (let k = 1; k < 8; k++) t[k * 256 + n] = (t[(k - 1) * 256 + n] >>> 8) ^ t[t[(k - 1) * 256 + n] & 0xff];
+    CRC_TABLES = t;
   }
-  const t = CRC_TABLE;
+  const t = CRC_TABLES;
   let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = t[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  let i = 0;
+  const n8 = data.length - 8;
+  for (; i <= n8; i += 8) {
+    c ^= data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24);
+    c = t[1792 + (c & 0xff)] ^ t[1536 + ((c >>> 8) & 0xff)] ^ t[1280 + ((c >>> 16) & 0xff)] ^ t[1024 + (c >>> 24)] ^
+      t[768 + data[i + 4]] ^ t[512 + data[i + 5]] ^ t[256 + data[i + 6]] ^ t[data[i + 7]];
+  }
+  for (; i < data.length; i++) c = t[(c ^ data[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }

@@ -74,6 +74,8 @@ export async function fasaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: Fa
   };
   const dwconv = (xb: GPUBuffer, w: Float32Array, b: Float32Array, yb: GPUBuffer, ks: number, stride: number, hw: [number, number], out: [number, number], act: number): Dispatch => {
     const inT = 15 * stride + ks;
+    // input patch + kernel staged in workgroup memory: keep within 16 KiB
+    if ((inT * inT + ks * ks) * 4 > 16384) throw new Error(`fasa: depthwise kernel ${ks} too large for the GPU path`);
     return {
       pipeline: ctx.pipeline(expandWgsl(dwconvWgsl, { KS: ks, STRIDE: stride, IN_T: inT, IN_T2: inT * inT, KS2: ks * ks })),
       buffers: [xb, keep(ctx.upload(w)), keep(ctx.upload(b)), yb, uniform([C, hw[0], hw[1], out[0], out[1], act])],

@@ -6,7 +6,8 @@
  *   before the merge division): attn_f[t,j] = Σ_c s·q_t[c]·k_j[c]·exp(Gf_t[c] − Gf_j[c]) for j ≤ t;
  * - decay_f/decay_b [h,L,L]: the content-free decay field mean_c exp(G_t[c] − G_j[c]) on the
  *   scanned side (j ≤ t forward, j ≥ t backward), 0 elsewhere.
- * Gf_t = Σ_{r≤t} γf_r, Gb_t = Σ_{r≥t} γb_r (spec/vig.md §5).
+ * Gf_t = Σ_{r≤t} γf_r, Gb_t = Σ_{r≥t} γb_r (spec/vig.md §5). A scan switched off by the direction
+ * knob has all-zero attn/decay maps; gate is the G actually applied (1 or 0 when forced).
  */
 
 /** Cumulative log-decay of one head, [L,dk] → [L,dk]: prefix sums (forward) or suffix sums (backward). */

@@ -51,7 +51,12 @@ export function gmaConfigFromFixture(config: Record<string, unknown>): GmaConfig
     heads: cfgNum(config, 'num_heads', 8),
     qkvBias: cfgBool(config, 'qkv_bias', false),
     qkScale: typeof qs === 'number' ? qs : null,
-    aggToken: 1, agg3: 1, agg5: 1, agg7: 1, aggNonAttn: 1,
+    // Official fixtures carry no toggles (all on); other fixture sets may switch segments off.
+    aggToken: cfgNum(config, 'aggToken', 1),
+    agg3: cfgNum(config, 'agg3', 1),
+    agg5: cfgNum(config, 'agg5', 1),
+    agg7: cfgNum(config, 'agg7', 1),
+    aggNonAttn: cfgNum(config, 'aggNonAttn', 1),
     H: cfgNum(config, 'H'),
     W: cfgNum(config, 'W'),
   };

@@ -16,17 +16,11 @@ import kvReduceWgsl from '../../../kernels/vicinity_kv_reduce.wgsl?raw';
 import applyWgsl from '../../../kernels/vicinity_apply.wgsl?raw';
 import gateWgsl from '../../../kernels/vicinity_gate.wgsl?raw';
 import rowsWgsl from '../../../kernels/vicinity_rows.wgsl?raw';
-import type { GpuOpOutput, Params } from '../types';
+import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
 import { linearDispatch } from '../common/gpu-linear';
 import { requireParam, uploadParam } from '../common/params';
 import { validateVicinity, vicinityDims, type VicinityConfig } from './spec';
 import { vicinityTrig } from './angles';
-
-export interface VicinityGpuOptions {
-  maps: boolean;
-  rows?: number[];
-  timed?: boolean;
-}
 
 /** Tokens per split-K chunk of the key statistics. */
 const KV_CHUNK = 64;
@@ -49,7 +43,7 @@ function stackQkv(p: Params): { w: Float32Array; b: Float32Array } {
   return { w, b };
 }
 
-export async function vicinityGpu(ctx: GpuContext, x: Float32Array, p: Params, c: VicinityConfig, opts: VicinityGpuOptions): Promise<GpuOpOutput> {
+export async function vicinityGpu(ctx: GpuContext, x: Float32Array, p: Params, c: VicinityConfig, opts: GpuRunOptions): Promise<GpuOpOutput> {
   validateVicinity(c);
   const { N, r, d, seHidden } = vicinityDims(c);
   const C = c.dim;

@@ -1,8 +1,9 @@
 import type { OpImpl } from '../types';
-import { vicinityConfigFromFixture, vicinityParamShapes, VICINITY_THETA, type VicinityConfig } from './spec';
+import { vicinityConfigFromFixture, vicinityParamShapes, vicinitySliders, VICINITY_THETA, type VicinityConfig } from './spec';
 import { vicinityReference } from './reference';
 import { vicinityMacs } from './flops';
 import { vicinityGpu } from './gpu';
+import { vicinityQueryMaps } from './maps';
 
 export const vicinity: OpImpl<VicinityConfig> = {
   name: 'vicinity',
@@ -16,4 +17,7 @@ export const vicinity: OpImpl<VicinityConfig> = {
   reference: vicinityReference,
   macs: vicinityMacs,
   gpu: (ctx, x, p, c, opts) => vicinityGpu(ctx, x, p, c, opts),
+  gpuRows: true,
+  queryMaps: vicinityQueryMaps,
+  sliders: vicinitySliders,
 };

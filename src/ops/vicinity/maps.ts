@@ -1,36 +1,51 @@
 /**
  * The drawn maps of Vicinity attention for a clicked query token t:
- * - attn: z_t·φ(q_t)·φ(k_j) per head (the quadratic form the linear attention equals while no
- *   clamp triggers), plus the head mean; rows may be negative-free but are not normalised to 1
- *   exactly (the +1e-4 in z).
- * - locality: the content-free kernel cos(a_t − a_j) + cos(b_t − b_j) (range [0, 2] at θ = π/2).
- * Layouts: attn [heads, rowsPerHead, N] (fixture layout when rowsPerHead = N), locality [rows, N].
+ * - per head z_t·φ(q_t)·φ(k_j) (the quadratic form the linear attention equals while no clamp
+ *   triggers; the fixtures' `attn`), and their mean first;
+ * - the content-free locality kernel cos(a_t − a_j) + cos(b_t − b_j) (range [0, 2] for θ ≤ π/2).
+ * `maps.attn` is [heads, R, N] and `maps.locality` [R, N]: R = N from the CPU reference
+ * (rowIndex = token), R = 1 from the GPU with opts.rows = [token] (rowIndex = 0).
+ * For θ > π/2 the cosines go negative, so both become signed maps.
  */
+import type { MapPanel } from '../types';
 import type { VicinityConfig } from './spec';
 import { vicinityAngles } from './angles';
 
-export function vicinityQueryMaps(
-  attn: Float32Array | Float64Array,
-  heads: number,
-  N: number,
-  rowsPerHead: number,
-  row: number,
-): { perHead: Float32Array[]; mean: Float32Array } {
-  const perHead: Float32Array[] = [];
-  const mean = new Float32Array(N);
-  for (let h = 0; h < heads; h++) {
-    const off = (h * rowsPerHead + row) * N;
-    const r = Float32Array.from(attn.subarray(off, off + N));
-    perHead.push(r);
-    for (let j = 0; j < N; j++) mean[j] += r[j] / heads;
-  }
-  return { perHead, mean };
-}
-
-/** Locality row of token t, straight from the angles (cheap: no GPU round trip needed). */
+/** Locality row of token t straight from the angles (no GPU round trip needed). */
 export function vicinityLocalityRow(c: VicinityConfig, t: number): Float32Array {
   const { a, b } = vicinityAngles(c);
   const out = new Float32Array(a.length);
   for (let j = 0; j < a.length; j++) out[j] = Math.cos(a[t] - a[j]) + Math.cos(b[t] - b[j]);
   return out;
+}
+
+export function vicinityQueryMaps(maps: Record<string, ArrayLike<number>>, c: VicinityConfig, token: number, rowIndex: number): MapPanel[] {
+  const N = c.H * c.W;
+  const signed = c.theta > Math.PI / 2;
+  const panels: MapPanel[] = [];
+  const attn = maps.attn;
+  if (attn) {
+    const rows = attn.length / (c.heads * N);
+    const mean = new Float32Array(N);
+    const heads: MapPanel[] = [];
+    for (let h = 0; h < c.heads; h++) {
+      const off = (h * rows + rowIndex) * N;
+      const v = new Float32Array(N);
+      for (let j = 0; j < N; j++) {
+        v[j] = attn[off + j];
+        mean[j] += v[j] / c.heads;
+      }
+      heads.push({ title: `head ${h + 1}: z·φ(q)·φ(k)`, values: v, H: c.H, W: c.W, signed });
+    }
+    panels.push({ title: 'mean of heads', values: mean, H: c.H, W: c.W, signed }, ...heads);
+  }
+  let loc: Float32Array;
+  if (maps.locality) {
+    loc = new Float32Array(N);
+    for (let j = 0; j < N; j++) loc[j] = maps.locality[rowIndex * N + j];
+  } else {
+    loc = vicinityLocalityRow(c, token);
+  }
+  panels.push({ title: `locality cos Δa + cos Δb (θ = ${c.theta.toFixed(3)})`, values: loc, H: c.H, W: c.W, signed });
+  return panels;
 }

@@ -26,7 +26,6 @@ export const VICINITY_THETA = Math.PI / 2;
 
 export const vicinitySliders: SliderSpec[] = [
   { key: 'theta', label: 'Manhattan decay: angle range θ', min: 0, max: Math.PI, step: Math.PI / 64, default: VICINITY_THETA },
-  { key: 'heads', label: 'heads', min: 1, max: 8, step: 1, default: 2 },
 ];
 
 export function vicinityConfigFromFixture(config: Record<string, unknown>): VicinityConfig {
