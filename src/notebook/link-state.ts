@@ -167,6 +167,7 @@ function decodeUnsafe(input: string, g: NotebookGraph, notes: string[]): LinkSta
   const pairs = readPairs(input, notes);
   let notebook: string | null = null;
   const typed = new Map<string, { value: ParamValue; text: string }>();
+  let unknown = 0;
   for (const { key, value } of pairs) {
     if (key === 'nb') {
       if (NOTEBOOK_NAME_RE.test(value)) notebook = value;
@@ -175,7 +176,7 @@ function decodeUnsafe(input: string, g: NotebookGraph, notes: string[]): LinkSta
     }
     const cell = g.params.get(key);
     if (!cell) {
-      notes.push(`The link sets \`${key}\`, but this notebook has no such param; ignored.`);
+      if (++unknown <= 5) notes.push(`The link sets \`${key}\`, but this notebook has no such param; ignored.`);
       continue;
     }
     if (g.blocked.has(cell.id)) {
@@ -189,6 +190,7 @@ function decodeUnsafe(input: string, g: NotebookGraph, notes: string[]): LinkSta
     }
     typed.set(key, { value: parsed.value, text: value });
   }
+  if (unknown > 5) notes.push(`${unknown - 5} more names in the link match no param of this notebook; ignored.`);
   // in dependency order, so a bound set by the link is in place before it is used
   const values: ParamValues = {};
   const fromLink: string[] = [];

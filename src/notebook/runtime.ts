@@ -96,7 +96,9 @@ export function buildGraph(nb: Notebook): NotebookGraph {
     viewDependents.set(name, []);
   }
 
-  const unknownRef = (cellId: string, line: number, ref: string): string => {
+  const unknownRef = (cellId: string, cellLine: number, ref: string): string => {
+    const c = nb.cells.find((x) => x.id === cellId);
+    const line = c && c.type !== 'prose' ? refLine(c.body, cellLine, ref) : cellLine;
     const broken = nb.cells.find((c) => c.type === 'param' && c.name === ref && (c.spec === null || c.duplicate));
     const message = broken
       ? `\`$${ref}\` refers to the param on line ${broken.line}, which has errors.`
@@ -167,6 +169,13 @@ export function buildGraph(nb: Notebook): NotebookGraph {
     }
   }
   return { notebook: nb, params, paramOrder, views, deps, paramDependents, viewDependents, blocked, issues };
+}
+
+/** The file line of the first `$ref` in a cell body (the cell's line when not found). */
+function refLine(body: string, cellLine: number, ref: string): number {
+  const re = new RegExp(`\\$${ref}(?![A-Za-z0-9_])`);
+  const i = body.split(/\r\n|\n|\r/).findIndex((l) => re.test(l));
+  return i < 0 ? cellLine : cellLine + 1 + i;
 }
 
 /** " (did you mean `$alpha`?)" for a near miss, else the list of names. */

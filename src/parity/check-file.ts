@@ -6,6 +6,7 @@ import type { GpuContext } from '../gpu/context';
 import { openFixture, type FixtureFile } from './fixture-file';
 import { checkOpCpu, checkOpGpu, opFixtureImpl, type CheckResult } from './op-check';
 import { checkpointChecker } from './checkpoint-check';
+import { modelChecker } from './model-check';
 
 export type { CheckResult };
 
@@ -27,7 +28,7 @@ const opChecker: FixtureChecker = {
 };
 
 /** Later issues append checkers (models, preprocess, checkpoints, key lists) here. */
-export const CHECKERS: FixtureChecker[] = [opChecker, checkpointChecker];
+export const CHECKERS: FixtureChecker[] = [opChecker, checkpointChecker, modelChecker];
 
 function tryOpen(relPath: string, bytes: Uint8Array): FixtureFile | null {
   if (!relPath.endsWith('.safetensors')) return null;

@@ -1,0 +1,13 @@
+/** Every backbone family. Adding one = a file/folder in src/models + a line here. */
+import type { AnyModel } from './types';
+
+export const MODELS: AnyModel[] = [];
+
+export function modelForFixture(model: string): AnyModel | undefined {
+  return MODELS.find((m) => m.fixtureModels.includes(model));
+}
+
+/** The family that owns a variant name such as 'vig-t' or 'litv2-s'. */
+export function modelForVariant(variant: string): AnyModel | undefined {
+  return MODELS.find((m) => variant in m.variants);
+}
