@@ -1,7 +1,10 @@
 /** Every backbone family. Adding one = a file/folder in src/models + a line here. */
 import type { AnyModel } from './types';
+import { litv2 } from './litv2';
+import { vvt } from './vvt';
+import { vig, vigH } from './vig';
 
-export const MODELS: AnyModel[] = [];
+export const MODELS: AnyModel[] = [litv2, vvt, vig, vigH];
 
 export function modelForFixture(model: string): AnyModel | undefined {
   return MODELS.find((m) => m.fixtureModels.includes(model));

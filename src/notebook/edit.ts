@@ -11,7 +11,10 @@
  *                       (with '\n' line endings and without the blank lines after it).
  *   setCellSource(doc, id, source)   replace that text (the fence lines and blank lines stay).
  *   setCellRaw(doc, id, raw)         replace the whole block, fences included (may rename or split it).
- *   insertCell(doc, index, newCell) → { doc, id }   index 0…cells.length
+ *   insertCell(doc, index, newCell) → { doc, id }   index 0…cells.length; `id`: the cell now holding
+ *                                    the new text. Prose next to prose is one block in Markdown, so
+ *                                    new prose inserted beside prose joins it (and so do two prose
+ *                                    blocks that a move or delete brings together).
  *   moveCell(doc, id, toIndex) / deleteCell(doc, id)
  *   setParamDefault(doc, name, value) write a param's `value:` (comments in the body are kept).
  *   setMeta(doc, { title, description, image, model })  front matter (undefined removes a key).
@@ -132,7 +135,7 @@ function separate(doc: Notebook, head: string, blocks: Block[]): { head: string;
     if (b.id && nextBefore.get(b.id) === next && next !== null) return b;
     return { ...b, raw: endWithBlankLine(b.raw, doc.eol) };
   });
-  const firstChanged = (blocks[0]?.id ?? null) !== (doc.cells[0]?.id ?? null);
+  const firstChanged = blocks.length > 0 && (blocks[0].id === undefined || blocks[0].id !== doc.cells[0]?.id);
   const bare = head.replace(/^\uFEFF/, '');
   const h = firstChanged && bare !== '' && blocks.length > 0 ? endWithEol(head, doc.eol) : head;
   return { head: h, blocks: out };
@@ -182,9 +185,15 @@ export function insertCell(doc: Notebook, index: number, cell: NewCell): { doc: 
   const s = separate(doc, doc.head, blocks);
   const next = rebuild(doc, s.head, s.blocks);
   if (!next) return { doc, id: null };
-  const known = new Set(doc.cells.map((x) => x.id));
-  const fresh = next.cells.find((x) => !known.has(x.id));
-  return { doc: next, id: fresh?.id ?? null };
+  // the cell holding the new text: a fresh one, or (prose next to prose is one block) the prose it joined
+  let offset = s.head.length;
+  for (let i = 0; i < at; i++) offset += s.blocks[i].raw.length;
+  let pos = next.head.length;
+  for (const x of next.cells) {
+    if (offset < pos + x.raw.length) return { doc: next, id: x.id };
+    pos += x.raw.length;
+  }
+  return { doc: next, id: next.cells.at(-1)?.id ?? null };
 }
 
 export function moveCell(doc: Notebook, id: string, to: number): Notebook {
@@ -234,7 +243,7 @@ export function setMeta(doc: Notebook, patch: MetaPatch): Notebook {
     const eol = doc.eol;
     let head: string;
     if (doc.frontMatter === null) {
-      const y = parseDocument('{}');
+      const y = parseDocument('');
       for (const [k, v] of Object.entries(patch)) if (v !== undefined) y.set(k, v);
       if (Object.values(patch).every((v) => v === undefined)) return doc;
       const fm = toEol(y.toString({ lineWidth: 0 }), eol);

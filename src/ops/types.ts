@@ -22,6 +22,13 @@ export interface GpuOpOutput {
   gpuMs?: number;
 }
 
+export interface ChoiceSpec {
+  key: string;
+  label: string;
+  options: readonly string[];
+  default: string;
+}
+
 export interface GpuRunOptions {
   /** all map tensors in fixture layout (parity) */
   maps: boolean;
@@ -82,6 +89,10 @@ export interface OpImpl<C> {
   gpuRows?: boolean;
   /** The knobs the op view shows (keys of the config). */
   sliders?: SliderSpec[];
+  /** Non-numeric knobs (selects), e.g. ViG's scan direction. */
+  choices?: ReadonlyArray<ChoiceSpec>;
+  /** Bring knob values onto valid settings (e.g. FASA's window to 1/2/4/8) before a run. */
+  normalizeConfig?(cfg: C): C;
   /** WebGPU path; absent until written (parity then reports the GPU half as missing). */
   gpu?(ctx: GpuContext, x: Float32Array, p: Params, cfg: C, opts: GpuRunOptions): Promise<GpuOpOutput>;
 }

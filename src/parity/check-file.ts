@@ -7,6 +7,7 @@ import { openFixture, type FixtureFile } from './fixture-file';
 import { checkOpCpu, checkOpGpu, opFixtureImpl, type CheckResult } from './op-check';
 import { checkpointChecker } from './checkpoint-check';
 import { modelChecker } from './model-check';
+import { preprocessChecker } from './preprocess-check';
 
 export type { CheckResult };
 
@@ -28,7 +29,7 @@ const opChecker: FixtureChecker = {
 };
 
 /** Later issues append checkers (models, preprocess, checkpoints, key lists) here. */
-export const CHECKERS: FixtureChecker[] = [opChecker, checkpointChecker, modelChecker];
+export const CHECKERS: FixtureChecker[] = [opChecker, checkpointChecker, modelChecker, preprocessChecker];
 
 function tryOpen(relPath: string, bytes: Uint8Array): FixtureFile | null {
   if (!relPath.endsWith('.safetensors')) return null;

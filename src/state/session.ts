@@ -15,13 +15,13 @@ export interface SessionState {
   opName: string;
   grid: number;
   /** knob values by config key (merged over the op's default config) */
-  knobs: Record<string, number>;
+  knobs: Record<string, number | string>;
   token: number;
   setPhoto(p: Photo): void;
   setPhotoError(msg: string): void;
   setOp(name: string): void;
   setGrid(g: number): void;
-  setKnob(key: string, v: number): void;
+  setKnob(key: string, v: number | string): void;
   setToken(t: number): void;
 }
 

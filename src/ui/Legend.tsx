@@ -1,6 +1,6 @@
 /** Colour legend for a map: a gradient bar with a d3 axis, rendered as SVG (exportable). */
 import { useEffect, useId, useRef } from 'react';
-import { axisBottom, format, scaleLinear, select } from 'd3';
+import { axisBottom, scaleLinear, select } from 'd3';
 import type { Scale } from './colormap';
 
 export function Legend({ scale, width = 220, label }: { scale: Scale; width?: number; label?: string }) {
@@ -9,8 +9,8 @@ export function Legend({ scale, width = 220, label }: { scale: Scale; width?: nu
   useEffect(() => {
     if (!ref.current) return;
     const x = scaleLinear().domain([scale.lo, scale.hi]).range([0, width - 20]);
-    const fmt = format('.2~g');
-    select(ref.current).call(axisBottom(x).ticks(4).tickFormat((d) => fmt(d as number)));
+    // d3 picks the precision from the tick step, so narrow ranges still get distinct labels.
+    select(ref.current).call(axisBottom(x).ticks(4, '~g'));
   }, [scale, width]);
   const stops = Array.from({ length: 11 }, (_, i) => i / 10);
   return (

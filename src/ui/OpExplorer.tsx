@@ -23,7 +23,11 @@ export function OpExplorer() {
   const [busy, setBusy] = useState(false);
   const runId = useRef(0);
 
-  const cfg = useMemo(() => ({ ...op.defaultConfig(grid, grid), ...knobs }), [op, grid, knobs]);
+  const cfg = useMemo(() => {
+    const c = { ...op.defaultConfig(grid, grid), ...knobs };
+    return op.normalizeConfig ? op.normalizeConfig(c) : c;
+  }, [op, grid, knobs]);
+  const cfgValue = (key: string) => (cfg as Record<string, number | string>)[key];
   const dim = op.inputShape(cfg).length === 3 ? op.inputShape(cfg)[2] : op.inputShape(cfg)[1];
   const tokens = useMemo(() => (photo ? patchEmbed(photo.rgb, grid, dim) : null), [photo, grid, dim]);
   const preview = useMemo(() => (photo ? previewRgba(photo.rgb, PREVIEW) : null), [photo]);
@@ -78,14 +82,27 @@ export function OpExplorer() {
           <Slider
             key={s.key}
             label={s.label}
-            value={(cfg as Record<string, number>)[s.key] ?? s.default}
+            value={Number(cfgValue(s.key) ?? s.default)}
             min={s.min}
             max={s.max}
             step={s.step}
             log={s.log}
-            note={(cfg as Record<string, number>)[s.key] !== s.default ? `official: ${s.default}` : undefined}
+            note={cfgValue(s.key) !== s.default ? `left the trained setting (official: ${s.default})` : undefined}
             onChange={(v) => setKnob(s.key, v)}
           />
+        ))}
+        {(op.choices ?? []).map((c) => (
+          <label key={c.key}>
+            {c.label}{' '}
+            <select value={String(cfgValue(c.key) ?? c.default)} onChange={(e) => setKnob(c.key, e.target.value)} data-testid={`choice-${c.key}`}>
+              {c.options.map((o) => (
+                <option key={o} value={o}>
+                  {o}
+                  {o === c.default ? ' (official)' : ''}
+                </option>
+              ))}
+            </select>
+          </label>
         ))}
       </div>
       {!photo ? <p className="muted">Pick a sample photo or drop your own to begin.</p> : null}

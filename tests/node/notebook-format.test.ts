@@ -16,6 +16,7 @@ import {
   type ParamCell,
   type ViewCell,
 } from '../../src/notebook/format';
+import { mhsaMacs } from '../../src/ops/mhsa/flops';
 
 const NOTEBOOKS = resolve(__dirname, '../../notebooks');
 const notebookFiles = readdirSync(NOTEBOOKS).filter((f) => f.endsWith('.md'));
@@ -60,6 +61,20 @@ describe('shipped notebooks', () => {
       }
     });
   }
+
+  it('softmax-attention: the MACs table in the prose equals the op\'s own count', () => {
+    const text = readFileSync(join(NOTEBOOKS, 'softmax-attention.md'), 'utf8');
+    const rows = [...text.matchAll(/^\| (\d+)×\1 \| ([\d,]+) \| ([\d,]+) \| (\d+)% \|$/gm)];
+    expect(rows.length).toBe(4);
+    for (const r of rows) {
+      const g = Number(r[1]);
+      const cfg = { dim: 192, heads: 4, qkvBias: true, H: g, W: g };
+      const macs = mhsaMacs(cfg);
+      expect(Number(r[2].replace(/,/g, ''))).toBe(g * g);
+      expect(Number(r[3].replace(/,/g, ''))).toBe(macs);
+      expect(Number(r[4])).toBe(Math.round((200 * g ** 4 * 192) / macs));
+    }
+  });
 
   it('softmax-attention has the cells the design asks for', () => {
     const nb = parseNotebook(readFileSync(join(NOTEBOOKS, 'softmax-attention.md'), 'utf8'));
@@ -348,6 +363,22 @@ describe('broken and hostile input never throws', () => {
       for (let i = 0; i < n; i++) t += frags[rnd(frags.length)] + ends[rnd(ends.length)];
       const nb = roundTrip(t);
       checkStructure(t, nb);
+    }
+  });
+
+  it('seeded fuzz: random characters round-trip', () => {
+    const chars = '`~-:\n\r \t$#>[]{}"\'a1pv';
+    const words = ['param', 'view', 'attention', '---', '...', 'kind: slider', 'min: 0', 'max: 1', '$a'];
+    let seed = 4242;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed % n;
+    };
+    for (let k = 0; k < 300; k++) {
+      let t = '';
+      const n = rnd(200);
+      for (let i = 0; i < n; i++) t += rnd(4) === 0 ? words[rnd(words.length)] : chars[rnd(chars.length)];
+      checkStructure(t, roundTrip(t));
     }
   });
 

@@ -9,7 +9,7 @@
  */
 import { pooledHW, type FasaConfig } from './spec';
 
-type Arr = Float32Array | Float64Array;
+type Arr = ArrayLike<number>;
 
 /** Pooled cell index (row-major over H'×W') that pixel t lies in. */
 export function pooledCellOf(c: FasaConfig, t: number): number {
@@ -41,7 +41,7 @@ export function fasaGlobalMaps(attn: Arr, c: FasaConfig, rowsPerHead: number, ro
   const mean = new Float32Array(N);
   for (let h = 0; h < c.heads; h++) {
     const off = (h * rowsPerHead + row) * M;
-    const r = Float32Array.from(attn.subarray(off, off + M));
+    const r = Float32Array.from({ length: M }, (_, i) => attn[off + i]);
     pooled.push(r);
     const s = spreadPooled(c, r);
     perHead.push(s);
@@ -71,7 +71,7 @@ export function fasaLocalMaps(localMod: Arr, c: FasaConfig, t: number): { perHea
   const perHead: Float32Array[] = [];
   const mean = new Float32Array(N);
   for (let h = 0; h < c.heads; h++) {
-    const m = Float32Array.from(localMod.subarray(h * N, (h + 1) * N));
+    const m = Float32Array.from({ length: N }, (_, i) => localMod[h * N + i]);
     perHead.push(m);
     for (let i = 0; i < N; i++) mean[i] += m[i] / c.heads;
   }

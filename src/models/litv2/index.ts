@@ -1,0 +1,24 @@
+/** LITv2 (ziplab/LITv2, classification): HiLo attention in the last two stages, DTM downsampling. */
+import type { ModelImpl } from '../types';
+import { LITV2_VARIANTS, litv2ConfigFromFixture, type Litv2Config } from './config';
+import { litv2ExpectedKeys } from './keys';
+import { litv2Macs, litv2OfficialFlops } from './flops';
+import { litv2Forward } from './reference';
+
+export type { Litv2Config } from './config';
+export { litv2Params } from './keys';
+
+/** `model.flops()` of the official code (fixture meta.official_flops). */
+export const officialFlops = litv2OfficialFlops;
+
+export const litv2: ModelImpl<Litv2Config> = {
+  family: 'litv2',
+  title: 'LITv2 (HiLo attention)',
+  variants: LITV2_VARIANTS,
+  fixtureModels: ['litv2'],
+  configFromFixture: litv2ConfigFromFixture,
+  expectedKeys: litv2ExpectedKeys,
+  macs: litv2Macs,
+  forwardReference: litv2Forward,
+  inputSize: (c) => ({ size: c.imgSize, crop: c.testCrop }),
+};
