@@ -10,6 +10,7 @@
 import type { MapPanel } from '../types';
 import type { VicinityConfig } from './spec';
 import { vicinityAngles } from './angles';
+import { headRowPanels } from '../common/maps';
 
 /** Locality row of token t straight from the angles (no GPU round trip needed). */
 export function vicinityLocalityRow(c: VicinityConfig, t: number): Float32Array {
@@ -23,21 +24,8 @@ export function vicinityQueryMaps(maps: Record<string, ArrayLike<number>>, c: Vi
   const N = c.H * c.W;
   const signed = c.theta > Math.PI / 2;
   const panels: MapPanel[] = [];
-  const attn = maps.attn;
-  if (attn) {
-    const rows = attn.length / (c.heads * N);
-    const mean = new Float32Array(N);
-    const heads: MapPanel[] = [];
-    for (let h = 0; h < c.heads; h++) {
-      const off = (h * rows + rowIndex) * N;
-      const v = new Float32Array(N);
-      for (let j = 0; j < N; j++) {
-        v[j] = attn[off + j];
-        mean[j] += v[j] / c.heads;
-      }
-      heads.push({ title: `head ${h + 1}: z·φ(q)·φ(k)`, values: v, H: c.H, W: c.W, signed });
-    }
-    panels.push({ title: 'mean of heads', values: mean, H: c.H, W: c.W, signed }, ...heads);
+  if (maps.attn) {
+    panels.push(...headRowPanels(maps.attn, c.heads, c.H, c.W, rowIndex, { headTitle: (h) => `head ${h}: z·φ(q)·φ(k)`, signed }));
   }
   let loc: Float32Array;
   if (maps.locality) {
