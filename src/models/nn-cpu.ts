@@ -1,9 +1,11 @@
 /**
  * Small float64 building blocks shared by the VVT, FAT and GroupMixFormer CPU forwards: layout
- * changes between tokens [B, N, C] and images [B, C, H, W], 1×1 convs as one matmul per sample,
- * eval BatchNorm by state_dict prefix, sub-state-dicts. Everything else comes from tensor/ops.ts.
+ * changes between tokens [B, N, C] and images [B, C, H, W], eval BatchNorm by state_dict prefix,
+ * sub-state-dicts, and register-blocked versions of linear / conv2d / depthwise conv. The latter
+ * compute the same sums as tensor/ops.ts (which stays the readable definition; the tests compare
+ * them) about 3–20× faster, so a full variant runs in seconds in Node.
  */
-import { batchNormEval, matmul } from '../tensor/ops';
+import { batchNormEval } from '../tensor/ops';
 import type { Tensor } from '../tensor/tensor';
 import type { Params } from '../ops/types';
 
@@ -65,20 +67,161 @@ export function stack(parts: Tensor[]): Tensor {
   return { shape: [parts.length, ...parts[0].shape.slice(1)], data: out };
 }
 
-/** Conv2d 1×1, stride 1 (weight [Cout, Cin, 1, 1]) as W·X per sample — same sums as conv2d, faster. */
-export function pointwiseConv(x: Tensor, w: Tensor, b?: Tensor): Tensor {
-  const [B, Cin, H, W] = x.shape;
-  const Cout = w.shape[0];
-  if (w.shape[1] !== Cin || (w.shape[2] ?? 1) !== 1 || (w.shape[3] ?? 1) !== 1) throw new Error(`pointwiseConv: x [${x.shape}] vs W [${w.shape}]`);
-  const N = H * W;
-  const wm: Tensor = { shape: [Cout, Cin], data: w.data };
-  const out = new Float64Array(B * Cout * N);
-  for (let s = 0; s < B; s++) {
-    const y = matmul(wm, { shape: [Cin, N], data: x.data.subarray(s * Cin * N, (s + 1) * Cin * N) });
-    if (b) for (let c = 0; c < Cout; c++) for (let n = 0; n < N; n++) y.data[c * N + n] += b.data[c];
-    out.set(y.data, s * Cout * N);
+/** C [M, N] = A [M, K] · Bᵀ (B [N, K]) + bias[n]: four rows of A share each pass over a row of B. */
+export function gemmNT(A: Float64Array, B: Float64Array, M: number, N: number, K: number, bias?: Float64Array, out = new Float64Array(M * N)): Float64Array {
+  let m = 0;
+  for (; m + 4 <= M; m += 4) {
+    const a0 = m * K;
+    const a1 = a0 + K;
+    const a2 = a1 + K;
+    const a3 = a2 + K;
+    for (let n = 0; n < N; n++) {
+      const bo = n * K;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let k = 0; k < K; k++) {
+        const bv = B[bo + k];
+        s0 += A[a0 + k] * bv;
+        s1 += A[a1 + k] * bv;
+        s2 += A[a2 + k] * bv;
+        s3 += A[a3 + k] * bv;
+      }
+      const bb = bias ? bias[n] : 0;
+      out[m * N + n] = s0 + bb;
+      out[(m + 1) * N + n] = s1 + bb;
+      out[(m + 2) * N + n] = s2 + bb;
+      out[(m + 3) * N + n] = s3 + bb;
+    }
   }
-  return { shape: [B, Cout, H, W], data: out };
+  for (; m < M; m++) {
+    const ao = m * K;
+    for (let n = 0; n < N; n++) {
+      const bo = n * K;
+      let s0 = 0;
+      for (let k = 0; k < K; k++) s0 += A[ao + k] * B[bo + k];
+      out[m * N + n] = s0 + (bias ? bias[n] : 0);
+    }
+  }
+  return out;
+}
+
+/** torch.nn.Linear (W [out, in]) on x [..., in], as tensor/ops linear. */
+export function linearFast(x: Tensor, w: Tensor, b?: Tensor): Tensor {
+  const [outF, inF] = w.shape;
+  if (x.shape[x.shape.length - 1] !== inF) throw new Error(`linear: x [${x.shape}] vs W [${w.shape}]`);
+  const rows = x.data.length / inF;
+  return { shape: [...x.shape.slice(0, -1), outF], data: gemmNT(x.data, w.data, rows, outF, inF, b?.data) };
+}
+
+/** [R, S] → [S, R]. */
+function transpose2(src: Float64Array, R: number, S: number, out = new Float64Array(R * S)): Float64Array {
+  for (let r = 0; r < R; r++) {
+    const o = r * S;
+    for (let c = 0; c < S; c++) out[c * R + r] = src[o + c];
+  }
+  return out;
+}
+
+const pair = (v: number | [number, number] | undefined, d: number): [number, number] => (v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : v);
+
+/**
+ * Dense conv2d (groups = 1) as im2col + gemmNT per sample; zero padding, any stride. Same result as
+ * tensor/ops conv2d with groups 1.
+ */
+export function convFast(x: Tensor, w: Tensor, b: Tensor | undefined, opt: { stride?: number | [number, number]; padding?: number | [number, number] } = {}): Tensor {
+  const [B, Cin, H, W] = x.shape;
+  const [Cout, cpg, kh, kw] = w.shape;
+  if (cpg !== Cin) throw new Error(`convFast: Cin ${Cin} vs weight [${w.shape}] (groups must be 1)`);
+  const [sh, sw] = pair(opt.stride, 1);
+  const [ph, pw] = pair(opt.padding, 0);
+  const Ho = convOut(H, kh, sh, ph);
+  const Wo = convOut(W, kw, sw, pw);
+  const No = Ho * Wo;
+  const K = Cin * kh * kw;
+  const out = new Float64Array(B * Cout * No);
+  const bias = b?.data;
+  if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && ph === 0 && pw === 0) {
+    // 1×1: the sample's [Cin, N] map transposed is the column matrix.
+    const cols = new Float64Array(No * Cin);
+    const tmp = new Float64Array(No * Cout);
+    for (let s = 0; s < B; s++) {
+      transpose2(x.data.subarray(s * Cin * No, (s + 1) * Cin * No), Cin, No, cols);
+      gemmNT(cols, w.data, No, Cout, Cin, bias, tmp);
+      transpose2(tmp, No, Cout, out.subarray(s * Cout * No, (s + 1) * Cout * No));
+    }
+    return { shape: [B, Cout, Ho, Wo], data: out };
+  }
+  const cols = new Float64Array(No * K);
+  const tmp = new Float64Array(No * Cout);
+  for (let s = 0; s < B; s++) {
+    cols.fill(0);
+    const xs = s * Cin * H * W;
+    for (let oy = 0; oy < Ho; oy++) {
+      for (let ox = 0; ox < Wo; ox++) {
+        const row = (oy * Wo + ox) * K;
+        for (let ci = 0; ci < Cin; ci++) {
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = oy * sh - ph + ky;
+            if (iy < 0 || iy >= H) continue;
+            const src = xs + (ci * H + iy) * W;
+            const dst = row + (ci * kh + ky) * kw;
+            for (let kx = 0; kx < kw; kx++) {
+              const ix = ox * sw - pw + kx;
+              if (ix >= 0 && ix < W) cols[dst + kx] = x.data[src + ix];
+            }
+          }
+        }
+      }
+    }
+    gemmNT(cols, w.data, No, Cout, K, bias, tmp);
+    transpose2(tmp, No, Cout, out.subarray(s * Cout * No, (s + 1) * Cout * No));
+  }
+  return { shape: [B, Cout, Ho, Wo], data: out };
+}
+
+/** Depthwise conv2d (groups = C, weight [C, 1, kh, kw]), zero padding, any stride; as tensor/ops depthwiseConv2d. */
+export function depthwiseFast(x: Tensor, w: Tensor, b: Tensor | undefined, opt: { stride?: number; padding?: number } = {}): Tensor {
+  const [B, C, H, W] = x.shape;
+  const [Cw, one, kh, kw] = w.shape;
+  if (Cw !== C || one !== 1) throw new Error(`depthwiseFast: x [${x.shape}] vs W [${w.shape}]`);
+  const st = opt.stride ?? 1;
+  const pad = opt.padding ?? 0;
+  const Ho = convOut(H, kh, st, pad);
+  const Wo = convOut(W, kw, st, pad);
+  const X = x.data;
+  const Wt = w.data;
+  const out = new Float64Array(B * C * Ho * Wo);
+  for (let bc = 0; bc < B * C; bc++) {
+    const c = bc % C;
+    const xo = bc * H * W;
+    const oo = bc * Ho * Wo;
+    const bias = b ? b.data[c] : 0;
+    for (let i = 0; i < Ho * Wo; i++) out[oo + i] = bias;
+    for (let ky = 0; ky < kh; ky++) {
+      for (let kx = 0; kx < kw; kx++) {
+        const wv = Wt[(c * kh + ky) * kw + kx];
+        // valid output columns: 0 ≤ ox·st − pad + kx < W
+        const oxLo = Math.max(0, Math.ceil((pad - kx) / st));
+        const oxHi = Math.min(Wo - 1, Math.floor((W - 1 + pad - kx) / st));
+        if (oxLo > oxHi) continue;
+        for (let oy = 0; oy < Ho; oy++) {
+          const iy = oy * st - pad + ky;
+          if (iy < 0 || iy >= H) continue;
+          const src = xo + iy * W - pad + kx;
+          const dst = oo + oy * Wo;
+          for (let ox = oxLo; ox <= oxHi; ox++) out[dst + ox] += wv * X[src + ox * st];
+        }
+      }
+    }
+  }
+  return { shape: [B, C, Ho, Wo], data: out };
+}
+
+/** Conv2d 1×1, stride 1 (weight [Cout, Cin, 1, 1]). */
+export function pointwiseConv(x: Tensor, w: Tensor, b?: Tensor): Tensor {
+  return convFast(x, w, b);
 }
 
 /**

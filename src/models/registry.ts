@@ -2,9 +2,11 @@
 import type { AnyModel } from './types';
 import { litv2 } from './litv2';
 import { vvt } from './vvt';
+import { fat } from './fat';
+import { gmf } from './gmf';
 import { vig, vigH } from './vig';
 
-export const MODELS: AnyModel[] = [litv2, vvt, vig, vigH];
+export const MODELS: AnyModel[] = [litv2, vvt, fat, gmf, vig, vigH];
 
 export function modelForFixture(model: string): AnyModel | undefined {
   return MODELS.find((m) => m.fixtureModels.includes(model));

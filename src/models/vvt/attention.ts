@@ -4,12 +4,11 @@
  * which also builds the quadratic `attn`/`locality` maps — O(N²·d) work and memory that a 56×56
  * stage cannot afford. tests/node/model-vvt.test.ts checks the two agree.
  */
-import { linear } from '../../tensor/ops';
 import type { Tensor } from '../../tensor/tensor';
 import type { Params } from '../../ops/types';
 import { absClamp, vicinityTrig } from '../../ops/vicinity/angles';
 import { validateVicinity, vicinityDims, type VicinityConfig } from '../../ops/vicinity/spec';
-import { need } from '../nn-cpu';
+import { linearFast as linear, need } from '../nn-cpu';
 
 const EPS = 1e-4;
 

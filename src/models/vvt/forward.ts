@@ -4,12 +4,12 @@
  * depthwise 3×3 and exact GELU), stage LayerNorm (eps 1e-6) = stage output; mean of the last
  * stage's tokens → head. Any batch size and any input size (nothing is size-specific).
  */
-import { conv2d, depthwiseConv2d, gelu, layerNorm, linear } from '../../tensor/ops';
+import { gelu, layerNorm } from '../../tensor/ops';
 import type { Tensor } from '../../tensor/tensor';
 import type { Params } from '../../ops/types';
 import { vicinityReference } from '../../ops/vicinity/reference';
 import type { ModelForwardOutput } from '../types';
-import { addInPlace, applyInPlace, imageToTokens, meanTokens, need, sample, stack, subParams, tokensToImage } from '../nn-cpu';
+import { addInPlace, applyInPlace, convFast, depthwiseFast, imageToTokens, linearFast as linear, meanTokens, need, sample, stack, subParams, tokensToImage } from '../nn-cpu';
 import { vvtAttnConfig, vvtPatchConv, type VvtConfig } from './config';
 import { vicinityNoMaps } from './attention';
 
@@ -38,7 +38,7 @@ function block(x: Tensor, w: Params, prefix: string, c: VvtConfig, i: number, H:
 
   const h = linear(layerNorm(x, w[`${prefix}norm2.weight`], w[`${prefix}norm2.bias`], LN_BLOCK_EPS), need(w, `${prefix}mlp.fc1.weight`), w[`${prefix}mlp.fc1.bias`]);
   const hid = h.shape[2];
-  const dw = depthwiseConv2d(tokensToImage(h, H, W), need(w, `${prefix}mlp.dwconv.dwconv.weight`), w[`${prefix}mlp.dwconv.dwconv.bias`], { padding: 1 });
+  const dw = depthwiseFast(tokensToImage(h, H, W), need(w, `${prefix}mlp.dwconv.dwconv.weight`), w[`${prefix}mlp.dwconv.dwconv.bias`], { padding: 1 });
   const a = applyInPlace(imageToTokens(dw), gelu);
   addInPlace(x, linear({ shape: [B, N, hid], data: a.data }, need(w, `${prefix}mlp.fc2.weight`), w[`${prefix}mlp.fc2.bias`]));
   return x;
@@ -52,7 +52,7 @@ export function vvtForward(x: Tensor, w: Params, c: VvtConfig, opts: VvtForwardO
   for (let i = 0; i < 4; i++) {
     const s = i + 1;
     const { s: stride, p } = vvtPatchConv(i);
-    const y = conv2d(img, need(w, `patch_embed${s}.proj.weight`), w[`patch_embed${s}.proj.bias`], { stride, padding: p });
+    const y = convFast(img, need(w, `patch_embed${s}.proj.weight`), w[`patch_embed${s}.proj.bias`], { stride, padding: p });
     const [, , H, W] = y.shape;
     let t = layerNorm(imageToTokens(y), w[`patch_embed${s}.norm.weight`], w[`patch_embed${s}.norm.bias`], LN_PATCH_EPS);
     for (let j = 0; j < c.depths[i]; j++) t = block(t, w, `block${s}.${j}.`, c, i, H, W, opts);

@@ -1,0 +1,19 @@
+/** FAT backbone family (FASA attention); see config.ts / forward.ts and spec fat.md. */
+import type { ModelImpl } from '../types';
+import { FAT_VARIANTS, fatConfigFromFixture, fatExpectedKeys, fatMacs, type FatConfig } from './config';
+import { fatForward } from './forward';
+
+export type { FatConfig };
+
+export const fat: ModelImpl<FatConfig> = {
+  family: 'fat',
+  title: 'FAT (Fully Adaptive Transformer)',
+  variants: FAT_VARIANTS,
+  fixtureModels: ['fat'],
+  configFromFixture: fatConfigFromFixture,
+  expectedKeys: fatExpectedKeys,
+  macs: fatMacs,
+  forwardReference: fatForward,
+  // data/build.py: Resize(256) bicubic + CenterCrop(224).
+  inputSize: () => ({ size: 224, crop: true }),
+};

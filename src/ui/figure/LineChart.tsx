@@ -1,0 +1,85 @@
+/**
+ * A D3 line chart (one line per series, points marked, a legend), drawn into an <svg> that the
+ * export menu can serialise. Log scales for quantities that grow by orders of magnitude.
+ */
+import { forwardRef, useEffect, useImperativeHandle, useRef } from 'react';
+import { axisBottom, axisLeft, line, scaleLinear, scaleLog, schemeTableau10, select } from 'd3';
+
+export interface Series {
+  name: string;
+  points: Array<{ x: number; y: number; label?: string }>;
+}
+
+export interface LineChartProps {
+  series: Series[];
+  xLabel: string;
+  yLabel: string;
+  xLog?: boolean;
+  yLog?: boolean;
+  width?: number;
+  height?: number;
+  title: string;
+  formatY?: (v: number) => string;
+}
+
+const M = { top: 28, right: 16, bottom: 44, left: 64 };
+
+export const LineChart = forwardRef<SVGSVGElement | null, LineChartProps>(function LineChart(
+  { series, xLabel, yLabel, xLog, yLog, width = 520, height = 300, title, formatY },
+  outer,
+) {
+  const ref = useRef<SVGSVGElement>(null);
+  useImperativeHandle(outer, () => ref.current!, []);
+  useEffect(() => {
+    const svg = select(ref.current!);
+    svg.selectAll('*').remove();
+    const pts = series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!xLog || p.x > 0) && (!yLog || p.y > 0));
+    const iw = width - M.left - M.right;
+    const ih = height - M.top - M.bottom;
+    svg.append('text').attr('class', 'chart-title').attr('x', M.left).attr('y', 16).text(title);
+    if (pts.length === 0) {
+      svg.append('text').attr('class', 'chart-empty').attr('x', width / 2).attr('y', height / 2).attr('text-anchor', 'middle').text('no data');
+      return;
+    }
+    const ext = (vs: number[]): [number, number] => {
+      const lo = Math.min(...vs);
+      const hi = Math.max(...vs);
+      return lo === hi ? [lo * 0.9 || -1, hi * 1.1 || 1] : [lo, hi];
+    };
+    const [x0, x1] = ext(pts.map((p) => p.x));
+    const [y0, y1] = ext(pts.map((p) => p.y));
+    const x = (xLog ? scaleLog().domain([x0, x1]) : scaleLinear().domain([Math.min(0, x0), x1])).range([0, iw]).nice();
+    const y = (yLog ? scaleLog().domain([y0, y1]) : scaleLinear().domain([Math.min(0, y0), y1])).range([ih, 0]).nice();
+    const g = svg.append('g').attr('transform', `translate(${M.left},${M.top})`);
+    g.append('g').attr('class', 'axis').attr('transform', `translate(0,${ih})`).call(axisBottom(x).ticks(5, '~s'));
+    const ya = axisLeft(y).ticks(5, '~s');
+    if (formatY) ya.tickFormat((v) => formatY(Number(v)));
+    g.append('g').attr('class', 'axis').call(ya);
+    g.append('text').attr('class', 'axis-label').attr('x', iw / 2).attr('y', ih + 36).attr('text-anchor', 'middle').text(xLabel);
+    g.append('text').attr('class', 'axis-label').attr('transform', 'rotate(-90)').attr('x', -ih / 2).attr('y', -50).attr('text-anchor', 'middle').text(yLabel);
+    series.forEach((s, i) => {
+      const colour = schemeTableau10[i % 10];
+      const ok = s.points.filter((p) => Number.isFinite(p.y) && (!yLog || p.y > 0) && (!xLog || p.x > 0));
+      g.append('path')
+        .datum(ok)
+        .attr('fill', 'none')
+        .attr('stroke', colour)
+        .attr('stroke-width', 2)
+        .attr('d', line<{ x: number; y: number }>().x((p) => x(p.x)).y((p) => y(p.y)));
+      g.selectAll(null)
+        .data(ok)
+        .enter()
+        .append('circle')
+        .attr('cx', (p) => x(p.x))
+        .attr('cy', (p) => y(p.y))
+        .attr('r', 3.5)
+        .attr('fill', colour)
+        .append('title')
+        .text((p) => `${s.name}: ${p.label ?? p.x} → ${formatY ? formatY(p.y) : p.y}`);
+      const ly = 8 + i * 16;
+      g.append('rect').attr('x', 8).attr('y', ly - 8).attr('width', 12).attr('height', 3).attr('fill', colour);
+      g.append('text').attr('class', 'chart-legend').attr('x', 26).attr('y', ly - 3).text(s.name);
+    });
+  }, [series, xLabel, yLabel, xLog, yLog, width, height, title, formatY]);
+  return <svg ref={ref} className="chart" width={width} height={height} role="img" aria-label={title} />;
+});

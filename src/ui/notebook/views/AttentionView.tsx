@@ -1,0 +1,156 @@
+/**
+ * `view attention`: the photo's tokens through one op with seeded weights, the query token's map
+ * per head (computeOpView, WebGPU or the CPU reference), MACs and time. Clicking a map sets the
+ * param the view's `token` refers to (`token: $token`).
+ */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { computeOpView, type OpViewResult } from '../../../ops/view';
+import { patchEmbed, previewRgba, type RgbImage } from '../../../image/pixels';
+import { useGpu } from '../../../state/gpu';
+import { refName, type ViewCell } from '../../../notebook';
+import { formatCount, formatMs } from '../../format';
+import { MapFigure } from '../../figure/MapFigure';
+import { useNotebook } from '../store';
+import { DEFAULT_PHOTO, loadPhoto } from '../photos';
+import { buildOpConfig, checkGrid, findOp } from './op-config';
+
+const PREVIEW = 224;
+
+interface Setup {
+  op: ReturnType<typeof findOp>;
+  grid: number;
+  cfg: unknown;
+  dim: number;
+  token: number;
+  warnings: string[];
+}
+
+function setupFrom(config: Record<string, unknown>): Setup {
+  const op = findOp(config.op);
+  const grid = checkGrid(config.grid);
+  const { cfg, warnings } = buildOpConfig(op, grid, config);
+  const shape = op.inputShape(cfg);
+  const dim = shape.length === 3 ? shape[2] : shape[1];
+  const N = grid * grid;
+  let token = Math.floor(grid / 2) * grid + Math.floor(grid / 2);
+  if (config.token !== undefined) {
+    const t = config.token;
+    if (typeof t !== 'number' || !Number.isInteger(t)) warnings.push(`\`token\` must be a whole token index; using the centre token ${token}.`);
+    else if (t < 0 || t >= N) warnings.push(`token ${t} is outside the ${grid}×${grid} grid (0–${N - 1}); using the centre token ${token}.`);
+    else token = t;
+  }
+  return { op, grid, cfg, dim, token, warnings };
+}
+
+/** The photo a view shows: its own `image`, else the notebook's front-matter image. */
+function usePhoto(name: string): { photo: RgbImage | null; error: string } {
+  const [state, setState] = useState<{ name: string; photo: RgbImage | null; error: string }>({ name: '', photo: null, error: '' });
+  useEffect(() => {
+    let live = true;
+    loadPhoto(name).then(
+      (photo) => live && setState({ name, photo, error: '' }),
+      (e: Error) => live && setState({ name, photo: null, error: e.message }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [name]);
+  return state.name === name ? state : { photo: state.photo, error: '' };
+}
+
+export function AttentionView({ cell, config, nonce }: { cell: ViewCell; config: Record<string, unknown>; nonce: number }) {
+  const key = JSON.stringify(config);
+  const metaImage = useNotebook((s) => s.graph.notebook.meta.image);
+  const setParam = useNotebook((s) => s.setParam);
+  const { ctx, status, generation } = useGpu();
+  const setup = useMemo((): Setup | { error: string } => {
+    try {
+      return setupFrom(config);
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  }, [key]); // the config object is new on every resolve; its JSON is what matters
+  const photoName = typeof config.image === 'string' && config.image ? config.image : (metaImage ?? DEFAULT_PHOTO);
+  const { photo, error: photoError } = usePhoto(photoName);
+  const ok = 'op' in setup ? setup : null;
+  const tokens = useMemo(() => {
+    if (!photo || !ok) return null;
+    try {
+      return patchEmbed(photo, ok.grid, ok.dim);
+    } catch {
+      return null;
+    }
+  }, [photo, ok?.grid, ok?.dim]);
+  const preview = useMemo(() => (photo ? previewRgba(photo, PREVIEW) : null), [photo]);
+  const [result, setResult] = useState<OpViewResult | null>(null);
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const runId = useRef(0);
+
+  useEffect(() => {
+    if (!ok || !tokens || status === 'pending') return;
+    const id = ++runId.current;
+    setBusy(true);
+    computeOpView(ok.op, ok.cfg, tokens, ok.token, ctx)
+      .then((r) => {
+        if (id !== runId.current) return;
+        setResult(r);
+        setError('');
+      })
+      .catch((e: Error) => {
+        if (id !== runId.current) return;
+        setResult(null);
+        setError(e.message);
+      })
+      .finally(() => id === runId.current && setBusy(false));
+  }, [ok, tokens, ctx, status, generation, nonce]);
+
+  const tokenParam = refName(cell.config.token);
+  const onPick = tokenParam ? (t: number) => setParam(tokenParam, t, true) : undefined;
+
+  if ('error' in setup) return <p className="error" role="alert">{setup.error}</p>;
+  const { op, grid, token, warnings } = setup;
+  return (
+    <div className="nb-attention" data-testid="nb-attention" data-panels={result && !error ? result.panels.length : 0} data-token={token}>
+      {warnings.map((w) => (
+        <p key={w} className="warn">{w}</p>
+      ))}
+      {photoError ? <p className="error" role="alert">{photoError}</p> : null}
+      {error ? <p className="error" role="alert">{op.name}: {error}</p> : null}
+      {result && !error ? (
+        <>
+          <div className="stats">
+            <span>
+              <strong>{op.title}</strong> · {grid}×{grid} tokens · query ({Math.floor(token / grid)}, {token % grid})
+            </span>
+            <span>
+              <strong>{formatCount(result.macs)}</strong> MACs
+            </span>
+            <span>
+              <strong>{formatMs(result.ms)}</strong>{' '}
+              {result.timeSource === 'cpu-reference' ? 'on the CPU reference (no WebGPU)' : result.timeSource === 'gpu-timestamp' ? 'GPU time' : 'GPU time (wall clock)'}
+            </span>
+            {busy ? <span className="muted">updating…</span> : null}
+          </div>
+          <div className={`maps ${busy ? 'stale' : ''}`}>
+            {result.panels.map((p, i) => (
+              <MapFigure
+                key={`${i}-${p.title}`}
+                fileName={`${op.name}-${grid}x${grid}-token${token}`}
+                panel={p}
+                photo={preview}
+                previewSize={PREVIEW}
+                token={token}
+                onPick={onPick}
+                size={i === 0 ? 260 : 150}
+              />
+            ))}
+          </div>
+          {!tokenParam ? <p className="muted">To choose the query token by clicking, give this view <code>token: $token</code> and a token param.</p> : null}
+        </>
+      ) : busy || (!photo && !photoError) ? (
+        <p className="muted">computing…</p>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,88 @@
+/**
+ * `view flops`: MACs (multiply-accumulates, the papers' "FLOPs") of the listed ops at each grid,
+ * as a table and a log-log chart. Pure arithmetic from each op's flops.ts, so it is cheap.
+ */
+import { useMemo } from 'react';
+import { formatCount } from '../../format';
+import { ChartFigure } from '../../figure/ChartFigure';
+import type { Series } from '../../figure/LineChart';
+import { buildOpConfig, gridsOf, opsOf } from './op-config';
+
+interface FlopsTable {
+  grids: number[];
+  ops: Array<{ name: string; title: string; macs: Array<number | null> }>;
+  problems: string[];
+}
+
+export function flopsTable(config: Record<string, unknown>): FlopsTable {
+  const ops = opsOf(config);
+  const grids = gridsOf(config);
+  const problems = new Set<string>();
+  const rows = ops.map((op) => ({
+    name: op.name,
+    title: op.title,
+    macs: grids.map((g) => {
+      try {
+        const { cfg, warnings } = buildOpConfig(op, g, config);
+        warnings.forEach((w) => problems.add(`${op.name}: ${w}`));
+        return op.macs(cfg);
+      } catch (e) {
+        problems.add(`${op.name} at ${g}×${g}: ${(e as Error).message}`);
+        return null;
+      }
+    }),
+  }));
+  return { grids, ops: rows, problems: [...problems] };
+}
+
+const fmtMacs = (v: number) => formatCount(v).replace(' ', '');
+
+export function FlopsView({ config }: { config: Record<string, unknown> }) {
+  const key = JSON.stringify(config);
+  const t = useMemo(() => {
+    try {
+      return flopsTable(config);
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  }, [key]); // the config object is new on every resolve; its JSON is what matters
+  const series = useMemo<Series[]>(
+    () => ('error' in t ? [] : t.ops.map((o) => ({ name: o.name, points: t.grids.map((g, i) => ({ x: g * g, y: o.macs[i] ?? NaN, label: `${g}×${g}` })) }))),
+    [t],
+  );
+  if ('error' in t) return <p className="error" role="alert">{t.error}</p>;
+  return (
+    <div className="nb-flops" data-testid="nb-flops">
+      {t.problems.map((p) => (
+        <p key={p} className="warn">{p}</p>
+      ))}
+      <div className="table-wrap">
+        <table className="nb-table">
+          <thead>
+            <tr>
+              <th>grid</th>
+              <th>tokens N</th>
+              {t.ops.map((o) => (
+                <th key={o.name} title={o.title}>{o.name} MACs</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {t.grids.map((g, i) => (
+              <tr key={g}>
+                <td>{g}×{g}</td>
+                <td>{(g * g).toLocaleString('en-US')}</td>
+                {t.ops.map((o) => (
+                  <td key={o.name} title={o.macs[i] === null ? 'not available' : `${o.macs[i]!.toLocaleString('en-US')} MACs`}>
+                    {o.macs[i] === null ? '—' : o.macs[i]!.toLocaleString('en-US')}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <ChartFigure series={series} title="MACs versus tokens" xLabel="tokens N (log)" yLabel="MACs (log)" xLog yLog formatY={fmtMacs} fileName="macs-vs-tokens" />
+    </div>
+  );
+}
