@@ -321,3 +321,50 @@ export function foldBn(convW: Tensor, convB: Tensor | undefined, w: Params, bnPr
 export function dropBn(w: Params, prefix: string): void {
   for (const f of ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked']) delete w[`${prefix}.${f}`];
 }
+
+/**
+ * Folds an eval BatchNorm into the 1×1 conv / linear that FOLLOWS it (weight [Cout, Cin, 1, 1] or
+ * [Cout, Cin]): W(g⊙z + h) + b = (W·diag g)z + (Wh + b), g = γ/√(σ² + eps), h = β − μ·g. Exact
+ * because a 1×1 conv has no padding that would see the BN's shift.
+ */
+export function foldBnIntoNext(nextW: Tensor, nextB: Tensor | undefined, w: Params, bnPrefix: string, eps = 1e-5): { weight: Tensor; bias: Tensor } {
+  const [Cout, Cin] = nextW.shape;
+  if (nextW.data.length !== Cout * Cin) throw new Error(`foldBnIntoNext: [${nextW.shape}] is not a 1×1 conv`);
+  const gamma = w[`${bnPrefix}.weight`];
+  const beta = w[`${bnPrefix}.bias`];
+  const mean = need(w, `${bnPrefix}.running_mean`);
+  const variance = need(w, `${bnPrefix}.running_var`);
+  const g = new Float64Array(Cin);
+  const h = new Float64Array(Cin);
+  for (let i = 0; i < Cin; i++) {
+    g[i] = (gamma ? gamma.data[i] : 1) / Math.sqrt(variance.data[i] + eps);
+    h[i] = (beta ? beta.data[i] : 0) - mean.data[i] * g[i];
+  }
+  const weight = new Float64Array(Cout * Cin);
+  const bias = new Float64Array(Cout);
+  for (let o = 0; o < Cout; o++) {
+    let s = nextB ? nextB.data[o] : 0;
+    for (let i = 0; i < Cin; i++) {
+      weight[o * Cin + i] = nextW.data[o * Cin + i] * g[i];
+      s += nextW.data[o * Cin + i] * h[i];
+    }
+    bias[o] = s;
+  }
+  return { weight: { shape: [...nextW.shape], data: weight }, bias: { shape: [Cout], data: bias } };
+}
+
+/** Replaces `conv` (weight/bias keys) by the fold of the BN at `bn` after it, and drops the BN. */
+export function foldInto(w: Params, conv: string, bn: string, eps = 1e-5): void {
+  const f = foldBn(need(w, `${conv}.weight`), w[`${conv}.bias`], w, bn, eps);
+  w[`${conv}.weight`] = f.weight;
+  w[`${conv}.bias`] = f.bias;
+  dropBn(w, bn);
+}
+
+/** Replaces the 1×1 conv `next` by the fold of the BN at `bn` before it, and drops the BN. */
+export function foldIntoNext(w: Params, bn: string, next: string, eps = 1e-5): void {
+  const f = foldBnIntoNext(need(w, `${next}.weight`), w[`${next}.bias`], w, bn, eps);
+  w[`${next}.weight`] = f.weight;
+  w[`${next}.bias`] = f.bias;
+  dropBn(w, bn);
+}

@@ -4,6 +4,7 @@ import { FAT_VARIANTS, fatConfigFromFixture, fatExpectedKeys, fatMacs, type FatC
 import { fatForward } from './forward';
 
 export type { FatConfig };
+export { foldBatchNorms } from './fold';
 
 export const fat: ModelImpl<FatConfig> = {
   family: 'fat',

@@ -4,6 +4,7 @@ import { GMF_VARIANTS, gmfConfigFromFixture, gmfExpectedKeys, gmfMacs, type GmfC
 import { gmfForward } from './forward';
 
 export type { GmfConfig };
+export { foldBatchNorms } from './fold';
 
 export const gmf: ModelImpl<GmfConfig> = {
   family: 'gmf',

@@ -1,0 +1,229 @@
+/**
+ * GPU building blocks of the ViG / ViG-H backbones: dispatch builders for the kernels/vig_*.wgsl
+ * kernels, a scratch pool (every block of a forward reuses the same activation buffers: within one
+ * submit WebGPU orders the dispatches), and a runner that records a whole forward — one compute
+ * pass per stage (so each can carry its own timestamps), then the read-back copies — as ONE submit.
+ */
+import { BU, type Dispatch, type GpuContext } from '../../gpu/context';
+import convWgsl from '../../../kernels/vig_conv.wgsl?raw';
+import normWgsl from '../../../kernels/vig_norm.wgsl?raw';
+import swigluWgsl from '../../../kernels/vig_swiglu.wgsl?raw';
+import meanpoolWgsl from '../../../kernels/vig_meanpool.wgsl?raw';
+
+/** Workgroup grid for `n` workgroups of a 1-D problem: x ≤ 65535 (the per-dimension limit), y rows. */
+export function grid1d(n: number): [number, number] {
+  const x = Math.max(1, Math.min(n, 65535));
+  return [x, Math.ceil(n / x)];
+}
+
+/**
+ * Activation buffers by role, shared by every block of one forward; a request larger than the
+ * role's buffer makes a new one (earlier dispatches keep the old). `owned` lists them for destroy.
+ */
+export class ScratchPool {
+  private byRole = new Map<string, { buf: GPUBuffer; floats: number }>();
+  readonly owned: GPUBuffer[] = [];
+  constructor(private ctx: GpuContext) {}
+
+  get(role: string, floats: number): GPUBuffer {
+    const have = this.byRole.get(role);
+    if (have && have.floats >= floats) return have.buf;
+    return this.fresh(role, floats);
+  }
+
+  /** A buffer nobody else gets (stage outputs, the input). */
+  fresh(role: string, floats: number): GPUBuffer {
+    const buf = this.ctx.scratch(Math.max(4, floats));
+    this.owned.push(buf);
+    this.byRole.set(role, { buf, floats });
+    return buf;
+  }
+
+  destroy(): void {
+    for (const b of this.owned) b.destroy();
+    this.owned.length = 0;
+    this.byRole.clear();
+  }
+}
+
+export interface ConvGeom {
+  B: number;
+  Cin: number;
+  H: number;
+  W: number;
+  Cout: number;
+  k: number;
+  stride: number;
+  pad: number;
+  /** input layout: channel-first [B,Cin,H,W] (the image) or tokens [B,H·W,Cin] */
+  channelFirst: boolean;
+}
+
+export const convOutSize = (n: number, k: number, s: number, p: number): number => Math.floor((n + 2 * p - k) / s) + 1;
+
+/** Dense conv → tokens [B, Ho·Wo, Cout]. */
+export function convDispatch(ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, g: ConvGeom, dummy: GPUBuffer): Dispatch {
+  const Ho = convOutSize(g.H, g.k, g.stride, g.pad);
+  const Wo = convOutSize(g.W, g.k, g.stride, g.pad);
+  const M = g.B * Ho * Wo;
+  return {
+    pipeline: ctx.pipeline(convWgsl),
+    buffers: [x, w, b ?? dummy, y, ctx.uniform([g.B, g.Cin, g.H, g.W, g.Cout, Ho, Wo, g.k, g.k, g.stride, g.stride, g.pad, g.pad, g.channelFirst ? 1 : 0, b ? 1 : 0, 0])],
+    workgroups: [Math.ceil(g.Cout / 64), Math.ceil(M / 64)],
+  };
+}
+
+export type NormMode = 'none' | 'rms' | 'ln';
+export type Act = 'none' | 'silu' | 'gelu';
+
+export interface NormSpec {
+  rows: number;
+  C: number;
+  x: GPUBuffer;
+  /** residual / broadcast addend: delta[(r mod deltaRows)] (· dscale) is added to x first */
+  delta?: { buf: GPUBuffer; rows: number; scale?: GPUBuffer };
+  /** where v = x + delta goes (the residual stream) */
+  sum?: GPUBuffer;
+  mode: NormMode;
+  weight?: GPUBuffer;
+  bias?: GPUBuffer;
+  eps?: number;
+  act?: Act;
+  out?: GPUBuffer;
+}
+
+/**
+ * Binding placeholders: unused read-only slots share one buffer, the unused writable slots get
+ * their own (a buffer may not be both read and written by one dispatch).
+ */
+export interface Dummies {
+  read: GPUBuffer;
+  sum: GPUBuffer;
+  out: GPUBuffer;
+}
+
+export function makeDummies(ctx: GpuContext): Dummies {
+  return { read: ctx.scratch(4), sum: ctx.scratch(4), out: ctx.scratch(4) };
+}
+
+export function normDispatch(ctx: GpuContext, s: NormSpec, d: Dummies): Dispatch {
+  if (s.mode !== 'none' && (!s.weight || !s.out)) throw new Error('normDispatch: a norm needs weight and out');
+  const words = [
+    s.rows, s.C, s.delta?.rows ?? 1, s.delta ? 1 : 0,
+    s.delta?.scale ? 1 : 0, { none: 0, rms: 1, ln: 2 }[s.mode], s.bias ? 1 : 0, { none: 0, silu: 1, gelu: 2 }[s.act ?? 'none'],
+    s.sum ? 1 : 0, s.eps ?? 1e-5,
+  ];
+  return {
+    pipeline: ctx.pipeline(normWgsl),
+    buffers: [s.x, s.delta?.buf ?? d.read, s.delta?.scale ?? d.read, s.weight ?? d.read, s.bias ?? d.read, s.sum ?? d.sum, s.out ?? d.out, ctx.uniform(words, ['u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'f'])],
+    workgroups: grid1d(s.rows),
+  };
+}
+
+/** [rows, 2I] → silu(first half) · second half, [rows, I]. */
+export function swigluDispatch(ctx: GpuContext, h: GPUBuffer, y: GPUBuffer, rows: number, I: number): Dispatch {
+  const n = rows * I;
+  return { pipeline: ctx.pipeline(swigluWgsl), buffers: [h, y, ctx.uniform([n, I])], workgroups: grid1d(Math.ceil(n / 256)) };
+}
+
+/** [B, L, C] → [B, C]. */
+export function meanPoolDispatch(ctx: GpuContext, x: GPUBuffer, y: GPUBuffer, B: number, L: number, C: number): Dispatch {
+  return { pipeline: ctx.pipeline(meanpoolWgsl), buffers: [x, y, ctx.uniform([L, C])], workgroups: [Math.ceil(C / 64), B] };
+}
+
+/** One compute pass of the forward (a stage), with its bind groups made once. */
+export interface PreparedGroup {
+  label: string;
+  items: Array<{ pipeline: GPUComputePipeline; bind: GPUBindGroup; wg: [number, number, number] }>;
+}
+
+export function prepareGroup(ctx: GpuContext, label: string, dispatches: Dispatch[]): PreparedGroup {
+  const dev = ctx.device;
+  return {
+    label,
+    items: dispatches.map((d) => ({
+      pipeline: d.pipeline,
+      bind: dev.createBindGroup({
+        layout: d.pipeline.getBindGroupLayout(0),
+        entries: d.buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+      }),
+      wg: [d.workgroups[0], d.workgroups[1] ?? 1, d.workgroups[2] ?? 1],
+    })),
+  };
+}
+
+export interface RunResult {
+  /** the requested buffers' contents, in order */
+  reads: Float32Array[];
+  /** GPU ms per group when timestamps exist */
+  groupMs?: number[];
+  /** GPU ms of the whole forward (timestamps), else wall ms to completion */
+  ms: number;
+  source: 'timestamp' | 'wall';
+}
+
+/**
+ * Record every group as its own compute pass (timestamps at each pass's start and end when
+ * `timed` and supported), copy `reads` into one staging buffer, submit once, map once.
+ */
+export async function runGroups(ctx: GpuContext, groups: PreparedGroup[], reads: Array<{ buf: GPUBuffer; floats: number }>, timed: boolean): Promise<RunResult> {
+  const dev = ctx.device;
+  const enc = dev.createCommandEncoder();
+  const useTs = timed && ctx.report.timestamps && groups.length > 0;
+  const nq = 2 * groups.length;
+  const qs = useTs ? dev.createQuerySet({ type: 'timestamp', count: nq }) : undefined;
+  groups.forEach((g, i) => {
+    const pass = enc.beginComputePass(qs ? { label: g.label, timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } } : { label: g.label });
+    for (const it of g.items) {
+      pass.setPipeline(it.pipeline);
+      pass.setBindGroup(0, it.bind);
+      pass.dispatchWorkgroups(it.wg[0], it.wg[1], it.wg[2]);
+    }
+    pass.end();
+  });
+  const total = reads.reduce((a, r) => a + r.floats, 0);
+  const staging = total ? dev.createBuffer({ size: total * 4, usage: BU.MAP_READ | BU.COPY_DST }) : undefined;
+  let off = 0;
+  for (const r of reads) {
+    enc.copyBufferToBuffer(r.buf, 0, staging!, off * 4, r.floats * 4);
+    off += r.floats;
+  }
+  let resolve: GPUBuffer | undefined;
+  let tsRead: GPUBuffer | undefined;
+  if (qs) {
+    resolve = dev.createBuffer({ size: nq * 8, usage: BU.QUERY_RESOLVE | BU.COPY_SRC });
+    tsRead = dev.createBuffer({ size: nq * 8, usage: BU.MAP_READ | BU.COPY_DST });
+    enc.resolveQuerySet(qs, 0, nq, resolve, 0);
+    enc.copyBufferToBuffer(resolve, 0, tsRead, 0, nq * 8);
+  }
+  const t0 = performance.now();
+  dev.queue.submit([enc.finish()]);
+  const out: Float32Array[] = [];
+  if (staging) {
+    await staging.mapAsync(1);
+    const all = new Float32Array(staging.getMappedRange().slice(0));
+    staging.unmap();
+    staging.destroy();
+    off = 0;
+    for (const r of reads) {
+      out.push(all.subarray(off, off + r.floats));
+      off += r.floats;
+    }
+  } else {
+    await dev.queue.onSubmittedWorkDone();
+  }
+  const wall = performance.now() - t0;
+  if (qs && tsRead && resolve) {
+    await tsRead.mapAsync(1);
+    const t = new BigUint64Array(tsRead.getMappedRange().slice(0));
+    tsRead.unmap();
+    tsRead.destroy();
+    resolve.destroy();
+    qs.destroy();
+    const groupMs = groups.map((_, i) => Number(t[2 * i + 1] - t[2 * i]) / 1e6);
+    const ms = Number(t[nq - 1] - t[0]) / 1e6;
+    // Some implementations quantise timestamps to zero; fall back to wall time then.
+    if (ms > 0) return { reads: out, groupMs, ms, source: 'timestamp' };
+  }
+  return { reads: out, ms: wall, source: 'wall' };
+}
