@@ -10,11 +10,12 @@
 // over (token, column) and (channel, column). Tokens past L are zero (k = v = 0, γ = 0).
 // When write_cum ≠ 0 the first column block also writes the global cumulative log-decay
 // G [2, heads, L, dk] (Gf prefix sums, Gb suffix sums) for the map kernel.
-struct Params { L: u32, K: u32, dv: u32, heads: u32, stride: u32, V: u32, scale: f32, write_cum: u32, dir0: u32 }
-@group(0) @binding(0) var<storage, read> proj: array<f32>; // [L, stride]: q | k | v | …
-@group(0) @binding(1) var<storage, read> gam: array<f32>;  // [2, heads, L, DK]
-@group(0) @binding(2) var<storage, read_write> o: array<f32>;    // [2, L, V]
-@group(0) @binding(3) var<storage, read_write> gcum: array<f32>; // [2, heads, L, DK]
+// Batches: z = image·dirs + direction; each image's rows follow the previous image's (BL = B·L).
+struct Params { L: u32, K: u32, dv: u32, heads: u32, stride: u32, V: u32, scale: f32, write_cum: u32, dir0: u32, dirs: u32, BL: u32 }
+@group(0) @binding(0) var<storage, read> proj: array<f32>; // [B, L, stride]: q | k | v | …
+@group(0) @binding(1) var<storage, read> gam: array<f32>;  // [B, 2, heads, L, DK]
+@group(0) @binding(2) var<storage, read_write> o: array<f32>;    // [2, B·L, V]
+@group(0) @binding(3) var<storage, read_write> gcum: array<f32>; // [B, 2, heads, L, DK]
 @group(0) @binding(4) var<uniform> P: Params;
 
 const DK: u32 = {{DK}}u;
@@ -39,8 +40,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let tid = lid.x;
   let col0 = wg.x * DVB;
   let n = wg.y;
-  let dir = P.dir0 + wg.z;
-  let gbase = (dir * P.heads + n) * P.L;
+  let img = wg.z / P.dirs;
+  let dir = P.dir0 + wg.z % P.dirs;
+  let gbase = ((img * 2u + dir) * P.heads + n) * P.L;
+  let row0 = img * P.L; // the image's first row of proj and o
   let cum = P.write_cum != 0u && wg.x == 0u;
   for (var e = tid; e < DK * DVB; e += NT) { S[e] = 0.0; }
   for (var c = tid; c < DK; c += NT) { carry[c] = 0.0; }
@@ -55,8 +58,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       var gv = 0.0;
       if (si < P.L) {
         let t = token(dir, si);
-        qv = proj[t * P.stride + n * DK + c];
-        kv = proj[t * P.stride + P.K + n * DK + c];
+        qv = proj[(row0 + t) * P.stride + n * DK + c];
+        kv = proj[(row0 + t) * P.stride + P.K + n * DK + c];
         gv = gam[(gbase + t) * DK + c];
       }
       qs[e] = qv;
@@ -67,7 +70,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       let si = i0 + e / DVB;
       let col = col0 + e % DVB;
       var vv = 0.0;
-      if (si < P.L && col < P.dv) { vv = proj[token(dir, si) * P.stride + 2u * P.K + n * P.dv + col]; }
+      if (si < P.L && col < P.dv) { vv = proj[(row0 + token(dir, si)) * P.stride + 2u * P.K + n * P.dv + col]; }
       vs[e] = vv;
     }
     workgroupBarrier();
@@ -109,7 +112,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       for (var c = 0u; c < DK; c++) { acc = fma(qs[i * DK + c], S[c * DVB + cc], acc); }
       let si = i0 + i;
       let col = col0 + cc;
-      if (si < P.L && col < P.dv) { o[(dir * P.L + token(dir, si)) * P.V + n * P.dv + col] = acc; }
+      if (si < P.L && col < P.dv) { o[(dir * P.BL + row0 + token(dir, si)) * P.V + n * P.dv + col] = acc; }
     }
     workgroupBarrier();
     for (var e = tid; e < DK * DVB; e += NT) {

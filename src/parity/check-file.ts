@@ -19,7 +19,9 @@ export interface FixtureChecker {
   owns(relPath: string, f: FixtureFile | null): boolean;
   cpu(relPath: string, bytes: Uint8Array, f: FixtureFile | null, readSibling?: ReadSibling): CheckResult | Promise<CheckResult>;
   /** absent: the file has no GPU half */
-  gpu?(relPath: string, bytes: Uint8Array, f: FixtureFile | null, ctx: GpuContext): Promise<CheckResult>;
+  gpu?(relPath: string, bytes: Uint8Array, f: FixtureFile | null, ctx: GpuContext, readSibling?: ReadSibling): Promise<CheckResult>;
+  /** when present: whether this file has a GPU half (default: every owned file when gpu exists) */
+  wantsGpu?(relPath: string, f: FixtureFile | null): boolean;
 }
 
 const opChecker: FixtureChecker = {
@@ -64,15 +66,16 @@ export function needsGpu(relPath: string, bytes: Uint8Array): boolean {
   const f = tryOpen(relPath, bytes);
   const c = CHECKERS.find((k) => k.owns(relPath, f));
   if (!c?.gpu) return false;
+  if (c.wantsGpu) return c.wantsGpu(relPath, f);
   return c !== opChecker || Boolean(f && opFixtureImpl(f));
 }
 
-export async function checkFileGpu(relPath: string, bytes: Uint8Array, ctx: GpuContext): Promise<CheckResult> {
+export async function checkFileGpu(relPath: string, bytes: Uint8Array, ctx: GpuContext, readSibling?: ReadSibling): Promise<CheckResult> {
   const f = tryOpen(relPath, bytes);
   const c = CHECKERS.find((k) => k.owns(relPath, f));
   if (!c?.gpu) return { status: 'SKIP', worst: 0, notes: ['no GPU half'] };
   try {
-    return await c.gpu(relPath, bytes, f, ctx);
+    return await c.gpu(relPath, bytes, f, ctx, readSibling);
   } catch (e) {
     return { status: 'FAIL', worst: Infinity, notes: [`gpu error: ${(e as Error).message}`] };
   }

@@ -14,6 +14,7 @@ import type { Params } from '../ops/types';
 import { fixtureTensor, openFixture, type FixtureFile } from './fixture-file';
 import type { CheckResult } from './op-check';
 import type { FixtureChecker, ReadSibling } from './check-file';
+import type { GpuContext } from '../gpu/context';
 
 type KeyList = Array<[string, number[], string?]>;
 
@@ -169,7 +170,26 @@ export async function checkModelCpu(relPath: string, bytes: Uint8Array, f: Fixtu
   return { ...r, status: notes.length || r.status === 'FAIL' ? 'FAIL' : 'PASS', notes: [...notes, ...r.notes] };
 }
 
+/** Mini-model fixtures whose family has a WebGPU forward get a GPU half. */
+function wantsModelGpu(relPath: string, f: FixtureFile | null): boolean {
+  if (!/^models\/.*-mini\.safetensors$/.test(relPath) || !f || f.meta.kind === 'variant') return false;
+  return Boolean(familyOf(relPath, f).impl?.forwardGpu);
+}
+
+/** GPU half of a mini model: forwardGpu on the same PRNG weights and input as the CPU half, same tolerances. */
+export async function checkModelGpu(relPath: string, f: FixtureFile | null, ctx: GpuContext, read?: ReadSibling): Promise<CheckResult> {
+  if (!f || !wantsModelGpu(relPath, f)) return skip('no GPU half for this model file');
+  const { impl } = familyOf(relPath, f);
+  const cfg = impl!.configFromFixture(f.meta.config ?? {});
+  const salt = typeof f.meta.salt === 'string' ? f.meta.salt : DEFAULT_SALT;
+  const x = await inputOf(f.meta, read);
+  const out = await impl!.forwardGpu!(ctx, Float32Array.from(x.data), x.shape, prngParams(f.meta.keys as KeyList, salt), cfg);
+  return compareForward(f, out);
+}
+
 export const modelChecker: FixtureChecker = {
   owns: (relPath, f) => relPath.startsWith('models/') && (Boolean(f?.meta.model) || f?.meta.kind === 'variant' || /\.(keys\.json|pth)$/.test(relPath)),
   cpu: (relPath, bytes, f, read) => checkModelCpu(relPath, bytes, f, read),
+  gpu: (relPath, _bytes, f, ctx, read) => checkModelGpu(relPath, f, ctx, read),
+  wantsGpu: wantsModelGpu,
 };

@@ -13,6 +13,13 @@ declare global {
 
 const ctxPromise = GpuContext.acquire(navigator.gpu);
 
+/** Sibling fixture files (a model's input image, key lists) by path relative to the fixture root. */
+async function readFixture(relPath: string): Promise<Uint8Array> {
+  const res = await fetch(`/@fixtures/${relPath.split('/').map(encodeURIComponent).join('/')}`);
+  if (!res.ok) throw new Error(`fetch ${relPath}: ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
 window.__parity = {
   ready: ctxPromise.then((c) => JSON.stringify(c.report)),
   async check(relPath) {
@@ -20,7 +27,7 @@ window.__parity = {
     const res = await fetch(`/@fixtures/${relPath.split('/').map(encodeURIComponent).join('/')}`);
     if (!res.ok) return { status: 'FAIL', worst: 'Infinity', notes: [`fetch ${res.status}`] };
     const bytes = new Uint8Array(await res.arrayBuffer());
-    const r = await checkFileGpu(relPath, bytes, ctx);
+    const r = await checkFileGpu(relPath, bytes, ctx, readFixture);
     return { status: r.status, worst: String(r.worst), notes: r.notes };
   },
 };

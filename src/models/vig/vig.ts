@@ -10,6 +10,7 @@ import { cfgBool, cfgNum } from '../../ops/types';
 import { glaMacs } from '../../ops/gla/flops';
 import type { ModelForwardOutput, ModelImpl } from '../types';
 import { addT, applyInPlace, blockGlaConfig, convOut, glaMixer, imageToTokens, layerNorm2d, need, subParams, swigluHalves } from './common';
+import { vigForwardGpu } from './gpu';
 
 export interface VigConfig {
   embedDim: number;
@@ -261,4 +262,6 @@ export const vig: ModelImpl<VigConfig> = {
   macs: vigMacs,
   forwardReference: vigForward,
   inputSize: () => ({ size: 224, crop: true }),
+  // late-bound: gpu.ts imports this module's helpers
+  forwardGpu: (ctx, x, shape, w, cfg, opts?: Parameters<typeof vigForwardGpu>[5]) => vigForwardGpu(ctx, x, shape, w, cfg, opts),
 };

@@ -13,6 +13,7 @@ import { glaMacs } from '../../ops/gla/flops';
 import type { ModelForwardOutput, ModelImpl } from '../types';
 import { addT, applyInPlace, blockGlaConfig, convOut, glaMixer, imageToTokens, layerNorm2d, need, subParams, swigluHalves, tokensToImage } from './common';
 import { stackBatch } from './vig';
+import { vigHForwardGpu } from './gpu';
 
 export interface VigHConfig {
   patchSize: number;
@@ -233,4 +234,6 @@ export const vigH: ModelImpl<VigHConfig> = {
   macs: vigHMacs,
   forwardReference: vigHForward,
   inputSize: () => ({ size: 224, crop: true }),
+  // late-bound: gpu.ts imports this module's helpers
+  forwardGpu: (ctx, x, shape, w, cfg, opts?: Parameters<typeof vigHForwardGpu>[5]) => vigHForwardGpu(ctx, x, shape, w, cfg, opts),
 };

@@ -5,6 +5,10 @@
  *   (+ the effective-weight / decay maps kernel when maps are requested).
  * Maps: log_decay_f/b [h,L,dk] and gate [L,V] always cover all tokens; attn_f/b and decay_f/b are
  * per query: all L rows when `maps` (the fixture layout [h,L,L]), or only `rows` → [h,rows.length,L].
+ *
+ * The pieces are exported so a backbone can record the op inside its own pass: uploadGlaWeights
+ * (once per weights), glaDispatches (the dispatch list for given input/output buffers and a batch
+ * of images, scratch from the caller's allocator). glaGpu is the op's one-submit wrapper.
  */
 import type { Dispatch, GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
@@ -46,109 +50,174 @@ function stackedQkvG(p: Params, K: number, V: number, C: number): { w: Float32Ar
   return { w, b };
 }
 
-export async function glaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: GlaConfig, opts: GlaGpuOptions): Promise<GpuOpOutput> {
+/** One GLA module's weights on the GPU (float32). */
+export interface GlaGpuWeights {
+  wIn: GPUBuffer;
+  wProj: GPUBuffer;
+  bProj: GPUBuffer;
+  wGk0: GPUBuffer;
+  wGk1: GPUBuffer;
+  bGk1: GPUBuffer;
+  wO: GPUBuffer;
+  gnw: GPUBuffer;
+  lnw: GPUBuffer;
+  /** every buffer above, for destroy() */
+  all: GPUBuffer[];
+}
+
+/** Upload one module's state_dict (keys without prefix: 'qkv_proj.weight', …). */
+export function uploadGlaWeights(ctx: GpuContext, p: Params, c: GlaConfig): GlaGpuWeights {
+  const { C, K, V } = glaDims(c);
+  const stacked = stackedQkvG(p, K, V, C);
+  const w = {
+    wIn: uploadParam(ctx, p, 'in_proj.0.weight'),
+    wProj: ctx.upload(stacked.w),
+    bProj: ctx.upload(stacked.b),
+    wGk0: uploadParam(ctx, p, 'gk_proj.0.weight'),
+    wGk1: uploadParam(ctx, p, 'gk_proj.1.weight'),
+    bGk1: uploadParam(ctx, p, 'gk_proj.1.bias'),
+    wO: uploadParam(ctx, p, 'o_proj.weight'),
+    gnw: uploadParam(ctx, p, 'g_norm.weight'),
+    lnw: uploadParam(ctx, p, 'l_norm.weight'),
+  };
+  return { ...w, all: Object.values(w) };
+}
+
+/** Scratch buffers by role; a backbone passes a pool so every block reuses the same ones. */
+export type ScratchAlloc = (role: string, floats: number) => GPUBuffer;
+
+export interface GlaDispatchIO {
+  /** input: B images back to back, each tokens [L,C] ('tokens') or [C,L] ('channels') */
+  x: GPUBuffer;
+  /** output, same layout as x */
+  y: GPUBuffer;
+  batch?: number;
+}
+
+export interface GlaDispatchResult {
+  dispatches: Dispatch[];
+  /** log-decay [B, 2, h, L, dk] (per image: the log_decay_f half, then log_decay_b) */
+  gam: GPUBuffer;
+  /** the gate G actually used, [B·L, V] */
+  gate: GPUBuffer;
+  /** per-query maps [2, h, rows, L] (batch 1 only, when rows/maps were asked for) */
+  attn: GPUBuffer | null;
+  decay: GPUBuffer | null;
+  rows: number;
+}
+
+/**
+ * The op's dispatches for a batch of images: x → y with weights `w`. Buffers come from `alloc`
+ * (role, floats); uniforms are created here. Maps (opts.maps / opts.rows) need batch 1.
+ */
+export function glaDispatches(ctx: GpuContext, w: GlaGpuWeights, c: GlaConfig, io: GlaDispatchIO, alloc: ScratchAlloc, opts: { maps?: boolean; rows?: number[] } = {}): GlaDispatchResult {
   validateGla(c);
   const { L, C, K, V, dk, dv, scale } = glaDims(c);
   if (dk > 128) throw new Error(`gla: per-head key dim ${dk} > 128 is not supported on the GPU path`);
+  const B = io.batch ?? 1;
+  const BL = B * L;
   const h = c.heads;
   const r = c.lowRank;
   const stride = 2 * K + 2 * V;
   const rows = opts.rows ?? (opts.maps ? Array.from({ length: L }, (_, i) => i) : []);
-  const wantMaps = opts.maps || rows.length > 0;
+  const wantMaps = Boolean(opts.maps) || rows.length > 0;
+  if (wantMaps && B !== 1) throw new Error('gla: maps need batch 1');
   const [wf, wb] = directionWeights(c);
 
-  const bufs: GPUBuffer[] = [];
-  const keep = <T extends GPUBuffer>(b: T) => (bufs.push(b), b);
-  const stacked = stackedQkvG(p, K, V, C);
-  const xb = keep(ctx.upload(x));
-  const wIn = keep(uploadParam(ctx, p, 'in_proj.0.weight'));
-  const wProj = keep(ctx.upload(stacked.w));
-  const bProj = keep(ctx.upload(stacked.b));
-  const wGk0 = keep(uploadParam(ctx, p, 'gk_proj.0.weight'));
-  const wGk1 = keep(uploadParam(ctx, p, 'gk_proj.1.weight'));
-  const bGk1 = keep(uploadParam(ctx, p, 'gk_proj.1.bias'));
-  const wO = keep(uploadParam(ctx, p, 'o_proj.weight'));
-  const gnw = keep(uploadParam(ctx, p, 'g_norm.weight'));
-  const lnw = keep(uploadParam(ctx, p, 'l_norm.weight'));
-  const loc = keep(ctx.scratch(L * C));
-  const proj = keep(ctx.scratch(L * stride));
-  const z0 = keep(ctx.scratch(L * r));
-  const z = keep(ctx.scratch(L * 2 * K));
-  const gam = keep(ctx.scratch(2 * L * K));
-  const ob = keep(ctx.scratch(2 * L * V));
-  const gcum = keep(ctx.scratch(wantMaps ? 2 * L * K : 1));
-  const ycat = keep(ctx.scratch(L * V));
-  const gate = keep(ctx.scratch(L * V));
-  const yTok = keep(ctx.scratch(L * C));
+  const loc = alloc('gla.loc', BL * C);
+  const proj = alloc('gla.proj', BL * stride);
+  const z0 = alloc('gla.z0', BL * r);
+  const z = alloc('gla.z', BL * 2 * K);
+  const gam = alloc('gla.gam', 2 * BL * K);
+  const ob = alloc('gla.o', 2 * BL * V);
+  const gcum = wantMaps ? alloc('gla.gcum', 2 * L * K) : alloc('gla.gcum.none', 1);
+  const ycat = alloc('gla.ycat', BL * V);
+  const gate = alloc('gla.gate', BL * V);
+  const channels = c.layout === 'channels';
+  const yTok = channels ? alloc('gla.ytok', BL * C) : io.y;
 
   const bt = scanChunk(dk);
   const dirs = wf && wb ? 2 : 1;
   const dispatches: Dispatch[] = [
     {
       pipeline: ctx.pipeline(dwconvWgsl),
-      buffers: [xb, wIn, loc, ctx.uniform([c.H, c.W, C, c.layout === 'channels' ? 1 : 0, c.actInConv ? 1 : 0])],
-      workgroups: [Math.ceil(C / 64), L],
+      buffers: [io.x, w.wIn, loc, ctx.uniform([c.H, c.W, C, channels ? 1 : 0, c.actInConv ? 1 : 0])],
+      workgroups: [Math.ceil(C / 64), L, B],
     },
-    linearDispatch(ctx, loc, wProj, bProj, proj, L, stride, C),
-    linearDispatch(ctx, loc, wGk0, null, z0, L, r, C),
-    linearDispatch(ctx, z0, wGk1, bGk1, z, L, 2 * K, r),
+    linearDispatch(ctx, loc, w.wProj, w.bProj, proj, BL, stride, C),
+    linearDispatch(ctx, loc, w.wGk0, null, z0, BL, r, C),
+    linearDispatch(ctx, z0, w.wGk1, w.bGk1, z, BL, 2 * K, r),
     {
       pipeline: ctx.pipeline(gatesWgsl),
       buffers: [z, gam, ctx.uniform([L, K, dk, h, 1 / c.tau, c.clampMin === null ? 0 : 1, c.clampMin ?? 0], ['u', 'u', 'u', 'u', 'f', 'u', 'f'])],
-      workgroups: [Math.ceil((2 * K) / 64), L],
+      workgroups: [Math.ceil((2 * K) / 64), L, B],
     },
     {
       pipeline: ctx.pipeline(expandWgsl(scanWgsl, { DK: dk, BT: bt, DVB })),
-      buffers: [proj, gam, ob, gcum, ctx.uniform([L, K, dv, h, stride, V, scale, wantMaps ? 1 : 0, wf ? 0 : 1], ['u', 'u', 'u', 'u', 'u', 'u', 'f', 'u', 'u'])],
-      workgroups: [Math.ceil(dv / DVB), h, dirs],
+      buffers: [proj, gam, ob, gcum, ctx.uniform([L, K, dv, h, stride, V, scale, wantMaps ? 1 : 0, wf ? 0 : 1, dirs, BL], ['u', 'u', 'u', 'u', 'u', 'u', 'f', 'u', 'u', 'u', 'u'])],
+      workgroups: [Math.ceil(dv / DVB), h, dirs * B],
     },
     {
       pipeline: ctx.pipeline(mergeWgsl),
       buffers: [
-        ob, loc, proj, gnw, lnw, ycat, gate,
-        ctx.uniform([L, V, h, dv, wf, wb, { learned: 0, off: 1, full: 2 }[c.locality], c.outAct ? 1 : 0, c.eps, stride, 2 * K + V],
+        ob, loc, proj, w.gnw, w.lnw, ycat, gate,
+        ctx.uniform([BL, V, h, dv, wf, wb, { learned: 0, off: 1, full: 2 }[c.locality], c.outAct ? 1 : 0, c.eps, stride, 2 * K + V],
           ['u', 'u', 'u', 'u', 'f', 'f', 'u', 'u', 'f', 'u', 'u']),
       ],
-      workgroups: [Math.ceil(L / 64), h],
+      workgroups: [Math.ceil(BL / 64), h],
     },
-    linearDispatch(ctx, ycat, wO, null, yTok, L, C, V),
+    linearDispatch(ctx, ycat, w.wO, null, yTok, BL, C, V),
   ];
-  let y = yTok;
-  if (c.layout === 'channels') {
-    y = keep(ctx.scratch(L * C));
+  if (channels) {
     dispatches.push({
       pipeline: ctx.pipeline(transposeWgsl),
-      buffers: [yTok, y, ctx.uniform([L, C])],
-      workgroups: [Math.ceil(C / 16), Math.ceil(L / 16)],
+      buffers: [yTok, io.y, ctx.uniform([L, C])],
+      workgroups: [Math.ceil(C / 16), Math.ceil(L / 16), B],
     });
   }
   let attn: GPUBuffer | null = null;
   let decay: GPUBuffer | null = null;
   if (rows.length) {
-    const rb = keep(ctx.upload(Uint32Array.from(rows)));
-    attn = keep(ctx.scratch(2 * h * rows.length * L));
-    decay = keep(ctx.scratch(2 * h * rows.length * L));
+    const rb = alloc('gla.rows', rows.length);
+    ctx.device.queue.writeBuffer(rb, 0, Uint32Array.from(rows));
+    attn = alloc('gla.attn', 2 * h * rows.length * L);
+    decay = alloc('gla.decay', 2 * h * rows.length * L);
     dispatches.push({
       pipeline: ctx.pipeline(expandWgsl(mapsWgsl, { DK: dk })),
       buffers: [proj, gcum, rb, attn, decay, ctx.uniform([L, K, h, stride, rows.length, scale, wf ? 1 : 0, wb ? 1 : 0], ['u', 'u', 'u', 'u', 'u', 'f', 'u', 'u'])],
       workgroups: [Math.ceil(L / 64), Math.ceil(rows.length / 8), 2 * h],
     });
   }
+  return { dispatches, gam, gate, attn, decay, rows: rows.length };
+}
 
-  const t = await ctx.run(dispatches, { timed: opts.timed ?? true });
+export async function glaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: GlaConfig, opts: GlaGpuOptions): Promise<GpuOpOutput> {
+  validateGla(c);
+  const { L, C, V, dk } = glaDims(c);
+  const h = c.heads;
+  const bufs: GPUBuffer[] = [];
+  const keep = <T extends GPUBuffer>(b: T) => (bufs.push(b), b);
+  const w = uploadGlaWeights(ctx, p, c);
+  bufs.push(...w.all);
+  const xb = keep(ctx.upload(x));
+  const y = keep(ctx.scratch(L * C));
+  const d = glaDispatches(ctx, w, c, { x: xb, y }, (_role, floats) => keep(ctx.scratch(floats)), { maps: opts.maps, rows: opts.rows });
+  const wantMaps = opts.maps || d.rows > 0;
+
+  const t = await ctx.run(d.dispatches, { timed: opts.timed ?? true });
   const out: GpuOpOutput = { y: await ctx.read(y, L * C), maps: {}, gpuMs: t.ms };
   if (wantMaps) {
     const half = h * L * dk;
-    out.maps.log_decay_f = await ctx.read(gam, half);
-    out.maps.log_decay_b = await ctx.read(gam, half, half);
-    out.maps.gate = await ctx.read(gate, L * V);
+    out.maps.log_decay_f = await ctx.read(d.gam, half);
+    out.maps.log_decay_b = await ctx.read(d.gam, half, half);
+    out.maps.gate = await ctx.read(d.gate, L * V);
   }
-  if (attn && decay) {
-    const n = h * rows.length * L;
-    out.maps.attn_f = await ctx.read(attn, n);
-    out.maps.attn_b = await ctx.read(attn, n, n);
-    out.maps.decay_f = await ctx.read(decay, n);
-    out.maps.decay_b = await ctx.read(decay, n, n);
+  if (d.attn && d.decay) {
+    const n = h * d.rows * L;
+    out.maps.attn_f = await ctx.read(d.attn, n);
+    out.maps.attn_b = await ctx.read(d.attn, n, n);
+    out.maps.decay_f = await ctx.read(d.decay, n);
+    out.maps.decay_b = await ctx.read(d.decay, n, n);
   }
   for (const b of bufs) b.destroy();
   return out;

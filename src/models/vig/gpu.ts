@@ -1,0 +1,368 @@
+/**
+ * WebGPU forwards of ViG and ViG-H with our own kernels (kernels/vig_*.wgsl, the GLA op's kernels
+ * through glaDispatches, the shared Linear kernel). Weights are uploaded once per (GpuContext,
+ * weights object) and kept in a WeakMap; the activation buffers, uniforms and bind groups of a
+ * forward form a plan cached for the last (batch, H, W). A forward is one submit: input write,
+ * one compute pass per stage (timestamped when the device can), read-back copies.
+ * Activations are tokens [B·L, C] throughout; ViG-H's channel-first stage outputs are transposed
+ * on the CPU after read-back.
+ */
+import type { GpuContext } from '../../gpu/context';
+import type { Params } from '../../ops/types';
+import type { Tensor } from '../../tensor/tensor';
+import { linearDispatch } from '../../ops/common/gpu-linear';
+import { glaDispatches, uploadGlaWeights, type GlaGpuWeights } from '../../ops/gla/gpu';
+import type { Dispatch } from '../../gpu/context';
+import { blockGlaConfig, subParams } from './common';
+import { resizePosEmbed, vigMlpHidden, type VigConfig } from './vig';
+import { renameLegacyVigHKeys, vigHMlpHidden, type VigHConfig } from './vig_h';
+import {
+  convDispatch, convOutSize, makeDummies, meanPoolDispatch, normDispatch, prepareGroup, runGroups, ScratchPool, swigluDispatch,
+  type Dummies, type NormSpec, type PreparedGroup,
+} from './gpu-kit';
+
+export interface VigGpuOptions {
+  /** read the stage outputs back (default true; the benchmark reads logits only) */
+  stages?: boolean;
+  /** GPU timestamps per stage when the device has them (default true) */
+  timed?: boolean;
+}
+
+export interface VigGpuResult {
+  /** [B, numClasses] */
+  logits: Float32Array;
+  /** as the fixtures define them: ViG tokens [B, L, C] per block, ViG-H [B, C, H, W] per stage */
+  stages: Float32Array[];
+  /** GPU ms of the passes producing each stage (stage 0 excludes the patch embed, ViG-H stage i>0 includes its downsample) */
+  stageMs?: number[];
+  /** GPU ms of the whole forward (timestamps) or wall ms to completion */
+  gpuMs: number;
+  timeSource: 'timestamp' | 'wall';
+}
+
+/** Uploaded weights of one (context, weights) pair + the cached plan. */
+class WeightStore {
+  private bufs = new Map<string, GPUBuffer>();
+  private gla = new Map<string, GlaGpuWeights>();
+  plan: Plan | null = null;
+  /** forwards of one weights object run one at a time (they share the plan's buffers) */
+  lock: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private ctx: GpuContext,
+    /** the weights as the plans read them (ViG-H: legacy key names already renamed) */
+    readonly w: Params,
+  ) {}
+
+  get(key: string): GPUBuffer {
+    let b = this.bufs.get(key);
+    if (!b) {
+      const t = this.w[key];
+      if (!t) throw new Error(`missing weight '${key}'`);
+      b = this.ctx.upload(Float32Array.from(t.data));
+      this.bufs.set(key, b);
+    }
+    return b;
+  }
+
+  opt(key: string): GPUBuffer | null {
+    return key in this.w ? this.get(key) : null;
+  }
+
+  /** A derived tensor (e.g. the resized pos embed) cached under its own name. */
+  derived(key: string, make: () => Float64Array): GPUBuffer {
+    let b = this.bufs.get(key);
+    if (!b) {
+      b = this.ctx.upload(Float32Array.from(make()));
+      this.bufs.set(key, b);
+    }
+    return b;
+  }
+
+  glaBlock(prefix: string, cfg: Parameters<typeof uploadGlaWeights>[2]): GlaGpuWeights {
+    let g = this.gla.get(prefix);
+    if (!g) {
+      g = uploadGlaWeights(this.ctx, subParams(this.w, prefix), cfg);
+      this.gla.set(prefix, g);
+    }
+    return g;
+  }
+
+  destroy(): void {
+    this.plan?.pool.destroy();
+    this.plan = null;
+    for (const b of this.bufs.values()) b.destroy();
+    for (const g of this.gla.values()) for (const b of g.all) b.destroy();
+    this.bufs.clear();
+    this.gla.clear();
+  }
+}
+
+interface Plan {
+  key: string;
+  pool: ScratchPool;
+  input: GPUBuffer;
+  groups: PreparedGroup[];
+  /** group index of each stage's producing pass */
+  stageGroup: number[];
+  logits: { buf: GPUBuffer; floats: number };
+  stages: Array<{ buf: GPUBuffer; floats: number; C: number; L: number }>;
+  /** ViG-H: stages are channel-first in the fixtures */
+  channelFirst: boolean;
+}
+
+const stores = new WeakMap<GpuContext, WeakMap<Params, WeightStore>>();
+
+function storeFor(ctx: GpuContext, w: Params, prepare: (w: Params) => Params = (v) => v): WeightStore {
+  let m = stores.get(ctx);
+  if (!m) stores.set(ctx, (m = new WeakMap()));
+  let s = m.get(w);
+  if (!s) m.set(w, (s = new WeightStore(ctx, prepare(w))));
+  return s;
+}
+
+/** Drop the GPU copies of `w` (weights and cached activations) now instead of at GC. */
+export function releaseVigGpu(ctx: GpuContext, w: Params): void {
+  const s = stores.get(ctx)?.get(w);
+  if (!s) return;
+  s.destroy();
+  stores.get(ctx)!.delete(w);
+}
+
+/** Builds plans: the dispatches of one forward, group by group. */
+class PlanBuilder {
+  readonly pool: ScratchPool;
+  readonly dm: Dummies;
+  readonly groups: PreparedGroup[] = [];
+  private cur: Dispatch[] = [];
+  constructor(readonly ctx: GpuContext) {
+    this.pool = new ScratchPool(ctx);
+    this.dm = makeDummies(ctx);
+    this.pool.owned.push(this.dm.read, this.dm.sum, this.dm.out);
+  }
+  add(...d: Dispatch[]): void {
+    this.cur.push(...d);
+  }
+  norm(s: NormSpec): void {
+    this.cur.push(normDispatch(this.ctx, s, this.dm));
+  }
+  close(label: string): number {
+    this.groups.push(prepareGroup(this.ctx, label, this.cur));
+    this.cur = [];
+    return this.groups.length - 1;
+  }
+  scratch = (role: string, floats: number): GPUBuffer => this.pool.get(role, floats);
+}
+
+/** Shared tail of a block: r = t + a (· γ1), n = norm2(r); MLP; sum = r + m (· γ2), n = next norm. */
+function mlpTail(pb: PlanBuilder, st: WeightStore, o: {
+  t: GPUBuffer; a: GPUBuffer; BL: number; C: number; I: number; n: GPUBuffer;
+  norm2: { mode: 'rms' | 'ln'; w: string; b?: string; eps: number }; fc1: string; fc2: string;
+  gamma1?: GPUBuffer; gamma2?: GPUBuffer; sum: GPUBuffer; next: { mode: 'rms' | 'ln' | 'none'; w?: string; b?: string; eps: number };
+}): void {
+  const { BL, C, I } = o;
+  const r = pb.scratch('r', BL * C);
+  pb.norm({ rows: BL, C, x: o.t, delta: { buf: o.a, rows: BL, scale: o.gamma1 }, sum: r, mode: o.norm2.mode, weight: st.get(o.norm2.w), bias: o.norm2.b ? st.get(o.norm2.b) : undefined, eps: o.norm2.eps, out: o.n });
+  const h = pb.scratch('h', BL * 2 * I);
+  const hm = pb.scratch('hmid', BL * I);
+  const m = pb.scratch('m', BL * C);
+  pb.add(linearDispatch(pb.ctx, o.n, st.get(o.fc1), null, h, BL, 2 * I, C));
+  pb.add(swigluDispatch(pb.ctx, h, hm, BL, I));
+  pb.add(linearDispatch(pb.ctx, hm, st.get(o.fc2), null, m, BL, C, I));
+  const nx = o.next;
+  pb.norm({
+    rows: BL, C, x: r, delta: { buf: m, rows: BL, scale: o.gamma2 }, sum: o.sum, mode: nx.mode,
+    weight: nx.w ? st.get(nx.w) : undefined, bias: nx.b ? st.get(nx.b) : undefined, eps: nx.eps, out: nx.mode === 'none' ? undefined : o.n,
+  });
+}
+
+function vigPlan(ctx: GpuContext, st: WeightStore, c: VigConfig, B: number, H: number, W: number): Plan {
+  const pb = new PlanBuilder(ctx);
+  const s0 = Math.floor(c.patchSize / 2);
+  const k0 = s0 + 1;
+  const trainGrid = Math.floor(c.imgSize / c.patchSize);
+  const h1 = convOutSize(H, k0, s0, 1);
+  const w1 = convOutSize(W, k0, s0, 1);
+  const gh = convOutSize(h1, 3, 2, 1);
+  const gw = convOutSize(w1, 3, 2, 1);
+  const C = c.embedDim;
+  const Ch = C / 2;
+  const L = gh * gw;
+  const BL = B * L;
+  const I = vigMlpHidden(C);
+  const input = pb.pool.fresh('input', B * 3 * H * W);
+  const bias = (k: string) => (c.useBiasInPatch ? st.get(k) : null);
+  // patch embed V2: conv → LN2d → SiLU → conv(3×3, s2) → LN2d (→ SiLU); + pos embed; block 0's norm
+  const e1 = pb.scratch('e1', B * h1 * w1 * Ch);
+  const e1n = pb.scratch('e1n', B * h1 * w1 * Ch);
+  const e2 = pb.scratch('e2', BL * C);
+  const e2n = pb.scratch('e2n', BL * C);
+  pb.add(convDispatch(ctx, input, st.get('patch_embed.proj.0.weight'), bias('patch_embed.proj.0.bias'), e1, { B, Cin: 3, H, W, Cout: Ch, k: k0, stride: s0, pad: 1, channelFirst: true }, pb.dm.read));
+  pb.norm({ rows: B * h1 * w1, C: Ch, x: e1, mode: 'ln', weight: st.get('patch_embed.proj.1.weight'), bias: st.get('patch_embed.proj.1.bias'), eps: 1e-5, act: 'silu', out: e1n });
+  pb.add(convDispatch(ctx, e1n, st.get('patch_embed.proj.3.weight'), bias('patch_embed.proj.3.bias'), e2, { B, Cin: Ch, H: h1, W: w1, Cout: C, k: 3, stride: 2, pad: 1, channelFirst: false }, pb.dm.read));
+  pb.norm({ rows: BL, C, x: e2, mode: 'ln', weight: st.get('patch_embed.proj.4.weight'), bias: st.get('patch_embed.proj.4.bias'), eps: 1e-5, act: c.useActInPatch ? 'silu' : 'none', out: e2n });
+  const n = pb.scratch('n', BL * C);
+  let t = e2n;
+  const attnNorm = (i: number) => (i < c.depth ? `blocks.${i}.attn_norm.weight` : 'norm.weight');
+  if (c.absPosEmbed) {
+    const pos = st.derived(`pos_embed@${gh}x${gw}`, () => resizePosEmbed(st.w.pos_embed as Tensor, trainGrid, trainGrid, gh, gw).data);
+    t = pb.pool.fresh('t0', BL * C);
+    pb.norm({ rows: BL, C, x: e2n, delta: { buf: pos, rows: L }, sum: t, mode: 'rms', weight: st.get(attnNorm(0)), eps: 1e-6, out: n });
+  } else {
+    pb.norm({ rows: BL, C, x: e2n, mode: 'rms', weight: st.get(attnNorm(0)), eps: 1e-6, out: n });
+  }
+  pb.close('patch embed');
+  const gla = blockGlaConfig({ layout: 'tokens', dim: C, heads: c.heads, expandK: c.expandK, expandV: c.expandV, actInConv: c.actInConv, outAct: c.outAct, mergeDiv: 4, H: gh, W: gw });
+  const stages: Plan['stages'] = [];
+  const stageGroup: number[] = [];
+  for (let i = 0; i < c.depth; i++) {
+    const b = `blocks.${i}.`;
+    const a = pb.scratch('a', BL * C);
+    pb.add(...glaDispatches(ctx, st.glaBlock(`${b}attn.`, gla), gla, { x: n, y: a, batch: B }, pb.scratch).dispatches);
+    const out = pb.pool.fresh(`stage${i}`, BL * C);
+    const gam = c.initValues !== null;
+    mlpTail(pb, st, {
+      t, a, BL, C, I, n, norm2: { mode: 'rms', w: `${b}mlp_norm.weight`, eps: 1e-6 }, fc1: `${b}mlp.gate_proj.weight`, fc2: `${b}mlp.down_proj.weight`,
+      gamma1: gam ? st.get(`${b}gamma1`) : undefined, gamma2: gam ? st.get(`${b}gamma2`) : undefined,
+      sum: out, next: { mode: 'rms', w: attnNorm(i + 1), eps: 1e-6 },
+    });
+    stages.push({ buf: out, floats: BL * C, C, L });
+    stageGroup.push(pb.close(`block ${i}`));
+    t = out;
+  }
+  // head: n = norm(last block output) (written by the last block's tail) → token mean → Linear
+  const pooled = pb.scratch('pooled', B * C);
+  const logits = pb.pool.fresh('logits', B * c.numClasses);
+  pb.add(meanPoolDispatch(ctx, n, pooled, B, L, C), linearDispatch(ctx, pooled, st.get('head.weight'), st.get('head.bias'), logits, B, c.numClasses, C));
+  pb.close('head');
+  return { key: `${B}x${H}x${W}`, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, channelFirst: false };
+}
+
+function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H: number, W: number): Plan {
+  const pb = new PlanBuilder(ctx);
+  const s = Math.floor(c.patchSize / 2);
+  const k = s + 1;
+  const D = c.dims[0];
+  const h1 = convOutSize(H, k, s, 1);
+  const w1 = convOutSize(W, k, s, 1);
+  let gh = convOutSize(h1, k, s, 1);
+  let gw = convOutSize(w1, k, s, 1);
+  const input = pb.pool.fresh('input', B * 3 * H * W);
+  // patch embed V2: conv → LN2d → GELU → conv → LN2d
+  const p1 = pb.scratch('e1', B * h1 * w1 * (D / 2));
+  const p1n = pb.scratch('e1n', B * h1 * w1 * (D / 2));
+  const p2 = pb.scratch('e2', B * gh * gw * D);
+  pb.add(convDispatch(ctx, input, st.get('patch_embed.0.weight'), st.get('patch_embed.0.bias'), p1, { B, Cin: 3, H, W, Cout: D / 2, k, stride: s, pad: 1, channelFirst: true }, pb.dm.read));
+  pb.norm({ rows: B * h1 * w1, C: D / 2, x: p1, mode: 'ln', weight: st.get('patch_embed.2.weight'), bias: st.get('patch_embed.2.bias'), eps: 1e-5, act: 'gelu', out: p1n });
+  pb.add(convDispatch(ctx, p1n, st.get('patch_embed.5.weight'), st.get('patch_embed.5.bias'), p2, { B, Cin: D / 2, H: h1, W: w1, Cout: D, k, stride: s, pad: 1, channelFirst: false }, pb.dm.read));
+  let t = pb.scratch('t', B * gh * gw * D);
+  pb.norm({ rows: B * gh * gw, C: D, x: p2, mode: 'ln', weight: st.get('patch_embed.7.weight'), bias: st.get('patch_embed.7.bias'), eps: 1e-5, out: t });
+  pb.close('patch embed');
+  const stages: Plan['stages'] = [];
+  const stageGroup: number[] = [];
+  const nS = c.depths.length;
+  let n = pb.scratch('n', 1);
+  c.depths.forEach((depth, i) => {
+    if (depth < 1) throw new Error('vig_h: a stage without blocks is not supported on the GPU path');
+    const d = c.dims[i];
+    if (i > 0) {
+      // downsample (v3): conv 3×3 s2 (+bias) on the previous stage output → LN2d
+      const prev = stages[i - 1];
+      const [ph, pw] = [gh, gw];
+      gh = convOutSize(ph, 3, 2, 1);
+      gw = convOutSize(pw, 3, 2, 1);
+      const ds = pb.scratch('ds', B * gh * gw * d);
+      const p = `layers.${i - 1}.downsample.`;
+      pb.add(convDispatch(ctx, prev.buf, st.get(`${p}1.weight`), st.get(`${p}1.bias`), ds, { B, Cin: c.dims[i - 1], H: ph, W: pw, Cout: d, k: 3, stride: 2, pad: 1, channelFirst: false }, pb.dm.read));
+      t = pb.scratch('t', B * gh * gw * d);
+      pb.norm({ rows: B * gh * gw, C: d, x: ds, mode: 'ln', weight: st.get(`${p}3.weight`), bias: st.get(`${p}3.bias`), eps: 1e-5, out: t });
+    }
+    const L = gh * gw;
+    const BL = B * L;
+    const I = vigHMlpHidden(d);
+    const gla = blockGlaConfig({ layout: 'tokens', dim: d, heads: c.heads[i], expandK: c.expandK, expandV: c.expandV, actInConv: c.actInConv, outAct: c.outAct, mergeDiv: 2, H: gh, W: gw });
+    n = pb.scratch('n', BL * d);
+    const blk = (j: number) => `layers.${i}.blocks.${j}.`;
+    pb.norm({ rows: BL, C: d, x: t, mode: 'ln', weight: st.get(`${blk(0)}norm.weight`), bias: st.get(`${blk(0)}norm.bias`), eps: 1e-5, out: n });
+    const out = pb.pool.fresh(`stage${i}`, BL * d);
+    for (let j = 0; j < depth; j++) {
+      const b = blk(j);
+      const a = pb.scratch('a', BL * d);
+      pb.add(...glaDispatches(ctx, st.glaBlock(`${b}op.`, gla), gla, { x: n, y: a, batch: B }, pb.scratch).dispatches);
+      const last = j === depth - 1;
+      const next = !last
+        ? { mode: 'ln' as const, w: `${blk(j + 1)}norm.weight`, b: `${blk(j + 1)}norm.bias`, eps: 1e-5 }
+        : i === nS - 1
+          ? { mode: 'ln' as const, w: 'classifier.norm.weight', b: 'classifier.norm.bias', eps: 1e-5 }
+          : { mode: 'none' as const, eps: 1e-5 };
+      // the residual stream alternates t → (r) → t; the stage's last block writes the stage buffer
+      mlpTail(pb, st, {
+        t, a, BL, C: d, I, n, norm2: { mode: 'ln', w: `${b}norm2.weight`, b: `${b}norm2.bias`, eps: 1e-5 }, fc1: `${b}mlp.fc1.weight`, fc2: `${b}mlp.fc2.weight`,
+        sum: last ? out : t, next,
+      });
+    }
+    stages.push({ buf: out, floats: BL * d, C: d, L });
+    stageGroup.push(pb.close(i ? `downsample + stage ${i}` : 'stage 0'));
+  });
+  const F = c.dims[nS - 1];
+  const L = gh * gw;
+  const pooled = pb.scratch('pooled', B * F);
+  const logits = pb.pool.fresh('logits', B * c.numClasses);
+  pb.add(meanPoolDispatch(ctx, n, pooled, B, L, F), linearDispatch(ctx, pooled, st.get('classifier.head.weight'), st.get('classifier.head.bias'), logits, B, c.numClasses, F));
+  pb.close('head');
+  return { key: `${B}x${H}x${W}`, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, channelFirst: true };
+}
+
+/** [B, L, C] → [B, C, L]. */
+function tokensToChannels(x: Float32Array, B: number, L: number, C: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let b = 0; b < B; b++) {
+    const o = b * L * C;
+    for (let l = 0; l < L; l++) for (let ch = 0; ch < C; ch++) out[o + ch * L + l] = x[o + l * C + ch];
+  }
+  return out;
+}
+
+async function runPlanned(ctx: GpuContext, st: WeightStore, x: Float32Array, shape: number[], build: (B: number, H: number, W: number) => Plan, o: VigGpuOptions): Promise<VigGpuResult> {
+  const [B, Cin, H, W] = shape;
+  if (Cin !== 3 || x.length !== B * 3 * H * W) throw new Error(`vig gpu: input [${shape}] with ${x.length} values; expected [B,3,H,W]`);
+  const key = `${B}x${H}x${W}`;
+  if (st.plan?.key !== key) {
+    st.plan?.pool.destroy();
+    st.plan = null;
+    st.plan = build(B, H, W);
+  }
+  const plan = st.plan;
+  ctx.device.queue.writeBuffer(plan.input, 0, x.buffer, x.byteOffset, x.byteLength);
+  const wantStages = o.stages ?? true;
+  const reads = [plan.logits, ...(wantStages ? plan.stages : [])];
+  const r = await runGroups(ctx, plan.groups, reads, o.timed ?? true);
+  const stages = wantStages
+    ? plan.stages.map((s, i) => (plan.channelFirst ? tokensToChannels(r.reads[i + 1], B, s.L, s.C) : r.reads[i + 1].slice()))
+    : [];
+  return {
+    logits: r.reads[0].slice(),
+    stages,
+    stageMs: r.groupMs ? plan.stageGroup.map((g) => r.groupMs![g]) : undefined,
+    gpuMs: r.ms,
+    timeSource: r.source,
+  };
+}
+
+/** Serialises forwards that share one weights object (and so one plan). */
+function locked<T>(st: WeightStore, f: () => Promise<T>): Promise<T> {
+  const p = st.lock.then(f, f);
+  st.lock = p.catch(() => undefined);
+  return p;
+}
+
+export function vigForwardGpu(ctx: GpuContext, x: Float32Array, shape: number[], w: Params, c: VigConfig, o: VigGpuOptions = {}): Promise<VigGpuResult> {
+  const st = storeFor(ctx, w);
+  return locked(st, () => runPlanned(ctx, st, x, shape, (B, H, W) => vigPlan(ctx, st, c, B, H, W), o));
+}
+
+export function vigHForwardGpu(ctx: GpuContext, x: Float32Array, shape: number[], w: Params, c: VigHConfig, o: VigGpuOptions = {}): Promise<VigGpuResult> {
+  // legacy key names are renamed once; the store keeps the renamed view for this weights object
+  const st = storeFor(ctx, w, renameLegacyVigHKeys);
+  return locked(st, () => runPlanned(ctx, st, x, shape, (B, H, W) => vigHPlan(ctx, st, c, B, H, W), o));
+}
