@@ -5,6 +5,8 @@
  */
 import { GpuContext } from '../src/gpu/context';
 import { reportMarkdown, runBench } from '../src/bench/suite';
+import { benchModel, releaseBenchModels } from '../src/bench/models';
+import { variantFamily } from '../src/parity/model-check';
 
 function arg(name: string, fallback: string): string {
   return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -28,6 +30,23 @@ async function main() {
     log: (l) => console.error(l),
   });
   console.log(reportMarkdown(rep, 'Node + Dawn (webgpu npm)'));
+  // Backbones: batch-1 latency and batch-N throughput with PRNG weights (--models=vig-t,vig-h-t).
+  const models = arg('models', '').split(',').filter(Boolean);
+  if (models.length) {
+    const batches = arg('batches', '1,32').split(',').map(Number);
+    console.log('\n| model | batch | MACs/img | median ms (wall) | p10–p90 ms | GPU ms | img/s |\n|---|---:|---:|---:|---:|---:|---:|');
+    for (const v of models) {
+      for (const b of batches) {
+        try {
+          const r = await benchModel(ctx, variantFamily(v), v, b, Number(arg('model-reps', '20')), { warmup: 3, log: (l) => console.error(l) });
+          console.log(`| ${v} | ${b} | ${(r.macsPerImage / 1e9).toFixed(2)} G | ${r.medianMs.toFixed(2)} | ${r.p10Ms.toFixed(2)}–${r.p90Ms.toFixed(2)} | ${r.gpuMedianMs?.toFixed(2) ?? '–'} | ${r.imgPerSec.toFixed(0)} |`);
+        } catch (e) {
+          console.log(`| ${v} | ${b} | failed: ${(e as Error).message} | | | | |`);
+        }
+      }
+    }
+    releaseBenchModels(ctx);
+  }
   console.log(`BENCH_JSON ${JSON.stringify(rep)}`);
   ctx.destroy();
   process.exit(0);
