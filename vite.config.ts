@@ -43,6 +43,8 @@ export const CSP = [
   "default-src 'self'",
   "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self' 'unsafe-inline'",
+  // KaTeX's small fonts are inlined by Vite as data: URLs (a font cannot run anything)
+  "font-src 'self' data:",
   "img-src 'self' blob: data:",
   "connect-src 'self' https: blob: data:",
   "worker-src 'self' blob:",

@@ -46,7 +46,7 @@ async function main() {
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(url);
+    await page.goto(`${url}#explore`); // the start page is the notebook index; the explorer is its own page
     const gpu = await page.waitForSelector('[data-testid=gpu-status]', { timeout: 60_000 });
     check('GPU status is shown', (await gpu.textContent())!.includes('WebGPU'), (await gpu.textContent())!.slice(0, 80));
 

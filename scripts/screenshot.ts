@@ -11,7 +11,7 @@ const browser = await launchChromium();
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 page.on('console', (m) => console.log(`[page] ${m.type()}: ${m.text()}`));
 page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
-await page.goto(`http://127.0.0.1:${port}/`);
+await page.goto(`http://127.0.0.1:${port}/#explore`);
 await page.waitForSelector('[data-testid=gpu-status]', { timeout: 60000 });
 await page.click('[data-sample="chelsea.png"]');
 await page.waitForSelector('[data-testid=maps] canvas', { timeout: 120000 });

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `npm test`: typecheck, unit tests (Node), GPU tests (Chromium, WebGPU), the parity suite and the
- * end-to-end test of the built app, in that order. Each suite runs even if an earlier one failed;
+ * end-to-end tests of the built app (explorer, notebooks), in that order. Each suite runs even if an earlier one failed;
  * the last line sums every test: `tests: N passed, N failed`.
  */
 import { spawnSync } from 'node:child_process';
@@ -14,6 +14,8 @@ const suites = [
   { name: 'gpu (chromium)', cmd: ['npx', 'vitest', 'run', '--project', 'browser', '--reporter=default', '--reporter=json', '--outputFile.json=artifacts/vitest-browser.json'], json: 'artifacts/vitest-browser.json' },
   { name: 'parity', cmd: ['npx', 'vite-node', 'scripts/parity.ts'], summary: /^parity: (\d+) passed, (\d+) failed/m },
   { name: 'e2e', cmd: ['npx', 'vite-node', 'scripts/e2e.ts'], summary: /^e2e: (\d+) passed, (\d+) failed/m },
+  { name: 'e2e notebook', cmd: ['npx', 'vite-node', 'scripts/e2e-notebook.ts'], summary: /^e2e-notebook: (\d+) passed, (\d+) failed/m },
+  { name: 'e2e classify', cmd: ['npx', 'vite-node', 'scripts/e2e-classify.ts'], summary: /^e2e-classify: (\d+) passed, (\d+) failed/m },
 ];
 let passed = 0;
 let failed = 0;

@@ -39,6 +39,8 @@ export interface LoadTarget {
   id?: string;
   /** test configurations that may be chosen or detected besides the official variants */
   tests?: TestConfigRef[];
+  /** when several configurations fit exactly, prefer these ids (e.g. the zoo entry of the file name) */
+  prefer?: string[];
 }
 
 export interface LoadedModel {
@@ -187,10 +189,14 @@ export function matchShapes(shapes: Shapes, name: string, target: LoadTarget = {
   const ranking = rankChoices(shapes, candidates);
   const best = ranking[0];
   if (best.report.ok) {
-    const { keyMap } = shapesFor(best.choice.family, shapes);
-    return { choice: best.choice, report: best.report, keyMap, ranking };
+    const pick = pickAmongExact(ranking.filter((r) => r.report.ok), name, target.prefer ?? []);
+    const { keyMap } = shapesFor(pick.choice.family, shapes);
+    return { choice: pick.choice, report: pick.report, keyMap, ranking };
   }
-  if (best.score < 0.2) {
+  // Unrelated files (another architecture) share almost no key names with the closest candidate;
+  // a file of a known family in another size shares most of them (with other shapes or depth).
+  const known = best.report.matched + best.report.misShaped.length;
+  if (known < 0.5 * shapes.size) {
     const sample = [...shapes.keys()].slice(0, LIST).join(', ');
     throw new WeightMismatchError(
       `${name} does not look like any model this app implements${target.family ? ` in family ${target.family}` : ''}: ` +
@@ -207,9 +213,23 @@ export function matchShapes(shapes: Shapes, name: string, target: LoadTarget = {
   );
 }
 
+/**
+ * Several configurations can share every shape (LITv2-B and LITv2-B-384 differ only in input size;
+ * LITv2-S is LITv2-S α=0.9). Prefer the caller's hint, then an id the file name spells out
+ * ('litv2_b_384.pth' → litv2-b-384), then the registry's order (the main variant first).
+ */
+function pickAmongExact<T extends { choice: ModelChoice }>(exact: T[], name: string, prefer: string[]): T {
+  const byPref = exact.find((r) => prefer.includes(r.choice.id));
+  if (byPref) return byPref;
+  const norm = name.toLowerCase().replace(/[_\s]+/g, '-');
+  const named = exact.filter((r) => norm.includes(r.choice.id)).sort((a, b) => b.choice.id.length - a.choice.id.length);
+  return named[0] ?? exact[0];
+}
+
 function hint(best: (VariantMatch & { choice: ModelChoice }) | undefined, chosen: ModelChoice): string {
   if (!best || best.choice.id === chosen.id) return '';
-  return best.report.ok ? ` — it loads as ${best.choice.label}: choose that (or "detect from the file")` : '';
+  if (!best.report.ok) return '';
+  return best.choice.kind === 'test' ? ` — it loads as ${best.choice.label} with "detect from the file"` : ` — it loads as ${best.choice.label}: choose that (or "detect from the file")`;
 }
 
 /** A loaded checkpoint → float64 params of the matched configuration. */

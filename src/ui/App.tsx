@@ -1,7 +1,11 @@
 import { useEffect } from 'react';
 import { GpuBadge } from './GpuBadge';
-import { PhotoPicker } from './PhotoPicker';
-import { OpExplorer } from './OpExplorer';
+import { ExplorerPage } from './ExplorerPage';
+import { ClassifyPage } from './classify/ClassifyPage';
+import { ThemeToggle } from './ThemeToggle';
+import { NotebookIndex } from './notebook/NotebookIndex';
+import { NotebookPage } from './notebook/NotebookPage';
+import { parseRoute, useHash } from './route';
 import { useGpu } from '../state/gpu';
 
 export function App() {
@@ -9,20 +13,32 @@ export function App() {
   useEffect(() => {
     void init();
   }, [init]);
+  const route = parseRoute(useHash());
   return (
     <div className="app">
       <header className="app-header">
         <h1>Attention Notebook</h1>
+        <nav className="app-nav" aria-label="Pages">
+          <a href="#" aria-current={route.page === 'index' || route.page === 'notebook' ? 'page' : undefined}>
+            Notebooks
+          </a>
+          <a href="#explore" aria-current={route.page === 'explore' ? 'page' : undefined} data-testid="nav-explore">
+            Explorer
+          </a>
+          <a href="#classify" aria-current={route.page === 'classify' ? 'page' : undefined} data-testid="nav-classify">
+            Classify
+          </a>
+        </nav>
+        <ThemeToggle />
         <GpuBadge />
       </header>
-      <main className="app-main">
-        <aside className="sidebar">
-          <PhotoPicker />
-        </aside>
-        <div className="content">
-          <OpExplorer />
-        </div>
-      </main>
+      {route.page === 'explore' ? (
+        <ExplorerPage />
+      ) : route.page === 'classify' ? (
+        <ClassifyPage />
+      ) : (
+        <main className="nb-main">{route.page === 'notebook' ? <NotebookPage name={route.name} hash={route.hash} /> : <NotebookIndex />}</main>
+      )}
     </div>
   );
 }

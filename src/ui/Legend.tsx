@@ -9,8 +9,9 @@ export function Legend({ scale, width = 220, label }: { scale: Scale; width?: nu
   useEffect(() => {
     if (!ref.current) return;
     const x = scaleLinear().domain([scale.lo, scale.hi]).range([0, width - 20]);
-    // d3 picks the precision from the tick step, so narrow ranges still get distinct labels.
-    select(ref.current).call(axisBottom(x).ticks(4, '~g'));
+    // d3 picks the precision from the tick step, so narrow ranges still get distinct labels;
+    // about one label per 45 px so small panels do not run them together.
+    select(ref.current).call(axisBottom(x).ticks(Math.max(2, Math.min(4, Math.floor((width - 20) / 45))), '~g'));
   }, [scale, width]);
   const stops = Array.from({ length: 11 }, (_, i) => i / 10);
   return (

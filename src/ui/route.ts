@@ -1,15 +1,16 @@
 /**
- * Hash routing: `#explore` → the free explorer, `#nb=<name>&…` → a notebook (the rest of the hash
+ * Hash routing: `#explore` → the free explorer, `#classify` → classification, `#nb=<name>&…` → a notebook (the rest of the hash
  * is its link state, see src/notebook/link-state.ts), anything else → the notebook index.
  */
 import { useSyncExternalStore } from 'react';
 import { readLinkNotebook } from '../notebook';
 
-export type Route = { page: 'index' } | { page: 'explore' } | { page: 'notebook'; name: string; hash: string };
+export type Route = { page: 'index' } | { page: 'explore' } | { page: 'classify' } | { page: 'notebook'; name: string; hash: string };
 
 export function parseRoute(hash: string): Route {
   const h = hash.replace(/^#/, '');
   if (h === 'explore' || h.startsWith('explore&') || h === '/explore') return { page: 'explore' };
+  if (h === 'classify' || h === '/classify') return { page: 'classify' };
   const name = readLinkNotebook('#' + h);
   if (name) return { page: 'notebook', name, hash: '#' + h };
   return { page: 'index' };

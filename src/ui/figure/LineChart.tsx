@@ -3,7 +3,7 @@
  * export menu can serialise. Log scales for quantities that grow by orders of magnitude.
  */
 import { forwardRef, useEffect, useImperativeHandle, useRef } from 'react';
-import { axisBottom, axisLeft, line, scaleLinear, scaleLog, schemeTableau10, select } from 'd3';
+import { axisBottom, axisLeft, format, line, scaleLinear, scaleLog, schemeTableau10, select } from 'd3';
 
 export interface Series {
   name: string;
@@ -23,6 +23,15 @@ export interface LineChartProps {
 }
 
 const M = { top: 28, right: 16, bottom: 44, left: 64 };
+
+/** Log axes get every 1-2-5 tick from d3; keep powers of ten (or 1, 2, 5) so labels do not collide. */
+function tickValues(ticks: number[], log: boolean): number[] {
+  if (!log || ticks.length <= 7) return ticks;
+  const lead = (v: number) => Math.round(v / 10 ** Math.floor(Math.log10(v) + 1e-9));
+  const decades = ticks.filter((v) => lead(v) === 1);
+  if (decades.length >= 3) return decades;
+  return ticks.filter((v) => [1, 2, 5].includes(lead(v)));
+}
 
 export const LineChart = forwardRef<SVGSVGElement | null, LineChartProps>(function LineChart(
   { series, xLabel, yLabel, xLog, yLog, width = 520, height = 300, title, formatY },
@@ -51,9 +60,9 @@ export const LineChart = forwardRef<SVGSVGElement | null, LineChartProps>(functi
     const x = (xLog ? scaleLog().domain([x0, x1]) : scaleLinear().domain([Math.min(0, x0), x1])).range([0, iw]).nice();
     const y = (yLog ? scaleLog().domain([y0, y1]) : scaleLinear().domain([Math.min(0, y0), y1])).range([ih, 0]).nice();
     const g = svg.append('g').attr('transform', `translate(${M.left},${M.top})`);
-    g.append('g').attr('class', 'axis').attr('transform', `translate(0,${ih})`).call(axisBottom(x).ticks(5, '~s'));
-    const ya = axisLeft(y).ticks(5, '~s');
-    if (formatY) ya.tickFormat((v) => formatY(Number(v)));
+    const xa = axisBottom(x).tickValues(tickValues(x.ticks(6), !!xLog)).tickFormat(format('~s'));
+    g.append('g').attr('class', 'axis').attr('transform', `translate(0,${ih})`).call(xa);
+    const ya = axisLeft(y).tickValues(tickValues(y.ticks(5), !!yLog)).tickFormat((v) => (formatY ? formatY(Number(v)) : format('~s')(Number(v))));
     g.append('g').attr('class', 'axis').call(ya);
     g.append('text').attr('class', 'axis-label').attr('x', iw / 2).attr('y', ih + 36).attr('text-anchor', 'middle').text(xLabel);
     g.append('text').attr('class', 'axis-label').attr('transform', 'rotate(-90)').attr('x', -ih / 2).attr('y', -50).attr('text-anchor', 'middle').text(yLabel);

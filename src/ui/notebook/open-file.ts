@@ -44,8 +44,7 @@ const SUSPICIOUS: Array<[RegExp, string]> = [
   [/<\s*script\b/i, '<script> tags'],
   [/<\s*(iframe|object|embed|frame)\b/i, 'embedded frames or objects'],
   [/<[^>]*\son[a-z]+\s*=/i, 'HTML event handlers (onerror=, onclick=, …)'],
-  [/\]\(\s*(javascript|vbscript|data):/i, 'javascript:/data: links'],
-  [/(href|src)\s*=\s*["']?\s*(javascript|vbscript|data):/i, 'javascript:/data: URLs'],
+  [/\]\(\s*(javascript|vbscript|data):|(href|src)\s*=\s*["']?\s*(javascript|vbscript|data):/i, 'javascript:/data: links'],
   [/<\s*(style|link|meta|base|form)\b/i, 'style, link, meta, base or form tags'],
 ];
 

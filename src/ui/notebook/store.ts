@@ -316,7 +316,8 @@ export const useNotebook = create<NotebookState>((set, get) => {
       const cell = ed.doc.cells.find((c) => c.id === editing);
       if (!cell) return;
       const raw = draft.endsWith('\n') ? draft : draft + '\n';
-      if (raw.replace(/\s+$/, '') === cell.raw.replace(/\s+$/, '')) return;
+      const norm = (t: string) => t.replace(/\r\n?/g, '\n').replace(/\s+$/, '');
+      if (norm(raw) === norm(cell.raw)) return;
       if (draft.trim() === '') get().edit({ type: 'delete', id: editing });
       else get().edit({ type: 'setRaw', id: editing, raw });
     },

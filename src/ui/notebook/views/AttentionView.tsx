@@ -5,13 +5,15 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { computeOpView, type OpViewResult } from '../../../ops/view';
-import { patchEmbed, previewRgba, type RgbImage } from '../../../image/pixels';
+import { patchEmbed, previewRgba } from '../../../image/pixels';
 import { useGpu } from '../../../state/gpu';
 import { refName, type ViewCell } from '../../../notebook';
 import { formatCount, formatMs } from '../../format';
 import { MapFigure } from '../../figure/MapFigure';
 import { useNotebook } from '../store';
-import { DEFAULT_PHOTO, loadPhoto } from '../photos';
+import { DEFAULT_PHOTO } from '../photos';
+import { usePhoto } from '../usePhoto';
+import { tokenOf } from './token';
 import { buildOpConfig, checkGrid, findOp } from './op-config';
 
 const PREVIEW = 224;
@@ -27,35 +29,12 @@ interface Setup {
 
 function setupFrom(config: Record<string, unknown>): Setup {
   const op = findOp(config.op);
-  const grid = checkGrid(config.grid);
+  const grid = checkGrid(config.grid, 14, true);
   const { cfg, warnings } = buildOpConfig(op, grid, config);
   const shape = op.inputShape(cfg);
   const dim = shape.length === 3 ? shape[2] : shape[1];
-  const N = grid * grid;
-  let token = Math.floor(grid / 2) * grid + Math.floor(grid / 2);
-  if (config.token !== undefined) {
-    const t = config.token;
-    if (typeof t !== 'number' || !Number.isInteger(t)) warnings.push(`\`token\` must be a whole token index; using the centre token ${token}.`);
-    else if (t < 0 || t >= N) warnings.push(`token ${t} is outside the ${grid}×${grid} grid (0–${N - 1}); using the centre token ${token}.`);
-    else token = t;
-  }
+  const token = tokenOf(config, grid, warnings);
   return { op, grid, cfg, dim, token, warnings };
-}
-
-/** The photo a view shows: its own `image`, else the notebook's front-matter image. */
-function usePhoto(name: string): { photo: RgbImage | null; error: string } {
-  const [state, setState] = useState<{ name: string; photo: RgbImage | null; error: string }>({ name: '', photo: null, error: '' });
-  useEffect(() => {
-    let live = true;
-    loadPhoto(name).then(
-      (photo) => live && setState({ name, photo, error: '' }),
-      (e: Error) => live && setState({ name, photo: null, error: e.message }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [name]);
-  return state.name === name ? state : { photo: state.photo, error: '' };
 }
 
 export function AttentionView({ cell, config, nonce }: { cell: ViewCell; config: Record<string, unknown>; nonce: number }) {
@@ -71,7 +50,7 @@ export function AttentionView({ cell, config, nonce }: { cell: ViewCell; config:
     }
   }, [key]); // the config object is new on every resolve; its JSON is what matters
   const photoName = typeof config.image === 'string' && config.image ? config.image : (metaImage ?? DEFAULT_PHOTO);
-  const { photo, error: photoError } = usePhoto(photoName);
+  const { photo, error: photoError, shown } = usePhoto(photoName);
   const ok = 'op' in setup ? setup : null;
   const tokens = useMemo(() => {
     if (!photo || !ok) return null;
@@ -85,12 +64,15 @@ export function AttentionView({ cell, config, nonce }: { cell: ViewCell; config:
   const [result, setResult] = useState<OpViewResult | null>(null);
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  // how many times this view has computed (shown as data-runs: tests check that only dependents re-run)
+  const [computed, setComputed] = useState(0);
   const runId = useRef(0);
 
   useEffect(() => {
     if (!ok || !tokens || status === 'pending') return;
     const id = ++runId.current;
     setBusy(true);
+    setComputed((n) => n + 1);
     computeOpView(ok.op, ok.cfg, tokens, ok.token, ctx)
       .then((r) => {
         if (id !== runId.current) return;
@@ -111,12 +93,12 @@ export function AttentionView({ cell, config, nonce }: { cell: ViewCell; config:
   if ('error' in setup) return <p className="error" role="alert">{setup.error}</p>;
   const { op, grid, token, warnings } = setup;
   return (
-    <div className="nb-attention" data-testid="nb-attention" data-panels={result && !error ? result.panels.length : 0} data-token={token}>
+    <div className="nb-attention" data-testid="nb-attention" data-panels={result && !error ? result.panels.length : 0} data-token={token} data-photo={shown} data-runs={computed}>
       {warnings.map((w) => (
         <p key={w} className="warn">{w}</p>
       ))}
       {photoError ? <p className="error" role="alert">{photoError}</p> : null}
-      {error ? <p className="error" role="alert">{op.name}: {error}</p> : null}
+      {error ? <p className="error" role="alert">{error.startsWith(op.name) ? error : `${op.name}: ${error}`}</p> : null}
       {result && !error ? (
         <>
           <div className="stats">

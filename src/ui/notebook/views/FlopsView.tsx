@@ -6,34 +6,7 @@ import { useMemo } from 'react';
 import { formatCount } from '../../format';
 import { ChartFigure } from '../../figure/ChartFigure';
 import type { Series } from '../../figure/LineChart';
-import { buildOpConfig, gridsOf, opsOf } from './op-config';
-
-interface FlopsTable {
-  grids: number[];
-  ops: Array<{ name: string; title: string; macs: Array<number | null> }>;
-  problems: string[];
-}
-
-export function flopsTable(config: Record<string, unknown>): FlopsTable {
-  const ops = opsOf(config);
-  const grids = gridsOf(config);
-  const problems = new Set<string>();
-  const rows = ops.map((op) => ({
-    name: op.name,
-    title: op.title,
-    macs: grids.map((g) => {
-      try {
-        const { cfg, warnings } = buildOpConfig(op, g, config);
-        warnings.forEach((w) => problems.add(`${op.name}: ${w}`));
-        return op.macs(cfg);
-      } catch (e) {
-        problems.add(`${op.name} at ${g}×${g}: ${(e as Error).message}`);
-        return null;
-      }
-    }),
-  }));
-  return { grids, ops: rows, problems: [...problems] };
-}
+import { flopsTable } from './flops-table';
 
 const fmtMacs = (v: number) => formatCount(v).replace(' ', '');
 

@@ -7,7 +7,9 @@ import { OPS, opByName } from '../../../ops/registry';
 import type { AnyOp } from '../../../ops/types';
 
 /** Keys that belong to the view, not to the op. */
-export const VIEW_KEYS = new Set(['op', 'ops', 'grid', 'grids', 'token', 'cost', 'title', 'image', 'runs', 'files', 'file', 'columns', 'rows', 'caption']);
+export const VIEW_KEYS = new Set(['op', 'ops', 'grid', 'grids', 'token', 'cost', 'title', 'image', 'runs', 'files', 'file', 'columns', 'rows', 'caption', 'split', 'source']);
+
+const isOpName = (k: string) => OPS.some((o) => o.name === k);
 
 export interface OpConfigResult {
   op: AnyOp;
@@ -23,34 +25,52 @@ export function findOp(name: unknown): AnyOp {
   return op;
 }
 
-export function checkGrid(v: unknown, fallback = 14): number {
+/**
+ * A grid size. `photo`: the grid cuts the 224-pixel photo into patches, so it must divide 224;
+ * counting and timing views take any size.
+ */
+export function checkGrid(v: unknown, fallback = 14, photo = false): number {
   const g = v === undefined ? fallback : v;
   if (typeof g !== 'number' || !Number.isInteger(g) || g < 1 || g > 224) throw new Error(`\`grid\` must be a whole number of tokens per side (1–224); got ${JSON.stringify(g)}.`);
-  if (224 % g !== 0) throw new Error(`\`grid\` ${g} does not divide the 224-pixel image; use e.g. 7, 8, 14, 16, 28, 32, 56.`);
+  if (photo && 224 % g !== 0) throw new Error(`\`grid\` ${g} does not divide the 224-pixel photo into equal patches; use e.g. 7, 8, 14, 16, 28, 32, 56.`);
   return g;
 }
 
-export function buildOpConfig(op: AnyOp, grid: number, settings: Record<string, unknown>): OpConfigResult {
+/**
+ * `settings`: the view's config. Knobs at the top level apply to the op; a mapping under the op's
+ * name (`hilo: {alpha: 0.5}`, for views of several ops) applies to that op only. `shared`: the
+ * top-level knobs are meant for several ops, so one the op lacks is skipped without a warning.
+ */
+export function buildOpConfig(op: AnyOp, grid: number, settings: Record<string, unknown>, opts: { shared?: boolean } = {}): OpConfigResult {
   const base = op.defaultConfig(grid, grid) as Record<string, unknown>;
   const cfg: Record<string, unknown> = { ...base };
   const warnings: string[] = [];
-  for (const [k, v] of Object.entries(settings)) {
-    if (VIEW_KEYS.has(k)) continue;
-    if (k === 'H' || k === 'W') {
-      warnings.push(`\`${k}\` is set by \`grid\`; ignored.`);
-      continue;
+  const own = settings[op.name];
+  const apply = (entries: Array<[string, unknown]>, lenient: boolean) => {
+    for (const [k, raw] of entries) {
+      if (VIEW_KEYS.has(k) || isOpName(k)) continue;
+      if (k === 'H' || k === 'W') {
+        warnings.push(`\`${k}\` is set by \`grid\`; ignored.`);
+        continue;
+      }
+      if (!Object.prototype.hasOwnProperty.call(base, k)) {
+        if (!lenient) warnings.push(`\`${k}\` is not a setting of ${op.name} (settings: ${Object.keys(base).filter((x) => x !== 'H' && x !== 'W').join(', ')}); ignored.`);
+        continue;
+      }
+      const want = base[k] === null ? null : typeof base[k];
+      let v = raw;
+      // a toggle drives a 0/1 switch, and 0/1 drives a true/false one
+      if (want === 'number' && typeof v === 'boolean') v = v ? 1 : 0;
+      if (want === 'boolean' && (v === 0 || v === 1)) v = v === 1;
+      if (want !== null && typeof v !== want) {
+        warnings.push(`\`${k}\` should be a ${want}; ${JSON.stringify(v)} is ignored.`);
+        continue;
+      }
+      cfg[k] = v;
     }
-    if (!Object.prototype.hasOwnProperty.call(base, k)) {
-      warnings.push(`\`${k}\` is not a setting of ${op.name} (settings: ${Object.keys(base).filter((x) => x !== 'H' && x !== 'W').join(', ')}); ignored.`);
-      continue;
-    }
-    const want = base[k] === null ? null : typeof base[k];
-    if (want !== null && typeof v !== want) {
-      warnings.push(`\`${k}\` should be a ${want}; ${JSON.stringify(v)} is ignored.`);
-      continue;
-    }
-    cfg[k] = v;
-  }
+  };
+  apply(Object.entries(settings), !!opts.shared);
+  if (own !== null && typeof own === 'object' && !Array.isArray(own)) apply(Object.entries(own), false);
   const out = op.normalizeConfig ? op.normalizeConfig(cfg) : cfg;
   return { op, cfg: out, warnings };
 }

@@ -1,0 +1,79 @@
+/**
+ * `view kernel`: the WGSL source of an op's kernels (`op: hilo`), or of named files
+ * (`files: [linear]`). Shown as the templates they are: `{{NAME}}` constants are filled in per run.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import { findOp } from './op-config';
+import { kernelByFile, kernelFileNames, kernelsOfOp, sharedKernelsOfOp, type KernelFile } from './kernels';
+
+function pick(config: Record<string, unknown>): { files: KernelFile[]; op: string | null; title: string } {
+  const named = config.files ?? config.file;
+  if (named !== undefined) {
+    const list = Array.isArray(named) ? named : [named];
+    const files = list.map((f) => {
+      const k = typeof f === 'string' ? kernelByFile(f) : undefined;
+      if (!k) throw new Error(`There is no kernel \`${String(f)}\`; the kernels are ${kernelFileNames().join(', ')}.`);
+      return k;
+    });
+    return { files, op: null, title: files.map((f) => f.file).join(', ') };
+  }
+  const op = findOp(config.op);
+  const files = kernelsOfOp(op.name);
+  return { files, op: op.name, title: op.title };
+}
+
+function Source({ k, open }: { k: KernelFile; open: boolean }) {
+  const lines = k.source.split('\n').length;
+  return (
+    <details className="kernel" open={open}>
+      <summary>
+        <code>{k.file}</code> <span className="muted">({lines} lines)</span>
+      </summary>
+      <pre className="code">
+        <code>{k.source}</code>
+      </pre>
+    </details>
+  );
+}
+
+export function KernelView({ config }: { config: Record<string, unknown> }) {
+  const key = JSON.stringify(config);
+  const r = useMemo(() => {
+    try {
+      return pick(config);
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  }, [key]); // the config object is new on every resolve; its JSON is what matters
+  const [shared, setShared] = useState<KernelFile[]>([]);
+  const op = 'op' in r ? r.op : null;
+  useEffect(() => {
+    let live = true;
+    setShared([]);
+    if (op) sharedKernelsOfOp(op).then((k) => live && setShared(k), () => undefined);
+    return () => {
+      live = false;
+    };
+  }, [op]);
+  if ('error' in r) return <p className="error" role="alert">{r.error}</p>;
+  return (
+    <div className="nb-kernel" data-testid="nb-kernel">
+      <p className="muted">
+        WGSL of {r.title}: {r.files.length} file{r.files.length === 1 ? '' : 's'}. <code>{'{{NAME}}'}</code> placeholders are compile-time constants
+        filled in for each configuration.
+      </p>
+      {r.files.length === 0 ? <p className="warn">This op has no WebGPU kernels yet; it runs on the CPU reference.</p> : null}
+      {r.files.map((k, i) => (
+        <Source key={k.file} k={k} open={i === 0} />
+      ))}
+      {shared.length ? (
+        <details className="kernel-shared">
+          <summary>shared kernels it also runs ({shared.map((k) => k.file).join(', ')})</summary>
+          {shared.map((k) => (
+            <Source key={k.file} k={k} open={false} />
+          ))}
+        </details>
+      ) : null}
+    </div>
+  );
+}

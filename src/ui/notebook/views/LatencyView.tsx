@@ -1,0 +1,141 @@
+/**
+ * `view latency`: measured time versus tokens for the listed ops (an expensive view: it runs when
+ * asked — the Run button, Ctrl/Shift+Enter, or releasing a slider it depends on). Table + chart.
+ */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useGpu } from '../../../state/gpu';
+import { formatCount, formatMs } from '../../format';
+import { ChartFigure } from '../../figure/ChartFigure';
+import type { Series } from '../../figure/LineChart';
+import { useNotebook } from '../store';
+import { buildOpConfig, gridsOf, opsOf } from './op-config';
+import { timeOp, timeSource, type LatencyPoint, type TimeSource } from './latency';
+
+interface Measured {
+  key: string;
+  points: LatencyPoint[];
+  source: TimeSource;
+  software: boolean;
+}
+
+/** Axis labels: seconds from 1 s up ("2 s", not "2000 ms"). */
+const fmtMs = (v: number) => (v >= 1000 ? `${Number((v / 1000).toPrecision(3))} s` : formatMs(v));
+
+export function LatencyView({ cellId, config, nonce }: { cellId: string; config: Record<string, unknown>; nonce: number }) {
+  const key = JSON.stringify(config);
+  const { ctx, status, report } = useGpu();
+  const runCell = useNotebook((s) => s.runCell);
+  const plan = useMemo(() => {
+    try {
+      return { ops: opsOf(config), grids: gridsOf(config), runs: typeof config.runs === 'number' ? Math.min(20, Math.max(1, Math.round(config.runs))) : 3 };
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  }, [key]); // the config object is new on every resolve; its JSON is what matters
+  const [measured, setMeasured] = useState<Measured | null>(null);
+  const [progress, setProgress] = useState<{ done: number; total: number; what: string } | null>(null);
+  const runId = useRef(0);
+  const latest = useRef({ plan, config, key });
+  latest.current = { plan, config, key };
+
+  useEffect(() => {
+    if (nonce === 0 || status === 'pending') return;
+    const { plan: p, config: c, key: k } = latest.current;
+    if ('error' in p) return;
+    const id = ++runId.current;
+    const cancelled = () => id !== runId.current;
+    const total = p.ops.length * p.grids.length;
+    const points: LatencyPoint[] = [];
+    (async () => {
+      for (const op of p.ops) {
+        for (const g of p.grids) {
+          if (cancelled()) return;
+          setProgress({ done: points.length, total, what: `${op.name} at ${g}×${g}` });
+          // let the progress bar paint before the GPU work is queued
+          await new Promise((r) => setTimeout(r, 0));
+          const pt: LatencyPoint = { op: op.name, grid: g, tokens: g * g, macs: NaN, ms: NaN };
+          try {
+            const { cfg } = buildOpConfig(op, g, c, { shared: p.ops.length > 1 });
+            pt.macs = op.macs(cfg);
+            pt.ms = await timeOp(op, cfg, ctx, p.runs, cancelled);
+          } catch (e) {
+            pt.error = (e as Error).message;
+          }
+          points.push(pt);
+          if (!cancelled()) setMeasured({ key: k, points: [...points], source: timeSource(ctx), software: !!report?.software });
+        }
+      }
+      if (!cancelled()) setProgress(null);
+    })();
+    return () => {
+      runId.current++;
+    };
+  }, [nonce, status, ctx, report]);
+
+  const series = useMemo<Series[]>(() => {
+    if (!measured || 'error' in plan) return [];
+    return plan.ops.map((op) => ({
+      name: op.name,
+      points: measured.points.filter((p) => p.op === op.name).map((p) => ({ x: p.tokens, y: p.ms, label: `${p.grid}×${p.grid}` })),
+    }));
+  }, [measured, plan]);
+
+  if ('error' in plan) return <p className="error" role="alert">{plan.error}</p>;
+  const stale = measured && measured.key !== key;
+  const sourceText = !measured
+    ? ''
+    : measured.source === 'cpu-reference'
+      ? 'time of the float64 CPU reference (no WebGPU in this browser)'
+      : `${measured.source === 'gpu-timestamp' ? 'GPU time from timestamp queries' : 'GPU wall-clock time to completion'}, median of ${plan.runs} runs after a warm-up${measured.software ? ' — on a software adapter, so not a real GPU time' : ''}`;
+  return (
+    <div className="nb-latency" data-testid="nb-latency">
+      <div className="row">
+        <button type="button" onClick={() => runCell(cellId)} disabled={status === 'pending'} data-testid="latency-run">
+          {measured ? 'Run again' : 'Run'}
+        </button>
+        <span className="muted">
+          {plan.ops.map((o) => o.name).join(', ')} at {plan.grids.map((g) => `${g}×${g}`).join(', ')}
+        </span>
+      </div>
+      {progress ? (
+        <div className="progress" role="status">
+          <progress value={progress.done} max={progress.total} /> measuring {progress.what} ({progress.done + 1}/{progress.total})…
+        </div>
+      ) : null}
+      {!measured && !progress ? <p className="muted">Not measured yet: press Run (or release a slider this view depends on).</p> : null}
+      {stale && !progress ? <p className="warn">The settings changed since this measurement; run again to update it.</p> : null}
+      {measured ? (
+        <>
+          <p className="muted">{sourceText}.</p>
+          <div className="table-wrap">
+            <table className="nb-table">
+              <thead>
+                <tr>
+                  <th>op</th>
+                  <th>grid</th>
+                  <th>tokens</th>
+                  <th>MACs</th>
+                  <th>time</th>
+                  <th>MACs/s</th>
+                </tr>
+              </thead>
+              <tbody>
+                {measured.points.map((p) => (
+                  <tr key={`${p.op}-${p.grid}`}>
+                    <td>{p.op}</td>
+                    <td>{p.grid}×{p.grid}</td>
+                    <td>{p.tokens.toLocaleString('en-US')}</td>
+                    <td>{Number.isFinite(p.macs) ? formatCount(p.macs) : '—'}</td>
+                    <td>{p.error ? <span className="error">{p.error}</span> : formatMs(p.ms)}</td>
+                    <td>{Number.isFinite(p.ms) && p.ms > 0 && Number.isFinite(p.macs) ? formatCount(p.macs / (p.ms / 1000)) : '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <ChartFigure series={series} title="Measured time versus tokens" xLabel="tokens N (log)" yLabel="time (log)" xLog yLog formatY={fmtMs} fileName="latency-vs-tokens" />
+        </>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,58 @@
+/**
+ * Which WGSL files an op runs, for the kernel view. Its own files are named `<folder>_*.wgsl`
+ * (gla2d lives in gla's folder). The shared ones it also uses (the tiled Linear, attn_rows, …) are
+ * found by reading the op's gpu.ts for `kernels/<file>.wgsl` imports, directly or through
+ * src/ops/common/*.ts; those sources are loaded only when a kernel view asks (a lazy chunk).
+ */
+import { kernelSources } from '../../../gpu/wgsl';
+
+export interface KernelFile {
+  file: string;
+  source: string;
+}
+
+const all: KernelFile[] = Object.entries(kernelSources)
+  .map(([path, source]) => ({ file: path.replace(/^.*\//, ''), source }))
+  .sort((a, b) => a.file.localeCompare(b.file));
+
+const opSources = import.meta.glob('/src/ops/*/gpu.ts', { query: '?raw', import: 'default' }) as Record<string, () => Promise<string>>;
+const commonSources = import.meta.glob('/src/ops/common/*.ts', { query: '?raw', import: 'default' }) as Record<string, () => Promise<string>>;
+
+/** The op's folder under src/ops (gla2d → gla). */
+function folderOf(opName: string): string {
+  if (opSources[`/src/ops/${opName}/gpu.ts`]) return opName;
+  return opName.replace(/\d*d$/, '');
+}
+
+export function kernelsOfOp(opName: string): KernelFile[] {
+  const p = `${folderOf(opName)}_`;
+  return all.filter((k) => k.file.startsWith(p));
+}
+
+const KERNEL_IMPORT = /kernels\/([A-Za-z0-9_]+\.wgsl)\?raw/g;
+const COMMON_IMPORT = /from '\.\.\/common\/([A-Za-z0-9_-]+)'/g;
+
+/** Kernels without the op's prefix that its gpu.ts imports (directly or via ops/common). */
+export async function sharedKernelsOfOp(opName: string): Promise<KernelFile[]> {
+  const load = opSources[`/src/ops/${folderOf(opName)}/gpu.ts`];
+  if (!load) return [];
+  const names = new Set<string>();
+  const scan = (src: string) => {
+    for (const m of src.matchAll(KERNEL_IMPORT)) names.add(m[1]);
+  };
+  const src = await load();
+  scan(src);
+  for (const m of src.matchAll(COMMON_IMPORT)) {
+    const c = commonSources[`/src/ops/common/${m[1]}.ts`];
+    if (c) scan(await c());
+  }
+  const own = `${folderOf(opName)}_`;
+  return all.filter((k) => names.has(k.file) && !k.file.startsWith(own));
+}
+
+export function kernelByFile(file: string): KernelFile | undefined {
+  const f = file.endsWith('.wgsl') ? file : `${file}.wgsl`;
+  return all.find((k) => k.file === f);
+}
+
+export const kernelFileNames = () => all.map((k) => k.file);
