@@ -1,7 +1,8 @@
 // HiLo Lo-Fi branch: every real token's query attends to the M pooled keys (online softmax).
 // q: [N, lDim] (l_q on the real tokens; padded queries are cropped anyway), kv: [M, 2·lDim]
 // (k | v, head-major), o: [N, lDim]. One thread per query of one head; key/value tiles of TKEY
-// rows in workgroup memory are shared by the 64 queries of the workgroup.
+// rows in workgroup memory are shared by the 64 queries of the workgroup. A batch of images lies
+// back to back in q / kv / o (image = workgroup z).
 struct Params { N: u32, M: u32, lDim: u32, scale: f32 }
 @group(0) @binding(0) var<storage, read> q: array<f32>;
 @group(0) @binding(1) var<storage, read> kv: array<f32>;
@@ -19,11 +20,13 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let h = wg.y;
   let qi = wg.x * TQ + lid.x;
   let valid = qi < P.N;
+  let qb = wg.z * P.N;     // first query row of this image
+  let kb = wg.z * P.M;     // first key row of this image
   var qv: array<f32, HD>;
   var acc: array<f32, HD>;
   for (var d = 0u; d < HD; d++) {
     acc[d] = 0.0;
-    qv[d] = q[min(qi, P.N - 1u) * P.lDim + h * HD + d] * P.scale;
+    qv[d] = q[(qb + min(qi, P.N - 1u)) * P.lDim + h * HD + d] * P.scale;
   }
   var m = -3.0e38;
   var l = 0.0;
@@ -35,8 +38,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       var a = 0.0;
       var b = 0.0;
       if (j < P.M) {
-        a = kv[j * stride + h * HD + d];
-        b = kv[j * stride + P.lDim + h * HD + d];
+        a = kv[(kb + j) * stride + h * HD + d];
+        b = kv[(kb + j) * stride + P.lDim + h * HD + d];
       }
       kt[e] = a;
       vt[e] = b;
@@ -57,6 +60,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   }
   if (valid) {
     let inv = 1.0 / l;
-    for (var d = 0u; d < HD; d++) { o[qi * P.lDim + h * HD + d] = acc[d] * inv; }
+    for (var d = 0u; d < HD; d++) { o[(qb + qi) * P.lDim + h * HD + d] = acc[d] * inv; }
   }
 }

@@ -5,6 +5,7 @@
 // the map is requested (writeMap: a second pass writes the probabilities).
 // Zero padding (seg/det version, grid not a multiple of ws) is not materialised: a padded token has
 // x = 0, so its q/k/v are just the h_qkv bias (or 0), and its output is cropped away.
+// A batch of images lies back to back in qkv / o (image = workgroup z); the map is image 0's.
 struct Params { H: u32, W: u32, Gw: u32, ws: u32, hDim: u32, G: u32, hasBias: u32, writeMap: u32, scale: f32 }
 @group(0) @binding(0) var<storage, read> qkv: array<f32>;        // [N, 3·hDim] (q | k | v, head-major)
 @group(0) @binding(1) var<storage, read> bias: array<f32>;       // [3·hDim] h_qkv bias (dummy if none)
@@ -18,6 +19,7 @@ const TQ: u32 = {{TQ}}u;
 const PAD: u32 = 0xffffffffu;
 var<workgroup> kt: array<f32, TKEY * HD>;
 var<workgroup> vt: array<f32, TKEY * HD>;
+var<private> img0: u32; // first token row of this workgroup's image
 
 // Real token index of window-local token i of window g, or PAD for a padded position.
 fn tokenOf(g: u32, i: u32) -> u32 {
@@ -28,7 +30,7 @@ fn tokenOf(g: u32, i: u32) -> u32 {
 }
 
 fn qkvAt(t: u32, c: u32) -> f32 {
-  if (t != PAD) { return qkv[t * 3u * P.hDim + c]; }
+  if (t != PAD) { return qkv[(img0 + t) * 3u * P.hDim + c]; }
   if (P.hasBias != 0u) { return bias[c]; }
   return 0.0;
 }
@@ -54,6 +56,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let g = wg.x;
   let h = wg.y;
   let T = P.ws * P.ws;
+  img0 = wg.z * P.H * P.W;
   for (var q0 = 0u; q0 < T; q0 += TQ) {
     let i = q0 + lid.x;
     let valid = i < T;
@@ -84,9 +87,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     }
     if (valid && ti != PAD) {
       let inv = 1.0 / l;
-      for (var d = 0u; d < HD; d++) { o[ti * P.hDim + h * HD + d] = acc[d] * inv; }
+      for (var d = 0u; d < HD; d++) { o[(img0 + ti) * P.hDim + h * HD + d] = acc[d] * inv; }
     }
-    if (P.writeMap != 0u) {
+    if (P.writeMap != 0u && wg.z == 0u) {
       let inv = 1.0 / l;
       let rowBase = ((h * P.G + g) * T + i) * T;
       for (var j0 = 0u; j0 < T; j0 += TKEY) {

@@ -13,6 +13,7 @@ import type { Params } from '../ops/types';
 import { syntheticParams } from '../ops/common/params';
 import { prngInput } from '../weights/prng';
 import { releaseVigGpu } from '../models/vig/gpu';
+import { releaseLitv2Gpu } from '../models/litv2/gpu';
 
 export interface ModelBenchResult {
   family: string;
@@ -41,7 +42,7 @@ type ForwardWithOpts = (ctx: GpuContext, x: Float32Array, shape: number[], w: Pa
 
 const weightCache = new Map<string, Params>();
 /** GPU-side caches to drop with the weights (families that keep uploaded weights per weights object). */
-const RELEASE: Record<string, (ctx: GpuContext, w: Params) => void> = { vig: releaseVigGpu, vig_h: releaseVigGpu };
+const RELEASE: Record<string, (ctx: GpuContext, w: Params) => void> = { vig: releaseVigGpu, vig_h: releaseVigGpu, litv2: releaseLitv2Gpu };
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

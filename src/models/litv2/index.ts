@@ -4,9 +4,11 @@ import { LITV2_VARIANTS, litv2ConfigFromFixture, type Litv2Config } from './conf
 import { litv2ExpectedKeys } from './keys';
 import { litv2Macs, litv2OfficialFlops } from './flops';
 import { litv2Forward } from './reference';
+import { litv2ForwardGpu } from './gpu';
 
 export type { Litv2Config } from './config';
 export { litv2Params } from './keys';
+export { litv2ForwardGpu, releaseLitv2Gpu, type Litv2GpuOptions, type Litv2GpuResult } from './gpu';
 
 /** `model.flops()` of the official code (fixture meta.official_flops). */
 export const officialFlops = litv2OfficialFlops;
@@ -21,4 +23,5 @@ export const litv2: ModelImpl<Litv2Config> = {
   macs: litv2Macs,
   forwardReference: litv2Forward,
   inputSize: (c) => ({ size: c.imgSize, crop: c.testCrop }),
+  forwardGpu: (ctx, x, shape, w, cfg, opts?: Parameters<typeof litv2ForwardGpu>[5]) => litv2ForwardGpu(ctx, x, shape, w, cfg, opts),
 };

@@ -11,6 +11,11 @@
  * attn_lofi [lHeads, N, M], attn_eff [heads, N, N]. With opts.rows (the UI's clicked tokens) → only
  * those queries: attn_hifi [hHeads, R, T] (the query's row of its window matrix), attn_lofi
  * [lHeads, R, M], attn_eff [heads, R, N]. A branch with 0 heads has no tensor.
+ *
+ * The pieces are exported so a backbone (LITv2) can record HiLo inside its own pass:
+ * uploadHiloWeights (once per weights), hiloDispatches (the dispatch list for given input/output
+ * buffers and a batch of images, scratch from the caller's allocator). hiloGpu is the op's
+ * one-submit wrapper.
  */
 import type { GpuContext, Dispatch } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
@@ -35,115 +40,193 @@ export interface HiloGpuOptions {
 /** Keys per workgroup tile so that k + v tiles stay within 8 KiB each (16 KiB workgroup budget). */
 const keyTile = (hd: number) => Math.max(1, Math.min(64, Math.floor(2048 / hd)));
 
-export async function hiloGpu(ctx: GpuContext, x: Float32Array, p: Params, c: HiloConfig, opts: HiloGpuOptions): Promise<GpuOpOutput> {
+/** One HiLo module's weights on the GPU (float32); a branch with 0 heads has nulls. */
+export interface HiloGpuWeights {
+  hQkvW: GPUBuffer | null;
+  hQkvB: GPUBuffer | null;
+  hProjW: GPUBuffer | null;
+  hProjB: GPUBuffer | null;
+  lQW: GPUBuffer | null;
+  lQB: GPUBuffer | null;
+  lKvW: GPUBuffer | null;
+  lKvB: GPUBuffer | null;
+  lProjW: GPUBuffer | null;
+  lProjB: GPUBuffer | null;
+  /** every buffer above, for destroy() */
+  all: GPUBuffer[];
+}
+
+/** Upload one module's state_dict (keys without prefix: 'h_qkv.weight', …). */
+export function uploadHiloWeights(ctx: GpuContext, p: Params, c: HiloConfig): HiloGpuWeights {
+  const g = hiloDerived(c);
+  const req = (k: string, on: boolean) => (on ? uploadParam(ctx, p, k) : null);
+  const opt = (k: string, on: boolean) => (on && p[k] ? uploadParam(ctx, p, k) : null);
+  const hi = g.hHeads > 0;
+  const lo = g.lHeads > 0;
+  const w = {
+    hQkvW: req('h_qkv.weight', hi), hQkvB: opt('h_qkv.bias', hi), hProjW: req('h_proj.weight', hi), hProjB: opt('h_proj.bias', hi),
+    lQW: req('l_q.weight', lo), lQB: opt('l_q.bias', lo), lKvW: req('l_kv.weight', lo), lKvB: opt('l_kv.bias', lo),
+    lProjW: req('l_proj.weight', lo), lProjB: opt('l_proj.bias', lo),
+  };
+  return { ...w, all: Object.values(w).filter((b): b is GPUBuffer => b !== null) };
+}
+
+/** Scratch buffers by role; a backbone passes a pool so every block reuses the same ones. */
+export type ScratchAlloc = (role: string, floats: number) => GPUBuffer;
+
+export interface HiloDispatchIO {
+  /** input tokens: B images back to back, each [H·W, C] */
+  x: GPUBuffer;
+  /** output, same layout */
+  y: GPUBuffer;
+  batch?: number;
+}
+
+export interface HiloDispatchResult {
+  dispatches: Dispatch[];
+  /** maps (batch 1 only, when rows/maps were asked for), see the header for layouts */
+  hifiMap: GPUBuffer | null;
+  hifiRows: GPUBuffer | null;
+  lofiMap: GPUBuffer | null;
+  eff: GPUBuffer | null;
+  rows: number;
+}
+
+/**
+ * The op's dispatches for a batch of images: x → y with weights `w`. Buffers come from `alloc`
+ * (role, floats; distinct roles never alias); uniforms are created here. Maps need batch 1.
+ */
+export function hiloDispatches(ctx: GpuContext, w: HiloGpuWeights, c: HiloConfig, io: HiloDispatchIO, alloc: ScratchAlloc, opts: { maps?: boolean; rows?: number[] } = {}): HiloDispatchResult {
   const g = hiloDerived(c);
   const N = g.N;
   const C = g.C;
   if (g.d > 128) throw new Error(`hilo: head size ${g.d} > 128 is not supported on the GPU path`);
-  const bufs: GPUBuffer[] = [];
-  const keep = (b: GPUBuffer) => (bufs.push(b), b);
-  const dummy = () => keep(ctx.scratch(4));
-  const uni = (words: number[], kinds: Array<'u' | 'f'>) => keep(ctx.uniform(words, kinds));
-  const param = (key: string) => (p[key] ? keep(uploadParam(ctx, p, key)) : null);
-  const xb = keep(ctx.upload(x));
-  const dispatches: Dispatch[] = [];
-
+  const B = io.batch ?? 1;
+  const BN = B * N;
   const rows = opts.rows ?? (opts.maps ? Array.from({ length: N }, (_, i) => i) : []);
   const R = rows.length;
   const wantMaps = R > 0;
+  if (wantMaps && B !== 1) throw new Error('hilo: maps need batch 1');
   const rowsLayout = opts.rows !== undefined;
-  const rb = wantMaps ? keep(ctx.upload(Uint32Array.from(rows))) : null;
+  let rb: GPUBuffer | null = null;
+  if (wantMaps) {
+    rb = alloc('hilo.rows', R);
+    ctx.device.queue.writeBuffer(rb, 0, Uint32Array.from(rows));
+  }
+  const dispatches: Dispatch[] = [];
+  const both = g.hHeads > 0 && g.lHeads > 0;
 
   let yh: GPUBuffer | null = null;
   let hifiMap: GPUBuffer | null = null;
   if (g.hHeads > 0) {
-    const qkv = keep(ctx.scratch(N * 3 * g.hDim));
-    const bias = param('h_qkv.bias');
-    dispatches.push(linearDispatch(ctx, xb, keep(uploadParam(ctx, p, 'h_qkv.weight')), bias, qkv, N, 3 * g.hDim, C));
-    const oh = keep(ctx.scratch(N * g.hDim));
-    hifiMap = wantMaps ? keep(ctx.scratch(g.hHeads * g.G * g.T * g.T)) : null;
+    const qkv = alloc('hilo.qkv', BN * 3 * g.hDim);
+    dispatches.push(linearDispatch(ctx, io.x, w.hQkvW!, w.hQkvB, qkv, BN, 3 * g.hDim, C));
+    const oh = alloc('hilo.oh', BN * g.hDim);
+    hifiMap = wantMaps ? alloc('hilo.hifiMap', g.hHeads * g.G * g.T * g.T) : null;
     dispatches.push({
       pipeline: ctx.pipeline(expandWgsl(windowWgsl, { HD: g.d, TKEY: keyTile(g.d), TQ: g.T <= 32 ? 32 : 64 })),
-      buffers: [qkv, bias ?? dummy(), oh, hifiMap ?? dummy(),
-        uni([c.H, c.W, g.Gw, c.ws, g.hDim, g.G, bias ? 1 : 0, wantMaps ? 1 : 0, g.scale], ['u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'f'])],
-      workgroups: [g.G, g.hHeads],
+      buffers: [qkv, w.hQkvB ?? alloc('hilo.noBias', 1), oh, hifiMap ?? alloc('hilo.noMap', 1),
+        ctx.uniform([c.H, c.W, g.Gw, c.ws, g.hDim, g.G, w.hQkvB ? 1 : 0, wantMaps ? 1 : 0, g.scale], ['u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'f'])],
+      workgroups: [g.G, g.hHeads, B],
     });
-    yh = keep(ctx.scratch(N * g.hDim));
-    dispatches.push(linearDispatch(ctx, oh, keep(uploadParam(ctx, p, 'h_proj.weight')), param('h_proj.bias'), yh, N, g.hDim, g.hDim));
+    yh = both ? alloc('hilo.yh', BN * g.hDim) : io.y;
+    dispatches.push(linearDispatch(ctx, oh, w.hProjW!, w.hProjB, yh, BN, g.hDim, g.hDim));
   }
 
   let yl: GPUBuffer | null = null;
   let lofiMap: GPUBuffer | null = null;
   if (g.lHeads > 0) {
-    const q = keep(ctx.scratch(N * g.lDim));
-    dispatches.push(linearDispatch(ctx, xb, keep(uploadParam(ctx, p, 'l_q.weight')), param('l_q.bias'), q, N, g.lDim, C));
-    let src = xb;
+    const q = alloc('hilo.q', BN * g.lDim);
+    dispatches.push(linearDispatch(ctx, io.x, w.lQW!, w.lQB, q, BN, g.lDim, C));
+    let src = io.x;
     if (c.ws > 1) {
-      src = keep(ctx.scratch(g.M * C));
+      src = alloc('hilo.pooled', B * g.M * C);
       dispatches.push({
         pipeline: ctx.pipeline(poolWgsl),
-        buffers: [xb, src, uni([c.H, c.W, g.Gw, c.ws, C, 1 / g.T], ['u', 'u', 'u', 'u', 'u', 'f'])],
-        workgroups: [Math.ceil(C / 64), g.M],
+        buffers: [io.x, src, ctx.uniform([c.H, c.W, g.Gw, c.ws, C, 1 / g.T], ['u', 'u', 'u', 'u', 'u', 'f'])],
+        workgroups: [Math.ceil(C / 64), g.M, B],
       });
     }
-    const kv = keep(ctx.scratch(g.M * 2 * g.lDim));
-    dispatches.push(linearDispatch(ctx, src, keep(uploadParam(ctx, p, 'l_kv.weight')), param('l_kv.bias'), kv, g.M, 2 * g.lDim, C));
-    const ol = keep(ctx.scratch(N * g.lDim));
+    const kv = alloc('hilo.kv', B * g.M * 2 * g.lDim);
+    dispatches.push(linearDispatch(ctx, src, w.lKvW!, w.lKvB, kv, B * g.M, 2 * g.lDim, C));
+    const ol = alloc('hilo.ol', BN * g.lDim);
     dispatches.push({
       pipeline: ctx.pipeline(expandWgsl(lofiWgsl, { HD: g.d, TKEY: keyTile(g.d) })),
-      buffers: [q, kv, ol, uni([N, g.M, g.lDim, g.scale], ['u', 'u', 'u', 'f'])],
-      workgroups: [Math.ceil(N / 64), g.lHeads],
+      buffers: [q, kv, ol, ctx.uniform([N, g.M, g.lDim, g.scale], ['u', 'u', 'u', 'f'])],
+      workgroups: [Math.ceil(N / 64), g.lHeads, B],
     });
-    yl = keep(ctx.scratch(N * g.lDim));
-    dispatches.push(linearDispatch(ctx, ol, keep(uploadParam(ctx, p, 'l_proj.weight')), param('l_proj.bias'), yl, N, g.lDim, g.lDim));
+    yl = both ? alloc('hilo.yl', BN * g.lDim) : io.y;
+    dispatches.push(linearDispatch(ctx, ol, w.lProjW!, w.lProjB, yl, BN, g.lDim, g.lDim));
     if (rb) {
-      lofiMap = keep(ctx.scratch(g.lHeads * R * g.M));
+      lofiMap = alloc('hilo.lofiMap', g.lHeads * R * g.M);
       dispatches.push({
         pipeline: ctx.pipeline(expandWgsl(lofiRowsWgsl, { HD: g.d })),
-        buffers: [q, kv, rb, lofiMap, uni([g.M, g.lDim, R, g.scale], ['u', 'u', 'u', 'f'])],
+        buffers: [q, kv, rb, lofiMap, ctx.uniform([g.M, g.lDim, R, g.scale], ['u', 'u', 'u', 'f'])],
         workgroups: [R, g.lHeads],
       });
     }
   }
 
-  let y: GPUBuffer;
   if (yh && yl) {
-    y = keep(ctx.scratch(N * C));
     dispatches.push({
       pipeline: ctx.pipeline(concatWgsl),
-      buffers: [yh, yl, y, uni([g.hDim, g.lDim], ['u', 'u'])],
-      workgroups: [Math.ceil(C / 64), N],
+      buffers: [yh, yl, io.y, ctx.uniform([g.hDim, g.lDim], ['u', 'u'])],
+      workgroups: [Math.ceil(C / 64), N, B],
     });
-  } else {
-    y = (yh ?? yl)!;
   }
 
   let eff: GPUBuffer | null = null;
   let hifiRows: GPUBuffer | null = null;
   if (rb) {
-    eff = keep(ctx.scratch(c.heads * R * N));
+    eff = alloc('hilo.eff', c.heads * R * N);
+    const none = alloc('hilo.noMapIn', 1);
     dispatches.push({
       pipeline: ctx.pipeline(effWgsl),
-      buffers: [rb, hifiMap ?? dummy(), lofiMap ?? dummy(), eff, uni([c.W, N, c.ws, g.Gw, g.G, g.hHeads, g.M, R], ['u', 'u', 'u', 'u', 'u', 'u', 'u', 'u'])],
+      buffers: [rb, hifiMap ?? none, lofiMap ?? none, eff, ctx.uniform([c.W, N, c.ws, g.Gw, g.G, g.hHeads, g.M, R], ['u', 'u', 'u', 'u', 'u', 'u', 'u', 'u'])],
       workgroups: [Math.ceil(N / 64), R, c.heads],
     });
     if (hifiMap && rowsLayout) {
-      hifiRows = keep(ctx.scratch(g.hHeads * R * g.T));
+      hifiRows = alloc('hilo.hifiRows', g.hHeads * R * g.T);
       dispatches.push({
         pipeline: ctx.pipeline(hifiRowsWgsl),
-        buffers: [rb, hifiMap, hifiRows, uni([c.W, c.ws, g.Gw, g.G, R], ['u', 'u', 'u', 'u', 'u'])],
+        buffers: [rb, hifiMap, hifiRows, ctx.uniform([c.W, c.ws, g.Gw, g.G, R], ['u', 'u', 'u', 'u', 'u'])],
         workgroups: [Math.ceil(g.T / 64), R, g.hHeads],
       });
     }
   }
+  return { dispatches, hifiMap, hifiRows, lofiMap, eff, rows: R };
+}
 
-  const t = await ctx.run(dispatches, { timed: opts.timed ?? true });
-  const out: GpuOpOutput = { y: await ctx.read(y, N * C), maps: {}, gpuMs: t.ms };
-  if (hifiMap) {
-    out.maps.attn_hifi = rowsLayout ? await ctx.read(hifiRows!, g.hHeads * R * g.T) : await ctx.read(hifiMap, g.hHeads * g.G * g.T * g.T);
+/** The op on one image: upload, one submit, read back, destroy everything it made. */
+export async function hiloGpu(ctx: GpuContext, x: Float32Array, p: Params, c: HiloConfig, opts: HiloGpuOptions): Promise<GpuOpOutput> {
+  const g = hiloDerived(c);
+  const N = g.N;
+  const C = g.C;
+  const bufs = new Set<GPUBuffer>();
+  const alloc: ScratchAlloc = (_role, floats) => {
+    const b = ctx.scratch(floats);
+    bufs.add(b);
+    return b;
+  };
+  try {
+    const w = uploadHiloWeights(ctx, p, c);
+    for (const b of w.all) bufs.add(b);
+    const xb = ctx.upload(x);
+    bufs.add(xb);
+    const y = alloc('y', N * C);
+    const r = hiloDispatches(ctx, w, c, { x: xb, y }, alloc, { maps: opts.maps, rows: opts.rows });
+    // uniforms and the Linear kernel's bias placeholders are made by the dispatch builders
+    for (const d of r.dispatches) for (const b of d.buffers) bufs.add(b);
+    const t = await ctx.run(r.dispatches, { timed: opts.timed ?? true });
+    const out: GpuOpOutput = { y: await ctx.read(y, N * C), maps: {}, gpuMs: t.ms };
+    const R = r.rows;
+    if (r.hifiMap) {
+      out.maps.attn_hifi = r.hifiRows ? await ctx.read(r.hifiRows, g.hHeads * R * g.T) : await ctx.read(r.hifiMap, g.hHeads * g.G * g.T * g.T);
+    }
+    if (r.lofiMap) out.maps.attn_lofi = await ctx.read(r.lofiMap, g.lHeads * R * g.M);
+    if (r.eff) out.maps.attn_eff = await ctx.read(r.eff, c.heads * R * N);
+    return out;
+  } finally {
+    for (const b of bufs) b.destroy();
   }
-  if (lofiMap) out.maps.attn_lofi = await ctx.read(lofiMap, g.lHeads * R * g.M);
-  if (eff) out.maps.attn_eff = await ctx.read(eff, c.heads * R * N);
-  for (const b of bufs) b.destroy();
-  return out;
 }

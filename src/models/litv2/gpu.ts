@@ -1,0 +1,338 @@
+/**
+ * WebGPU forward of LITv2 (classification, eval) with our kernels: PatchEmbed (vig_conv + LayerNorm),
+ * per block [LayerNorm → HiLo (src/ops/hilo through hiloDispatches) → residual] and
+ * LayerNorm → DWMlp (Linear → depthwise 3×3 + GELU (litv2_dwconv) → Linear) → residual, DTM between
+ * stages (offset conv (vig_conv) → deformable im2col (litv2_deform) → Linear → eval BatchNorm + GELU
+ * (litv2_affine_gelu)), then LayerNorm → token mean → head.
+ * Residual adds are fused into the following LayerNorm (vig_norm: sum = x + delta, out = LN(sum)).
+ *
+ * As the ViG forward: weights are uploaded once per (GpuContext, weights object) and kept in a
+ * WeakMap; activations live in a scratch pool of a plan cached for the last batch size; a forward
+ * is one submit (input write, one compute pass per stage, timestamped when possible, read-backs).
+ * Activations are tokens [B·L, C] throughout, as the fixtures' stage outputs [B, L, C].
+ */
+import type { Dispatch, GpuContext } from '../../gpu/context';
+import type { Params } from '../../ops/types';
+import type { Tensor } from '../../tensor/tensor';
+import { linearDispatch } from '../../ops/common/gpu-linear';
+import { hiloDispatches, uploadHiloWeights, type HiloGpuWeights } from '../../ops/hilo/gpu';
+import type { HiloConfig } from '../../ops/hilo/spec';
+import {
+  convDispatch, grid1d, makeDummies, meanPoolDispatch, normDispatch, prepareGroup, runGroups, ScratchPool,
+  type Dummies, type NormSpec, type PreparedGroup,
+} from '../vig/gpu-kit';
+import dwconvWgsl from '../../../kernels/litv2_dwconv.wgsl?raw';
+import deformWgsl from '../../../kernels/litv2_deform.wgsl?raw';
+import affineGeluWgsl from '../../../kernels/litv2_affine_gelu.wgsl?raw';
+import { stageGeom, stageHilo, validateLitv2, type Litv2Config } from './config';
+import { subParams } from './reference';
+
+export interface Litv2GpuOptions {
+  /** read the stage outputs back (default true; the benchmark reads logits only) */
+  stages?: boolean;
+  /** GPU timestamps per stage when the device has them (default true) */
+  timed?: boolean;
+}
+
+export interface Litv2GpuResult {
+  /** [B, numClasses] (the pooled features when numClasses = 0) */
+  logits: Float32Array;
+  /** output of the last block of layers.i, tokens [B, H·W, C] */
+  stages: Float32Array[];
+  /** GPU ms of the pass producing each stage (stage i > 0 includes the DTM before it; stage 0 excludes the patch embed) */
+  stageMs?: number[];
+  gpuMs: number;
+  timeSource: 'timestamp' | 'wall';
+}
+
+const LN_EPS = 1e-5;
+const BN_EPS = 1e-5;
+
+/** Uploaded weights of one (context, weights) pair + the cached plan. */
+class WeightStore {
+  private bufs = new Map<string, GPUBuffer>();
+  private hilo = new Map<string, HiloGpuWeights>();
+  plan: Plan | null = null;
+  /** forwards of one weights object run one at a time (they share the plan's buffers) */
+  lock: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private ctx: GpuContext,
+    readonly w: Params,
+  ) {}
+
+  tensor(key: string): Tensor {
+    const t = this.w[key];
+    if (!t) throw new Error(`litv2: missing weight '${key}'`);
+    return t;
+  }
+
+  get(key: string): GPUBuffer {
+    let b = this.bufs.get(key);
+    if (!b) {
+      b = this.ctx.upload(Float32Array.from(this.tensor(key).data));
+      this.bufs.set(key, b);
+    }
+    return b;
+  }
+
+  opt(key: string): GPUBuffer | null {
+    return key in this.w ? this.get(key) : null;
+  }
+
+  /** A tensor derived from the weights (in float64), cached under its own name. */
+  derived(key: string, make: () => Float64Array): GPUBuffer {
+    let b = this.bufs.get(key);
+    if (!b) {
+      b = this.ctx.upload(Float32Array.from(make()));
+      this.bufs.set(key, b);
+    }
+    return b;
+  }
+
+  hiloBlock(prefix: string, cfg: HiloConfig): HiloGpuWeights {
+    let h = this.hilo.get(prefix);
+    if (!h) {
+      h = uploadHiloWeights(this.ctx, subParams(this.w, prefix), cfg);
+      this.hilo.set(prefix, h);
+    }
+    return h;
+  }
+
+  destroy(): void {
+    this.plan?.pool.destroy();
+    this.plan = null;
+    for (const b of this.bufs.values()) b.destroy();
+    for (const h of this.hilo.values()) for (const b of h.all) b.destroy();
+    this.bufs.clear();
+    this.hilo.clear();
+  }
+}
+
+interface Plan {
+  key: string;
+  pool: ScratchPool;
+  input: GPUBuffer;
+  groups: PreparedGroup[];
+  stageGroup: number[];
+  logits: { buf: GPUBuffer; floats: number };
+  stages: Array<{ buf: GPUBuffer; floats: number }>;
+}
+
+const stores = new WeakMap<GpuContext, WeakMap<Params, WeightStore>>();
+
+function storeFor(ctx: GpuContext, w: Params): WeightStore {
+  let m = stores.get(ctx);
+  if (!m) stores.set(ctx, (m = new WeakMap()));
+  let s = m.get(w);
+  if (!s) m.set(w, (s = new WeightStore(ctx, w)));
+  return s;
+}
+
+/** Drop the GPU copies of `w` (weights and cached activations) now instead of at GC. */
+export function releaseLitv2Gpu(ctx: GpuContext, w: Params): void {
+  const s = stores.get(ctx)?.get(w);
+  if (!s) return;
+  s.destroy();
+  stores.get(ctx)!.delete(w);
+}
+
+/** Collects the dispatches of one forward, one compute pass (group) at a time. */
+class PlanBuilder {
+  readonly pool: ScratchPool;
+  readonly dm: Dummies;
+  readonly groups: PreparedGroup[] = [];
+  private cur: Dispatch[] = [];
+  constructor(readonly ctx: GpuContext) {
+    this.pool = new ScratchPool(ctx);
+    this.dm = makeDummies(ctx);
+    this.pool.owned.push(this.dm.read, this.dm.sum, this.dm.out);
+  }
+  add(...d: Dispatch[]): void {
+    this.cur.push(...d);
+  }
+  norm(s: NormSpec): void {
+    this.cur.push(normDispatch(this.ctx, s, this.dm));
+  }
+  close(label: string): number {
+    this.groups.push(prepareGroup(this.ctx, label, this.cur));
+    this.cur = [];
+    return this.groups.length - 1;
+  }
+  scratch = (role: string, floats: number): GPUBuffer => this.pool.get(role, floats);
+}
+
+/** LayerNorm `prefix` ('layers.0.blocks.1.norm2', 'norm', …) as a norm spec's weight/bias. */
+const lnOf = (st: WeightStore, prefix: string) => ({ mode: 'ln' as const, weight: st.get(`${prefix}.weight`), bias: st.get(`${prefix}.bias`), eps: LN_EPS });
+
+/** DWMlp on n [BL, C] → m [BL, C]: fc1 → DW k×k + bias → GELU → fc2. */
+function dwMlp(pb: PlanBuilder, st: WeightStore, prefix: string, n: GPUBuffer, m: GPUBuffer, B: number, H: number, W: number, C: number, hidden: number): void {
+  const BL = B * H * W;
+  const h = pb.scratch('mlp.h', BL * hidden);
+  const g = pb.scratch('mlp.g', BL * hidden);
+  const dw = st.tensor(`${prefix}.dwconv.dwconv.weight`);
+  const k = dw.shape[2];
+  pb.add(linearDispatch(pb.ctx, n, st.get(`${prefix}.fc1.weight`), st.opt(`${prefix}.fc1.bias`), h, BL, hidden, C));
+  pb.add({
+    pipeline: pb.ctx.pipeline(dwconvWgsl),
+    buffers: [h, st.get(`${prefix}.dwconv.dwconv.weight`), st.get(`${prefix}.dwconv.dwconv.bias`), g, pb.ctx.uniform([H, W, hidden, k, Math.floor(k / 2)])],
+    workgroups: [Math.ceil(hidden / 64), H * W, B],
+  });
+  pb.add(linearDispatch(pb.ctx, g, st.get(`${prefix}.fc2.weight`), st.opt(`${prefix}.fc2.bias`), m, BL, C, hidden));
+}
+
+/** DTM: x tokens [B, H·W, C] → DeformConv(k 2, s 2) → BatchNorm (eval) → GELU → y [B, H/2·W/2, 2C]. */
+function dtm(pb: PlanBuilder, st: WeightStore, prefix: string, x: GPUBuffer, y: GPUBuffer, B: number, H: number, W: number, C: number): void {
+  const ctx = pb.ctx;
+  const k = 2;
+  const stride = 2;
+  const pad = 0;
+  const Ho = Math.floor((H + 2 * pad - k) / stride) + 1;
+  const Wo = Math.floor((W + 2 * pad - k) / stride) + 1;
+  const rows = B * Ho * Wo;
+  const weight = st.tensor(`${prefix}.dconv.weight`);
+  const O = weight.shape[0];
+  const offC = st.tensor(`${prefix}.dconv.conv_offset.weight`).shape[0];
+  if (offC !== 2 * k * k) throw new Error(`litv2 DTM: conv_offset has ${offC} outputs, expected ${2 * k * k}`);
+  const off = pb.scratch('dtm.off', rows * offC);
+  pb.add(convDispatch(ctx, x, st.get(`${prefix}.dconv.conv_offset.weight`), st.opt(`${prefix}.dconv.conv_offset.bias`), off,
+    { B, Cin: C, H, W, Cout: offC, k, stride, pad, channelFirst: false }, pb.dm.read));
+  const cols = pb.scratch('dtm.cols', rows * C * k * k);
+  pb.add({
+    pipeline: ctx.pipeline(deformWgsl),
+    buffers: [x, off, cols, ctx.uniform([H, W, C, Ho, Wo, k, stride, pad])],
+    workgroups: [Math.ceil(C / 64), Ho * Wo, B],
+  });
+  const lin = pb.scratch('dtm.lin', rows * O);
+  pb.add(linearDispatch(ctx, cols, st.get(`${prefix}.dconv.weight`), st.opt(`${prefix}.dconv.bias`), lin, rows, O, C * k * k));
+  // eval BatchNorm as a per-channel affine, folded once in float64
+  const bn = (n: string) => st.tensor(`${prefix}.norm_layer.${n}`).data;
+  const scale = () => {
+    const g = bn('weight');
+    const v = bn('running_var');
+    return Float64Array.from(g, (gi, i) => gi / Math.sqrt(v[i] + BN_EPS));
+  };
+  const sc = st.derived(`${prefix}.norm_layer@scale`, scale);
+  const sh = st.derived(`${prefix}.norm_layer@shift`, () => {
+    const s = scale();
+    const b = bn('bias');
+    const mu = bn('running_mean');
+    return Float64Array.from(b, (bi, i) => bi - mu[i] * s[i]);
+  });
+  pb.add({
+    pipeline: ctx.pipeline(affineGeluWgsl),
+    buffers: [lin, sc, sh, y, ctx.uniform([rows * O, O])],
+    workgroups: grid1d(Math.ceil((rows * O) / 256)),
+  });
+}
+
+function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, key: string): Plan {
+  validateLitv2(c);
+  const pb = new PlanBuilder(ctx);
+  const S = c.imgSize;
+  const nS = c.depths.length;
+  const input = pb.pool.fresh('input', B * c.inChans * S * S);
+  let { C, H, W } = stageGeom(c, 0);
+  // PatchEmbed: conv k = s = patch → tokens (→ LayerNorm); the stream always starts a stage in 's0'
+  const pe = pb.scratch(c.patchNorm ? 'pe' : 's0', B * H * W * C);
+  pb.add(convDispatch(ctx, input, st.get('patch_embed.proj.weight'), st.opt('patch_embed.proj.bias'), pe,
+    { B, Cin: c.inChans, H: S, W: S, Cout: C, k: c.patchSize, stride: c.patchSize, pad: 0, channelFirst: true }, pb.dm.read));
+  if (c.patchNorm) pb.norm({ rows: B * H * W, C, x: pe, ...lnOf(st, 'patch_embed.norm'), out: pb.scratch('s0', B * H * W * C) });
+  pb.close('patch embed');
+
+  const stages: Plan['stages'] = [];
+  const stageGroup: number[] = [];
+  let n = pb.scratch('n', 1);
+  for (let i = 0; i < nS; i++) {
+    const g = stageGeom(c, i);
+    const BL = B * g.H * g.W;
+    if (i > 0) {
+      const prev = stages[i - 1];
+      dtm(pb, st, `layers.${i - 1}.downsample`, prev.buf, pb.scratch('s0', BL * g.C), B, H, W, C);
+    }
+    ({ C, H, W } = g);
+    const s0 = pb.scratch('s0', BL * C);
+    const s1 = pb.scratch('s1', BL * C);
+    const flip = (b: GPUBuffer) => (b === s0 ? s1 : s0);
+    n = pb.scratch('n', BL * C);
+    const out = pb.pool.fresh(`stage${i}`, BL * C);
+    const last = i === nS - 1;
+    const msa = Boolean(c.hasMsa[i]);
+    const blk = (j: number) => `layers.${i}.blocks.${j}`;
+    const firstNorm = (j: number) => `${blk(j)}.${msa ? 'norm1' : 'norm2'}`;
+    const depth = c.depths[i];
+    if (depth === 0) {
+      // an empty stage passes its input on (and the head's norm when it is the last)
+      pb.norm({ rows: BL, C, x: s0, sum: out, ...(last ? { ...lnOf(st, 'norm'), out: n } : { mode: 'none' as const }) });
+    } else {
+      pb.norm({ rows: BL, C, x: s0, ...lnOf(st, firstNorm(0)), out: n });
+    }
+    let cur = s0;
+    const hcfg = msa ? stageHilo(c, i, H, W) : null;
+    for (let j = 0; j < depth; j++) {
+      if (hcfg) {
+        const a = pb.scratch('a', BL * C);
+        pb.add(...hiloDispatches(ctx, st.hiloBlock(`${blk(j)}.attn.`, hcfg), hcfg, { x: n, y: a, batch: B }, pb.scratch).dispatches);
+        const alt = flip(cur);
+        pb.norm({ rows: BL, C, x: cur, delta: { buf: a, rows: BL }, sum: alt, ...lnOf(st, `${blk(j)}.norm2`), out: n });
+        cur = alt;
+      }
+      const m = pb.scratch('m', BL * C);
+      dwMlp(pb, st, `${blk(j)}.mlp`, n, m, B, H, W, C, g.hidden);
+      const end = j === depth - 1;
+      const dest = end ? out : flip(cur);
+      const next = !end ? { ...lnOf(st, firstNorm(j + 1)), out: n } : last ? { ...lnOf(st, 'norm'), out: n } : { mode: 'none' as const };
+      pb.norm({ rows: BL, C, x: cur, delta: { buf: m, rows: BL }, sum: dest, ...next });
+      cur = dest;
+    }
+    stages.push({ buf: out, floats: BL * C });
+    stageGroup.push(pb.close(i ? `downsample + stage ${i}` : 'stage 0'));
+  }
+  // head: n = norm(last stage) (written by the last block's tail) → token mean → Linear
+  const L = H * W;
+  const pooled = c.numClasses > 0 ? pb.scratch('pooled', B * C) : pb.pool.fresh('logits', B * C);
+  pb.add(meanPoolDispatch(ctx, n, pooled, B, L, C));
+  let logits = pooled;
+  if (c.numClasses > 0) {
+    logits = pb.pool.fresh('logits', B * c.numClasses);
+    pb.add(linearDispatch(ctx, pooled, st.get('head.weight'), st.opt('head.bias'), logits, B, c.numClasses, C));
+  }
+  pb.close('head');
+  const nOut = c.numClasses > 0 ? c.numClasses : C;
+  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * nOut }, stages };
+}
+
+/** Serialises forwards that share one weights object (and so one plan). */
+function locked<T>(st: WeightStore, f: () => Promise<T>): Promise<T> {
+  const p = st.lock.then(f, f);
+  st.lock = p.catch(() => undefined);
+  return p;
+}
+
+/** x [B, inChans, S, S] normalised, S = img_size exactly (as the official PatchEmbed asserts). */
+export function litv2ForwardGpu(ctx: GpuContext, x: Float32Array, shape: number[], w: Params, c: Litv2Config, o: Litv2GpuOptions = {}): Promise<Litv2GpuResult> {
+  const [B, Cin, H, W] = shape.length === 3 ? [1, ...shape] : shape;
+  if (Cin !== c.inChans || H !== c.imgSize || W !== c.imgSize || x.length !== B * Cin * H * W) {
+    throw new Error(`litv2 gpu: input [${shape}] with ${x.length} values; the model takes exactly [B, ${c.inChans}, ${c.imgSize}, ${c.imgSize}]`);
+  }
+  const st = storeFor(ctx, w);
+  return locked(st, async () => {
+    const key = `${B}|${JSON.stringify(c)}`;
+    if (st.plan?.key !== key) {
+      st.plan?.pool.destroy();
+      st.plan = null;
+      st.plan = litv2Plan(ctx, st, c, B, key);
+    }
+    const plan = st.plan;
+    ctx.device.queue.writeBuffer(plan.input, 0, x.buffer, x.byteOffset, x.byteLength);
+    const wantStages = o.stages ?? true;
+    const r = await runGroups(ctx, plan.groups, [plan.logits, ...(wantStages ? plan.stages : [])], o.timed ?? true);
+    return {
+      logits: r.reads[0].slice(),
+      stages: wantStages ? plan.stages.map((_, i) => r.reads[i + 1].slice()) : [],
+      stageMs: r.groupMs ? plan.stageGroup.map((g) => r.groupMs![g]) : undefined,
+      gpuMs: r.ms,
+      timeSource: r.source,
+    };
+  });
+}
