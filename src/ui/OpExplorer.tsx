@@ -32,12 +32,17 @@ export function OpExplorer() {
   const tokens = useMemo(() => (photo ? patchEmbed(photo.rgb, grid, dim) : null), [photo, grid, dim]);
   const preview = useMemo(() => (photo ? previewRgba(photo.rgb, PREVIEW) : null), [photo]);
 
+  // Latest wins: while one computation runs, further changes (a held arrow key, a drag) replace
+  // the queued one instead of piling up behind it, so the map catches up with the knob at once.
+  const queued = useRef<(() => Promise<void>) | null>(null);
+  const running = useRef(false);
   useEffect(() => {
     if (!tokens || status === 'pending') return;
     const id = ++runId.current;
     setBusy(true);
-    computeOpView(op, cfg, tokens, token, ctx)
-      .then((r) => {
+    queued.current = async () => {
+      try {
+        const r = await computeOpView(op, cfg, tokens, token, ctx);
         if (id !== runId.current) return;
         setResult(r);
         setError('');
@@ -46,13 +51,22 @@ export function OpExplorer() {
           op: op.name, cfg, token, grid, backend: r.backend, macs: r.macs,
           tokens: Array.from(tokens.data), panels: r.panels.map((p) => ({ title: p.title, values: Array.from(p.values) })),
         };
-      })
-      .catch((e: Error) => {
-        if (id === runId.current) setError(e.message);
-      })
-      .finally(() => {
+      } catch (e) {
+        if (id === runId.current) setError((e as Error).message);
+      } finally {
         if (id === runId.current) setBusy(false);
-      });
+      }
+    };
+    if (running.current) return;
+    running.current = true;
+    void (async () => {
+      while (queued.current) {
+        const job = queued.current;
+        queued.current = null;
+        await job();
+      }
+      running.current = false;
+    })();
   }, [op, cfg, tokens, token, ctx, status, generation]);
 
   return (
