@@ -9,7 +9,7 @@
  * link with out-of-range or malformed values opens with notes; theme; the explorer page.
  * Screenshots go to artifacts/. Prints `e2e-notebook: N passed, N failed`.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { build, preview } from 'vite';
 import type { Download, Page } from 'playwright-core';
@@ -123,8 +123,16 @@ async function readDownload(d: Download): Promise<Buffer> {
 
 async function exportFigure(page: Page, figure: string, kind: 'svg' | 'png'): Promise<{ name: string; data: Buffer }> {
   const menu = page.locator(figure).first().locator('.export-menu');
+  await menu.scrollIntoViewIfNeeded();
   if (!(await menu.getAttribute('open').then((v) => v !== null))) await menu.locator('summary').click();
-  const [d] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), menu.locator(`[data-export=${kind}]`).click()]);
+  const [d] = await Promise.all([
+    page.waitForEvent('download', { timeout: 30_000 }).catch(async (e: Error) => {
+      // say why: the menu shows an error when it could not make the file
+      const why = await page.locator(figure).first().locator('.export-wrap [role=alert]').textContent({ timeout: 1_000 }).catch(() => null);
+      throw new Error(`no ${kind} download from ${figure}${why ? `: ${why}` : ''} (${e.message})`);
+    }),
+    menu.locator(`[data-export=${kind}]`).click(),
+  ]);
   return { name: d.suggestedFilename(), data: await readDownload(d) };
 }
 
@@ -216,6 +224,7 @@ async function main() {
     const chartText = chartSvg.data.toString('utf8');
     check('a chart exports as SVG', chartText.startsWith('<svg') && chartText.includes('<path') && /fill:\s*rgb/.test(chartText), `${chartSvg.name}, ${chartText.length} bytes`);
     const chartPng = await exportFigure(page, '[data-testid=nb-flops] .chart-figure', 'png');
+    for (const f of [mapSvg, mapPng, chartSvg, chartPng]) writeFileSync(resolve(art, `e2e-notebook-export-${f.name}`), f.data);
     check('a chart exports as PNG', chartPng.data.subarray(1, 4).toString() === 'PNG', `${chartPng.name}, ${chartPng.data.length} bytes`);
 
     // --- edit a prose cell, autosave, reload, revert

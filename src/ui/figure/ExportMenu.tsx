@@ -14,8 +14,9 @@ export interface FigureSource {
 
 export function ExportMenu({ name, source, label = 'export' }: { name: string; source: () => FigureSource | null; label?: string }) {
   const [error, setError] = useState('');
-  const run = async (kind: 'svg' | 'png') => {
+  const run = async (kind: 'svg' | 'png', menu: HTMLDetailsElement | null) => {
     setError('');
+    if (menu) menu.open = false;
     try {
       const s = source();
       if (!s) throw new Error('Nothing is drawn yet.');
@@ -32,19 +33,25 @@ export function ExportMenu({ name, source, label = 'export' }: { name: string; s
     }
   };
   return (
-    <details className="export-menu">
-      <summary aria-label={`${label} ${name}`} title="Export this figure">
-        ⤓ {label}
-      </summary>
-      <div className="export-items" role="menu">
-        <button type="button" role="menuitem" data-export="svg" onClick={() => void run('svg')}>
-          SVG
-        </button>
-        <button type="button" role="menuitem" data-export="png" onClick={() => void run('png')}>
-          PNG
-        </button>
-      </div>
-      {error ? <span className="error">{error}</span> : null}
-    </details>
+    <span className="export-wrap">
+      <details className="export-menu">
+        <summary aria-label={`${label} ${name}`} title="Export this figure">
+          ⤓ {label}
+        </summary>
+        <div className="export-items" role="menu">
+          <button type="button" role="menuitem" data-export="svg" onClick={(e) => void run('svg', e.currentTarget.closest('details'))}>
+            SVG
+          </button>
+          <button type="button" role="menuitem" data-export="png" onClick={(e) => void run('png', e.currentTarget.closest('details'))}>
+            PNG
+          </button>
+        </div>
+      </details>
+      {error ? (
+        <span className="error" role="alert">
+          {error}
+        </span>
+      ) : null}
+    </span>
   );
 }

@@ -21,7 +21,9 @@ function cellLabel(c: Cell): string {
 
 function AddMenu({ index }: { index: number }) {
   const edit = useNotebook((s) => s.edit);
-  const add = (kind: NewKind) => {
+  const add = (kind: NewKind, e: React.MouseEvent) => {
+    const menu = e.currentTarget.closest('details');
+    if (menu) menu.open = false;
     const st = useNotebook.getState();
     if (edit({ type: 'insert', index, cell: newCell(kind, st.ed.doc) })) {
       const id = useNotebook.getState().ed.lastInsertedId;
@@ -32,9 +34,9 @@ function AddMenu({ index }: { index: number }) {
     <details className="add-menu">
       <summary title="Add a cell below">+ add</summary>
       <div className="menu-items" role="menu">
-        <button type="button" role="menuitem" onClick={() => add('prose')}>text</button>
-        <button type="button" role="menuitem" onClick={() => add('param')}>param</button>
-        <button type="button" role="menuitem" onClick={() => add('view')}>view</button>
+        <button type="button" role="menuitem" onClick={(e) => add('prose', e)}>text</button>
+        <button type="button" role="menuitem" onClick={(e) => add('param', e)}>param</button>
+        <button type="button" role="menuitem" onClick={(e) => add('view', e)}>view</button>
       </div>
     </details>
   );

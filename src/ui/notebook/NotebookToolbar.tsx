@@ -37,7 +37,7 @@ export function NotebookToolbar() {
       <button type="button" onClick={() => add('param')}>param</button>
       <button type="button" onClick={() => add('view')}>view</button>
       <span className="sep" />
-      <button type="button" onClick={() => download(serializeNotebook(ed.doc), `${name ?? 'notebook'}.md`, 'text/markdown')} data-testid="download-md">
+      <button type="button" onClick={() => download(serializeNotebook(useNotebook.getState().ed.doc), `${name ?? 'notebook'}.md`, 'text/markdown')} data-testid="download-md">
         Download .md
       </button>
       <button type="button" onClick={() => fileInput.current?.click()}>Open .md…</button>

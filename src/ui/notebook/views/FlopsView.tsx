@@ -3,12 +3,13 @@
  * as a table and a log-log chart. Pure arithmetic from each op's flops.ts, so it is cheap.
  */
 import { useMemo } from 'react';
-import { formatCount } from '../../format';
+import { format } from 'd3';
 import { ChartFigure } from '../../figure/ChartFigure';
 import type { Series } from '../../figure/LineChart';
 import { flopsTable } from './flops-table';
 
-const fmtMacs = (v: number) => formatCount(v).replace(' ', '');
+/** "43.7M", "10G": SI prefixes, at most 3 significant digits, no trailing zeros. */
+const fmtMacs = format('.3~s');
 
 export function FlopsView({ config }: { config: Record<string, unknown> }) {
   const key = JSON.stringify(config);
