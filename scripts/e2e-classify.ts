@@ -9,25 +9,18 @@
  * API (served by a route, so no network is needed) and loads again from the cache after a reload.
  * Screenshots go to artifacts/. Prints `e2e-classify: N passed, N failed`.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { build, preview } from 'vite';
 import type { Page } from 'playwright-core';
 import { launchChromium } from './browser';
+import { art, createReport, root } from './e2e-harness';
 import { FIXTURES_DIR } from '../vite.config';
 import { openFixture, fixtureTensor } from '../src/parity/fixture-file';
 import { imagenetLabel } from '../src/image/imagenet-labels';
 
-const root = resolve(import.meta.dirname, '..');
-const art = resolve(root, 'artifacts');
-mkdirSync(art, { recursive: true });
-let passed = 0;
-let failed = 0;
-function check(name: string, ok: boolean, detail = '') {
-  if (ok) passed++;
-  else failed++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? ` — ${detail}` : ''}`);
-}
+const report = createReport('e2e-classify');
+const check = report.check;
 
 interface LastClassify {
   seq: number;
@@ -208,12 +201,7 @@ async function main() {
     await browser.close();
     await new Promise<void>((r) => server.httpServer.close(() => r()));
   }
-  console.log(`e2e-classify: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  report.finish();
 }
 
-main().catch((e) => {
-  console.error(e);
-  console.log(`e2e-classify: ${passed} passed, ${failed + 1} failed`);
-  process.exit(1);
-});
+main().catch((e) => report.crash(e));

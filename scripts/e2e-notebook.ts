@@ -9,24 +9,17 @@
  * link with out-of-range or malformed values opens with notes; theme; the explorer page.
  * Screenshots go to artifacts/. Prints `e2e-notebook: N passed, N failed`.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { build, preview } from 'vite';
 import type { Download, Page } from 'playwright-core';
 import { launchChromium } from './browser';
+import { art, createReport, root } from './e2e-harness';
 
-const root = resolve(import.meta.dirname, '..');
-const art = resolve(root, 'artifacts');
 // its own build folder, so a parallel `npm run test:e2e` (dist/) is not disturbed
 const outDir = resolve(root, 'node_modules/.e2e-notebook-dist');
-mkdirSync(art, { recursive: true });
-let passed = 0;
-let failed = 0;
-function check(name: string, ok: boolean, detail = '') {
-  if (ok) passed++;
-  else failed++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? ` — ${detail}` : ''}`);
-}
+const report = createReport('e2e-notebook');
+const check = report.check;
 
 const ATTN = '[data-testid=nb-attention]';
 const HEADS_SLIDER = '[data-param-cell=heads] [role=slider]';
@@ -237,7 +230,7 @@ async function main() {
     await editor.fill(`${original}\n\n${MARKER} with $a^2$ math.`);
     await page.keyboard.press('Escape');
     await page.waitForFunction((m) => [...document.querySelectorAll('.prose')].some((p) => p.textContent!.includes(m)), MARKER, { timeout: 10_000 });
-    check('the edited prose is rendered', true);
+    check('the edited prose is rendered, math included', (await page.locator('.prose', { hasText: MARKER }).locator('.katex').count()) > 0);
     await page.waitForTimeout(800); // autosave is debounced
     await page.reload();
     await page.waitForSelector('[data-testid=notebook]', { timeout: 60_000 });
@@ -387,19 +380,14 @@ async function main() {
     await page.click('[data-testid=theme-toggle]');
     await page.click('[data-testid=nav-explore]');
     await page.waitForSelector('[data-testid=op-select]', { timeout: 10_000 });
-    check('the explorer is reachable', true);
+    check('the explorer is reachable', (await page.locator('[data-testid=op-select]').count()) === 1 && page.url().endsWith('#explore'), page.url().replace(url, ''));
     check('no uncaught page errors', errors.length === 0, errors.join(' | '));
     check('nothing was blocked by the Content-Security-Policy (fonts, images)', csp.length === 0, csp.slice(0, 2).join(' | '));
   } finally {
     await browser.close();
     await new Promise<void>((r) => server.httpServer.close(() => r()));
   }
-  console.log(`e2e-notebook: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  report.finish();
 }
 
-main().catch((e) => {
-  console.error(e);
-  console.log(`e2e-notebook: ${passed} passed, ${failed + 1} failed`);
-  process.exit(1);
-});
+main().catch((e) => report.crash(e));

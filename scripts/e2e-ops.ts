@@ -4,25 +4,17 @@
  * slider narrows or widens the decay field; Vicinity's θ changes its locality kernel. Keyboard
  * only (WAI-ARIA sliders). Prints `e2e-ops: N passed, N failed`; screenshots in artifacts/.
  */
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { build, preview } from 'vite';
 import type { Page } from 'playwright-core';
 import { launchChromium } from './browser';
+import { art, createReport, root } from './e2e-harness';
 import { hilo } from '../src/ops/hilo';
 import type { HiloConfig } from '../src/ops/hilo/spec';
 import { relL2 } from '../src/tensor/tensor';
 
-const root = resolve(import.meta.dirname, '..');
-const art = resolve(root, 'artifacts');
-mkdirSync(art, { recursive: true });
-let passed = 0;
-let failed = 0;
-function check(name: string, ok: boolean, detail = '') {
-  if (ok) passed++;
-  else failed++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? ` — ${detail}` : ''}`);
-}
+const report = createReport('e2e-ops');
+const check = report.check;
 
 interface LastView {
   op: string;
@@ -120,12 +112,7 @@ async function main() {
     await browser.close();
     await new Promise<void>((r) => server.httpServer.close(() => r()));
   }
-  console.log(`e2e-ops: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  report.finish();
 }
 
-main().catch((e) => {
-  console.error(e);
-  console.log(`e2e-ops: ${passed} passed, ${failed + 1} failed`);
-  process.exit(1);
-});
+main().catch((e) => report.crash(e));

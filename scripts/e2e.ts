@@ -4,10 +4,11 @@
  * Node from the photo's pixels (the fixture's decoded chelsea.png) with the float64 reference.
  * Screenshots go to artifacts/. Prints `e2e: N passed, N failed`.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { build, preview } from 'vite';
 import { launchChromium } from './browser';
+import { art, createReport, root } from './e2e-harness';
 import { FIXTURES_DIR } from '../vite.config';
 import { openFixture, fixtureTensor } from '../src/parity/fixture-file';
 import { patchEmbed } from '../src/image/pixels';
@@ -15,16 +16,8 @@ import { opByName } from '../src/ops/registry';
 import { computeOpView } from '../src/ops/view';
 import { relL2 } from '../src/tensor/tensor';
 
-const root = resolve(import.meta.dirname, '..');
-const art = resolve(root, 'artifacts');
-mkdirSync(art, { recursive: true });
-let passed = 0;
-let failed = 0;
-function check(name: string, ok: boolean, detail = '') {
-  if (ok) passed++;
-  else failed++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? ` — ${detail}` : ''}`);
-}
+const report = createReport('e2e');
+const check = report.check;
 
 interface LastView {
   op: string;
@@ -95,12 +88,7 @@ async function main() {
     await browser.close();
     await new Promise<void>((r) => server.httpServer.close(() => r()));
   }
-  console.log(`e2e: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  report.finish();
 }
 
-main().catch((e) => {
-  console.error(e);
-  console.log(`e2e: ${passed} passed, ${failed + 1} failed`);
-  process.exit(1);
-});
+main().catch((e) => report.crash(e));
