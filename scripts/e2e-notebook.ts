@@ -358,6 +358,30 @@ async function main() {
     const maps = await page.locator('[data-testid=nb-compare] .compare-item canvas').count();
     check('the compare view draws a map for every op', items >= 6 && maps === items, `${maps}/${items}`);
     await page.screenshot({ path: resolve(art, 'e2e-notebook-compare.png'), fullPage: false });
+    const stats = await page.locator('[data-testid=nb-compare] .compare-stats').allTextContents();
+    check('every compare item shows its MACs and measured time', stats.length === items && stats.every((t) => /MACs/.test(t) && /(ms|µs)/.test(t)), stats.join(' | ').slice(0, 200));
+    const ops = await page.locator('[data-testid=nb-compare] .compare-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-op')));
+    check('the six mechanisms are all there', ['mhsa', 'hilo', 'gla', 'vicinity', 'fasa', 'gma'].every((o) => ops.includes(o)), ops.join(','));
+
+    // --- the Vicinity notebook: θ moves the locality kernel and the maps
+    await page.goto(`${url}#nb=vicinity-decay`);
+    const vic = page.locator(ATTN).first();
+    await page.waitForFunction((sel) => Number(document.querySelector(sel)?.getAttribute('data-panels') ?? 0) > 0, ATTN, { timeout: 120_000 });
+    const mapPixels = () => page.locator(`${ATTN} canvas`).last().evaluate((c) => (c as HTMLCanvasElement).toDataURL());
+    const vicRuns0 = Number(await vic.getAttribute('data-runs'));
+    const vicBefore = await mapPixels();
+    const theta = page.locator('[data-param-cell=theta] [role=slider]');
+    await theta.focus();
+    await theta.press('End');
+    await page.waitForFunction(([sel, r]) => Number(document.querySelector(sel as string)?.getAttribute('data-runs') ?? 0) > (r as number), [ATTN, vicRuns0] as const, { timeout: 120_000 });
+    // the run count rises when a run starts: give the new maps time to arrive
+    let vicAfter = await mapPixels();
+    for (let i = 0; i < 120 && vicAfter === vicBefore; i++) {
+      await page.waitForTimeout(500);
+      vicAfter = await mapPixels();
+    }
+    check('the θ slider re-draws the Vicinity locality map', vicAfter !== vicBefore && page.url().includes('theta='), page.url().replace(url, ''));
+    await page.screenshot({ path: resolve(art, 'e2e-notebook-vicinity.png'), fullPage: false });
 
     // --- a shared link with bad values
     await page.goto(`${url}#nb=softmax-attention&heads=99&token=abc&bogus=1`);
