@@ -2,6 +2,9 @@
 import type { Dispatch, GpuContext } from '../../gpu/context';
 import linearWgsl from '../../../kernels/linear.wgsl?raw';
 
+/** One zero buffer per device stands in for a missing bias (the kernel never reads it then). */
+const noBias = new WeakMap<GpuContext, GPUBuffer>();
+
 /** y[M,N] = x[M,K]·Wᵀ + b, all buffers already on the GPU. */
 export function linearDispatch(
   ctx: GpuContext,
@@ -13,7 +16,11 @@ export function linearDispatch(
   N: number,
   K: number,
 ): Dispatch {
-  const bias = b ?? ctx.scratch(4);
+  let bias = b ?? noBias.get(ctx);
+  if (!bias) {
+    bias = ctx.scratch(4);
+    noBias.set(ctx, bias);
+  }
   return {
     pipeline: ctx.pipeline(linearWgsl),
     buffers: [x, w, bias, y, ctx.uniform([M, N, K, b ? 1 : 0])],
