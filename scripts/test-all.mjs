@@ -15,6 +15,7 @@ const suites = [
   { name: 'parity', cmd: ['npx', 'vite-node', 'scripts/parity.ts'], summary: /^parity: (\d+) passed, (\d+) failed/m },
   { name: 'e2e', cmd: ['npx', 'vite-node', 'scripts/e2e.ts'], summary: /^e2e: (\d+) passed, (\d+) failed/m },
   { name: 'e2e knobs', cmd: ['npx', 'vite-node', 'scripts/e2e-ops.ts', '--no-build'], summary: /^e2e-ops: (\d+) passed, (\d+) failed/m },
+  { name: 'e2e sweep', cmd: ['npx', 'vite-node', 'scripts/e2e-sweep.ts', '--no-build'], summary: /^e2e-sweep: (\d+) passed, (\d+) failed/m },
   { name: 'e2e notebook', cmd: ['npx', 'vite-node', 'scripts/e2e-notebook.ts'], summary: /^e2e-notebook: (\d+) passed, (\d+) failed/m },
   { name: 'e2e classify', cmd: ['npx', 'vite-node', 'scripts/e2e-classify.ts'], summary: /^e2e-classify: (\d+) passed, (\d+) failed/m },
 ];

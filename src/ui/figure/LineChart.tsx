@@ -20,6 +20,12 @@ export interface LineChartProps {
   height?: number;
   title: string;
   formatY?: (v: number) => string;
+  /** x tick labels (default: SI prefixes, which suit token counts but not a 0–1 knob) */
+  formatX?: (v: number) => string;
+  /** the legend in the top-right corner instead of the top-left (where a falling line starts) */
+  legendRight?: boolean;
+  /** a fixed x range (linear x only), e.g. a sweep's first to last setting before all are measured */
+  xDomain?: [number, number];
 }
 
 const M = { top: 28, right: 16, bottom: 44, left: 64 };
@@ -34,7 +40,7 @@ function tickValues(ticks: number[], log: boolean): number[] {
 }
 
 export const LineChart = forwardRef<SVGSVGElement | null, LineChartProps>(function LineChart(
-  { series, xLabel, yLabel, xLog, yLog, width = 520, height = 300, title, formatY },
+  { series, xLabel, yLabel, xLog, yLog, width = 520, height = 300, title, formatY, formatX, legendRight, xDomain },
   outer,
 ) {
   const ref = useRef<SVGSVGElement>(null);
@@ -55,12 +61,12 @@ export const LineChart = forwardRef<SVGSVGElement | null, LineChartProps>(functi
       const hi = Math.max(...vs);
       return lo === hi ? [lo * 0.9 || -1, hi * 1.1 || 1] : [lo, hi];
     };
-    const [x0, x1] = ext(pts.map((p) => p.x));
+    const [x0, x1] = xDomain && !xLog && xDomain[0] < xDomain[1] ? xDomain : ext(pts.map((p) => p.x));
     const [y0, y1] = ext(pts.map((p) => p.y));
     const x = (xLog ? scaleLog().domain([x0, x1]) : scaleLinear().domain([Math.min(0, x0), x1])).range([0, iw]).nice();
     const y = (yLog ? scaleLog().domain([y0, y1]) : scaleLinear().domain([Math.min(0, y0), y1])).range([ih, 0]).nice();
     const g = svg.append('g').attr('transform', `translate(${M.left},${M.top})`);
-    const xa = axisBottom(x).tickValues(tickValues(x.ticks(6), !!xLog)).tickFormat(format('~s'));
+    const xa = axisBottom(x).tickValues(tickValues(x.ticks(6), !!xLog)).tickFormat((v) => (formatX ? formatX(Number(v)) : format('~s')(Number(v))));
     g.append('g').attr('class', 'axis').attr('transform', `translate(0,${ih})`).call(xa);
     const ya = axisLeft(y).tickValues(tickValues(y.ticks(5), !!yLog)).tickFormat((v) => (formatY ? formatY(Number(v)) : format('~s')(Number(v))));
     g.append('g').attr('class', 'axis').call(ya);
@@ -86,9 +92,10 @@ export const LineChart = forwardRef<SVGSVGElement | null, LineChartProps>(functi
         .append('title')
         .text((p) => `${s.name}: ${p.label ?? p.x} → ${formatY ? formatY(p.y) : p.y}`);
       const ly = 8 + i * 16;
-      g.append('rect').attr('x', 8).attr('y', ly - 8).attr('width', 12).attr('height', 3).attr('fill', colour);
-      g.append('text').attr('class', 'chart-legend').attr('x', 26).attr('y', ly - 3).text(s.name);
+      const lx = legendRight ? iw - 26 - 7 * Math.max(...series.map((t) => t.name.length)) : 8;
+      g.append('rect').attr('x', lx).attr('y', ly - 8).attr('width', 12).attr('height', 3).attr('fill', colour);
+      g.append('text').attr('class', 'chart-legend').attr('x', lx + 18).attr('y', ly - 3).text(s.name);
     });
-  }, [series, xLabel, yLabel, xLog, yLog, width, height, title, formatY]);
+  }, [series, xLabel, yLabel, xLog, yLog, width, height, title, formatY, formatX, legendRight, xDomain?.[0], xDomain?.[1]]);
   return <svg ref={ref} className="chart" width={width} height={height} role="img" aria-label={title} />;
 });

@@ -1,7 +1,8 @@
 /**
  * `view attention`: the photo's tokens through one op with seeded weights, the query token's map
  * per head (computeOpView, WebGPU or the CPU reference), MACs and time. Clicking a map sets the
- * param the view's `token` refers to (`token: $token`).
+ * param the view's `token` refers to (`token: $token`). With `sweep: alpha` (and `values`) it
+ * shows the head-mean map of each swept setting instead (SweepMaps).
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { computeOpView, type OpViewResult } from '../../../ops/view';
@@ -15,6 +16,7 @@ import { DEFAULT_PHOTO } from '../photos';
 import { usePhoto } from '../usePhoto';
 import { tokenOf } from './token';
 import { buildOpConfig, checkGrid, findOp } from './op-config';
+import { SweepMaps } from './SweepMaps';
 
 const PREVIEW = 224;
 
@@ -37,7 +39,11 @@ function setupFrom(config: Record<string, unknown>): Setup {
   return { op, grid, cfg, dim, token, warnings };
 }
 
-export function AttentionView({ cell, config, nonce }: { cell: ViewCell; config: Record<string, unknown>; nonce: number }) {
+export function AttentionView(props: { cell: ViewCell; config: Record<string, unknown>; nonce: number }) {
+  return props.config.sweep !== undefined ? <SweepMaps {...props} /> : <OneAttention {...props} />;
+}
+
+function OneAttention({ cell, config, nonce }: { cell: ViewCell; config: Record<string, unknown>; nonce: number }) {
   const key = JSON.stringify(config);
   const metaImage = useNotebook((s) => s.graph.notebook.meta.image);
   const setParam = useNotebook((s) => s.setParam);

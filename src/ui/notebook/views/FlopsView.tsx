@@ -1,17 +1,23 @@
 /**
  * `view flops`: MACs (multiply-accumulates, the papers' "FLOPs") of the listed ops at each grid,
  * as a table and a log-log chart. Pure arithmetic from each op's flops.ts, so it is cheap.
+ * With `sweep: alpha` (and `values`) the swept knob is the x-axis instead (SweepFlops).
  */
 import { useMemo } from 'react';
 import { format } from 'd3';
 import { ChartFigure } from '../../figure/ChartFigure';
 import type { Series } from '../../figure/LineChart';
 import { flopsTable } from './flops-table';
+import { SweepFlops } from './SweepFlops';
 
 /** "43.7M", "10G": SI prefixes, at most 3 significant digits, no trailing zeros. */
 const fmtMacs = format('.3~s');
 
 export function FlopsView({ config }: { config: Record<string, unknown> }) {
+  return config.sweep !== undefined ? <SweepFlops config={config} /> : <GridFlops config={config} />;
+}
+
+function GridFlops({ config }: { config: Record<string, unknown> }) {
   const key = JSON.stringify(config);
   const t = useMemo(() => {
     try {

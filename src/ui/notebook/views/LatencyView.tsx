@@ -1,6 +1,7 @@
 /**
  * `view latency`: measured time versus tokens for the listed ops (an expensive view: it runs when
  * asked — the Run button, Ctrl/Shift+Enter, or releasing a slider it depends on). Table + chart.
+ * With `sweep: alpha` (and `values`) it times one grid per swept setting instead (SweepLatency).
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useGpu } from '../../../state/gpu';
@@ -10,6 +11,7 @@ import type { Series } from '../../figure/LineChart';
 import { useNotebook } from '../store';
 import { buildOpConfig, gridsOf, opsOf } from './op-config';
 import { timeOp, timeSource, type LatencyPoint, type TimeSource } from './latency';
+import { SweepLatency } from './SweepLatency';
 
 interface Measured {
   key: string;
@@ -21,7 +23,11 @@ interface Measured {
 /** Axis labels: seconds from 1 s up ("2 s", not "2000 ms"). */
 const fmtMs = (v: number) => (v >= 1000 ? `${Number((v / 1000).toPrecision(3))} s` : formatMs(v));
 
-export function LatencyView({ cellId, config, nonce }: { cellId: string; config: Record<string, unknown>; nonce: number }) {
+export function LatencyView(props: { cellId: string; config: Record<string, unknown>; nonce: number }) {
+  return props.config.sweep !== undefined ? <SweepLatency {...props} /> : <GridLatency {...props} />;
+}
+
+function GridLatency({ cellId, config, nonce }: { cellId: string; config: Record<string, unknown>; nonce: number }) {
   const key = JSON.stringify(config);
   const { ctx, status, report } = useGpu();
   const runCell = useNotebook((s) => s.runCell);

@@ -7,7 +7,7 @@ import { OPS, opByName } from '../../../ops/registry';
 import type { AnyOp } from '../../../ops/types';
 
 /** Keys that belong to the view, not to the op. */
-export const VIEW_KEYS = new Set(['op', 'ops', 'grid', 'grids', 'token', 'cost', 'title', 'image', 'runs', 'files', 'file', 'columns', 'rows', 'caption', 'split', 'source']);
+export const VIEW_KEYS = new Set(['op', 'ops', 'grid', 'grids', 'token', 'cost', 'title', 'image', 'runs', 'files', 'file', 'columns', 'rows', 'caption', 'split', 'source', 'sweep', 'values']);
 
 const isOpName = (k: string) => OPS.some((o) => o.name === k);
 

@@ -1,0 +1,160 @@
+/**
+ * `view latency` with `sweep: alpha`: measured time of one op at one grid for each swept setting
+ * (expensive: runs on Run / Ctrl+Enter / releasing a slider it depends on, like the plain latency
+ * view; a new run or Cancel stops the one in flight between settings). Table + linear chart.
+ */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useGpu } from '../../../state/gpu';
+import { formatCount, formatMs } from '../../format';
+import { ChartFigure } from '../../figure/ChartFigure';
+import type { Series } from '../../figure/LineChart';
+import { useNotebook } from '../store';
+import { timeOp, timeSource, type TimeSource } from './latency';
+import { fmtKnob, sweepConfigs, sweepOf, sweepOpGrid } from './sweep';
+
+interface SweepPoint {
+  value: number;
+  macs: number;
+  ms: number;
+  error?: string;
+}
+
+interface Measured {
+  key: string;
+  points: SweepPoint[];
+  source: TimeSource;
+  software: boolean;
+}
+
+const fmtMs = (v: number) => (v >= 1000 ? `${Number((v / 1000).toPrecision(3))} s` : formatMs(v));
+
+export function SweepLatency({ cellId, config, nonce }: { cellId: string; config: Record<string, unknown>; nonce: number }) {
+  const key = JSON.stringify(config);
+  const { ctx, status, report } = useGpu();
+  const runCell = useNotebook((s) => s.runCell);
+  const plan = useMemo(() => {
+    try {
+      const { op, grid } = sweepOpGrid(config);
+      const sweep = sweepOf(config, op)!;
+      const { cfgs, warnings } = sweepConfigs(op, grid, config, sweep);
+      const runs = typeof config.runs === 'number' ? Math.min(20, Math.max(1, Math.round(config.runs))) : 3;
+      return { op, grid, sweep, cfgs, warnings, runs };
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  }, [key]); // the config object is new on every resolve; its JSON is what matters
+  const [measured, setMeasured] = useState<Measured | null>(null);
+  const [progress, setProgress] = useState<{ done: number; total: number; what: string } | null>(null);
+  const [stopped, setStopped] = useState(false);
+  const runId = useRef(0);
+  const latest = useRef({ plan, key });
+  latest.current = { plan, key };
+
+  useEffect(() => {
+    if (nonce === 0 || status === 'pending') return;
+    const { plan: p, key: k } = latest.current;
+    if ('error' in p) return;
+    const id = ++runId.current;
+    const cancelled = () => id !== runId.current;
+    const points: SweepPoint[] = [];
+    setStopped(false);
+    (async () => {
+      for (let i = 0; i < p.cfgs.length; i++) {
+        if (cancelled()) return;
+        const value = p.sweep.values[i];
+        setProgress({ done: i, total: p.cfgs.length, what: `${p.sweep.key} = ${value}` });
+        // let the progress bar paint before the GPU work is queued
+        await new Promise((r) => setTimeout(r, 0));
+        const pt: SweepPoint = { value, macs: NaN, ms: NaN };
+        try {
+          pt.macs = p.op.macs(p.cfgs[i]);
+          pt.ms = await timeOp(p.op, p.cfgs[i], ctx, p.runs, cancelled);
+        } catch (e) {
+          pt.error = (e as Error).message;
+        }
+        if (cancelled()) return;
+        points.push(pt);
+        setMeasured({ key: k, points: [...points], source: timeSource(ctx), software: !!report?.software });
+      }
+      if (!cancelled()) setProgress(null);
+    })();
+    return () => {
+      runId.current++;
+    };
+  }, [nonce, status, ctx, report]);
+
+  const series = useMemo<Series[]>(() => {
+    if (!measured || 'error' in plan) return [];
+    return [{ name: `${plan.op.name} time`, points: measured.points.map((p) => ({ x: p.value, y: p.ms, label: `${plan.sweep.key} ${p.value}` })) }];
+  }, [measured, plan]);
+
+  if ('error' in plan) return <p className="error" role="alert">{plan.error}</p>;
+  const cancel = () => {
+    runId.current++;
+    setProgress(null);
+    setStopped(true);
+  };
+  const stale = measured && measured.key !== key;
+  const sourceText = !measured
+    ? ''
+    : measured.source === 'cpu-reference'
+      ? 'time of the float64 CPU reference (no WebGPU in this browser)'
+      : `${measured.source === 'gpu-timestamp' ? 'GPU time from timestamp queries' : 'GPU wall-clock time to completion'}, median of ${plan.runs} runs after a warm-up${measured.software ? ' — on a software adapter, so not a real GPU time' : ''}`;
+  const k = plan.sweep.key;
+  return (
+    <div className="nb-latency nb-sweep" data-testid="nb-sweep-latency" data-points={measured?.points.length ?? 0}>
+      {plan.warnings.map((w) => (
+        <p key={w} className="warn">{plan.op.name}: {w}</p>
+      ))}
+      <div className="row">
+        <button type="button" onClick={() => runCell(cellId)} disabled={status === 'pending'} data-testid="sweep-run">
+          {measured ? 'Run again' : 'Run'}
+        </button>
+        {progress ? (
+          <button type="button" onClick={cancel} data-testid="sweep-cancel">
+            Cancel
+          </button>
+        ) : null}
+        <span className="muted">
+          {plan.op.name} at {plan.grid}×{plan.grid}, {k} = {plan.sweep.values.join(', ')}
+        </span>
+      </div>
+      {progress ? (
+        <div className="progress" role="status">
+          <progress value={progress.done} max={progress.total} /> measuring {progress.what} ({progress.done + 1}/{progress.total})…
+        </div>
+      ) : null}
+      {!measured && !progress ? <p className="muted">Not measured yet: press Run (or release a slider this view depends on).</p> : null}
+      {stopped && measured ? <p className="muted" data-testid="sweep-stopped">Cancelled after {measured.points.length} of {plan.sweep.values.length} settings.</p> : null}
+      {stale && !progress ? <p className="warn">The settings changed since this measurement; run again to update it.</p> : null}
+      {measured ? (
+        <>
+          <p className="muted">{sourceText}.</p>
+          <div className="table-wrap">
+            <table className="nb-table" data-testid="sweep-latency">
+              <thead>
+                <tr>
+                  <th>{k}</th>
+                  <th>MACs</th>
+                  <th>time</th>
+                  <th>MACs/s</th>
+                </tr>
+              </thead>
+              <tbody>
+                {measured.points.map((p) => (
+                  <tr key={p.value} data-value={p.value}>
+                    <td>{p.value}</td>
+                    <td>{Number.isFinite(p.macs) ? formatCount(p.macs) : '—'}</td>
+                    <td>{p.error ? <span className="error">{p.error}</span> : formatMs(p.ms)}</td>
+                    <td>{Number.isFinite(p.ms) && p.ms > 0 && Number.isFinite(p.macs) ? formatCount(p.macs / (p.ms / 1000)) : '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <ChartFigure series={series} title={`Measured time versus ${k} (${plan.op.name}, ${plan.grid}×${plan.grid})`} xLabel={k} yLabel="time" formatY={fmtMs} formatX={fmtKnob} legendRight xDomain={[Math.min(...plan.sweep.values), Math.max(...plan.sweep.values)]} fileName={`latency-vs-${k}`} />
+        </>
+      ) : null}
+    </div>
+  );
+}

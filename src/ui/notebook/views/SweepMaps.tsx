@@ -1,0 +1,132 @@
+/**
+ * `view attention` with `sweep: alpha` (and `values`): the clicked token's head-mean map for each
+ * swept setting, side by side (small multiples), so the maps can be followed along the sweep.
+ * Maps only (no timing runs); each map has its own colour range, stated by its legend, because a
+ * window map and a pooled map differ by orders of magnitude.
+ */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { computeOpView } from '../../../ops/view';
+import type { AnyOp, MapPanel } from '../../../ops/types';
+import { patchEmbed, previewRgba } from '../../../image/pixels';
+import { useGpu } from '../../../state/gpu';
+import { refName, type ViewCell } from '../../../notebook';
+import { MapFigure } from '../../figure/MapFigure';
+import { useNotebook } from '../store';
+import { DEFAULT_PHOTO } from '../photos';
+import { usePhoto } from '../usePhoto';
+import { tokenOf } from './token';
+import { hiloHeadSplit } from '../../../ops/hilo/maps';
+import type { HiloConfig } from '../../../ops/hilo/spec';
+import { sweepConfigs, sweepOf, sweepOpGrid, type Sweep } from './sweep';
+
+const PREVIEW = 224;
+
+interface Setup {
+  op: AnyOp;
+  grid: number;
+  sweep: Sweep;
+  cfgs: unknown[];
+  warnings: string[];
+  token: number;
+  dim: number;
+}
+
+export function SweepMaps({ cell, config, nonce }: { cell: ViewCell; config: Record<string, unknown>; nonce: number }) {
+  const key = JSON.stringify(config);
+  const metaImage = useNotebook((s) => s.graph.notebook.meta.image);
+  const setParam = useNotebook((s) => s.setParam);
+  const { ctx, status, generation } = useGpu();
+  const setup = useMemo((): Setup | { error: string } => {
+    try {
+      const { op, grid } = sweepOpGrid(config, true);
+      const sweep = sweepOf(config, op)!;
+      const { cfgs, warnings } = sweepConfigs(op, grid, config, sweep);
+      const token = tokenOf(config, grid, warnings);
+      const shape = op.inputShape(cfgs[0]);
+      const dim = shape.length === 3 ? shape[2] : shape[1];
+      return { op, grid, sweep, cfgs, warnings, token, dim };
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  }, [key]); // the config object is new on every resolve; its JSON is what matters
+  const photoName = typeof config.image === 'string' && config.image ? config.image : (metaImage ?? DEFAULT_PHOTO);
+  const { photo, error: photoError, shown } = usePhoto(photoName);
+  const ok = 'op' in setup ? setup : null;
+  const tokens = useMemo(() => {
+    if (!photo || !ok) return null;
+    try {
+      return patchEmbed(photo, ok.grid, ok.dim);
+    } catch {
+      return null;
+    }
+  }, [photo, ok?.grid, ok?.dim]);
+  const preview = useMemo(() => (photo ? previewRgba(photo, PREVIEW) : null), [photo]);
+  const [panels, setPanels] = useState<MapPanel[] | null>(null);
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const runId = useRef(0);
+
+  useEffect(() => {
+    if (!ok || !tokens || status === 'pending') return;
+    const id = ++runId.current;
+    setBusy(true);
+    (async () => {
+      const out: MapPanel[] = [];
+      for (let i = 0; i < ok.cfgs.length; i++) {
+        if (id !== runId.current) return;
+        const r = await computeOpView(ok.op, ok.cfgs[i], tokens, ok.token, ctx, { timingRuns: 0 });
+        const mean = r.panels[0];
+        if (!mean) throw new Error(`${ok.op.name} gives no maps`);
+        out.push({ ...mean, title: `${ok.sweep.key} = ${ok.sweep.values[i]}${mapNote(ok.op.name, ok.cfgs[i])}` });
+      }
+      if (id !== runId.current) return;
+      setPanels(out);
+      setError('');
+    })()
+      .catch((e: Error) => {
+        if (id !== runId.current) return;
+        setPanels(null);
+        setError(e.message);
+      })
+      .finally(() => id === runId.current && setBusy(false));
+  }, [ok, tokens, ctx, status, generation, nonce]);
+
+  const tokenParam = refName(cell.config.token);
+  const onPick = tokenParam ? (t: number) => setParam(tokenParam, t, true) : undefined;
+
+  if ('error' in setup) return <p className="error" role="alert">{setup.error}</p>;
+  const { op, grid, token, warnings, sweep } = setup;
+  return (
+    <div className="nb-attention nb-sweep" data-testid="nb-sweep-maps" data-maps={panels && !error ? panels.length : 0} data-token={token} data-photo={shown}>
+      {warnings.map((w) => (
+        <p key={w} className="warn">{w}</p>
+      ))}
+      {photoError ? <p className="error" role="alert">{photoError}</p> : null}
+      {error ? <p className="error" role="alert">{error.startsWith(op.name) ? error : `${op.name}: ${error}`}</p> : null}
+      {panels && !error ? (
+        <>
+          <div className="stats">
+            <span>
+              <strong>{op.title}</strong> · {grid}×{grid} tokens · query ({Math.floor(token / grid)}, {token % grid}) · mean of heads for each {sweep.key}
+            </span>
+            {busy ? <span className="muted">updating…</span> : null}
+          </div>
+          <div className={`maps sweep-maps ${busy ? 'stale' : ''}`}>
+            {panels.map((p, i) => (
+              <MapFigure key={`${i}-${p.title}`} fileName={`${op.name}-${grid}x${grid}-token${token}`} panel={p} photo={preview} previewSize={PREVIEW} token={token} onPick={onPick} size={120} />
+            ))}
+          </div>
+        </>
+      ) : busy || (!photo && !photoError) ? (
+        <p className="muted">computing…</p>
+      ) : null}
+    </div>
+  );
+}
+
+/** HiLo: how the heads split at this setting (the reason the map changes). */
+function mapNote(op: string, cfg: unknown): string {
+  if (op !== 'hilo') return '';
+  const s = hiloHeadSplit(cfg as HiloConfig);
+  return ` (${s.hifiHeads} Hi-Fi, ${s.lofiHeads} Lo-Fi)`;
+}
