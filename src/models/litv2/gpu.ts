@@ -17,10 +17,7 @@ import type { Tensor } from '../../tensor/tensor';
 import { linearDispatch } from '../../ops/common/gpu-linear';
 import { hiloDispatches, uploadHiloWeights, type HiloGpuWeights } from '../../ops/hilo/gpu';
 import type { HiloConfig } from '../../ops/hilo/spec';
-import {
-  convDispatch, grid1d, makeDummies, meanPoolDispatch, normDispatch, prepareGroup, runGroups, ScratchPool,
-  type Dummies, type NormSpec, type PreparedGroup,
-} from '../vig/gpu-kit';
+import { convDispatch, grid1d, meanPoolDispatch, runGroups, ScratchPool, type PreparedGroup, PlanBuilder } from '../vig/gpu-kit';
 import dwconvWgsl from '../../../kernels/litv2_dwconv.wgsl?raw';
 import deformWgsl from '../../../kernels/litv2_deform.wgsl?raw';
 import affineGeluWgsl from '../../../kernels/litv2_affine_gelu.wgsl?raw';
@@ -135,31 +132,6 @@ export function releaseLitv2Gpu(ctx: GpuContext, w: Params): void {
   if (!s) return;
   s.destroy();
   stores.get(ctx)!.delete(w);
-}
-
-/** Collects the dispatches of one forward, one compute pass (group) at a time. */
-class PlanBuilder {
-  readonly pool: ScratchPool;
-  readonly dm: Dummies;
-  readonly groups: PreparedGroup[] = [];
-  private cur: Dispatch[] = [];
-  constructor(readonly ctx: GpuContext) {
-    this.pool = new ScratchPool(ctx);
-    this.dm = makeDummies(ctx);
-    this.pool.owned.push(this.dm.read, this.dm.sum, this.dm.out);
-  }
-  add(...d: Dispatch[]): void {
-    this.cur.push(...d);
-  }
-  norm(s: NormSpec): void {
-    this.cur.push(normDispatch(this.ctx, s, this.dm));
-  }
-  close(label: string): number {
-    this.groups.push(prepareGroup(this.ctx, label, this.cur));
-    this.cur = [];
-    return this.groups.length - 1;
-  }
-  scratch = (role: string, floats: number): GPUBuffer => this.pool.get(role, floats);
 }
 
 /** LayerNorm `prefix` ('layers.0.blocks.1.norm2', 'norm', …) as a norm spec's weight/bias. */

@@ -227,3 +227,28 @@ export async function runGroups(ctx: GpuContext, groups: PreparedGroup[], reads:
   }
   return { reads: out, ms: wall, source: 'wall' };
 }
+
+/** Builds plans: the dispatches of one forward, group by group. */
+export class PlanBuilder {
+  readonly pool: ScratchPool;
+  readonly dm: Dummies;
+  readonly groups: PreparedGroup[] = [];
+  private cur: Dispatch[] = [];
+  constructor(readonly ctx: GpuContext) {
+    this.pool = new ScratchPool(ctx);
+    this.dm = makeDummies(ctx);
+    this.pool.owned.push(this.dm.read, this.dm.sum, this.dm.out);
+  }
+  add(...d: Dispatch[]): void {
+    this.cur.push(...d);
+  }
+  norm(s: NormSpec): void {
+    this.cur.push(normDispatch(this.ctx, s, this.dm));
+  }
+  close(label: string): number {
+    this.groups.push(prepareGroup(this.ctx, label, this.cur));
+    this.cur = [];
+    return this.groups.length - 1;
+  }
+  scratch = (role: string, floats: number): GPUBuffer => this.pool.get(role, floats);
+}

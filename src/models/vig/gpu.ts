@@ -16,10 +16,7 @@ import type { Dispatch } from '../../gpu/context';
 import { blockGlaConfig, subParams } from './common';
 import { resizePosEmbed, vigMlpHidden, type VigConfig } from './vig';
 import { renameLegacyVigHKeys, vigHMlpHidden, type VigHConfig } from './vig_h';
-import {
-  convDispatch, convOutSize, makeDummies, meanPoolDispatch, normDispatch, prepareGroup, runGroups, ScratchPool, swigluDispatch,
-  type Dummies, type NormSpec, type PreparedGroup,
-} from './gpu-kit';
+import { convDispatch, convOutSize, meanPoolDispatch, runGroups, ScratchPool, swigluDispatch, type PreparedGroup, PlanBuilder } from './gpu-kit';
 
 export interface VigGpuOptions {
   /** read the stage outputs back (default true; the benchmark reads logits only) */
@@ -127,31 +124,6 @@ export function releaseVigGpu(ctx: GpuContext, w: Params): void {
   if (!s) return;
   s.destroy();
   stores.get(ctx)!.delete(w);
-}
-
-/** Builds plans: the dispatches of one forward, group by group. */
-class PlanBuilder {
-  readonly pool: ScratchPool;
-  readonly dm: Dummies;
-  readonly groups: PreparedGroup[] = [];
-  private cur: Dispatch[] = [];
-  constructor(readonly ctx: GpuContext) {
-    this.pool = new ScratchPool(ctx);
-    this.dm = makeDummies(ctx);
-    this.pool.owned.push(this.dm.read, this.dm.sum, this.dm.out);
-  }
-  add(...d: Dispatch[]): void {
-    this.cur.push(...d);
-  }
-  norm(s: NormSpec): void {
-    this.cur.push(normDispatch(this.ctx, s, this.dm));
-  }
-  close(label: string): number {
-    this.groups.push(prepareGroup(this.ctx, label, this.cur));
-    this.cur = [];
-    return this.groups.length - 1;
-  }
-  scratch = (role: string, floats: number): GPUBuffer => this.pool.get(role, floats);
 }
 
 /** Shared tail of a block: r = t + a (· γ1), n = norm2(r); MLP; sum = r + m (· γ2), n = next norm. */
