@@ -13,11 +13,10 @@
  */
 import type { Dispatch, GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
-import type { Tensor } from '../../tensor/tensor';
 import { linearDispatch } from '../../ops/common/gpu-linear';
-import { hiloDispatches, uploadHiloWeights, type HiloGpuWeights } from '../../ops/hilo/gpu';
+import { hiloDispatches, uploadHiloWeights } from '../../ops/hilo/gpu';
 import type { HiloConfig } from '../../ops/hilo/spec';
-import { convDispatch, grid1d, meanPoolDispatch, runGroups, ScratchPool, type PreparedGroup, PlanBuilder } from '../vig/gpu-kit';
+import { convDispatch, grid1d, meanPoolDispatch, runGroups, ScratchPool, type PreparedGroup, PlanBuilder, GpuWeightStore, WeightStores } from '../vig/gpu-kit';
 import dwconvWgsl from '../../../kernels/litv2_dwconv.wgsl?raw';
 import deformWgsl from '../../../kernels/litv2_deform.wgsl?raw';
 import affineGeluWgsl from '../../../kernels/litv2_affine_gelu.wgsl?raw';
@@ -45,67 +44,6 @@ export interface Litv2GpuResult {
 const LN_EPS = 1e-5;
 const BN_EPS = 1e-5;
 
-/** Uploaded weights of one (context, weights) pair + the cached plan. */
-class WeightStore {
-  private bufs = new Map<string, GPUBuffer>();
-  private hilo = new Map<string, HiloGpuWeights>();
-  plan: Plan | null = null;
-  /** forwards of one weights object run one at a time (they share the plan's buffers) */
-  lock: Promise<unknown> = Promise.resolve();
-
-  constructor(
-    private ctx: GpuContext,
-    readonly w: Params,
-  ) {}
-
-  tensor(key: string): Tensor {
-    const t = this.w[key];
-    if (!t) throw new Error(`litv2: missing weight '${key}'`);
-    return t;
-  }
-
-  get(key: string): GPUBuffer {
-    let b = this.bufs.get(key);
-    if (!b) {
-      b = this.ctx.upload(Float32Array.from(this.tensor(key).data));
-      this.bufs.set(key, b);
-    }
-    return b;
-  }
-
-  opt(key: string): GPUBuffer | null {
-    return key in this.w ? this.get(key) : null;
-  }
-
-  /** A tensor derived from the weights (in float64), cached under its own name. */
-  derived(key: string, make: () => Float64Array): GPUBuffer {
-    let b = this.bufs.get(key);
-    if (!b) {
-      b = this.ctx.upload(Float32Array.from(make()));
-      this.bufs.set(key, b);
-    }
-    return b;
-  }
-
-  hiloBlock(prefix: string, cfg: HiloConfig): HiloGpuWeights {
-    let h = this.hilo.get(prefix);
-    if (!h) {
-      h = uploadHiloWeights(this.ctx, subParams(this.w, prefix), cfg);
-      this.hilo.set(prefix, h);
-    }
-    return h;
-  }
-
-  destroy(): void {
-    this.plan?.pool.destroy();
-    this.plan = null;
-    for (const b of this.bufs.values()) b.destroy();
-    for (const h of this.hilo.values()) for (const b of h.all) b.destroy();
-    this.bufs.clear();
-    this.hilo.clear();
-  }
-}
-
 interface Plan {
   key: string;
   pool: ScratchPool;
@@ -116,22 +54,12 @@ interface Plan {
   stages: Array<{ buf: GPUBuffer; floats: number }>;
 }
 
-const stores = new WeakMap<GpuContext, WeakMap<Params, WeightStore>>();
-
-function storeFor(ctx: GpuContext, w: Params): WeightStore {
-  let m = stores.get(ctx);
-  if (!m) stores.set(ctx, (m = new WeakMap()));
-  let s = m.get(w);
-  if (!s) m.set(w, (s = new WeightStore(ctx, w)));
-  return s;
-}
+type WeightStore = GpuWeightStore<Plan>;
+const stores = new WeightStores((ctx, w) => new GpuWeightStore<Plan>(ctx, w, (key) => `litv2: missing weight '${key}'`));
 
 /** Drop the GPU copies of `w` (weights and cached activations) now instead of at GC. */
 export function releaseLitv2Gpu(ctx: GpuContext, w: Params): void {
-  const s = stores.get(ctx)?.get(w);
-  if (!s) return;
-  s.destroy();
-  stores.get(ctx)!.delete(w);
+  stores.release(ctx, w);
 }
 
 /** LayerNorm `prefix` ('layers.0.blocks.1.norm2', 'norm', …) as a norm spec's weight/bias. */
@@ -244,7 +172,7 @@ function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, 
     for (let j = 0; j < depth; j++) {
       if (hcfg) {
         const a = pb.scratch('a', BL * C);
-        pb.add(...hiloDispatches(ctx, st.hiloBlock(`${blk(j)}.attn.`, hcfg), hcfg, { x: n, y: a, batch: B }, pb.scratch).dispatches);
+        pb.add(...hiloDispatches(ctx, st.block(`${blk(j)}.attn.`, () => uploadHiloWeights(ctx, subParams(st.w, `${blk(j)}.attn.`), hcfg)), hcfg, { x: n, y: a, batch: B }, pb.scratch).dispatches);
         const alt = flip(cur);
         pb.norm({ rows: BL, C, x: cur, delta: { buf: a, rows: BL }, sum: alt, ...lnOf(st, `${blk(j)}.norm2`), out: n });
         cur = alt;
@@ -274,21 +202,14 @@ function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, 
   return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * nOut }, stages };
 }
 
-/** Serialises forwards that share one weights object (and so one plan). */
-function locked<T>(st: WeightStore, f: () => Promise<T>): Promise<T> {
-  const p = st.lock.then(f, f);
-  st.lock = p.catch(() => undefined);
-  return p;
-}
-
 /** x [B, inChans, S, S] normalised, S = img_size exactly (as the official PatchEmbed asserts). */
 export function litv2ForwardGpu(ctx: GpuContext, x: Float32Array, shape: number[], w: Params, c: Litv2Config, o: Litv2GpuOptions = {}): Promise<Litv2GpuResult> {
   const [B, Cin, H, W] = shape.length === 3 ? [1, ...shape] : shape;
   if (Cin !== c.inChans || H !== c.imgSize || W !== c.imgSize || x.length !== B * Cin * H * W) {
     throw new Error(`litv2 gpu: input [${shape}] with ${x.length} values; the model takes exactly [B, ${c.inChans}, ${c.imgSize}, ${c.imgSize}]`);
   }
-  const st = storeFor(ctx, w);
-  return locked(st, async () => {
+  const st = stores.get(ctx, w);
+  return st.locked(async () => {
     const key = `${B}|${JSON.stringify(c)}`;
     if (st.plan?.key !== key) {
       st.plan?.pool.destroy();

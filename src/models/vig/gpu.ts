@@ -11,12 +11,12 @@ import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import type { Tensor } from '../../tensor/tensor';
 import { linearDispatch } from '../../ops/common/gpu-linear';
-import { glaDispatches, uploadGlaWeights, type GlaGpuWeights } from '../../ops/gla/gpu';
+import { glaDispatches, uploadGlaWeights } from '../../ops/gla/gpu';
 import type { Dispatch } from '../../gpu/context';
 import { blockGlaConfig, subParams } from './common';
 import { resizePosEmbed, vigMlpHidden, type VigConfig } from './vig';
 import { renameLegacyVigHKeys, vigHMlpHidden, type VigHConfig } from './vig_h';
-import { convDispatch, convOutSize, meanPoolDispatch, runGroups, ScratchPool, swigluDispatch, type PreparedGroup, PlanBuilder } from './gpu-kit';
+import { convDispatch, convOutSize, meanPoolDispatch, runGroups, ScratchPool, swigluDispatch, type PreparedGroup, PlanBuilder, GpuWeightStore, WeightStores } from './gpu-kit';
 
 export interface VigGpuOptions {
   /** read the stage outputs back (default true; the benchmark reads logits only) */
@@ -37,64 +37,6 @@ export interface VigGpuResult {
   timeSource: 'timestamp' | 'wall';
 }
 
-/** Uploaded weights of one (context, weights) pair + the cached plan. */
-class WeightStore {
-  private bufs = new Map<string, GPUBuffer>();
-  private gla = new Map<string, GlaGpuWeights>();
-  plan: Plan | null = null;
-  /** forwards of one weights object run one at a time (they share the plan's buffers) */
-  lock: Promise<unknown> = Promise.resolve();
-
-  constructor(
-    private ctx: GpuContext,
-    /** the weights as the plans read them (ViG-H: legacy key names already renamed) */
-    readonly w: Params,
-  ) {}
-
-  get(key: string): GPUBuffer {
-    let b = this.bufs.get(key);
-    if (!b) {
-      const t = this.w[key];
-      if (!t) throw new Error(`missing weight '${key}'`);
-      b = this.ctx.upload(Float32Array.from(t.data));
-      this.bufs.set(key, b);
-    }
-    return b;
-  }
-
-  opt(key: string): GPUBuffer | null {
-    return key in this.w ? this.get(key) : null;
-  }
-
-  /** A derived tensor (e.g. the resized pos embed) cached under its own name. */
-  derived(key: string, make: () => Float64Array): GPUBuffer {
-    let b = this.bufs.get(key);
-    if (!b) {
-      b = this.ctx.upload(Float32Array.from(make()));
-      this.bufs.set(key, b);
-    }
-    return b;
-  }
-
-  glaBlock(prefix: string, cfg: Parameters<typeof uploadGlaWeights>[2]): GlaGpuWeights {
-    let g = this.gla.get(prefix);
-    if (!g) {
-      g = uploadGlaWeights(this.ctx, subParams(this.w, prefix), cfg);
-      this.gla.set(prefix, g);
-    }
-    return g;
-  }
-
-  destroy(): void {
-    this.plan?.pool.destroy();
-    this.plan = null;
-    for (const b of this.bufs.values()) b.destroy();
-    for (const g of this.gla.values()) for (const b of g.all) b.destroy();
-    this.bufs.clear();
-    this.gla.clear();
-  }
-}
-
 interface Plan {
   key: string;
   pool: ScratchPool;
@@ -108,22 +50,12 @@ interface Plan {
   channelFirst: boolean;
 }
 
-const stores = new WeakMap<GpuContext, WeakMap<Params, WeightStore>>();
-
-function storeFor(ctx: GpuContext, w: Params, prepare: (w: Params) => Params = (v) => v): WeightStore {
-  let m = stores.get(ctx);
-  if (!m) stores.set(ctx, (m = new WeakMap()));
-  let s = m.get(w);
-  if (!s) m.set(w, (s = new WeightStore(ctx, prepare(w))));
-  return s;
-}
+type WeightStore = GpuWeightStore<Plan>;
+const stores = new WeightStores((ctx, w) => new GpuWeightStore<Plan>(ctx, w));
 
 /** Drop the GPU copies of `w` (weights and cached activations) now instead of at GC. */
 export function releaseVigGpu(ctx: GpuContext, w: Params): void {
-  const s = stores.get(ctx)?.get(w);
-  if (!s) return;
-  s.destroy();
-  stores.get(ctx)!.delete(w);
+  stores.release(ctx, w);
 }
 
 /** Shared tail of a block: r = t + a (· γ1), n = norm2(r); MLP; sum = r + m (· γ2), n = next norm. */
@@ -190,7 +122,7 @@ function vigPlan(ctx: GpuContext, st: WeightStore, c: VigConfig, B: number, H: n
   for (let i = 0; i < c.depth; i++) {
     const b = `blocks.${i}.`;
     const a = pb.scratch('a', BL * C);
-    pb.add(...glaDispatches(ctx, st.glaBlock(`${b}attn.`, gla), gla, { x: n, y: a, batch: B }, pb.scratch).dispatches);
+    pb.add(...glaDispatches(ctx, st.block(`${b}attn.`, () => uploadGlaWeights(ctx, subParams(st.w, `${b}attn.`), gla)), gla, { x: n, y: a, batch: B }, pb.scratch).dispatches);
     const out = pb.pool.fresh(`stage${i}`, BL * C);
     const gam = c.initValues !== null;
     mlpTail(pb, st, {
@@ -260,7 +192,7 @@ function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H:
     for (let j = 0; j < depth; j++) {
       const b = blk(j);
       const a = pb.scratch('a', BL * d);
-      pb.add(...glaDispatches(ctx, st.glaBlock(`${b}op.`, gla), gla, { x: n, y: a, batch: B }, pb.scratch).dispatches);
+      pb.add(...glaDispatches(ctx, st.block(`${b}op.`, () => uploadGlaWeights(ctx, subParams(st.w, `${b}op.`), gla)), gla, { x: n, y: a, batch: B }, pb.scratch).dispatches);
       const last = j === depth - 1;
       const next = !last
         ? { mode: 'ln' as const, w: `${blk(j + 1)}norm.weight`, b: `${blk(j + 1)}norm.bias`, eps: 1e-5 }
@@ -321,20 +253,13 @@ async function runPlanned(ctx: GpuContext, st: WeightStore, x: Float32Array, sha
   };
 }
 
-/** Serialises forwards that share one weights object (and so one plan). */
-function locked<T>(st: WeightStore, f: () => Promise<T>): Promise<T> {
-  const p = st.lock.then(f, f);
-  st.lock = p.catch(() => undefined);
-  return p;
-}
-
 export function vigForwardGpu(ctx: GpuContext, x: Float32Array, shape: number[], w: Params, c: VigConfig, o: VigGpuOptions = {}): Promise<VigGpuResult> {
-  const st = storeFor(ctx, w);
-  return locked(st, () => runPlanned(ctx, st, x, shape, (B, H, W) => vigPlan(ctx, st, c, B, H, W), o));
+  const st = stores.get(ctx, w);
+  return st.locked(() => runPlanned(ctx, st, x, shape, (B, H, W) => vigPlan(ctx, st, c, B, H, W), o));
 }
 
 export function vigHForwardGpu(ctx: GpuContext, x: Float32Array, shape: number[], w: Params, c: VigHConfig, o: VigGpuOptions = {}): Promise<VigGpuResult> {
   // legacy key names are renamed once; the store keeps the renamed view for this weights object
-  const st = storeFor(ctx, w, renameLegacyVigHKeys);
-  return locked(st, () => runPlanned(ctx, st, x, shape, (B, H, W) => vigHPlan(ctx, st, c, B, H, W), o));
+  const st = stores.get(ctx, w, renameLegacyVigHKeys);
+  return st.locked(() => runPlanned(ctx, st, x, shape, (B, H, W) => vigHPlan(ctx, st, c, B, H, W), o));
 }
