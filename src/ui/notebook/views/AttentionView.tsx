@@ -6,19 +6,16 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { computeOpView, type OpViewResult } from '../../../ops/view';
-import { patchEmbed, previewRgba } from '../../../image/pixels';
 import { useGpu } from '../../../state/gpu';
 import { refName, type ViewCell } from '../../../notebook';
 import { formatCount, formatMs } from '../../format';
 import { MapFigure } from '../../figure/MapFigure';
 import { useNotebook } from '../store';
-import { DEFAULT_PHOTO } from '../photos';
-import { usePhoto } from '../usePhoto';
+import { PREVIEW, usePatchTokens, useViewPhoto } from '../usePhoto';
 import { tokenOf } from './token';
 import { buildOpConfig, checkGrid, findOp } from './op-config';
 import { SweepMaps } from './SweepMaps';
 
-const PREVIEW = 224;
 
 interface Setup {
   op: ReturnType<typeof findOp>;
@@ -45,7 +42,6 @@ export function AttentionView(props: { cell: ViewCell; config: Record<string, un
 
 function OneAttention({ cell, config, nonce }: { cell: ViewCell; config: Record<string, unknown>; nonce: number }) {
   const key = JSON.stringify(config);
-  const metaImage = useNotebook((s) => s.graph.notebook.meta.image);
   const setParam = useNotebook((s) => s.setParam);
   const { ctx, status, generation } = useGpu();
   const setup = useMemo((): Setup | { error: string } => {
@@ -55,18 +51,9 @@ function OneAttention({ cell, config, nonce }: { cell: ViewCell; config: Record<
       return { error: (e as Error).message };
     }
   }, [key]); // the config object is new on every resolve; its JSON is what matters
-  const photoName = typeof config.image === 'string' && config.image ? config.image : (metaImage ?? DEFAULT_PHOTO);
-  const { photo, error: photoError, shown } = usePhoto(photoName);
+  const { photo, error: photoError, shown, preview } = useViewPhoto(config);
   const ok = 'op' in setup ? setup : null;
-  const tokens = useMemo(() => {
-    if (!photo || !ok) return null;
-    try {
-      return patchEmbed(photo, ok.grid, ok.dim);
-    } catch {
-      return null;
-    }
-  }, [photo, ok?.grid, ok?.dim]);
-  const preview = useMemo(() => (photo ? previewRgba(photo, PREVIEW) : null), [photo]);
+  const tokens = usePatchTokens(photo, ok?.grid, ok?.dim);
   const [result, setResult] = useState<OpViewResult | null>(null);
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);

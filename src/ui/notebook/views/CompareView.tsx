@@ -7,7 +7,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { computeOpView, type OpViewResult } from '../../../ops/view';
-import { patchEmbed, previewRgba } from '../../../image/pixels';
+import { patchEmbed } from '../../../image/pixels';
 import type { Tensor } from '../../../tensor/tensor';
 import type { AnyOp } from '../../../ops/types';
 import { useGpu } from '../../../state/gpu';
@@ -15,12 +15,10 @@ import { refName, type ViewCell } from '../../../notebook';
 import { formatCount, formatMs } from '../../format';
 import { MapFigure } from '../../figure/MapFigure';
 import { useNotebook } from '../store';
-import { DEFAULT_PHOTO } from '../photos';
-import { usePhoto } from '../usePhoto';
+import { PREVIEW, useViewPhoto } from '../usePhoto';
 import { buildOpConfig, checkGrid, opsOf } from './op-config';
 import { tokenOf } from './token';
 
-const PREVIEW = 224;
 
 interface Entry {
   op: AnyOp;
@@ -46,7 +44,6 @@ type Outcome = { result: OpViewResult } | { error: string };
 
 export function CompareView({ cell, config, nonce }: { cell: ViewCell; config: Record<string, unknown>; nonce: number }) {
   const key = JSON.stringify(config);
-  const metaImage = useNotebook((s) => s.graph.notebook.meta.image);
   const setParam = useNotebook((s) => s.setParam);
   const { ctx, status, generation } = useGpu();
   const setup = useMemo(() => {
@@ -56,9 +53,7 @@ export function CompareView({ cell, config, nonce }: { cell: ViewCell; config: R
       return { error: (e as Error).message };
     }
   }, [key]); // the config object is new on every resolve; its JSON is what matters
-  const photoName = typeof config.image === 'string' && config.image ? config.image : (metaImage ?? DEFAULT_PHOTO);
-  const { photo, error: photoError } = usePhoto(photoName);
-  const preview = useMemo(() => (photo ? previewRgba(photo, PREVIEW) : null), [photo]);
+  const { photo, error: photoError, preview } = useViewPhoto(config);
   const ok = 'entries' in setup ? setup : null;
   const [outcomes, setOutcomes] = useState<Record<string, Outcome>>({});
   const [busy, setBusy] = useState(false);

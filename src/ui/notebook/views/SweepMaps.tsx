@@ -7,19 +7,16 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { computeOpView } from '../../../ops/view';
 import type { AnyOp, MapPanel } from '../../../ops/types';
-import { patchEmbed, previewRgba } from '../../../image/pixels';
 import { useGpu } from '../../../state/gpu';
 import { refName, type ViewCell } from '../../../notebook';
 import { MapFigure } from '../../figure/MapFigure';
 import { useNotebook } from '../store';
-import { DEFAULT_PHOTO } from '../photos';
-import { usePhoto } from '../usePhoto';
+import { PREVIEW, usePatchTokens, useViewPhoto } from '../usePhoto';
 import { tokenOf } from './token';
 import { hiloHeadSplit } from '../../../ops/hilo/maps';
 import type { HiloConfig } from '../../../ops/hilo/spec';
 import { sweepConfigs, sweepOf, sweepOpGrid, type Sweep } from './sweep';
 
-const PREVIEW = 224;
 
 interface Setup {
   op: AnyOp;
@@ -33,7 +30,6 @@ interface Setup {
 
 export function SweepMaps({ cell, config, nonce }: { cell: ViewCell; config: Record<string, unknown>; nonce: number }) {
   const key = JSON.stringify(config);
-  const metaImage = useNotebook((s) => s.graph.notebook.meta.image);
   const setParam = useNotebook((s) => s.setParam);
   const { ctx, status, generation } = useGpu();
   const setup = useMemo((): Setup | { error: string } => {
@@ -49,18 +45,9 @@ export function SweepMaps({ cell, config, nonce }: { cell: ViewCell; config: Rec
       return { error: (e as Error).message };
     }
   }, [key]); // the config object is new on every resolve; its JSON is what matters
-  const photoName = typeof config.image === 'string' && config.image ? config.image : (metaImage ?? DEFAULT_PHOTO);
-  const { photo, error: photoError, shown } = usePhoto(photoName);
+  const { photo, error: photoError, shown, preview } = useViewPhoto(config);
   const ok = 'op' in setup ? setup : null;
-  const tokens = useMemo(() => {
-    if (!photo || !ok) return null;
-    try {
-      return patchEmbed(photo, ok.grid, ok.dim);
-    } catch {
-      return null;
-    }
-  }, [photo, ok?.grid, ok?.dim]);
-  const preview = useMemo(() => (photo ? previewRgba(photo, PREVIEW) : null), [photo]);
+  const tokens = usePatchTokens(photo, ok?.grid, ok?.dim);
   const [panels, setPanels] = useState<MapPanel[] | null>(null);
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
