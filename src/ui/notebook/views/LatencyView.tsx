@@ -10,7 +10,7 @@ import { ChartFigure } from '../../figure/ChartFigure';
 import type { Series } from '../../figure/LineChart';
 import { useNotebook } from '../store';
 import { buildOpConfig, gridsOf, opsOf } from './op-config';
-import { timeOp, timeSource, type LatencyPoint, type TimeSource } from './latency';
+import { timeOp, timeSource, type LatencyPoint, type TimeSource, describeTiming } from './latency';
 import { SweepLatency } from './SweepLatency';
 
 interface Measured {
@@ -88,11 +88,7 @@ function GridLatency({ cellId, config, nonce }: { cellId: string; config: Record
 
   if ('error' in plan) return <p className="error" role="alert">{plan.error}</p>;
   const stale = measured && measured.key !== key;
-  const sourceText = !measured
-    ? ''
-    : measured.source === 'cpu-reference'
-      ? 'time of the float64 CPU reference (no WebGPU in this browser)'
-      : `${measured.source === 'gpu-timestamp' ? 'GPU time from timestamp queries' : 'GPU wall-clock time to completion'}, median of ${plan.runs} runs after a warm-up${measured.software ? ' — on a software adapter, so not a real GPU time' : ''}`;
+  const sourceText = measured ? describeTiming(measured, plan.runs) : '';
   return (
     <div className="nb-latency" data-testid="nb-latency">
       <div className="row">

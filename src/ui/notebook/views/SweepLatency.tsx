@@ -9,7 +9,7 @@ import { formatCount, formatMs } from '../../format';
 import { ChartFigure } from '../../figure/ChartFigure';
 import type { Series } from '../../figure/LineChart';
 import { useNotebook } from '../store';
-import { timeOp, timeSource, type TimeSource } from './latency';
+import { timeOp, timeSource, type TimeSource, describeTiming } from './latency';
 import { fmtKnob, sweepConfigs, sweepOf, sweepOpGrid } from './sweep';
 
 interface SweepPoint {
@@ -95,11 +95,7 @@ export function SweepLatency({ cellId, config, nonce }: { cellId: string; config
     setStopped(true);
   };
   const stale = measured && measured.key !== key;
-  const sourceText = !measured
-    ? ''
-    : measured.source === 'cpu-reference'
-      ? 'time of the float64 CPU reference (no WebGPU in this browser)'
-      : `${measured.source === 'gpu-timestamp' ? 'GPU time from timestamp queries' : 'GPU wall-clock time to completion'}, median of ${plan.runs} runs after a warm-up${measured.software ? ' — on a software adapter, so not a real GPU time' : ''}`;
+  const sourceText = measured ? describeTiming(measured, plan.runs) : '';
   const k = plan.sweep.key;
   return (
     <div className="nb-latency nb-sweep" data-testid="nb-sweep-latency" data-points={measured?.points.length ?? 0}>

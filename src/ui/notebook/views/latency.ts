@@ -59,3 +59,10 @@ export function timeSource(ctx: GpuContext | null): TimeSource {
   if (!ctx) return 'cpu-reference';
   return ctx.report.timestamps ? 'gpu-timestamp' : 'gpu-wall';
 }
+
+/** The sentence under a latency table: what kind of time it is and how it was taken. */
+export function describeTiming(m: { source: TimeSource; software: boolean }, runs: number): string {
+  if (m.source === 'cpu-reference') return 'time of the float64 CPU reference (no WebGPU in this browser)';
+  const kind = m.source === 'gpu-timestamp' ? 'GPU time from timestamp queries' : 'GPU wall-clock time to completion';
+  return `${kind}, median of ${runs} runs after a warm-up${m.software ? ' — on a software adapter, so not a real GPU time' : ''}`;
+}
