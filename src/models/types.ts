@@ -15,6 +15,51 @@ export interface ModelForwardOutput {
   maps?: Record<string, Tensor>;
 }
 
+/** Options every WebGPU backbone forward understands. */
+export interface GpuForwardOptions {
+  /** read the stage outputs back (default true; the benchmark reads logits only) */
+  stages?: boolean;
+  /** GPU timestamps per stage when the device has them (default true) */
+  timed?: boolean;
+  /**
+   * Also read back the input of one attention module (index into attentionSites(cfg, H, W)) for
+   * sample 0, in the op's own input layout — the overlay re-runs the op on it for a query's map.
+   */
+  capture?: number;
+}
+
+export interface GpuForwardResult {
+  /** [B, numClasses] */
+  logits: Float32Array;
+  /** stage outputs in the fixtures' layout (empty when opts.stages === false) */
+  stages: Float32Array[];
+  /** GPU ms of the pass producing each stage, when timestamps exist */
+  stageMs?: number[];
+  /** GPU ms of the whole forward (timestamps) or wall ms to completion */
+  gpuMs: number;
+  timeSource: 'timestamp' | 'wall';
+  /** the captured attention input (opts.capture), op.inputShape(site.opConfig) with batch 1 */
+  captured?: Float32Array;
+}
+
+/**
+ * One attention module of a backbone at a given input size: which op of src/ops computes it, with
+ * which config, and where its weights are. The overlay runs `op` on the captured input with
+ * `params(w)` to draw a query's map for that layer.
+ */
+export interface AttentionSite {
+  /** e.g. 'stage 3 · block 2' */
+  label: string;
+  stage: number;
+  block: number;
+  /** registry name of the op ('gla', 'hilo', 'vicinity', 'fasa', 'gma', …) */
+  op: string;
+  /** the op's config for this module at this input size (its H, W are the stage's token grid) */
+  opConfig: unknown;
+  /** the module's own weights (state_dict sub-dict) out of the whole model's */
+  params(w: Params): Params;
+}
+
 export interface ModelImpl<C> {
   /** family id: 'vig' | 'vig_h' | 'litv2' | 'vvt' | 'fat' | 'gmf' (fixtures' meta.model) */
   family: string;
@@ -33,8 +78,12 @@ export interface ModelImpl<C> {
   forwardReference(x: Tensor, w: Params, cfg: C): ModelForwardOutput;
   /** eval input size (224, or 384 for LITv2-B-384) and whether to centre-crop */
   inputSize(cfg: C): { size: number; crop: boolean };
-  /** WebGPU forward (tfjs-backend-webgpu + our kernels); absent until written */
-  forwardGpu?(ctx: GpuContext, x: Float32Array, shape: number[], w: Params, cfg: C): Promise<{ logits: Float32Array; stages: Float32Array[]; stageMs?: number[] }>;
+  /** WebGPU forward (our kernels on the device tfjs-backend-webgpu shares); absent until written */
+  forwardGpu?(ctx: GpuContext, x: Float32Array, shape: number[], w: Params, cfg: C, opts?: GpuForwardOptions): Promise<GpuForwardResult>;
+  /** drop the GPU copies forwardGpu keeps for `w` (weights, plan) now rather than at GC */
+  releaseGpu?(ctx: GpuContext, w: Params): void;
+  /** every attention module, in forward order, for an H×W input */
+  attentionSites?(cfg: C, H: number, W: number): AttentionSite[];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
