@@ -13,6 +13,7 @@
  */
 import type { Dispatch, GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
+import type { GpuForwardOptions, GpuForwardResult } from '../types';
 import { linearDispatch } from '../../ops/common/gpu-linear';
 import { hiloDispatches, uploadHiloWeights } from '../../ops/hilo/gpu';
 import type { HiloConfig } from '../../ops/hilo/spec';
@@ -23,23 +24,13 @@ import affineGeluWgsl from '../../../kernels/litv2_affine_gelu.wgsl?raw';
 import { stageGeom, stageHilo, validateLitv2, type Litv2Config } from './config';
 import { subParams } from './reference';
 
-export interface Litv2GpuOptions {
-  /** read the stage outputs back (default true; the benchmark reads logits only) */
-  stages?: boolean;
-  /** GPU timestamps per stage when the device has them (default true) */
-  timed?: boolean;
-}
-
-export interface Litv2GpuResult {
-  /** [B, numClasses] (the pooled features when numClasses = 0) */
-  logits: Float32Array;
-  /** output of the last block of layers.i, tokens [B, H·W, C] */
-  stages: Float32Array[];
-  /** GPU ms of the pass producing each stage (stage i > 0 includes the DTM before it; stage 0 excludes the patch embed) */
-  stageMs?: number[];
-  gpuMs: number;
-  timeSource: 'timestamp' | 'wall';
-}
+/**
+ * logits: [B, numClasses] (the pooled features when numClasses = 0); stages: output of the last
+ * block of layers.i, tokens [B, H·W, C]; stageMs: stage i > 0 includes the DTM before it, stage 0
+ * excludes the patch embed; capture: site i = i-th HiLo block in forward order, tokens [1, N, C].
+ */
+export type Litv2GpuOptions = GpuForwardOptions;
+export type Litv2GpuResult = GpuForwardResult;
 
 const LN_EPS = 1e-5;
 const BN_EPS = 1e-5;
@@ -52,6 +43,7 @@ interface Plan {
   stageGroup: number[];
   logits: { buf: GPUBuffer; floats: number };
   stages: Array<{ buf: GPUBuffer; floats: number }>;
+  capture?: { buf: GPUBuffer; floats: number };
 }
 
 type WeightStore = GpuWeightStore<Plan>;
@@ -126,7 +118,7 @@ function dtm(pb: PlanBuilder, st: WeightStore, prefix: string, x: GPUBuffer, y: 
   });
 }
 
-function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, key: string): Plan {
+function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, key: string, captureAt?: number): Plan {
   validateLitv2(c);
   const pb = new PlanBuilder(ctx);
   const S = c.imgSize;
@@ -143,6 +135,8 @@ function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, 
   const stages: Plan['stages'] = [];
   const stageGroup: number[] = [];
   let n = pb.scratch('n', 1);
+  let site = 0;
+  let capture: Plan['capture'];
   for (let i = 0; i < nS; i++) {
     const g = stageGeom(c, i);
     const BL = B * g.H * g.W;
@@ -172,6 +166,7 @@ function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, 
     for (let j = 0; j < depth; j++) {
       if (hcfg) {
         const a = pb.scratch('a', BL * C);
+        if (site++ === captureAt) capture = pb.capture(n, H * W * C);
         pb.add(...hiloDispatches(ctx, st.block(`${blk(j)}.attn.`, () => uploadHiloWeights(ctx, subParams(st.w, `${blk(j)}.attn.`), hcfg)), hcfg, { x: n, y: a, batch: B }, pb.scratch).dispatches);
         const alt = flip(cur);
         pb.norm({ rows: BL, C, x: cur, delta: { buf: a, rows: BL }, sum: alt, ...lnOf(st, `${blk(j)}.norm2`), out: n });
@@ -199,7 +194,7 @@ function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, 
   }
   pb.close('head');
   const nOut = c.numClasses > 0 ? c.numClasses : C;
-  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * nOut }, stages };
+  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * nOut }, stages, capture };
 }
 
 /** x [B, inChans, S, S] normalised, S = img_size exactly (as the official PatchEmbed asserts). */
@@ -210,22 +205,24 @@ export function litv2ForwardGpu(ctx: GpuContext, x: Float32Array, shape: number[
   }
   const st = stores.get(ctx, w);
   return st.locked(async () => {
-    const key = `${B}|${JSON.stringify(c)}`;
+    const key = `${B}|${o.capture ?? '-'}|${JSON.stringify(c)}`;
     if (st.plan?.key !== key) {
       st.plan?.pool.destroy();
       st.plan = null;
-      st.plan = litv2Plan(ctx, st, c, B, key);
+      st.plan = litv2Plan(ctx, st, c, B, key, o.capture);
+      if (o.capture !== undefined && !st.plan.capture) throw new Error(`litv2 gpu: no attention site ${o.capture}`);
     }
     const plan = st.plan;
     ctx.device.queue.writeBuffer(plan.input, 0, x.buffer, x.byteOffset, x.byteLength);
     const wantStages = o.stages ?? true;
-    const r = await runGroups(ctx, plan.groups, [plan.logits, ...(wantStages ? plan.stages : [])], o.timed ?? true);
+    const r = await runGroups(ctx, plan.groups, [plan.logits, ...(wantStages ? plan.stages : []), ...(plan.capture ? [plan.capture] : [])], o.timed ?? true);
     return {
       logits: r.reads[0].slice(),
       stages: wantStages ? plan.stages.map((_, i) => r.reads[i + 1].slice()) : [],
       stageMs: r.groupMs ? plan.stageGroup.map((g) => r.groupMs![g]) : undefined,
       gpuMs: r.ms,
       timeSource: r.source,
+      captured: plan.capture ? r.reads[r.reads.length - 1].slice() : undefined,
     };
   });
 }

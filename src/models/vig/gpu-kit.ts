@@ -11,6 +11,7 @@ import convWgsl from '../../../kernels/vig_conv.wgsl?raw';
 import normWgsl from '../../../kernels/vig_norm.wgsl?raw';
 import swigluWgsl from '../../../kernels/vig_swiglu.wgsl?raw';
 import meanpoolWgsl from '../../../kernels/vig_meanpool.wgsl?raw';
+import copyWgsl from '../../../kernels/copy.wgsl?raw';
 
 /** Workgroup grid for `n` workgroups of a 1-D problem: x ≤ 65535 (the per-dimension limit), y rows. */
 export function grid1d(n: number): [number, number] {
@@ -133,6 +134,11 @@ export function meanPoolDispatch(ctx: GpuContext, x: GPUBuffer, y: GPUBuffer, B:
   return { pipeline: ctx.pipeline(meanpoolWgsl), buffers: [x, y, ctx.uniform([L, C])], workgroups: [Math.ceil(C / 64), B] };
 }
 
+/** y[0..n) = x[off..off+n) inside a pass. */
+export function copyDispatch(ctx: GpuContext, x: GPUBuffer, y: GPUBuffer, n: number, off = 0): Dispatch {
+  return { pipeline: ctx.pipeline(copyWgsl), buffers: [x, y, ctx.uniform([n, off])], workgroups: grid1d(Math.ceil(n / 256)) };
+}
+
 /** One compute pass of the forward (a stage), with its bind groups made once. */
 export interface PreparedGroup {
   label: string;
@@ -246,6 +252,15 @@ export class PlanBuilder {
   }
   norm(s: NormSpec): void {
     this.cur.push(normDispatch(this.ctx, s, this.dm));
+  }
+  /**
+   * Keep the first `floats` values of `src` as they are at this point of the plan (sample 0 of an
+   * attention input, for the overlay) in a buffer of its own, read back with the forward.
+   */
+  capture(src: GPUBuffer, floats: number): { buf: GPUBuffer; floats: number } {
+    const buf = this.pool.fresh('capture', floats);
+    this.cur.push(copyDispatch(this.ctx, src, buf, floats));
+    return { buf, floats };
   }
   close(label: string): number {
     this.groups.push(prepareGroup(this.ctx, label, this.cur));

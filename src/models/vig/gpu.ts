@@ -13,29 +13,19 @@ import type { Tensor } from '../../tensor/tensor';
 import { linearDispatch } from '../../ops/common/gpu-linear';
 import { glaDispatches, uploadGlaWeights } from '../../ops/gla/gpu';
 import type { Dispatch } from '../../gpu/context';
+import type { GpuForwardOptions, GpuForwardResult } from '../types';
 import { blockGlaConfig, subParams } from './common';
 import { resizePosEmbed, vigMlpHidden, type VigConfig } from './vig';
 import { renameLegacyVigHKeys, vigHMlpHidden, type VigHConfig } from './vig_h';
 import { convDispatch, convOutSize, meanPoolDispatch, runGroups, ScratchPool, swigluDispatch, type PreparedGroup, PlanBuilder, GpuWeightStore, WeightStores } from './gpu-kit';
 
-export interface VigGpuOptions {
-  /** read the stage outputs back (default true; the benchmark reads logits only) */
-  stages?: boolean;
-  /** GPU timestamps per stage when the device has them (default true) */
-  timed?: boolean;
-}
-
-export interface VigGpuResult {
-  /** [B, numClasses] */
-  logits: Float32Array;
-  /** as the fixtures define them: ViG tokens [B, L, C] per block, ViG-H [B, C, H, W] per stage */
-  stages: Float32Array[];
-  /** GPU ms of the passes producing each stage (stage 0 excludes the patch embed, ViG-H stage i>0 includes its downsample) */
-  stageMs?: number[];
-  /** GPU ms of the whole forward (timestamps) or wall ms to completion */
-  gpuMs: number;
-  timeSource: 'timestamp' | 'wall';
-}
+/**
+ * stages: ViG tokens [B, L, C] per block, ViG-H [B, C, H, W] per stage (as the fixtures);
+ * stageMs: stage 0 excludes the patch embed, ViG-H stage i > 0 includes its downsample;
+ * capture: attention site i = ViG block i, ViG-H (stage, block) in order; tokens [1, L, C].
+ */
+export type VigGpuOptions = GpuForwardOptions;
+export type VigGpuResult = GpuForwardResult;
 
 interface Plan {
   key: string;
@@ -48,6 +38,8 @@ interface Plan {
   stages: Array<{ buf: GPUBuffer; floats: number; C: number; L: number }>;
   /** ViG-H: stages are channel-first in the fixtures */
   channelFirst: boolean;
+  /** the captured attention input (opts.capture) */
+  capture?: { buf: GPUBuffer; floats: number };
 }
 
 type WeightStore = GpuWeightStore<Plan>;
@@ -80,7 +72,7 @@ function mlpTail(pb: PlanBuilder, st: WeightStore, o: {
   });
 }
 
-function vigPlan(ctx: GpuContext, st: WeightStore, c: VigConfig, B: number, H: number, W: number): Plan {
+function vigPlan(ctx: GpuContext, st: WeightStore, c: VigConfig, B: number, H: number, W: number, captureAt?: number): Plan {
   const pb = new PlanBuilder(ctx);
   const s0 = Math.floor(c.patchSize / 2);
   const k0 = s0 + 1;
@@ -119,9 +111,11 @@ function vigPlan(ctx: GpuContext, st: WeightStore, c: VigConfig, B: number, H: n
   const gla = blockGlaConfig({ layout: 'tokens', dim: C, heads: c.heads, expandK: c.expandK, expandV: c.expandV, actInConv: c.actInConv, outAct: c.outAct, mergeDiv: 4, H: gh, W: gw });
   const stages: Plan['stages'] = [];
   const stageGroup: number[] = [];
+  let capture: Plan['capture'];
   for (let i = 0; i < c.depth; i++) {
     const b = `blocks.${i}.`;
     const a = pb.scratch('a', BL * C);
+    if (i === captureAt) capture = pb.capture(n, L * C);
     pb.add(...glaDispatches(ctx, st.block(`${b}attn.`, () => uploadGlaWeights(ctx, subParams(st.w, `${b}attn.`), gla)), gla, { x: n, y: a, batch: B }, pb.scratch).dispatches);
     const out = pb.pool.fresh(`stage${i}`, BL * C);
     const gam = c.initValues !== null;
@@ -139,10 +133,10 @@ function vigPlan(ctx: GpuContext, st: WeightStore, c: VigConfig, B: number, H: n
   const logits = pb.pool.fresh('logits', B * c.numClasses);
   pb.add(meanPoolDispatch(ctx, n, pooled, B, L, C), linearDispatch(ctx, pooled, st.get('head.weight'), st.get('head.bias'), logits, B, c.numClasses, C));
   pb.close('head');
-  return { key: `${B}x${H}x${W}`, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, channelFirst: false };
+  return { key: planKey(B, H, W, captureAt), pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, channelFirst: false, capture };
 }
 
-function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H: number, W: number): Plan {
+function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H: number, W: number, captureAt?: number): Plan {
   const pb = new PlanBuilder(ctx);
   const s = Math.floor(c.patchSize / 2);
   const k = s + 1;
@@ -166,6 +160,8 @@ function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H:
   const stageGroup: number[] = [];
   const nS = c.depths.length;
   let n = pb.scratch('n', 1);
+  let site = 0;
+  let capture: Plan['capture'];
   c.depths.forEach((depth, i) => {
     if (depth < 1) throw new Error('vig_h: a stage without blocks is not supported on the GPU path');
     const d = c.dims[i];
@@ -192,6 +188,7 @@ function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H:
     for (let j = 0; j < depth; j++) {
       const b = blk(j);
       const a = pb.scratch('a', BL * d);
+      if (site++ === captureAt) capture = pb.capture(n, L * d);
       pb.add(...glaDispatches(ctx, st.block(`${b}op.`, () => uploadGlaWeights(ctx, subParams(st.w, `${b}op.`), gla)), gla, { x: n, y: a, batch: B }, pb.scratch).dispatches);
       const last = j === depth - 1;
       const next = !last
@@ -214,7 +211,7 @@ function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H:
   const logits = pb.pool.fresh('logits', B * c.numClasses);
   pb.add(meanPoolDispatch(ctx, n, pooled, B, L, F), linearDispatch(ctx, pooled, st.get('classifier.head.weight'), st.get('classifier.head.bias'), logits, B, c.numClasses, F));
   pb.close('head');
-  return { key: `${B}x${H}x${W}`, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, channelFirst: true };
+  return { key: planKey(B, H, W, captureAt), pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, channelFirst: true, capture };
 }
 
 /** [B, L, C] → [B, C, L]. */
@@ -227,19 +224,21 @@ function tokensToChannels(x: Float32Array, B: number, L: number, C: number): Flo
   return out;
 }
 
-async function runPlanned(ctx: GpuContext, st: WeightStore, x: Float32Array, shape: number[], build: (B: number, H: number, W: number) => Plan, o: VigGpuOptions): Promise<VigGpuResult> {
+const planKey = (B: number, H: number, W: number, capture?: number) => `${B}x${H}x${W}@${capture ?? '-'}`;
+
+async function runPlanned(ctx: GpuContext, st: WeightStore, x: Float32Array, shape: number[], build: (B: number, H: number, W: number, capture?: number) => Plan, o: VigGpuOptions): Promise<VigGpuResult> {
   const [B, Cin, H, W] = shape;
   if (Cin !== 3 || x.length !== B * 3 * H * W) throw new Error(`vig gpu: input [${shape}] with ${x.length} values; expected [B,3,H,W]`);
-  const key = `${B}x${H}x${W}`;
-  if (st.plan?.key !== key) {
+  if (st.plan?.key !== planKey(B, H, W, o.capture)) {
     st.plan?.pool.destroy();
     st.plan = null;
-    st.plan = build(B, H, W);
+    st.plan = build(B, H, W, o.capture);
+    if (o.capture !== undefined && !st.plan.capture) throw new Error(`vig gpu: no attention site ${o.capture}`);
   }
   const plan = st.plan;
   ctx.device.queue.writeBuffer(plan.input, 0, x.buffer, x.byteOffset, x.byteLength);
   const wantStages = o.stages ?? true;
-  const reads = [plan.logits, ...(wantStages ? plan.stages : [])];
+  const reads = [plan.logits, ...(wantStages ? plan.stages : []), ...(plan.capture ? [plan.capture] : [])];
   const r = await runGroups(ctx, plan.groups, reads, o.timed ?? true);
   const stages = wantStages
     ? plan.stages.map((s, i) => (plan.channelFirst ? tokensToChannels(r.reads[i + 1], B, s.L, s.C) : r.reads[i + 1].slice()))
@@ -250,16 +249,17 @@ async function runPlanned(ctx: GpuContext, st: WeightStore, x: Float32Array, sha
     stageMs: r.groupMs ? plan.stageGroup.map((g) => r.groupMs![g]) : undefined,
     gpuMs: r.ms,
     timeSource: r.source,
+    captured: plan.capture ? r.reads[r.reads.length - 1].slice() : undefined,
   };
 }
 
 export function vigForwardGpu(ctx: GpuContext, x: Float32Array, shape: number[], w: Params, c: VigConfig, o: VigGpuOptions = {}): Promise<VigGpuResult> {
   const st = stores.get(ctx, w);
-  return st.locked(() => runPlanned(ctx, st, x, shape, (B, H, W) => vigPlan(ctx, st, c, B, H, W), o));
+  return st.locked(() => runPlanned(ctx, st, x, shape, (B, H, W, cap) => vigPlan(ctx, st, c, B, H, W, cap), o));
 }
 
 export function vigHForwardGpu(ctx: GpuContext, x: Float32Array, shape: number[], w: Params, c: VigHConfig, o: VigGpuOptions = {}): Promise<VigGpuResult> {
   // legacy key names are renamed once; the store keeps the renamed view for this weights object
   const st = stores.get(ctx, w, renameLegacyVigHKeys);
-  return st.locked(() => runPlanned(ctx, st, x, shape, (B, H, W) => vigHPlan(ctx, st, c, B, H, W), o));
+  return st.locked(() => runPlanned(ctx, st, x, shape, (B, H, W, cap) => vigHPlan(ctx, st, c, B, H, W, cap), o));
 }

@@ -8,9 +8,9 @@ import type { Tensor } from '../../tensor/tensor';
 import type { Params } from '../../ops/types';
 import { cfgBool, cfgNum } from '../../ops/types';
 import { glaMacs } from '../../ops/gla/flops';
-import type { ModelForwardOutput, ModelImpl } from '../types';
+import type { AttentionSite, ModelForwardOutput, ModelImpl } from '../types';
 import { addT, applyInPlace, blockGlaConfig, convOut, glaMixer, imageToTokens, layerNorm2d, need, subParams, swigluHalves } from './common';
-import { vigForwardGpu } from './gpu';
+import { releaseVigGpu, vigForwardGpu } from './gpu';
 
 export interface VigConfig {
   embedDim: number;
@@ -252,6 +252,15 @@ export function vigForward(x: Tensor, w: Params, c: VigConfig): ModelForwardOutp
   };
 }
 
+/** One GLA token mixer per block, all on the same grid. */
+export function vigAttentionSites(c: VigConfig, H: number, W: number): AttentionSite[] {
+  const [gh, gw] = vigGrid(c, H, W);
+  const opConfig = blockGlaConfig({ layout: 'tokens', dim: c.embedDim, heads: c.heads, expandK: c.expandK, expandV: c.expandV, actInConv: c.actInConv, outAct: c.outAct, mergeDiv: 4, H: gh, W: gw });
+  return Array.from({ length: c.depth }, (_, i) => ({
+    label: `block ${i}`, stage: 0, block: i, op: 'gla', opConfig, params: (w: Params) => subParams(w, `blocks.${i}.attn.`),
+  }));
+}
+
 export const vig: ModelImpl<VigConfig> = {
   family: 'vig',
   title: 'ViG (isotropic, bidirectional gated linear attention)',
@@ -263,5 +272,7 @@ export const vig: ModelImpl<VigConfig> = {
   forwardReference: vigForward,
   inputSize: () => ({ size: 224, crop: true }),
   // late-bound: gpu.ts imports this module's helpers
-  forwardGpu: (ctx, x, shape, w, cfg, opts?: Parameters<typeof vigForwardGpu>[5]) => vigForwardGpu(ctx, x, shape, w, cfg, opts),
+  forwardGpu: (ctx, x, shape, w, cfg, opts) => vigForwardGpu(ctx, x, shape, w, cfg, opts),
+  releaseGpu: (ctx, w) => releaseVigGpu(ctx, w),
+  attentionSites: vigAttentionSites,
 };

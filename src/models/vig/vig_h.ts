@@ -10,10 +10,10 @@ import type { Tensor } from '../../tensor/tensor';
 import type { Params } from '../../ops/types';
 import { cfgBool, cfgNum } from '../../ops/types';
 import { glaMacs } from '../../ops/gla/flops';
-import type { ModelForwardOutput, ModelImpl } from '../types';
+import type { AttentionSite, ModelForwardOutput, ModelImpl } from '../types';
 import { addT, applyInPlace, blockGlaConfig, convOut, glaMixer, imageToTokens, layerNorm2d, need, subParams, swigluHalves, tokensToImage } from './common';
 import { stackBatch } from './vig';
-import { vigHForwardGpu } from './gpu';
+import { releaseVigGpu, vigHForwardGpu } from './gpu';
 
 export interface VigHConfig {
   patchSize: number;
@@ -224,6 +224,19 @@ export function vigHForward(x: Tensor, weights: Params, c: VigHConfig): ModelFor
   };
 }
 
+/** One GLA2D mixer per block of every stage (run as the tokens-layout op on the captured tokens). */
+export function vigHAttentionSites(c: VigHConfig, H: number, W: number): AttentionSite[] {
+  const grids = vigHGrids(c, H, W);
+  return c.depths.flatMap((depth, i) => {
+    const [gh, gw] = grids[i];
+    const opConfig = blockGlaConfig({ layout: 'tokens', dim: c.dims[i], heads: c.heads[i], expandK: c.expandK, expandV: c.expandV, actInConv: c.actInConv, outAct: c.outAct, mergeDiv: 2, H: gh, W: gw });
+    return Array.from({ length: depth }, (_, j) => ({
+      label: `stage ${i} · block ${j}`, stage: i, block: j, op: 'gla', opConfig,
+      params: (w: Params) => subParams(renameLegacyVigHKeys(w), `layers.${i}.blocks.${j}.op.`),
+    }));
+  });
+}
+
 export const vigH: ModelImpl<VigHConfig> = {
   family: 'vig_h',
   title: 'ViG-H (hierarchical, channel-first GLA2D)',
@@ -235,5 +248,7 @@ export const vigH: ModelImpl<VigHConfig> = {
   forwardReference: vigHForward,
   inputSize: () => ({ size: 224, crop: true }),
   // late-bound: gpu.ts imports this module's helpers
-  forwardGpu: (ctx, x, shape, w, cfg, opts?: Parameters<typeof vigHForwardGpu>[5]) => vigHForwardGpu(ctx, x, shape, w, cfg, opts),
+  forwardGpu: (ctx, x, shape, w, cfg, opts) => vigHForwardGpu(ctx, x, shape, w, cfg, opts),
+  releaseGpu: (ctx, w) => releaseVigGpu(ctx, w),
+  attentionSites: vigHAttentionSites,
 };
