@@ -7,29 +7,43 @@
 import { useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { fetchableSource, formatBytes, formatParams, zooFamily, zooVariant, DEFAULT_VARIANT, type Zoo, type ZooVariant } from '../../weights/zoo';
 import { MODELS } from '../../models/registry';
-import { useSession } from '../../state/session';
+import { useSession, type Photo } from '../../state/session';
 import { useGpu } from '../../state/gpu';
 import { cancelDownload, choiceOf, classifyNow, loadFile, loadUrl } from './actions';
 import { CachedList } from './CachedList';
 import { TopKChart } from './TopKChart';
+import { AttentionOverlay } from './AttentionOverlay';
 import { useClassify } from './store';
 import { useZoo } from './zoo-data';
 import './classify.css';
 
 const implemented = new Set(MODELS.map((m) => m.family));
 
-export function ClassifyPanel() {
+export interface ClassifyPanelProps {
+  /** the photo to classify (the notebook's); default: the session photo of the Classify page */
+  photo?: Photo | null;
+  /** preselect this zoo variant when none is chosen yet (a notebook's `model:`) */
+  variant?: string;
+  /** heading level text; the notebook cell has its own */
+  heading?: string | null;
+}
+
+export function ClassifyPanel(props: ClassifyPanelProps = {}) {
   const { zoo, error: zooError } = useZoo();
   const [cacheRev, setCacheRev] = useState(0);
   const s = useClassify();
-  const photo = useSession((x) => x.photo);
+  const sessionPhoto = useSession((x) => x.photo);
+  const photo = props.photo === undefined ? sessionPhoto : props.photo;
+  useEffect(() => {
+    if (props.variant && !useClassify.getState().selected && !useClassify.getState().loaded) useClassify.getState().set({ selected: props.variant });
+  }, [props.variant]);
   const gpuStatus = useGpu((x) => x.status);
 
   // Re-run when the photo or the weights change (the newest request wins).
   const loadedId = s.loaded?.info.id;
   const loadedSource = s.loaded?.source;
   useEffect(() => {
-    if (zoo && loadedId && photo) void classifyNow(zoo);
+    if (zoo && loadedId && photo) void classifyNow(zoo, photo);
   }, [zoo, loadedId, loadedSource, photo]);
 
   if (zooError) return <p className="error" role="alert">{zooError}</p>;
@@ -38,7 +52,7 @@ export function ClassifyPanel() {
 
   return (
     <section className="classify-panel" aria-label="Classify" data-testid="classify-panel">
-      <h2>Classify your photo</h2>
+      {props.heading === null ? null : <h2>{props.heading ?? 'Classify your photo'}</h2>}
       <p className="muted">
         Full backbones with their official ImageNet-1k weights, run in this page. Preprocessing is the official eval transform
         (shorter side 256 with PIL bicubic, centre crop, ImageNet mean/std; LITv2-B-384: 384×384, no crop).
@@ -46,7 +60,7 @@ export function ClassifyPanel() {
       <ModelPicker zoo={zoo} onLoaded={afterLoad} />
       <WeightsLoader zoo={zoo} onLoaded={afterLoad} />
       <CachedList zoo={zoo} rev={cacheRev} onChange={afterLoad} />
-      <ResultView zoo={zoo} photoReady={Boolean(photo)} gpuStatus={gpuStatus} />
+      <ResultView zoo={zoo} photo={photo} gpuStatus={gpuStatus} />
     </section>
   );
 }
@@ -260,20 +274,22 @@ function WeightsLoader({ zoo, onLoaded }: { zoo: Zoo; onLoaded(): void }) {
   );
 }
 
-function ResultView({ zoo, photoReady, gpuStatus }: { zoo: Zoo; photoReady: boolean; gpuStatus: string }) {
+function ResultView({ zoo, photo, gpuStatus }: { zoo: Zoo; photo: Photo | null; gpuStatus: string }) {
   const { loaded, result, running, forceCpu, set } = useClassify();
-  const photo = useSession((x) => x.photo);
+  const photoReady = Boolean(photo);
   const choice = useMemo(() => (loaded ? choiceOf(zoo, loaded.info.id) : null), [zoo, loaded]);
   const gpuPossible = Boolean(choice?.model.forwardGpu) && gpuStatus === 'ready';
   const onGpu = gpuPossible && !forceCpu;
   const stale = result && (result.modelId !== loaded?.info.id || result.photoName !== photo?.name);
+  const ctx = useGpu((x) => x.ctx);
+  const overlayReady = result && !stale && result.backend === 'webgpu' && choice?.model.attentionSites && ctx && loaded?.params && result.tensor && result.preview;
   return (
     <div className="classify-block">
       <h3>Result</h3>
       {!photoReady ? <p className="muted">Choose a photo (a sample, drop, paste or pick one) to classify it.</p> : null}
       {loaded && photoReady ? (
         <div className="classify-row">
-          <button type="button" className="primary" data-testid="classify-run" disabled={running} onClick={() => void classifyNow(zoo)}>
+          <button type="button" className="primary" data-testid="classify-run" disabled={running} onClick={() => void classifyNow(zoo, photo)}>
             {running ? 'Classifying…' : result ? 'Classify again' : 'Classify'}
           </button>
           <span className="muted" data-testid="classify-path">
@@ -293,7 +309,7 @@ function ResultView({ zoo, photoReady, gpuStatus }: { zoo: Zoo; photoReady: bool
                 data-testid="force-cpu"
                 onChange={(e) => {
                   set({ forceCpu: e.target.checked });
-                  void classifyNow(zoo);
+                  void classifyNow(zoo, photo);
                 }}
               />{' '}
               use the float64 CPU reference instead (to compare)
@@ -329,7 +345,22 @@ function ResultView({ zoo, photoReady, gpuStatus }: { zoo: Zoo; photoReady: bool
             <p className="muted warn">These are synthetic test weights (a mini configuration), so the classes are meaningless; they only check the pipeline.</p>
           ) : null}
         </div>
-      ) : running ? (
+      ) : null}
+      {overlayReady && choice && ctx && loaded ? (
+        <AttentionOverlay
+          choice={choice}
+          ctx={ctx}
+          params={loaded.params!}
+          tensor={result.tensor!}
+          preview={result.preview!}
+          resultKey={`${result.modelId}|${result.photoName}|${result.ms.total}`}
+        />
+      ) : result && result.backend !== 'webgpu' && !running ? (
+        <p className="muted" data-testid="overlay-unavailable">
+          The per-layer attention overlay runs on WebGPU: {choice?.model.forwardGpu ? 'untick the CPU reference above (or use a browser with WebGPU) to see it.' : 'this family has no WebGPU forward yet.'}
+        </p>
+      ) : null}
+      {!result && running ? (
         <p className="muted" role="status">
           Classifying…
         </p>

@@ -14,7 +14,7 @@ import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { CheckpointFormatError } from '../../weights/safetensors';
 import { useGpu } from '../../state/gpu';
-import { useSession } from '../../state/session';
+import { useSession, type Photo } from '../../state/session';
 import { runClassify } from './run';
 import { useClassify } from './store';
 
@@ -136,10 +136,10 @@ export async function loadUrl(zoo: Zoo | null, url: string, opts: { variantId?: 
 
 let runSeq = 0;
 
-/** Classifies the session photo with the loaded weights (newest request wins). */
-export async function classifyNow(zoo: Zoo | null): Promise<void> {
+/** Classifies `photo` (default: the session photo) with the loaded weights (newest request wins). */
+export async function classifyNow(zoo: Zoo | null, photoIn?: Photo | null): Promise<void> {
   const loaded = st().loaded;
-  const photo = useSession.getState().photo;
+  const photo = photoIn ?? useSession.getState().photo;
   if (!loaded || !photo) return;
   const choice = choiceOf(zoo, loaded.info.id);
   if (!choice) {

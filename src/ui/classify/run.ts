@@ -61,6 +61,7 @@ export async function runClassify(inp: RunInput): Promise<{ result: ClassifyResu
       ms: { preprocess: t1 - t0, forward: forwardMs, total, stages },
       input: { size, crop, top: pre.crop.top, left: pre.crop.left },
       preview: cropRgba(pre, size),
+      tensor: { data: pre.tensor.data, shape: pre.tensor.shape },
       notes,
     },
   };

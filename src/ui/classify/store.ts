@@ -31,6 +31,8 @@ export interface ClassifyResult {
   input: { size: number; crop: boolean; top: number; left: number };
   /** the network's input as pixels (RGBA, size×size): what the model sees */
   preview?: Uint8ClampedArray;
+  /** the normalised input tensor [1,3,size,size] (the attention overlay re-runs the forward on it) */
+  tensor?: { data: Float32Array; shape: number[] };
   notes: string[];
 }
 

@@ -8,6 +8,7 @@ import { LatencyView } from './views/LatencyView';
 import { KernelView } from './views/KernelView';
 import { TableView } from './views/TableView';
 import { CompareView } from './views/CompareView';
+import { ClassifyView } from './views/ClassifyView';
 
 export function ViewCellBody({ cell }: { cell: ViewCell }) {
   const graph = useNotebook((s) => s.graph);
@@ -31,6 +32,8 @@ export function ViewCellBody({ cell }: { cell: ViewCell }) {
       return <TableView config={config} />;
     case 'compare':
       return <CompareView cell={cell} config={config} nonce={nonce} />;
+    case 'classify':
+      return <ClassifyView config={config} />;
     default:
       return (
         <p className="cell-message" role="note">
