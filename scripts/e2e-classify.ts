@@ -18,6 +18,12 @@ import { art, createReport, root } from './e2e-harness';
 import { FIXTURES_DIR } from '../vite.config';
 import { openFixture, fixtureTensor } from '../src/parity/fixture-file';
 import { imagenetLabel } from '../src/image/imagenet-labels';
+import { loadModelWeights } from '../src/models/load';
+import { vigAttentionSites } from '../src/models/vig/vig';
+import type { VigConfig } from '../src/models/vig/vig';
+import { opByName } from '../src/ops/registry';
+import { rmsNorm } from '../src/tensor/ops';
+import { relL2 } from '../src/tensor/tensor';
 
 const report = createReport('e2e-classify');
 const check = report.check;
@@ -135,6 +141,37 @@ async function main() {
       check('the CPU path is named plainly', /CPU reference \(float64, in a Web Worker\) — slower/.test(backendText), backendText.slice(0, 80));
       await page.uncheck('[data-testid=force-cpu]');
       await waitClassify(page, { backend: 'webgpu' });
+    }
+
+    // --- one layer's attention on the photo, against the same layer computed in Node ---------------------
+    if (gpuReady) {
+      await page.waitForSelector('[data-testid=overlay-maps]', { timeout: 120_000 });
+      const ov = await page.evaluate(() => window.__attnLastOverlay);
+      check('the attention overlay draws the last layer\'s maps over the crop', ov?.label === 'block 1' && ov.panels.length >= 3 && ov.panels.every((p) => Number.isFinite(p.sum)), `${ov?.label}: ${ov?.panels.map((p) => p.title).join(' | ')}`);
+      // Node: the float64 ViG forward on the page's input, RMSNorm of block 0's output = block 1's
+      // attention input, then the gla op's maps for the same query token.
+      const zoo = JSON.parse(readFileSync(resolve(root, 'public/zoo.json'), 'utf8'));
+      const lm = loadModelWeights(new Uint8Array(readFileSync(fixture('checkpoints/vig-mini.bare.pth'))), 'vig-mini.bare.pth', { tests: zoo.test });
+      const input = await page.evaluate(() => Array.from(window.__attnLastClassify?.input ?? []));
+      const cfg = lm.choice.cfg as VigConfig;
+      const ref = lm.choice.model.forwardReference({ shape: [1, 3, 224, 224], data: Float64Array.from(input) }, lm.params, cfg);
+      const site = vigAttentionSites(cfg, 224, 224)[1];
+      const opCfg = site.opConfig as { H: number; W: number; dim: number };
+      const x1 = rmsNorm({ shape: [opCfg.H * opCfg.W, opCfg.dim], data: ref.stages[0].data }, lm.params['blocks.1.attn_norm.weight'], 1e-6);
+      const op = opByName('gla')!;
+      const maps = op.reference({ shape: [1, ...x1.shape], data: x1.data }, site.params(lm.params), opCfg).maps;
+      const want = op.queryMaps!(Object.fromEntries(Object.entries(maps).map(([k, t]) => [k, t.data])), opCfg, ov!.token, ov!.token);
+      check('its first map equals the same layer and token computed in Node (float64)', ov !== undefined && relL2(Float32Array.from(ov.first), want[0].values) < 1e-3, `relL2 ${ov ? relL2(Float32Array.from(ov.first), want[0].values).toExponential(2) : '-'}`);
+      // a click on another cell moves the query
+      const canvas = await page.$('[data-testid=overlay-maps] canvas');
+      const box = await canvas!.boundingBox();
+      await canvas!.click({ position: { x: box!.width * 0.1, y: box!.height * 0.9 } });
+      const moved = await page.waitForFunction((t) => window.__attnLastOverlay && window.__attnLastOverlay.token !== t ? window.__attnLastOverlay.token : null, ov!.token, { timeout: 60_000 }).then((h) => h.jsonValue()).catch(() => null);
+      check('clicking the map moves the query token to the clicked cell', moved === (opCfg.H - 1) * opCfg.W + 1 || moved === (opCfg.H - 2) * opCfg.W + 1, `token ${moved} on ${opCfg.H}×${opCfg.W}`);
+      await page.selectOption('[data-testid=overlay-layer]', '0');
+      await page.waitForFunction(() => window.__attnLastOverlay?.site === 0, undefined, { timeout: 60_000 });
+      check('another layer can be chosen', true);
+      await page.screenshot({ path: resolve(art, 'classify-overlay.png'), fullPage: true });
     }
 
     // --- wrong variant and bad files: refused, nothing lost ---------------------------------------------

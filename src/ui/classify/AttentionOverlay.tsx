@@ -15,7 +15,7 @@ import { Slider } from '../Slider';
 declare global {
   interface Window {
     /** test hook: the overlay's last drawing */
-    __attnLastOverlay?: { seq: number; site: number; label: string; op: string; token: number; H: number; W: number; panels: Array<{ title: string; sum: number; argmax: number }> };
+    __attnLastOverlay?: { seq: number; site: number; label: string; op: string; token: number; H: number; W: number; panels: Array<{ title: string; sum: number; argmax: number }>; first: number[] };
   }
 }
 
@@ -75,6 +75,7 @@ export function AttentionOverlay({ choice, ctx, params, tensor, preview, resultK
         window.__attnLastOverlay = {
           seq: (window.__attnLastOverlay?.seq ?? 0) + 1, site: siteIdx, label: site.label, op: site.op, token: q, H: grid.H, W: grid.W,
           panels: ps.map((p) => ({ title: p.title, sum: p.values.reduce((a, v) => a + v, 0), argmax: argmax(p.values) })),
+          first: Array.from(ps[0]?.values ?? []),
         };
       } catch (e) {
         if (my === seq.current) {
@@ -92,7 +93,7 @@ export function AttentionOverlay({ choice, ctx, params, tensor, preview, resultK
     <div className="classify-block attention-overlay" data-testid="attention-overlay">
       <h3>Attention on the photo</h3>
       <p className="muted">
-        One layer of {choice.label}, with its trained weights, on the crop the network saw. Click a cell (or use the arrow keys on a map) to choose the query
+        One layer of {choice.id}, with its weights, on the crop the network saw. Click a cell (or use the arrow keys on a map) to choose the query
         token; each map shows how that token mixes the others in this layer — the panels are the ones the op explorer draws for {site.op}.
       </p>
       <div className="classify-row">
