@@ -43,6 +43,7 @@ export const VIEW_COST: Record<ViewKind | 'unknown', Cost> = {
   latency: 'expensive',
   classify: 'expensive',
   compare: 'expensive',
+  'compare-models': 'expensive',
   unknown: 'cheap',
 };
 

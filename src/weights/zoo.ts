@@ -33,6 +33,9 @@ export interface ZooVariant {
   sourceNote?: string;
   configNote?: string;
   paramsSource?: string;
+  /** GMACs (multiply–adds, 224² or the eval size) as the authors publish them, and where */
+  macsPublished?: number;
+  macsSource?: string;
   sweep?: string;
 }
 

@@ -9,6 +9,7 @@ import { KernelView } from './views/KernelView';
 import { TableView } from './views/TableView';
 import { CompareView } from './views/CompareView';
 import { ClassifyView } from './views/ClassifyView';
+import { CompareModelsView } from './views/CompareModelsView';
 
 export function ViewCellBody({ cell }: { cell: ViewCell }) {
   const graph = useNotebook((s) => s.graph);
@@ -34,6 +35,8 @@ export function ViewCellBody({ cell }: { cell: ViewCell }) {
       return <CompareView cell={cell} config={config} nonce={nonce} />;
     case 'classify':
       return <ClassifyView config={config} />;
+    case 'compare-models':
+      return <CompareModelsView config={config} nonce={nonce} />;
     default:
       return (
         <p className="cell-message" role="note">
