@@ -96,6 +96,29 @@ async function main() {
     }
     const rows = await page.$$eval('[data-testid=compare-models-table] tbody tr[data-model]', (els) => els.map((r) => r.getAttribute('data-model')));
     check('the table shows every model', rows.length === MINIS.length, rows.join(', '));
+
+    // --- notebooks/classify.md: a mini dropped into its classify cell, on the notebook's photo ------
+    await page.goto(`${base}/#nb=classify`);
+    await page.waitForSelector('[data-testid=classify-view] [data-testid=weights-drop]', { timeout: 120_000 });
+    const noWeights = (await page.textContent('[data-testid=classify-view]')) ?? '';
+    check('the classify notebook preselects ViG-T and says what to load', /ViG-T/.test(noWeights) && /No weights loaded|Loaded/.test(noWeights), noWeights.slice(0, 120));
+    const dt = await page.evaluateHandle(async (url) => {
+      const bytes = await (await fetch(url)).arrayBuffer();
+      const d = new DataTransfer();
+      d.items.add(new File([bytes], 'vig-mini.bare.pth'));
+      return d;
+    }, `${base}/@fixtures/checkpoints/vig-mini.bare.pth`);
+    // the Model select says ViG-T: a strict load would refuse the mini, so let the file decide
+    await page.selectOption('[data-testid=classify-view] [data-testid=model-select]', '');
+    await page.dispatchEvent('[data-testid=classify-view] [data-testid=weights-drop]', 'drop', { dataTransfer: dt });
+    const nbRun = await page
+      .waitForFunction(() => (window.__attnLastClassify?.modelId === 'vig-mini' ? window.__attnLastClassify.top5 : null), undefined, { timeout: 300_000 })
+      .then((h) => h.jsonValue() as Promise<number[]>, () => null);
+    const vigMini = zoo.test.find((t: { id: string }) => t.id === 'vig-mini');
+    check('a mini dropped into the notebook\'s classify cell gives the fixture top-5 on chelsea', nbRun?.join() === vigMini.top5.join(), `[${nbRun}]`);
+    const overlay = await page.waitForSelector('[data-testid=classify-view] [data-testid=overlay-maps] canvas', { timeout: 180_000 }).then(() => true, () => false);
+    check('the notebook shows a layer\'s attention on the photo', overlay);
+    await page.screenshot({ path: resolve(art, 'classify-notebook.png'), fullPage: true });
     check('no uncaught page errors', errors.length === 0, errors.join(' | '));
   } finally {
     await browser.close();

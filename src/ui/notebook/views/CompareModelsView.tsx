@@ -153,7 +153,7 @@ function CompareTable({ outcomes, batch }: { outcomes: CompareOutcome[]; batch: 
               <tr key={o.source} data-model={o.entry.id} data-top5={o.entry.top.map((t) => t.index).join(',')} data-backend={o.entry.backend}>
                 <td>
                   <strong>{o.entry.title}</strong>
-                  <div className="muted mono">{o.entry.id}{o.entry.kind === 'test' ? ' (test configuration)' : ''}</div>
+                  <div className="muted">{o.entry.kind === 'test' ? 'test configuration (synthetic weights)' : <span className="mono">{o.entry.id}</span>}</div>
                 </td>
                 <td className="num">{formatParams(o.entry.paramCount)}</td>
                 <td className="num">{(o.entry.macs / 1e9).toFixed(3)}</td>

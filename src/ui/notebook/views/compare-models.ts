@@ -100,7 +100,7 @@ export async function compareModels(sources: CompareSource[], o: CompareOptions)
         const pre = preprocessForEval(o.photo, { size, crop });
         const v = zooVariant(o.zoo, choice.id);
         const entry: CompareEntry = {
-          source: src.source, id: choice.id, family: choice.family, title: v?.title ?? choice.label, kind: choice.kind,
+          source: src.source, id: choice.id, family: choice.family, title: v?.title ?? choice.id, kind: choice.kind,
           paramCount: w.paramCount || (v?.params ?? 0), macs: m.macs(choice.cfg, size, size),
           macsPublished: v?.macsPublished !== undefined ? { g: v.macsPublished, source: v.macsSource ?? '' } : undefined,
           input: size, top: [], backend: 'cpu-reference', notes: [...w.notes],
