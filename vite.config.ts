@@ -77,7 +77,7 @@ export default defineConfig({
   server: { fs: { allow: ['.', FIXTURES_DIR] } },
   // Pre-bundle every dependency up front: a discovery mid-test reloads the page under the test.
   optimizeDeps: {
-    include: ['react', 'react-dom', 'react-dom/client', 'react/jsx-runtime', 'react/jsx-dev-runtime', 'zustand', 'd3', 'fflate', 'yaml', 'markdown-it', 'katex', 'dompurify', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-cpu'],
+    include: ['react', 'react-dom', 'react-dom/client', 'react/jsx-runtime', 'react/jsx-dev-runtime', 'zustand', 'd3', 'fflate', 'yaml', 'markdown-it', 'katex', 'dompurify', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm'],
   },
   build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
   test: {

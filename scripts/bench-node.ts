@@ -2,15 +2,32 @@
  * Node entry of the benchmark (bundled to dist-bench/bench-node.mjs by `npm run bench -- --build`):
  * WebGPU through Dawn (`webgpu` package, left external so ../shared/tools/gpu-runtime can supply it
  * on a GPU machine). Prints a Markdown table and a BENCH_JSON line.
+ *   --ops=mhsa,hilo --grids=14,28,56 --reps=20 --warmup=3 --matmul=4096 --gpu-name="NVIDIA H200"
+ *   --roofline (default on; --roofline=0 skips the copy-bandwidth measurement) --copy-mb=256
+ *   --tfjs                          also time each op composed from stock tfjs ops
+ *   --growth=14,21,28,42,56,70,84   cost growth of --growth-ops (default the six mechanisms)
+ *   --chart=growth.svg              write the growth chart (log-log SVG)
+ *   --models=vig-t,vig-h-t --batches=1,32 --model-reps=20   backbones
  */
+import { writeFileSync } from 'node:fs';
 import { GpuContext } from '../src/gpu/context';
 import { reportMarkdown, runBench } from '../src/bench/suite';
+import { growthChartSvg } from '../src/bench/chart';
 import { benchModel, releaseBenchModels } from '../src/bench/models';
 import { variantFamily } from '../src/parity/model-check';
 
 function arg(name: string, fallback: string): string {
   return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 }
+
+/** `--name` or `--name=1/true/yes` → true, `--name=0/false/no` → false, absent → fallback. */
+function flag(name: string, fallback: boolean): boolean {
+  if (process.argv.includes(`--${name}`)) return true;
+  const v = arg(name, '');
+  return v === '' ? fallback : !/^(0|false|no|off)$/i.test(v);
+}
+
+const list = (v: string) => v.split(',').filter(Boolean);
 
 async function main() {
   const modPath = process.env.WEBGPU_MODULE ?? 'webgpu';
@@ -19,19 +36,34 @@ async function main() {
   // Dawn quantises timestamps to ~65 µs by default (a browser privacy measure); a benchmark wants
   // the real resolution.
   const gpu = mod.create(['disable-dawn-features=timestamp_quantization']);
+  // tfjs's WebGPU backend refuses to start without navigator.gpu (Node 20 has no navigator).
+  const g = globalThis as { navigator?: { gpu?: GPU } };
+  if (!g.navigator) g.navigator = { gpu };
+  else if (!g.navigator.gpu) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
   const ctx = await GpuContext.acquire(gpu);
+  const growth = list(arg('growth', '')).map(Number);
   const rep = await runBench(ctx, {
     gpuName: arg('gpu-name', ''),
-    ops: arg('ops', 'mhsa').split(','),
-    grids: arg('grids', '14,28,56').split(',').map(Number),
+    ops: list(arg('ops', 'mhsa')),
+    grids: list(arg('grids', '14,28,56')).map(Number),
     reps: Number(arg('reps', '20')),
     warmup: Number(arg('warmup', '3')),
     matmulN: Number(arg('matmul', '4096')) || undefined,
+    roofline: flag('roofline', true),
+    copyMB: Number(arg('copy-mb', '256')),
+    tfjs: flag('tfjs', false),
+    growth,
+    growthOps: list(arg('growth-ops', '')),
     log: (l) => console.error(l),
   });
   console.log(reportMarkdown(rep, 'Node + Dawn (webgpu npm)'));
+  const chart = arg('chart', '');
+  if (chart && rep.growth) {
+    writeFileSync(chart, growthChartSvg(rep.growth, { title: `Median time against token count — ${rep.adapter}` }));
+    console.error(`wrote ${chart}`);
+  }
   // Backbones: batch-1 latency and batch-N throughput with PRNG weights (--models=vig-t,vig-h-t).
-  const models = arg('models', '').split(',').filter(Boolean);
+  const models = list(arg('models', ''));
   if (models.length) {
     const batches = arg('batches', '1,32').split(',').map(Number);
     console.log('\n| model | batch | MACs/img | median ms (wall) | p10–p90 ms | GPU ms | img/s |\n|---|---:|---:|---:|---:|---:|---:|');

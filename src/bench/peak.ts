@@ -1,24 +1,29 @@
 /**
- * What "fast" is measured against: nominal fp32 (non-tensor-core) peaks of common GPUs by adapter
- * name, and the rate our own tiled Linear kernel reaches on a large matmul on the same device.
+ * What "fast" is measured against: nominal fp32 (non-tensor-core) peaks and memory bandwidths of
+ * common GPUs by adapter name, and what this device really reaches: our tiled Linear kernel on a
+ * large matmul, and a large buffer copy (copyBufferToBuffer and a vec4 copy kernel, the better one).
  */
-import type { GpuContext } from '../gpu/context';
+import { BU, type GpuContext } from '../gpu/context';
 import { linearDispatch } from '../ops/common/gpu-linear';
+import copyWgsl from '../../kernels/copy_vec4.wgsl?raw';
 
-/** Dense fp32 FMA peak in TFLOP/s (vendor data sheets; boost clocks). */
-const NOMINAL_FP32_TFLOPS: Array<[RegExp, number, string]> = [
-  [/H200/i, 66.9, 'NVIDIA H200 SXM data sheet'],
-  [/H100.*PCIe/i, 51.2, 'NVIDIA H100 PCIe data sheet'],
-  [/H100/i, 66.9, 'NVIDIA H100 SXM data sheet'],
-  [/A100/i, 19.5, 'NVIDIA A100 data sheet'],
-  [/L40S/i, 91.6, 'NVIDIA L40S data sheet'],
-  [/RTX 4090/i, 82.6, 'NVIDIA RTX 4090 spec'],
+/** Dense fp32 FMA peak in TFLOP/s and memory bandwidth in GB/s (vendor data sheets; boost clocks). */
+const NOMINAL: Array<[RegExp, number, number, string]> = [
+  [/H200/i, 66.9, 4800, 'NVIDIA H200 SXM data sheet'],
+  [/H100.*PCIe/i, 51.2, 2000, 'NVIDIA H100 PCIe data sheet'],
+  [/H100/i, 66.9, 3350, 'NVIDIA H100 SXM data sheet'],
+  [/A100.*80/i, 19.5, 2039, 'NVIDIA A100 80GB SXM data sheet'],
+  [/A100/i, 19.5, 1555, 'NVIDIA A100 40GB data sheet'],
+  [/L40S/i, 91.6, 864, 'NVIDIA L40S data sheet'],
+  [/RTX 4090/i, 82.6, 1008, 'NVIDIA RTX 4090 spec'],
 ];
 
-export function nominalPeak(adapterText: string): { tflops: number; source: string } | null {
-  for (const [re, tflops, source] of NOMINAL_FP32_TFLOPS) if (re.test(adapterText)) return { tflops, source };
+export function nominalPeak(adapterText: string): { tflops: number; gbps: number; source: string } | null {
+  for (const [re, tflops, gbps, source] of NOMINAL) if (re.test(adapterText)) return { tflops, gbps, source };
   return null;
 }
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Median TFLOP/s of our Linear kernel on an n×n×n product (2·n³ flops). */
 export async function measureMatmulTflops(ctx: GpuContext, n = 4096, reps = 5): Promise<number> {
@@ -30,6 +35,97 @@ export async function measureMatmulTflops(ctx: GpuContext, n = 4096, reps = 5): 
   const times: number[] = [];
   for (let i = 0; i < reps; i++) times.push((await ctx.run([d], { timed: true })).ms);
   for (const b of [a, w, y]) b.destroy();
-  times.sort((p, q) => p - q);
-  return (2 * n ** 3) / (times[Math.floor(reps / 2)] * 1e-3) / 1e12;
+  return (2 * n ** 3) / (median(times) * 1e-3) / 1e12;
+}
+
+export interface CopyBandwidth {
+  /** the better of the two, GB/s (bytes read + bytes written per second, 1 GB = 1e9 bytes) */
+  gbps: number;
+  method: 'copyBufferToBuffer' | 'vec4 kernel';
+  bufferMB: number;
+  copyBufferGBps: number;
+  kernelGBps: number;
+  timeSource: 'timestamp' | 'wall';
+}
+
+/**
+ * GPU ms of `k` copyBufferToBuffer calls in one submit. With timestamps: between the end of an
+ * empty compute pass before the copies and the start of one after them; otherwise wall time from
+ * submit to completion (an upper bound that includes the submit latency).
+ */
+async function timeCopies(ctx: GpuContext, src: GPUBuffer, dst: GPUBuffer, bytes: number, k: number): Promise<{ ms: number; source: 'timestamp' | 'wall' }> {
+  const dev = ctx.device;
+  const enc = dev.createCommandEncoder();
+  let qs: GPUQuerySet | null = null;
+  if (ctx.report.timestamps) {
+    qs = dev.createQuerySet({ type: 'timestamp', count: 2 });
+    enc.beginComputePass({ timestampWrites: { querySet: qs, endOfPassWriteIndex: 0 } }).end();
+  }
+  for (let i = 0; i < k; i++) enc.copyBufferToBuffer(src, 0, dst, 0, bytes);
+  let resolve: GPUBuffer | null = null;
+  let readback: GPUBuffer | null = null;
+  if (qs) {
+    enc.beginComputePass({ timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 1 } }).end();
+    resolve = dev.createBuffer({ size: 16, usage: BU.QUERY_RESOLVE | BU.COPY_SRC });
+    readback = dev.createBuffer({ size: 16, usage: BU.MAP_READ | BU.COPY_DST });
+    enc.resolveQuerySet(qs, 0, 2, resolve, 0);
+    enc.copyBufferToBuffer(resolve, 0, readback, 0, 16);
+  }
+  const t0 = performance.now();
+  dev.queue.submit([enc.finish()]);
+  await dev.queue.onSubmittedWorkDone();
+  const wall = performance.now() - t0;
+  if (qs && readback && resolve) {
+    await readback.mapAsync(1);
+    const t = new BigUint64Array(readback.getMappedRange().slice(0));
+    readback.unmap();
+    for (const b of [readback, resolve]) b.destroy();
+    qs.destroy();
+    const ns = Number(t[1] - t[0]);
+    if (ns > 0) return { ms: ns / 1e6, source: 'timestamp' };
+  }
+  return { ms: wall, source: 'wall' };
+}
+
+/**
+ * Achievable memory bandwidth: a buffer of `mb` MiB (capped by the device's limits) copied `k` times
+ * per timed submit, median of `reps`, both with copyBufferToBuffer and with a vec4 copy kernel; the
+ * better rate is the memory roof. Choose `mb` well above the last-level cache (H100/H200: 50 MB L2).
+ */
+export async function measureCopyGBps(ctx: GpuContext, mb = 256, reps = 5, k = 4): Promise<CopyBandwidth> {
+  const lim = ctx.device.limits;
+  const bytes = Math.floor(Math.min(mb * 2 ** 20, lim.maxStorageBufferBindingSize, lim.maxBufferSize) / 16) * 16;
+  const src = ctx.scratch(bytes / 4);
+  const dst = ctx.scratch(bytes / 4);
+  const n = bytes / 16;
+  const perRow = Math.min(Math.ceil(n / 256), 32768);
+  const dispatch = {
+    pipeline: ctx.pipeline(copyWgsl),
+    buffers: [src, dst, ctx.uniform([n])],
+    workgroups: [perRow, Math.ceil(n / 256 / perRow)] as [number, number],
+  };
+  const moved = 2 * bytes * k;
+  let source: 'timestamp' | 'wall' = 'wall';
+  const copyTimes: number[] = [];
+  const kernelTimes: number[] = [];
+  await timeCopies(ctx, src, dst, bytes, 1);
+  await ctx.run([dispatch]);
+  for (let i = 0; i < reps; i++) {
+    const c = await timeCopies(ctx, src, dst, bytes, k);
+    copyTimes.push(c.ms);
+    const d = await ctx.run(Array.from({ length: k }, () => dispatch), { timed: true });
+    kernelTimes.push(d.ms);
+    source = c.source === 'timestamp' && d.source === 'timestamp' ? 'timestamp' : 'wall';
+  }
+  for (const b of [src, dst, dispatch.buffers[2]]) b.destroy();
+  const copyBufferGBps = moved / (median(copyTimes) * 1e-3) / 1e9;
+  const kernelGBps = moved / (median(kernelTimes) * 1e-3) / 1e9;
+  return {
+    gbps: Math.max(copyBufferGBps, kernelGBps),
+    method: copyBufferGBps >= kernelGBps ? 'copyBufferToBuffer' : 'vec4 kernel',
+    bufferMB: bytes / 2 ** 20,
+    copyBufferGBps,
+    kernelGBps,
+    timeSource: source,
+  };
 }

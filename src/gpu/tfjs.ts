@@ -6,12 +6,21 @@ import * as tf from '@tensorflow/tfjs-core';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-cpu';
 
+const SHARED = 'webgpu-shared';
+
 export async function initTfjs(device: GPUDevice | null): Promise<string> {
   if (device) {
-    if (!tf.findBackend('webgpu-shared')) {
-      tf.registerBackend('webgpu-shared', () => new WebGPUBackend(device), 3);
+    // a backend of an older (lost or destroyed) device goes; the new device gets a fresh one
+    const have = tf.engine().registry[SHARED] as WebGPUBackend | undefined;
+    if (have && have.device !== device) tf.removeBackend(SHARED);
+    if (!tf.findBackend(SHARED)) {
+      tf.registerBackend(SHARED, () => new WebGPUBackend(device), 3);
     }
-    if (await tf.setBackend('webgpu-shared')) {
+    // tfjs finds kernels by backend name and the WebGPU package registers them for 'webgpu' only
+    for (const k of tf.getKernelsForBackend('webgpu')) {
+      if (!tf.getKernel(k.kernelName, SHARED)) tf.registerKernel({ ...k, backendName: SHARED });
+    }
+    if (await tf.setBackend(SHARED)) {
       await tf.ready();
       return tf.getBackend();
     }
