@@ -1,8 +1,9 @@
 // Split-K partial sums of Vicinity attention's key statistics for one head and one chunk of
 // tokens: KV[f·D + i, m] = Σ_j trig_f(j)·relu(k_j)[i]·v_j[m] and ksum[f·D + i] = Σ_j trig_f(j)·relu(k_j)[i],
-// f = (cos a, sin a, cos b, sin b). qkv is [N, 3r] (q | k | v, head n at columns n·D).
-// Tokens go through workgroup memory 16 at a time; each thread owns PER of the D×D (i, m) pairs
-// and keeps the 4 trig-weighted sums of each in registers.
+// f = (cos a, sin a, cos b, sin b). qkv is [B·N, 3r] (q | k | v, head n at columns n·D); one
+// workgroup per (chunk, head, image), partials [B, nchunks, heads, S]. Tokens go through workgroup
+// memory 16 at a time; each thread owns PER of the D×D (i, m) pairs and keeps the 4 trig-weighted
+// sums of each in registers.
 struct Params { N: u32, r: u32, chunk: u32, heads: u32 }
 @group(0) @binding(0) var<storage, read> qkv: array<f32>;
 @group(0) @binding(1) var<storage, read> trig: array<f32>;
@@ -21,6 +22,9 @@ var<workgroup> tg: array<f32, 64>;
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let chunk = wg.x;
   let h = wg.y;
+  let img = wg.z;
+  let row0 = img * P.N;
+  let nchunk = (P.N + P.chunk - 1u) / P.chunk;
   let tid = lid.x;
   let t0 = chunk * P.chunk;
   let t1 = min(t0 + P.chunk, P.N);
@@ -35,8 +39,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       var kv = 0.0;
       var vv = 0.0;
       if (t < t1) {
-        kv = max(qkv[t * stride + P.r + h * D + i], 0.0);
-        vv = qkv[t * stride + 2u * P.r + h * D + i];
+        kv = max(qkv[(row0 + t) * stride + P.r + h * D + i], 0.0);
+        vv = qkv[(row0 + t) * stride + 2u * P.r + h * D + i];
       }
       ks[e] = kv;
       vs[e] = vv;
@@ -59,7 +63,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     }
     workgroupBarrier();
   }
-  let base = (chunk * P.heads + h) * S;
+  let base = ((img * nchunk + chunk) * P.heads + h) * S;
   for (var p = 0u; p < PER; p++) {
     let o = tid + p * 256u;
     if (o < D * D) {

@@ -19,16 +19,19 @@ export interface VvtForwardOptions {
    * itself (it also builds N×N maps, so only for small grids — the tests use it on the mini model).
    */
   attention?: 'fast' | 'op';
+  /** called with every attention module's input u = LN1(x) [B, N, C], in forward order (site index) */
+  onAttentionInput?: (site: number, u: Tensor) => void;
 }
 
 const LN_BLOCK_EPS = 1e-6;
 const LN_PATCH_EPS = 1e-5;
 
-function block(x: Tensor, w: Params, prefix: string, c: VvtConfig, i: number, H: number, W: number, opts: VvtForwardOptions): Tensor {
+function block(x: Tensor, w: Params, prefix: string, c: VvtConfig, i: number, H: number, W: number, opts: VvtForwardOptions, site: number): Tensor {
   const [B, N] = x.shape;
   const acfg = vvtAttnConfig(c, i, H, W);
   const ap = subParams(w, `${prefix}attn.`);
   const u = layerNorm(x, w[`${prefix}norm1.weight`], w[`${prefix}norm1.bias`], LN_BLOCK_EPS);
+  opts.onAttentionInput?.(site, u);
   const parts: Tensor[] = [];
   for (let b = 0; b < B; b++) {
     const ub = sample(u, b);
@@ -49,13 +52,14 @@ export function vvtForward(x: Tensor, w: Params, c: VvtConfig, opts: VvtForwardO
   const stages: Tensor[] = [];
   let img = x;
   let tokens: Tensor | null = null;
+  let site = 0;
   for (let i = 0; i < 4; i++) {
     const s = i + 1;
     const { s: stride, p } = vvtPatchConv(i);
     const y = convFast(img, need(w, `patch_embed${s}.proj.weight`), w[`patch_embed${s}.proj.bias`], { stride, padding: p });
     const [, , H, W] = y.shape;
     let t = layerNorm(imageToTokens(y), w[`patch_embed${s}.norm.weight`], w[`patch_embed${s}.norm.bias`], LN_PATCH_EPS);
-    for (let j = 0; j < c.depths[i]; j++) t = block(t, w, `block${s}.${j}.`, c, i, H, W, opts);
+    for (let j = 0; j < c.depths[i]; j++) t = block(t, w, `block${s}.${j}.`, c, i, H, W, opts, site++);
     t = layerNorm(t, w[`norm${s}.weight`], w[`norm${s}.bias`], LN_BLOCK_EPS);
     stages.push(t);
     tokens = t;

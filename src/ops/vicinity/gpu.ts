@@ -1,20 +1,26 @@
 /**
- * WebGPU path of Vicinity attention, linear in tokens (one submit):
- *   [q|k|v] Linear → SE: column mean, ReLU matvec, sigmoid matvec →
- *   φ(K)ᵀV and Σφ(K): split-K partials per 64-token chunk, reduced + clamped →
- *   φ(Q)·KV with z (tiled) → out_proj Linear → clamp + SE merge (in place).
- * Maps (opts.maps or opts.rows): attn rows z_t·φ(q_t)·φ(k_j) per head, [heads, rows, N], and the
- * locality rows [rows, N]; all N rows when opts.maps is set without opts.rows (fixture layout).
- * The trig table (cos/sin of the float32-rounded angles) is built on the CPU, O(N).
+ * WebGPU path of Vicinity attention, linear in tokens, for a batch of images:
+ *   [q|k|v] Linear → SE: column-sum partials, ReLU matvec (token mean folded in), sigmoid matvec →
+ *   φ(K)ᵀV and Σφ(K): split-K partials per chunk of tokens, reduced + clamped →
+ *   φ(Q)·KV with z (tiled) → out_proj Linear with the clamps and the SE merge in its epilogue.
+ * Maps (opts.maps or opts.rows, batch 1): attn rows z_t·φ(q_t)·φ(k_j) per head, [heads, rows, N],
+ * and the locality rows [rows, N]; all N rows when opts.maps is set without opts.rows (fixture layout).
+ * The trig table (cos/sin of the float32-rounded angles) is built on the CPU, O(N), and written
+ * into a buffer from the caller's allocator when the dispatches are made.
+ *
+ * The pieces are exported so a backbone (VVT) can record the op inside its own pass:
+ * uploadVicinityWeights (once per weights), vicinityDispatches (the dispatch list for given
+ * input/output buffers and a batch of images, scratch from the caller's allocator). vicinityGpu
+ * is the op's one-submit wrapper.
  */
-import type { Dispatch, GpuContext } from '../../gpu/context';
+import { BU, type Dispatch, type GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
-import colmeanWgsl from '../../../kernels/vicinity_colmean.wgsl?raw';
+import colsumWgsl from '../../../kernels/vicinity_colsum.wgsl?raw';
 import matvecWgsl from '../../../kernels/vicinity_matvec.wgsl?raw';
 import kvWgsl from '../../../kernels/vicinity_kv.wgsl?raw';
 import kvReduceWgsl from '../../../kernels/vicinity_kv_reduce.wgsl?raw';
 import applyWgsl from '../../../kernels/vicinity_apply.wgsl?raw';
-import gateWgsl from '../../../kernels/vicinity_gate.wgsl?raw';
+import outprojWgsl from '../../../kernels/vicinity_outproj.wgsl?raw';
 import rowsWgsl from '../../../kernels/vicinity_rows.wgsl?raw';
 import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
 import { linearDispatch } from '../common/gpu-linear';
@@ -22,8 +28,10 @@ import { requireParam, uploadParam } from '../common/params';
 import { validateVicinity, vicinityDims, type VicinityConfig } from './spec';
 import { vicinityTrig } from './angles';
 
-/** Tokens per split-K chunk of the key statistics. */
-const KV_CHUNK = 64;
+/** Tokens per workgroup of the SE column sums. */
+const COLSUM_CHUNK = 128;
+/** Aim for about this many key-statistics workgroups (split-K over tokens) in one dispatch. */
+const KV_TARGET_WGS = 512;
 
 /** q, k, v weights stacked into one [3r, C] Linear so one matmul produces all three. */
 function stackQkv(p: Params): { w: Float32Array; b: Float32Array } {
@@ -43,79 +51,169 @@ function stackQkv(p: Params): { w: Float32Array; b: Float32Array } {
   return { w, b };
 }
 
-export async function vicinityGpu(ctx: GpuContext, x: Float32Array, p: Params, c: VicinityConfig, opts: GpuRunOptions): Promise<GpuOpOutput> {
+/** One Vicinity module's weights on the GPU (float32). */
+export interface VicinityGpuWeights {
+  /** [q|k|v] stacked, [3r, C] and [3r] */
+  wqkv: GPUBuffer;
+  bqkv: GPUBuffer;
+  wse0: GPUBuffer;
+  wse2: GPUBuffer;
+  wout: GPUBuffer;
+  bout: GPUBuffer;
+  /** every buffer above, for destroy() */
+  all: GPUBuffer[];
+}
+
+/** Upload one module's state_dict (keys without prefix: 'q_proj.weight', …). */
+export function uploadVicinityWeights(ctx: GpuContext, p: Params, c: VicinityConfig): VicinityGpuWeights {
+  validateVicinity(c);
+  const qkv = stackQkv(p);
+  const w = {
+    wqkv: ctx.upload(qkv.w),
+    bqkv: ctx.upload(qkv.b),
+    wse0: uploadParam(ctx, p, 'se_fc.0.weight'),
+    wse2: uploadParam(ctx, p, 'se_fc.2.weight'),
+    wout: uploadParam(ctx, p, 'out_proj.weight'),
+    bout: uploadParam(ctx, p, 'out_proj.bias'),
+  };
+  return { ...w, all: Object.values(w) };
+}
+
+/** Scratch buffers by role; a backbone passes a pool so every block reuses the same ones. */
+export type ScratchAlloc = (role: string, floats: number) => GPUBuffer;
+
+export interface VicinityDispatchIO {
+  /** input tokens: B images back to back, each [H·W, C] */
+  x: GPUBuffer;
+  /** output, same layout (must not be x) */
+  y: GPUBuffer;
+  batch?: number;
+}
+
+export interface VicinityDispatchResult {
+  dispatches: Dispatch[];
+  /** the requested map rows (batch 1): attn [heads, rows, N], locality [rows, N] */
+  maps?: { attn: GPUBuffer; locality: GPUBuffer; rows: number };
+}
+
+/** Key-statistics chunk length: enough workgroups to fill the GPU, 64 tokens at least, 16-aligned. */
+export function vicinityKvChunk(N: number, heads: number, batch: number): number {
+  const chunks = Math.max(1, Math.min(Math.ceil(N / 64), Math.ceil(KV_TARGET_WGS / (heads * batch))));
+  return Math.ceil(Math.ceil(N / chunks) / 16) * 16;
+}
+
+/**
+ * The op's dispatches for a batch of images: x → y with weights `w`. Buffers come from `alloc`
+ * (role, floats; distinct roles never alias); uniforms are created here. The trig table's role
+ * names its grid and θ, so blocks of one configuration share it and others never overwrite it.
+ */
+export function vicinityDispatches(ctx: GpuContext, w: VicinityGpuWeights, c: VicinityConfig, io: VicinityDispatchIO, alloc: ScratchAlloc, opts: { maps?: boolean; rows?: number[] } = {}): VicinityDispatchResult {
   validateVicinity(c);
   const { N, r, d, seHidden } = vicinityDims(c);
   const C = c.dim;
   const h = c.heads;
+  const B = io.batch ?? 1;
+  const BN = B * N;
   const S = 4 * d * d + 4 * d;
-  const nchunks = Math.ceil(N / KV_CHUNK);
-  const bufs: GPUBuffer[] = [];
-  const keep = <T extends GPUBuffer>(b: T) => (bufs.push(b), b);
+  const rows = opts.rows ?? (opts.maps ? Array.from({ length: N }, (_, i) => i) : []);
+  if (rows.length && B !== 1) throw new Error('vicinity: maps need batch 1');
+  if (rows.some((t) => !(t >= 0 && t < N && Number.isInteger(t)))) throw new Error(`vicinity: map rows must be tokens 0…${N - 1}`);
 
-  const qkvW = stackQkv(p);
-  const xb = keep(ctx.upload(x));
-  const wqkv = keep(ctx.upload(qkvW.w));
-  const bqkv = keep(ctx.upload(qkvW.b));
-  const wse0 = keep(uploadParam(ctx, p, 'se_fc.0.weight'));
-  const wse2 = keep(uploadParam(ctx, p, 'se_fc.2.weight'));
-  const wout = keep(uploadParam(ctx, p, 'out_proj.weight'));
-  const bout = keep(uploadParam(ctx, p, 'out_proj.bias'));
-  const trig = keep(ctx.upload(Float32Array.from(vicinityTrig(c))));
-
-  const qkv = keep(ctx.scratch(N * 3 * r));
-  const mean = keep(ctx.scratch(C));
-  const seHid = keep(ctx.scratch(seHidden));
-  const se = keep(ctx.scratch(C));
-  const part = keep(ctx.scratch(nchunks * h * S));
-  const kv = keep(ctx.scratch(h * S));
-  const o = keep(ctx.scratch(N * r));
-  const y = keep(ctx.scratch(N * C));
+  const trig = alloc(`vicinity.trig@${c.H}x${c.W}@${c.theta}`, 4 * N);
+  ctx.device.queue.writeBuffer(trig, 0, Float32Array.from(vicinityTrig(c)));
+  const qkv = alloc('vicinity.qkv', BN * 3 * r);
+  const ncol = Math.ceil(N / COLSUM_CHUNK);
+  const colsum = alloc('vicinity.colsum', B * ncol * C);
+  const seHid = alloc('vicinity.seHid', B * seHidden);
+  const se = alloc('vicinity.se', B * C);
+  const chunk = vicinityKvChunk(N, h, B);
+  const nchunks = Math.ceil(N / chunk);
+  const part = alloc('vicinity.part', B * nchunks * h * S);
+  const kv = alloc('vicinity.kv', B * h * S);
+  const o = alloc('vicinity.o', BN * r);
 
   const per = Math.ceil((d * d) / 256);
+  const reduceWgs = Math.ceil((B * h * S) / 256);
+  const rx = Math.min(reduceWgs, 65535);
   const dispatches: Dispatch[] = [
-    linearDispatch(ctx, xb, wqkv, bqkv, qkv, N, 3 * r, C),
-    { pipeline: ctx.pipeline(colmeanWgsl), buffers: [xb, mean, ctx.uniform([N, C])], workgroups: [C] },
-    { pipeline: ctx.pipeline(matvecWgsl), buffers: [mean, wse0, seHid, ctx.uniform([seHidden, C, 0])], workgroups: [seHidden] },
-    { pipeline: ctx.pipeline(matvecWgsl), buffers: [seHid, wse2, se, ctx.uniform([C, seHidden, 1])], workgroups: [C] },
+    linearDispatch(ctx, io.x, w.wqkv, w.bqkv, qkv, BN, 3 * r, C),
+    {
+      pipeline: ctx.pipeline(colsumWgsl),
+      buffers: [io.x, colsum, ctx.uniform([N, C, COLSUM_CHUNK, ncol])],
+      workgroups: [Math.ceil(C / 64), ncol, B],
+    },
+    {
+      pipeline: ctx.pipeline(matvecWgsl),
+      buffers: [colsum, w.wse0, seHid, ctx.uniform([seHidden, C, 0, ncol, 1 / N], ['u', 'u', 'u', 'u', 'f'])],
+      workgroups: [seHidden, B],
+    },
+    {
+      pipeline: ctx.pipeline(matvecWgsl),
+      buffers: [seHid, w.wse2, se, ctx.uniform([C, seHidden, 1, 1, 1], ['u', 'u', 'u', 'u', 'f'])],
+      workgroups: [C, B],
+    },
     {
       pipeline: ctx.pipeline(expandWgsl(kvWgsl, { D: d, PER: per, PER4: 4 * per, TTD: 16 * d })),
-      buffers: [qkv, trig, part, ctx.uniform([N, r, KV_CHUNK, h])],
-      workgroups: [nchunks, h],
+      buffers: [qkv, trig, part, ctx.uniform([N, r, chunk, h])],
+      workgroups: [nchunks, h, B],
     },
     {
       pipeline: ctx.pipeline(kvReduceWgsl),
-      buffers: [part, kv, ctx.uniform([h, nchunks, S, 4 * d * d])],
-      workgroups: [Math.ceil((h * S) / 256)],
+      buffers: [part, kv, ctx.uniform([B * h * S, h * S, nchunks, S, 4 * d * d])],
+      workgroups: [rx, Math.ceil(reduceWgs / rx)],
     },
     {
       pipeline: ctx.pipeline(expandWgsl(applyWgsl, { D: d })),
       buffers: [qkv, trig, kv, o, ctx.uniform([N, r, h])],
-      workgroups: [Math.ceil(d / 64), Math.ceil(N / 64), h],
+      workgroups: [Math.ceil(d / 64), Math.ceil(N / 64), B * h],
     },
-    linearDispatch(ctx, o, wout, bout, y, N, C, r),
-    { pipeline: ctx.pipeline(gateWgsl), buffers: [y, se, ctx.uniform([N, C])], workgroups: [Math.ceil((N * C) / 256)] },
+    {
+      pipeline: ctx.pipeline(outprojWgsl),
+      buffers: [o, w.wout, w.bout, se, io.y, ctx.uniform([BN, C, r, N])],
+      workgroups: [Math.ceil(C / 64), Math.ceil(BN / 64)],
+    },
   ];
 
-  const rows = opts.rows ?? (opts.maps ? Array.from({ length: N }, (_, i) => i) : []);
-  let attn: GPUBuffer | null = null;
-  let locality: GPUBuffer | null = null;
-  if (rows.length) {
-    const rb = keep(ctx.upload(Uint32Array.from(rows)));
-    attn = keep(ctx.scratch(h * rows.length * N));
-    locality = keep(ctx.scratch(rows.length * N));
-    dispatches.push({
-      pipeline: ctx.pipeline(expandWgsl(rowsWgsl, { D: d })),
-      buffers: [qkv, trig, kv, rb, attn, locality, ctx.uniform([N, r, h, rows.length])],
-      workgroups: [rows.length, h],
-    });
+  if (!rows.length) return { dispatches };
+  const rb = alloc('vicinity.rows', rows.length);
+  ctx.device.queue.writeBuffer(rb, 0, Uint32Array.from(rows));
+  const attn = alloc('vicinity.attnRows', h * rows.length * N);
+  const locality = alloc('vicinity.localityRows', rows.length * N);
+  dispatches.push({
+    pipeline: ctx.pipeline(expandWgsl(rowsWgsl, { D: d })),
+    buffers: [qkv, trig, kv, rb, attn, locality, ctx.uniform([N, r, h, rows.length])],
+    workgroups: [rows.length, h],
+  });
+  return { dispatches, maps: { attn, locality, rows: rows.length } };
+}
+
+/** The op on one image: upload, one submit, read back, destroy everything it made. */
+export async function vicinityGpu(ctx: GpuContext, x: Float32Array, p: Params, c: VicinityConfig, opts: GpuRunOptions): Promise<GpuOpOutput> {
+  const { N } = vicinityDims(c);
+  const C = c.dim;
+  const bufs = new Set<GPUBuffer>();
+  const alloc: ScratchAlloc = (_role, floats) => {
+    const b = ctx.scratch(floats);
+    bufs.add(b);
+    return b;
+  };
+  try {
+    const w = uploadVicinityWeights(ctx, p, c);
+    for (const b of w.all) bufs.add(b);
+    const xb = ctx.upload(x);
+    bufs.add(xb);
+    const y = alloc('y', N * C);
+    const r = vicinityDispatches(ctx, w, c, { x: xb, y }, alloc, { maps: opts.maps, rows: opts.rows });
+    // the uniforms the builders made (the Linear's shared no-bias buffer is not ours to destroy)
+    for (const d of r.dispatches) for (const b of d.buffers) if (b.usage & BU.UNIFORM) bufs.add(b);
+    const t = await ctx.run(r.dispatches, { timed: opts.timed ?? true });
+    const out: GpuOpOutput = { y: await ctx.read(y, N * C), maps: {}, gpuMs: t.ms };
+    if (r.maps) {
+      out.maps.attn = await ctx.read(r.maps.attn, c.heads * r.maps.rows * N);
+      out.maps.locality = await ctx.read(r.maps.locality, r.maps.rows * N);
+    }
+    return out;
+  } finally {
+    for (const b of bufs) b.destroy();
   }
-  const t = await ctx.run(dispatches, { timed: opts.timed ?? true });
-  const out: GpuOpOutput = { y: await ctx.read(y, N * C), maps: {}, gpuMs: t.ms };
-  if (attn && locality) {
-    out.maps.attn = await ctx.read(attn, h * rows.length * N);
-    out.maps.locality = await ctx.read(locality, rows.length * N);
-  }
-  for (const b of bufs) b.destroy();
-  return out;
 }

@@ -1,0 +1,190 @@
+/**
+ * WebGPU forward of VVT (VicinityVisionTransformer.forward, eval) with our kernels. Per stage:
+ * OverlapPatchEmbed (vig_conv: k7 s4 p3 on the image, k3 s2 p1 on the previous stage's tokens →
+ * LayerNorm eps 1e-5), Blocks [LN1 → Vicinity attention (src/ops/vicinity through
+ * vicinityDispatches, the whole batch in one dispatch list) → residual; LN2 → Mlp (Linear →
+ * depthwise 3×3 + GELU (litv2_dwconv) → Linear) → residual], stage LayerNorm (eps 1e-6) = the
+ * stage output, tokens [B, H·W, C] as in the fixtures. Then token mean → head.
+ * Residual adds are fused into the following LayerNorm (vig_norm: sum = x + delta, out = LN(sum));
+ * the last block's add feeds the stage norm directly. VVT has no BatchNorm, so nothing is folded.
+ * Linears and patch convs whose output tiles cannot fill the GPU (late stages at small batch) are
+ * split over K (gemm.ts).
+ *
+ * As the ViG / LITv2 forwards: weights are uploaded once per (GpuContext, weights object); the
+ * activation buffers, uniforms and bind groups form a plan cached for the last (batch, H, W,
+ * capture, config); a forward is one submit (input write, one compute pass per stage, timestamped
+ * when possible, one pass for the head, read-backs). Any batch size and input size.
+ */
+import type { GpuContext } from '../../gpu/context';
+import type { Params } from '../../ops/types';
+import { uploadVicinityWeights, vicinityDispatches } from '../../ops/vicinity/gpu';
+import dwconvWgsl from '../../../kernels/litv2_dwconv.wgsl?raw';
+import { meanPoolDispatch, runGroups, type PreparedGroup, PlanBuilder, GpuWeightStore, ScratchPool, WeightStores } from '../vig/gpu-kit';
+import type { AttentionSite, GpuForwardOptions, GpuForwardResult } from '../types';
+import { subParams } from '../nn-cpu';
+import { vvtAttnConfig, vvtGrids, vvtPatchConv, type VvtConfig } from './config';
+import { gemmConv, gemmLinear } from './gemm';
+
+const LN_BLOCK_EPS = 1e-6;
+const LN_PATCH_EPS = 1e-5;
+
+interface Plan {
+  key: string;
+  pool: ScratchPool;
+  input: GPUBuffer;
+  groups: PreparedGroup[];
+  stageGroup: number[];
+  logits: { buf: GPUBuffer; floats: number };
+  stages: Array<{ buf: GPUBuffer; floats: number }>;
+  /** the captured attention input (opts.capture): sample 0's LN1 output of that block */
+  capture?: { buf: GPUBuffer; floats: number };
+}
+
+type WeightStore = GpuWeightStore<Plan>;
+const stores = new WeightStores((ctx, w) => new GpuWeightStore<Plan>(ctx, w, (key) => `vvt: missing weight '${key}'`));
+
+/** Drop the GPU copies of `w` (weights and cached activations) now instead of at GC. */
+export function releaseVvtGpu(ctx: GpuContext, w: Params): void {
+  stores.release(ctx, w);
+}
+
+/** One Vicinity module per block, in forward order, for an H×W input. */
+export function vvtAttentionSites(c: VvtConfig, H: number, W: number): AttentionSite[] {
+  const grids = vvtGrids(H, W);
+  return c.depths.flatMap((depth, i) => {
+    const [h, w] = grids[i];
+    const opConfig = vvtAttnConfig(c, i, h, w);
+    return Array.from({ length: depth }, (_, j) => ({
+      label: `stage ${i} · block ${j}`, stage: i, block: j, op: 'vicinity', opConfig,
+      params: (p: Params) => subParams(p, `block${i + 1}.${j}.attn.`),
+    }));
+  });
+}
+
+/** LayerNorm `prefix` ('block1.0.norm2', 'norm4', …) as a norm spec's weight/bias. */
+const lnOf = (st: WeightStore, prefix: string, eps = LN_BLOCK_EPS) => ({ mode: 'ln' as const, weight: st.get(`${prefix}.weight`), bias: st.get(`${prefix}.bias`), eps });
+
+/** Mlp on n [BL, C] → m [BL, C]: fc1 → depthwise 3×3 + bias → GELU → fc2. */
+function mlp(pb: PlanBuilder, st: WeightStore, prefix: string, n: GPUBuffer, m: GPUBuffer, B: number, H: number, W: number, C: number): void {
+  const BL = B * H * W;
+  const hidden = st.tensor(`${prefix}.fc1.weight`).shape[0];
+  const h = pb.scratch('mlp.h', BL * hidden);
+  const g = pb.scratch('mlp.g', BL * hidden);
+  gemmLinear(pb, n, st.get(`${prefix}.fc1.weight`), st.get(`${prefix}.fc1.bias`), h, BL, hidden, C);
+  pb.add({
+    pipeline: pb.ctx.pipeline(dwconvWgsl),
+    buffers: [h, st.get(`${prefix}.dwconv.dwconv.weight`), st.get(`${prefix}.dwconv.dwconv.bias`), g, pb.ctx.uniform([H, W, hidden, 3, 1])],
+    workgroups: [Math.ceil(hidden / 64), H * W, B],
+  });
+  gemmLinear(pb, g, st.get(`${prefix}.fc2.weight`), st.get(`${prefix}.fc2.bias`), m, BL, C, hidden);
+}
+
+function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: number, W: number, captureAt: number | undefined, key: string): Plan {
+  const pb = new PlanBuilder(ctx);
+  const grids = vvtGrids(H, W);
+  const input = pb.pool.fresh('input', B * c.inChans * H * W);
+  const stages: Plan['stages'] = [];
+  const stageGroup: number[] = [];
+  let capture: Plan['capture'];
+  let site = 0;
+  let prev = { buf: input, C: c.inChans, H, W, channelFirst: true };
+  for (let i = 0; i < 4; i++) {
+    const s = i + 1;
+    const [gh, gw] = grids[i];
+    const C = c.embedDims[i];
+    const L = gh * gw;
+    const BL = B * L;
+    const depth = c.depths[i];
+    const { k, s: stride, p: pad } = vvtPatchConv(i);
+    const pe = pb.scratch('pe', BL * C);
+    gemmConv(pb, prev.buf, st.get(`patch_embed${s}.proj.weight`), st.get(`patch_embed${s}.proj.bias`), pe,
+      { B, Cin: prev.C, H: prev.H, W: prev.W, Cout: C, k, stride, pad, channelFirst: prev.channelFirst });
+    const s0 = pb.scratch('s0', BL * C);
+    const s1 = pb.scratch('s1', BL * C);
+    const flip = (b: GPUBuffer) => (b === s0 ? s1 : s0);
+    const n = pb.scratch('n', BL * C);
+    const out = pb.pool.fresh(`stage${i}`, BL * C);
+    // where block j's LN1 output goes: the shared `n`, or a buffer of its own when it is captured
+    const attnIn = (j: number): GPUBuffer => {
+      if (site + j !== captureAt) return n;
+      capture = { buf: pb.pool.fresh('capture', BL * C), floats: L * C };
+      return capture.buf;
+    };
+    pb.norm({ rows: BL, C, x: pe, ...lnOf(st, `patch_embed${s}.norm`, LN_PATCH_EPS), out: s0 });
+    const attnCfg = vvtAttnConfig(c, i, gh, gw);
+    let cur = s0;
+    let u = n;
+    if (depth === 0) pb.norm({ rows: BL, C, x: s0, ...lnOf(st, `norm${s}`), out });
+    else pb.norm({ rows: BL, C, x: s0, ...lnOf(st, `block${s}.0.norm1`), out: (u = attnIn(0)) });
+    for (let j = 0; j < depth; j++) {
+      const b = `block${s}.${j}`;
+      const a = pb.scratch('a', BL * C);
+      const w = st.block(`${b}.attn.`, () => uploadVicinityWeights(ctx, subParams(st.w, `${b}.attn.`), attnCfg));
+      pb.add(...vicinityDispatches(ctx, w, attnCfg, { x: u, y: a, batch: B }, pb.scratch).dispatches);
+      const mid = flip(cur);
+      pb.norm({ rows: BL, C, x: cur, delta: { buf: a, rows: BL }, sum: mid, ...lnOf(st, `${b}.norm2`), out: n });
+      const m = pb.scratch('m', BL * C);
+      mlp(pb, st, `${b}.mlp`, n, m, B, gh, gw, C);
+      if (j === depth - 1) {
+        // the stream itself is not needed after the stage norm
+        pb.norm({ rows: BL, C, x: mid, delta: { buf: m, rows: BL }, ...lnOf(st, `norm${s}`), out });
+      } else {
+        const next = flip(mid);
+        u = attnIn(j + 1);
+        pb.norm({ rows: BL, C, x: mid, delta: { buf: m, rows: BL }, sum: next, ...lnOf(st, `block${s}.${j + 1}.norm1`), out: u });
+        cur = next;
+      }
+    }
+    site += depth;
+    stages.push({ buf: out, floats: BL * C });
+    stageGroup.push(pb.close(`stage ${i}`));
+    prev = { buf: out, C, H: gh, W: gw, channelFirst: false };
+  }
+  const [gh, gw] = grids[3];
+  const C = c.embedDims[3];
+  const pooled = pb.scratch('pooled', B * C);
+  const logits = pb.pool.fresh('logits', B * c.numClasses);
+  pb.add(meanPoolDispatch(ctx, prev.buf, pooled, B, gh * gw, C));
+  gemmLinear(pb, pooled, st.get('head.weight'), st.get('head.bias'), logits, B, c.numClasses, C);
+  pb.close('head');
+  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, capture };
+}
+
+/** x [B, inChans, H, W] normalised, any B ≥ 1 and H, W ≥ 1. */
+export async function vvtForwardGpu(ctx: GpuContext, x: Float32Array, shape: number[], w: Params, c: VvtConfig, o: GpuForwardOptions = {}): Promise<GpuForwardResult> {
+  const [B, Cin, H, W] = shape.length === 3 ? [1, ...shape] : shape;
+  if (shape.length < 3 || shape.length > 4 || Cin !== c.inChans || !(B >= 1 && H >= 1 && W >= 1) || x.length !== B * Cin * H * W) {
+    throw new Error(`vvt gpu: input [${shape}] with ${x.length} values; expected [B, ${c.inChans}, H, W]`);
+  }
+  if (!(c.numClasses >= 1)) throw new Error('vvt gpu: the head needs numClasses ≥ 1');
+  // per-dimension workgroup limit: the depthwise conv runs one row of workgroups per token of a
+  // grid, the attention one z-slice per (image, head)
+  const [g0h, g0w] = vvtGrids(H, W)[0];
+  if (g0h * g0w > 65535 || B * Math.max(...c.numHeads) > 65535) throw new Error(`vvt gpu: input [${shape}] is too large for the WebGPU path (at most 65535 tokens in the first stage and 65535 image·heads)`);
+  const nSites = c.depths.reduce((a, d) => a + d, 0);
+  if (o.capture !== undefined && !(Number.isInteger(o.capture) && o.capture >= 0 && o.capture < nSites)) {
+    throw new Error(`vvt gpu: no attention site ${o.capture} (the model has ${nSites})`);
+  }
+  const st = stores.get(ctx, w);
+  return st.locked(async () => {
+    const key = `${B}x${H}x${W}@${o.capture ?? '-'}|${JSON.stringify(c)}`;
+    if (st.plan?.key !== key) {
+      st.plan?.pool.destroy();
+      st.plan = null;
+      st.plan = vvtPlan(ctx, st, c, B, H, W, o.capture, key);
+    }
+    const plan = st.plan;
+    ctx.device.queue.writeBuffer(plan.input, 0, x.buffer, x.byteOffset, x.byteLength);
+    const wantStages = o.stages ?? true;
+    const reads = [plan.logits, ...(wantStages ? plan.stages : []), ...(plan.capture ? [plan.capture] : [])];
+    const r = await runGroups(ctx, plan.groups, reads, o.timed ?? true);
+    return {
+      logits: r.reads[0].slice(),
+      stages: wantStages ? plan.stages.map((_, i) => r.reads[i + 1].slice()) : [],
+      stageMs: r.groupMs ? plan.stageGroup.map((g) => r.groupMs![g]) : undefined,
+      gpuMs: r.ms,
+      timeSource: r.source,
+      captured: plan.capture ? r.reads[reads.length - 1].slice() : undefined,
+    };
+  });
+}
