@@ -14,6 +14,7 @@ import { GpuContext } from '../src/gpu/context';
 import { reportMarkdown, runBench } from '../src/bench/suite';
 import { growthChartSvg } from '../src/bench/chart';
 import { benchModel, releaseBenchModels } from '../src/bench/models';
+import { benchInteraction, interactionMarkdown } from '../src/bench/interaction';
 import { variantFamily } from '../src/parity/model-check';
 
 function arg(name: string, fallback: string): string {
@@ -66,18 +67,23 @@ async function main() {
   const models = list(arg('models', ''));
   if (models.length) {
     const batches = arg('batches', '1,32').split(',').map(Number);
-    console.log('\n| model | batch | MACs/img | median ms (wall) | p10–p90 ms | GPU ms | img/s |\n|---|---:|---:|---:|---:|---:|---:|');
+    console.log('\n| model | batch | MACs/img | median ms (wall) | p10–p90 ms | GPU ms | GPU ms per stage | img/s |\n|---|---:|---:|---:|---:|---:|---|---:|');
     for (const v of models) {
       for (const b of batches) {
         try {
           const r = await benchModel(ctx, variantFamily(v), v, b, Number(arg('model-reps', '20')), { warmup: 3, log: (l) => console.error(l) });
-          console.log(`| ${v} | ${b} | ${(r.macsPerImage / 1e9).toFixed(2)} G | ${r.medianMs.toFixed(2)} | ${r.p10Ms.toFixed(2)}–${r.p90Ms.toFixed(2)} | ${r.gpuMedianMs?.toFixed(2) ?? '–'} | ${r.imgPerSec.toFixed(0)} |`);
+          console.log(`| ${v} | ${b} | ${(r.macsPerImage / 1e9).toFixed(2)} G | ${r.medianMs.toFixed(2)} | ${r.p10Ms.toFixed(2)}–${r.p90Ms.toFixed(2)} | ${r.gpuMedianMs?.toFixed(2) ?? '–'} | ${r.stageMedianMs?.map((t) => t.toFixed(2)).join(' / ') ?? '–'} | ${r.imgPerSec.toFixed(0)} |`);
         } catch (e) {
           console.log(`| ${v} | ${b} | failed: ${(e as Error).message} | | | | |`);
         }
       }
     }
     releaseBenchModels(ctx);
+  }
+  // Slider → map, the GPU half (op run + map read-back per change), p50/p95 (--interaction).
+  if (flag('interaction', false)) {
+    const ir = await benchInteraction(ctx, { grids: list(arg('interaction-grids', '14,56')).map(Number), reps: Number(arg('interaction-reps', '30')), log: (l) => console.error(l) });
+    console.log('\n' + interactionMarkdown(ir, 'Node + Dawn (GPU half: op run + map read-back)'));
   }
   console.log(`BENCH_JSON ${JSON.stringify(rep)}`);
   ctx.destroy();

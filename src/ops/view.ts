@@ -39,6 +39,10 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
+/**
+ * `timingRuns` (default 0): extra timed runs after the map run. The map run is itself timed, so a
+ * slider change costs one op run; views that report a careful median (compare, latency) ask for more.
+ */
 export async function computeOpView(
   op: AnyOp,
   cfg: unknown,
@@ -53,16 +57,19 @@ export async function computeOpView(
   const macs = op.macs(cfg);
   if (ctx && op.gpu) {
     const rows = op.gpuRows ? [token] : undefined;
-    const out = await op.gpu(ctx, x, p, cfg, { maps: !rows, rows, timed: false });
+    const t0 = performance.now();
+    const out = await op.gpu(ctx, x, p, cfg, { maps: !rows, rows, timed: true });
+    const wall = performance.now() - t0;
     const panels = op.queryMaps ? op.queryMaps(out.maps, cfg, token, rows ? 0 : token) : [];
+    let source: OpViewResult['timeSource'] = ctx.report.timestamps && out.gpuMs !== undefined ? 'gpu-timestamp' : 'gpu-wall';
     const times: number[] = [];
-    let source: OpViewResult['timeSource'] = 'gpu-wall';
-    for (let i = 0; i < (opts.timingRuns ?? 3); i++) {
+    for (let i = 0; i < (opts.timingRuns ?? 0); i++) {
       const t = await op.gpu(ctx, x, p, cfg, { maps: false, timed: true });
       times.push(t.gpuMs ?? NaN);
       if (ctx.report.timestamps) source = 'gpu-timestamp';
     }
-    return { panels, macs, ms: median(times), timeSource: source, backend: 'webgpu', y: out.y };
+    // without extra runs the time is the map run's own (the op plus the clicked token's map rows)
+    return { panels, macs, ms: times.length ? median(times) : (out.gpuMs ?? wall), timeSource: source, backend: 'webgpu', y: out.y };
   }
   const t0 = performance.now();
   const out = op.reference({ shape, data: Float64Array.from(x) }, p, cfg);

@@ -10,6 +10,7 @@ import { useSession } from '../../state/session';
 import { Slider } from '../Slider';
 import { useNotebook } from './store';
 import { USER_PHOTO } from './photos';
+import { noteChange } from '../interaction-timing';
 
 /** The grid of an attention view whose `token` is this param (for showing row, column). */
 function useTokenGrid(name: string): number | null {
@@ -43,7 +44,25 @@ function ImagePicker({ name, value, options }: { name: string; value: string; op
     }
   };
   return (
-    <div className="image-picker" role="radiogroup" aria-label={name}>
+    <div
+      className="image-picker"
+      role="radiogroup"
+      aria-label={name}
+      title="a sample, or your own photo: pick, drop or paste one"
+      onDragOver={(e) => own && Array.from(e.dataTransfer.types).includes('Files') && e.preventDefault()}
+      onDrop={(e) => {
+        const f = e.dataTransfer.files[0];
+        if (!own || !f || !f.type.startsWith('image/')) return;
+        e.preventDefault();
+        void take(f);
+      }}
+      onPaste={(e) => {
+        const f = Array.from(e.clipboardData.files).find((x) => x.type.startsWith('image/'));
+        if (!own || !f) return;
+        e.preventDefault();
+        void take(f);
+      }}
+    >
       {samples.map((s) => {
         const v = s.file.replace(/\.[a-z]+$/, '');
         const on = value === v || value === s.file;
@@ -76,7 +95,12 @@ export function ParamControl({ cell }: { cell: ParamCell }) {
   const graph = useNotebook((s) => s.graph);
   const values = useNotebook((s) => s.values);
   const note = useNotebook((s) => s.paramNotes[name]);
-  const setParam = useNotebook((s) => s.setParam);
+  const store = useNotebook((s) => s.setParam);
+  // a real change starts the slider→map clock (interaction-timing.ts)
+  const setParam = (n: string, v: unknown, final: boolean) => {
+    if (v !== value) noteChange(n);
+    store(n, v, final);
+  };
   const tokenGrid = useTokenGrid(name);
   const blocked = graph.blocked.get(cell.id);
   const spec = resolveParamSpec(graph, name, values);

@@ -1,6 +1,9 @@
 /**
  * `view latency`: measured time versus tokens for the listed ops (an expensive view: it runs when
  * asked — the Run button, Ctrl/Shift+Enter, or releasing a slider it depends on). Table + chart.
+ * Optional: `upTo: N` times only the grids up to N (a slow GPU can start small; a link can set it),
+ * `baseline: mhsa` says where each other op overtakes that one, `throughput: true` adds the
+ * achieved GFLOP/s against tokens with a reading per op.
  * With `sweep: alpha` (and `values`) it times one grid per swept setting instead (SweepLatency).
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
@@ -9,8 +12,8 @@ import { formatCount, formatMs } from '../../format';
 import { ChartFigure } from '../../figure/ChartFigure';
 import type { Series } from '../../figure/LineChart';
 import { useNotebook } from '../store';
-import { buildOpConfig, gridsOf, opsOf } from './op-config';
-import { timeOp, timeSource, type LatencyPoint, type TimeSource, describeTiming } from './latency';
+import { buildOpConfig } from './op-config';
+import { crossovers, fmtRate, gflops, latencyPlan, throughputReadings, timeOp, timeSource, type LatencyPoint, type TimeSource, describeTiming } from './latency';
 import { SweepLatency } from './SweepLatency';
 
 interface Measured {
@@ -33,7 +36,7 @@ function GridLatency({ cellId, config, nonce }: { cellId: string; config: Record
   const runCell = useNotebook((s) => s.runCell);
   const plan = useMemo(() => {
     try {
-      return { ops: opsOf(config), grids: gridsOf(config), runs: typeof config.runs === 'number' ? Math.min(20, Math.max(1, Math.round(config.runs))) : 3 };
+      return latencyPlan(config);
     } catch (e) {
       return { error: (e as Error).message };
     }
@@ -46,7 +49,7 @@ function GridLatency({ cellId, config, nonce }: { cellId: string; config: Record
 
   useEffect(() => {
     if (nonce === 0 || status === 'pending') return;
-    const { plan: p, config: c, key: k } = latest.current;
+    const { plan: p, key: k } = latest.current;
     if ('error' in p) return;
     const id = ++runId.current;
     const cancelled = () => id !== runId.current;
@@ -61,7 +64,7 @@ function GridLatency({ cellId, config, nonce }: { cellId: string; config: Record
           await new Promise((r) => setTimeout(r, 0));
           const pt: LatencyPoint = { op: op.name, grid: g, tokens: g * g, macs: NaN, ms: NaN };
           try {
-            const { cfg } = buildOpConfig(op, g, c, { shared: p.ops.length > 1 });
+            const { cfg } = buildOpConfig(op, g, p.knobs, { shared: p.ops.length > 1 });
             pt.macs = op.macs(cfg);
             pt.ms = await timeOp(op, cfg, ctx, p.runs, cancelled);
           } catch (e) {
@@ -85,18 +88,26 @@ function GridLatency({ cellId, config, nonce }: { cellId: string; config: Record
       points: measured.points.filter((p) => p.op === op.name).map((p) => ({ x: p.tokens, y: p.ms, label: `${p.grid}×${p.grid}` })),
     }));
   }, [measured, plan]);
+  const rate = useMemo<Series[]>(() => {
+    if (!measured || 'error' in plan || !plan.throughput) return [];
+    return plan.ops.map((op) => ({
+      name: op.name,
+      points: measured.points.filter((p) => p.op === op.name && Number.isFinite(gflops(p))).map((p) => ({ x: p.tokens, y: gflops(p), label: `${p.grid}×${p.grid}` })),
+    }));
+  }, [measured, plan]);
 
   if ('error' in plan) return <p className="error" role="alert">{plan.error}</p>;
   const stale = measured && measured.key !== key;
   const sourceText = measured ? describeTiming(measured, plan.runs) : '';
   return (
-    <div className="nb-latency" data-testid="nb-latency">
+    <div className="nb-latency" data-testid="nb-latency" data-points={measured?.points.length ?? 0}>
       <div className="row">
         <button type="button" onClick={() => runCell(cellId)} disabled={status === 'pending'} data-testid="latency-run">
           {measured ? 'Run again' : 'Run'}
         </button>
         <span className="muted">
           {plan.ops.map((o) => o.name).join(', ')} at {plan.grids.map((g) => `${g}×${g}`).join(', ')}
+          {plan.skipped.length ? ` (not ${plan.skipped.map((g) => `${g}×${g}`).join(', ')}: above upTo)` : ''}
         </span>
       </div>
       {progress ? (
@@ -118,7 +129,7 @@ function GridLatency({ cellId, config, nonce }: { cellId: string; config: Record
                   <th>tokens</th>
                   <th>MACs</th>
                   <th>time</th>
-                  <th>MACs/s</th>
+                  <th title="achieved: 2 FLOPs per MAC (a multiply and an add) divided by the time">GFLOP/s</th>
                 </tr>
               </thead>
               <tbody>
@@ -129,13 +140,30 @@ function GridLatency({ cellId, config, nonce }: { cellId: string; config: Record
                     <td>{p.tokens.toLocaleString('en-US')}</td>
                     <td>{Number.isFinite(p.macs) ? formatCount(p.macs) : '—'}</td>
                     <td>{p.error ? <span className="error">{p.error}</span> : formatMs(p.ms)}</td>
-                    <td>{Number.isFinite(p.ms) && p.ms > 0 && Number.isFinite(p.macs) ? formatCount(p.macs / (p.ms / 1000)) : '—'}</td>
+                    <td data-gflops={Number.isFinite(gflops(p)) ? gflops(p) : undefined}>{Number.isFinite(gflops(p)) ? fmtRate(gflops(p)) : '—'}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
           </div>
+          {plan.baseline ? (
+            <ul className="latency-readings" data-testid="latency-crossovers">
+              {crossovers(measured.points, plan.baseline).map((c) => (
+                <li key={c.op} data-op={c.op}><strong>{c.op}</strong> {c.text}</li>
+              ))}
+            </ul>
+          ) : null}
           <ChartFigure series={series} title="Measured time versus tokens" xLabel="tokens N (log)" yLabel="time (log)" xLog yLog formatY={fmtMs} fileName="latency-vs-tokens" />
+          {plan.throughput ? (
+            <>
+              <ChartFigure series={rate} title="Achieved GFLOP/s versus tokens" xLabel="tokens N (log)" yLabel="GFLOP/s, 2·MACs / time (log)" xLog yLog formatY={fmtRate} fileName="gflops-vs-tokens" />
+              <ul className="latency-readings" data-testid="latency-throughput">
+                {throughputReadings(measured.points).map((r) => (
+                  <li key={r.op} data-op={r.op}><strong>{r.op}</strong>: {r.text}</li>
+                ))}
+              </ul>
+            </>
+          ) : null}
         </>
       ) : null}
     </div>
