@@ -17,7 +17,7 @@ const report = createReport('e2e-flops-latency');
 const check = report.check;
 const argv = process.argv.slice(2);
 const largest = Number(argv.find((a) => a.startsWith('--largest='))?.slice(10) ?? '28');
-const outDir = resolve(root, 'node_modules/.e2e-flops-latency-dist');
+const outDir = resolve(root, 'dist');
 const LAT = '[data-testid=nb-latency]';
 const OPS = ['mhsa', 'hilo', 'gla', 'vicinity', 'fasa', 'gma'];
 const GRIDS = [14, 28, 42, 56].filter((g) => g <= largest);
