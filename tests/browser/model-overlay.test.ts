@@ -88,3 +88,22 @@ describe('attention capture', () => {
     await expect(captureSite(ctx, vigH, vigHTiny, p, x, [1, 3, S, S], 9)).rejects.toThrow(/no attention layer 9/);
   });
 });
+
+describe('op runs leave shared buffers alone', () => {
+  it('a bias-free HiLo op run does not break later bias-free Linears (the shared no-bias buffer survives)', async () => {
+    const { hilo } = await import('../../src/ops/hilo');
+    const cfg = { dim: 32, heads: 2, alpha: 0.5, ws: 2, qkvBias: false, H: 4, W: 4, padded: true };
+    const p = syntheticParams(hilo.paramShapes(cfg), 'nobias');
+    await hilo.gpu!(ctx, Float32Array.from(prngInput('nobias-x', 16 * 32)), p, cfg, { maps: false });
+    // ViG's MLP Linears have no bias: a forward after the op run must still validate and agree
+    const S = 64;
+    const w = syntheticParams(vig.expectedKeys(vigTiny), 'nobias-vig');
+    const x = prngInput('nobias-vig-x', 3 * S * S);
+    ctx.device.pushErrorScope('validation');
+    const got = await vig.forwardGpu!(ctx, Float32Array.from(x), [1, 3, S, S], w, vigTiny);
+    const err = await ctx.device.popErrorScope();
+    expect(err?.message ?? '').toBe('');
+    const ref = vig.forwardReference({ shape: [1, 3, S, S], data: x }, w, vigTiny);
+    expect(relL2(got.logits, ref.logits.data)).toBeLessThan(1e-3);
+  });
+});

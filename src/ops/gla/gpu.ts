@@ -10,7 +10,7 @@
  * (once per weights), glaDispatches (the dispatch list for given input/output buffers and a batch
  * of images, scratch from the caller's allocator). glaGpu is the op's one-submit wrapper.
  */
-import type { Dispatch, GpuContext } from '../../gpu/context';
+import { BU, type Dispatch, type GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
 import dwconvWgsl from '../../../kernels/gla_dwconv.wgsl?raw';
 import gatesWgsl from '../../../kernels/gla_gates.wgsl?raw';
@@ -204,6 +204,8 @@ export async function glaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: Gla
   const d = glaDispatches(ctx, w, c, { x: xb, y }, (_role, floats) => keep(ctx.scratch(floats)), { maps: opts.maps, rows: opts.rows });
   const wantMaps = opts.maps || d.rows > 0;
 
+  // the uniforms the builders made (not the Linear's shared no-bias buffer)
+  for (const dd of d.dispatches) for (const b of dd.buffers) if (b.usage & BU.UNIFORM) bufs.push(b);
   const t = await ctx.run(d.dispatches, { timed: opts.timed ?? true });
   const out: GpuOpOutput = { y: await ctx.read(y, L * C), maps: {}, gpuMs: t.ms };
   if (wantMaps) {

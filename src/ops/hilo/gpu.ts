@@ -17,7 +17,7 @@
  * buffers and a batch of images, scratch from the caller's allocator). hiloGpu is the op's
  * one-submit wrapper.
  */
-import type { GpuContext, Dispatch } from '../../gpu/context';
+import { BU, type GpuContext, type Dispatch } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
 import windowWgsl from '../../../kernels/hilo_window.wgsl?raw';
 import poolWgsl from '../../../kernels/hilo_pool.wgsl?raw';
@@ -215,8 +215,9 @@ export async function hiloGpu(ctx: GpuContext, x: Float32Array, p: Params, c: Hi
     bufs.add(xb);
     const y = alloc('y', N * C);
     const r = hiloDispatches(ctx, w, c, { x: xb, y }, alloc, { maps: opts.maps, rows: opts.rows });
-    // uniforms and the Linear kernel's bias placeholders are made by the dispatch builders
-    for (const d of r.dispatches) for (const b of d.buffers) bufs.add(b);
+    // the uniforms the builders made (the Linear's shared no-bias buffer is not ours to destroy:
+    // later bias-free Linears of every op and backbone bind it)
+    for (const d of r.dispatches) for (const b of d.buffers) if (b.usage & BU.UNIFORM) bufs.add(b);
     const t = await ctx.run(r.dispatches, { timed: opts.timed ?? true });
     const out: GpuOpOutput = { y: await ctx.read(y, N * C), maps: {}, gpuMs: t.ms };
     const R = r.rows;
