@@ -1,10 +1,11 @@
-// FASA global branch + combination, per (head, 64 query pixels):
+// FASA global branch + combination, per (64 query pixels, head, image):
 //   G[:, t] = softmax_u(scale · q_t·k_u) · v_u over the M pooled keys (online softmax over key tiles),
 //   z[c, t] = SiLU(L0)[c, t] · sigmoid(G[c, t]) · G[c, t]   (local branch gated by the global one)
 // q [C, N], lact = SiLU(L0) [C, N], z [C, N] channel-first; kv [2C, M] (K = channels [0, C),
 // V = [C, 2C)), channel = head·HD + j. A tile of KT pooled keys and values of the head is staged in
 // workgroup memory and shared by the 64 queries. With write_mod = 1 also writes
-// local_mod[h, t] = mean_j sigmoid(G[h·HD + j, t]) (the drawn modulation map).
+// local_mod[h, t] = mean_j sigmoid(G[h·HD + j, t]) (the drawn modulation map). A batch of images
+// runs along workgroup z: every buffer holds the images back to back.
 struct Params { N: u32, M: u32, C: u32, scale: f32, write_mod: u32 }
 @group(0) @binding(0) var<storage, read> q: array<f32>;
 @group(0) @binding(1) var<storage, read> kv: array<f32>;
@@ -22,12 +23,14 @@ var<workgroup> vs: array<f32, {{KT_HD}}>;
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let h = wg.y;
   let t = wg.x * 64u + lid.x;
+  let qo = wg.z * U.C * U.N; // q, lact, z of this image
+  let ko = wg.z * 2u * U.C * U.M;
   let live = t < U.N;
   var qr: array<f32, HD>;
   var acc: array<f32, HD>;
   for (var j = 0u; j < HD; j++) {
     var v = 0.0;
-    if (live) { v = q[(h * HD + j) * U.N + t] * U.scale; }
+    if (live) { v = q[qo + (h * HD + j) * U.N + t] * U.scale; }
     qr[j] = v;
     acc[j] = 0.0;
   }
@@ -43,8 +46,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       var kk = 0.0;
       var vv = 0.0;
       if (u < nt) {
-        kk = kv[(h * HD + j) * U.M + u0 + u];
-        vv = kv[(U.C + h * HD + j) * U.M + u0 + u];
+        kk = kv[ko + (h * HD + j) * U.M + u0 + u];
+        vv = kv[ko + (U.C + h * HD + j) * U.M + u0 + u];
       }
       ks[u * HD + j] = kk;
       vs[u * HD + j] = vv;
@@ -76,9 +79,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   for (var j = 0u; j < HD; j++) {
     let g = acc[j] * inv;
     let sg = 1.0 / (1.0 + exp(-g));
-    let idx = (h * HD + j) * U.N + t;
+    let idx = qo + (h * HD + j) * U.N + t;
     z[idx] = lact[idx] * sg * g;
     mod_sum += sg;
   }
-  if (U.write_mod == 1u) { local_mod[h * U.N + t] = mod_sum / f32(HD); }
+  if (U.write_mod == 1u) { local_mod[(wg.z * (U.C / HD) + h) * U.N + t] = mod_sum / f32(HD); }
 }

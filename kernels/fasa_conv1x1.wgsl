@@ -1,13 +1,17 @@
-// 1×1 convolution on a channel-first map: y[Co, P] = W[Co, Ci] · x[Ci, P] + b[Co]
-// (P = pixels; conv weight [Co, Ci, 1, 1] is W row-major). A GEMM with the activation in [K, N]
-// layout, so no transposes are needed around it. 64×64 output tile per workgroup, 16×16 threads
-// each computing a 4×4 micro-tile, K in steps of 16 through workgroup memory (8 KiB).
-struct Params { Co: u32, P: u32, Ci: u32, has_bias: u32 }
+// 1×1 convolution on channel-first maps, a batch of images along workgroup z:
+//   y[b, Co, P] = act(W[Co, Ci] · x[b, Ci, P] + bias[Co]) (+ res[b, Co, P] when has_res)
+// (P = pixels; conv weight [Co, Ci, 1, 1] is W row-major). act: 0 none, 1 exact (erf) GELU (FAT's
+// ConvFFN fc1); res is the residual stream a backbone adds here instead of in a separate pass.
+// A GEMM with the activation in [K, N] layout, so no transposes are needed around it. 64×64 output
+// tile per workgroup, 16×16 threads each computing a 4×4 micro-tile, K in steps of 16 through
+// workgroup memory (8 KiB).
+struct Params { Co: u32, P: u32, Ci: u32, act: u32, has_res: u32 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
-@group(0) @binding(4) var<uniform> U: Params;
+@group(0) @binding(4) var<storage, read> res: array<f32>;
+@group(0) @binding(5) var<uniform> U: Params;
 
 const TM: u32 = 64u; // output channels per tile
 const TN: u32 = 64u; // pixels per tile
@@ -15,10 +19,24 @@ const TK: u32 = 16u;
 var<workgroup> ws: array<f32, 1024>; // [k][co]
 var<workgroup> xs: array<f32, 1024>; // [k][pixel]
 
+// 1 − erf(z) for z ≥ 0 (Abramowitz–Stegun 7.1.26, |error| ≤ 1.5e-7), as kernels/vig_norm.wgsl.
+fn erfc_pos(z: f32) -> f32 {
+  let t = 1.0 / (1.0 + 0.3275911 * z);
+  let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  return poly * exp(-z * z);
+}
+
+fn gelu(v: f32) -> f32 {
+  let e = erfc_pos(abs(v) * 0.70710678118654752);
+  return select(0.5 * v * e, 0.5 * v * (2.0 - e), v >= 0.0);
+}
+
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let co0 = wg.y * TM;
   let p0 = wg.x * TN;
+  let xo = wg.z * U.Ci * U.P;
+  let yo = wg.z * U.Co * U.P;
   let tid = lid.y * 16u + lid.x;
   var acc: array<f32, 16>;
   for (var i = 0u; i < 16u; i++) { acc[i] = 0.0; }
@@ -37,7 +55,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       let xn = e % TN;
       let xk = e / TN;
       var xv = 0.0;
-      if (p0 + xn < U.P && k0 + xk < U.Ci) { xv = x[(k0 + xk) * U.P + p0 + xn]; }
+      if (p0 + xn < U.P && k0 + xk < U.Ci) { xv = x[xo + (k0 + xk) * U.P + p0 + xn]; }
       xs[xk * TN + xn] = xv;
     }
     workgroupBarrier();
@@ -57,11 +75,15 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   for (var i = 0u; i < 4u; i++) {
     let co = co0 + lid.y * 4u + i;
     if (co >= U.Co) { continue; }
-    var bias = 0.0;
-    if (U.has_bias != 0u) { bias = b[co]; }
+    let bias = b[co];
     for (var j = 0u; j < 4u; j++) {
       let px = p0 + lid.x * 4u + j;
-      if (px < U.P) { y[co * U.P + px] = acc[i * 4u + j] + bias; }
+      if (px >= U.P) { continue; }
+      let idx = yo + co * U.P + px;
+      var v = acc[i * 4u + j] + bias;
+      if (U.act == 1u) { v = gelu(v); }
+      if (U.has_res != 0u) { v += res[idx]; }
+      y[idx] = v;
     }
   }
 }

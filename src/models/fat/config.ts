@@ -5,7 +5,8 @@
 import { cfgNum } from '../../ops/types';
 import { fasaMacs } from '../../ops/fasa/flops';
 import { fasaParamShapes, type FasaConfig } from '../../ops/fasa/spec';
-import { bnKeys, cfgInts, convOut } from '../nn-cpu';
+import { bnKeys, cfgInts, convOut, subParams } from '../nn-cpu';
+import type { AttentionSite } from '../types';
 
 export interface FatConfig {
   embedDims: number[];
@@ -64,6 +65,42 @@ export function fatStem(c: FatConfig): Array<[number, number, number]> {
   const E = c.embedDims[0];
   const half = Math.floor(E / 2);
   return [[c.inChans, half, 2], [half, E, 2], [E, E, 1], [E, E, 1]];
+}
+
+/**
+ * Token grid of each stage's blocks for an H×W input: the stem's two stride-2 3×3 convs, then the
+ * stride-2 last block of stages 0–2 (its ConvFFN dwconv and downsample: mlp kernel, pad k/2).
+ */
+export function fatStageGrids(c: FatConfig, H: number, W: number): Array<[number, number]> {
+  let h = H;
+  let w = W;
+  for (const [, , s] of fatStem(c)) {
+    h = convOut(h, 3, s, 1);
+    w = convOut(w, 3, s, 1);
+  }
+  const grids: Array<[number, number]> = [];
+  for (let i = 0; i < c.depths.length; i++) {
+    grids.push([h, w]);
+    if (c.depths[i] > 0 && fatBlock(c, i, c.depths[i] - 1).stride === 2) {
+      const mk = c.mlpKernelSizes[i];
+      h = convOut(h, mk, 2, mk >> 1);
+      w = convOut(w, mk, 2, mk >> 1);
+    }
+  }
+  return grids;
+}
+
+/** Every FASA module in forward order: its op config at this input size and its weights' prefix. */
+export function fatAttentionSites(c: FatConfig, H: number, W: number): AttentionSite[] {
+  const grids = fatStageGrids(c, H, W);
+  const sites: AttentionSite[] = [];
+  for (let i = 0; i < c.depths.length; i++) {
+    for (let j = 0; j < c.depths[i]; j++) {
+      const prefix = `layers.${i}.blocks.${j}.attn.`;
+      sites.push({ label: `stage ${i} · block ${j}`, stage: i, block: j, op: 'fasa', opConfig: fatAttnConfig(c, i, grids[i][0], grids[i][1]), params: (w) => subParams(w, prefix) });
+    }
+  }
+  return sites;
 }
 
 export function fatAttnConfig(c: FatConfig, i: number, H: number, W: number): FasaConfig {

@@ -15,7 +15,7 @@ import { fatAttnConfig, fatBlock, fatStem, type FatConfig } from './config';
 const relu = (v: number) => (v > 0 ? v : 0);
 const gn = (x: Tensor, w: Params, prefix: string) => groupNorm(x, 1, w[`${prefix}.weight`], w[`${prefix}.bias`], 1e-5);
 
-function fatBlockForward(x: Tensor, w: Params, c: FatConfig, i: number, j: number): Tensor {
+export function fatBlockForward(x: Tensor, w: Params, c: FatConfig, i: number, j: number): Tensor {
   const b = `layers.${i}.blocks.${j}.`;
   const { stride } = fatBlock(c, i, j);
   const [B, , H, W] = x.shape;

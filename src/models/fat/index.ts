@@ -1,10 +1,13 @@
-/** FAT backbone family (FASA attention); see config.ts / forward.ts and spec fat.md. */
+/** FAT backbone family (FASA attention); see config.ts / forward.ts / gpu.ts and spec fat.md. */
 import type { ModelImpl } from '../types';
-import { FAT_VARIANTS, fatConfigFromFixture, fatExpectedKeys, fatMacs, type FatConfig } from './config';
+import { FAT_VARIANTS, fatAttentionSites, fatConfigFromFixture, fatExpectedKeys, fatMacs, type FatConfig } from './config';
 import { fatForward } from './forward';
+import { fatForwardGpu, releaseFatGpu } from './gpu';
 
 export type { FatConfig };
 export { foldBatchNorms } from './fold';
+export { fatAttentionSites } from './config';
+export { fatForwardGpu, releaseFatGpu } from './gpu';
 
 export const fat: ModelImpl<FatConfig> = {
   family: 'fat',
@@ -17,4 +20,7 @@ export const fat: ModelImpl<FatConfig> = {
   forwardReference: fatForward,
   // data/build.py: Resize(256) bicubic + CenterCrop(224).
   inputSize: () => ({ size: 224, crop: true }),
+  forwardGpu: (ctx, x, shape, w, cfg, opts) => fatForwardGpu(ctx, x, shape, w, cfg, opts),
+  releaseGpu: releaseFatGpu,
+  attentionSites: fatAttentionSites,
 };

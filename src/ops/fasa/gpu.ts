@@ -1,19 +1,24 @@
 /**
- * WebGPU path of FASA, one submit, every tensor channel-first [C, pixels] like the module:
+ * WebGPU path of FASA, every tensor channel-first [C, pixels] like the module:
  *   q = conv1x1(x) → lact = SiLU(DW k×k(q)) → pool: log2(ws) × (DW 5×5/2 with BN folded [→ conv1x1])
  *   → kv = conv1x1(pooled) → z = SiLU(L0)·SiLU(G) with G = softmax(q·kᵀ)·v (fused) → y = conv1x1(z).
  * Maps (opts.maps or opts.rows): `attn` [heads, rows, M] for the chosen query rows (all N rows
  * when only `maps` is set, the fixture layout) and `local_mod` [heads, N] (mean sigmoid(G) per head:
  * a whole-grid map, so it is not restricted to rows).
+ *
+ * The pieces are exported so a backbone (FAT) can record FASA inside its own pass:
+ * uploadFasaWeights (once per weights, pool BatchNorms folded), fasaDispatches (the dispatch list
+ * for given input/output buffers and a batch of images, scratch from the caller's allocator), and
+ * the two conv dispatch builders the backbone reuses. fasaGpu is the op's one-submit wrapper.
  */
-import type { Dispatch, GpuContext } from '../../gpu/context';
+import { BU, type Dispatch, type GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
 import conv1x1Wgsl from '../../../kernels/fasa_conv1x1.wgsl?raw';
 import dwconvWgsl from '../../../kernels/fasa_dwconv.wgsl?raw';
 import attnWgsl from '../../../kernels/fasa_attn.wgsl?raw';
 import rowsWgsl from '../../../kernels/fasa_attn_rows.wgsl?raw';
 import type { GpuOpOutput, Params } from '../types';
-import { requireParam, uploadParam } from '../common/params';
+import { requireParam } from '../common/params';
 import { FASA_POOL_KERNEL, pooledGrids, pooledHW, validateFasa, type FasaConfig } from './spec';
 
 export interface FasaGpuOptions {
@@ -28,6 +33,68 @@ export function fasaKeyTile(hd: number): number {
   while (kt > 1 && 2 * kt * hd * 4 > 16384) kt >>= 1;
   if (2 * kt * hd * 4 > 16384) throw new Error(`fasa: head size ${hd} too large for the GPU path`);
   return kt;
+}
+
+/** Scratch buffers by role; a backbone passes a pool so every block reuses the same ones. */
+export type ScratchAlloc = (role: string, floats: number) => GPUBuffer;
+
+/** 1×1 conv of a batch of channel-first maps: y = act(W·x + b) (+ res). */
+export interface PointwiseSpec {
+  Co: number;
+  Ci: number;
+  /** pixels per image */
+  P: number;
+  batch: number;
+  act?: 'none' | 'gelu';
+  /** added after the activation (a residual stream; must not be `y`) */
+  res?: GPUBuffer;
+}
+
+/** `none`: any read-only buffer, bound in place of a missing residual. */
+export function pointwiseDispatch(ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer, y: GPUBuffer, s: PointwiseSpec, none: GPUBuffer): Dispatch {
+  return {
+    pipeline: ctx.pipeline(conv1x1Wgsl),
+    buffers: [x, w, b, y, s.res ?? none, ctx.uniform([s.Co, s.P, s.Ci, s.act === 'gelu' ? 1 : 0, s.res ? 1 : 0])],
+    workgroups: [Math.ceil(s.P / 64), Math.ceil(s.Co / 64), s.batch],
+  };
+}
+
+/** Depthwise conv (zero padding k/2) of a batch of channel-first maps [B, C, H, W]. */
+export interface DepthwiseSpec {
+  C: number;
+  H: number;
+  W: number;
+  k: number;
+  stride: number;
+  batch: number;
+  act?: 'none' | 'silu';
+  /** + the input itself (stride 1 only) */
+  residual?: boolean;
+  /** write into channels [offset, offset + C) of an output with `channels` per image (default C, 0) */
+  out?: { channels: number; offset: number };
+}
+
+export function depthwiseOutSize(n: number, k: number, stride: number): number {
+  return Math.floor((n + 2 * (k >> 1) - k) / stride) + 1;
+}
+
+export function depthwiseDispatch(ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer, y: GPUBuffer, s: DepthwiseSpec): Dispatch {
+  if (s.residual && s.stride !== 1) throw new Error('fasa: a depthwise residual needs stride 1');
+  const Ho = depthwiseOutSize(s.H, s.k, s.stride);
+  const Wo = depthwiseOutSize(s.W, s.k, s.stride);
+  // small maps (the late stages) would leave most of a 16×16 tile idle
+  const T = Math.max(Ho, Wo) <= 8 ? 8 : 16;
+  const inT = (T - 1) * s.stride + s.k;
+  // input patch + kernel staged in workgroup memory: keep within 16 KiB
+  if ((inT * inT + s.k * s.k) * 4 > 16384) throw new Error(`fasa: depthwise kernel ${s.k} too large for the GPU path`);
+  const tilesY = Math.ceil(Ho / T);
+  if (s.batch * tilesY > 65535 || s.C > 65535) throw new Error(`fasa: depthwise grid too large (batch ${s.batch}, ${s.C} channels)`);
+  const out = s.out ?? { channels: s.C, offset: 0 };
+  return {
+    pipeline: ctx.pipeline(expandWgsl(dwconvWgsl, { KS: s.k, STRIDE: s.stride, T, IN_T: inT, IN_T2: inT * inT, KS2: s.k * s.k })),
+    buffers: [x, w, b, y, ctx.uniform([s.C, s.H, s.W, Ho, Wo, s.act === 'silu' ? 1 : 0, s.residual ? 1 : 0, tilesY, out.channels, out.offset])],
+    workgroups: [Math.ceil(Wo / T), s.batch * tilesY, s.C],
+  };
 }
 
 /** Eval BatchNorm folded into the preceding depthwise conv (float64 on the host, then f32). */
@@ -50,94 +117,159 @@ function foldBn(p: Params, conv: string, bn: string): { w: Float32Array; b: Floa
   return { w: wf, b: bf };
 }
 
-export async function fasaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: FasaConfig, opts: FasaGpuOptions): Promise<GpuOpOutput> {
+/** One FASA module's weights on the GPU (float32); a missing bias is uploaded as zeros. */
+export interface FasaGpuWeights {
+  qW: GPUBuffer;
+  qB: GPUBuffer;
+  kvW: GPUBuffer;
+  kvB: GPUBuffer;
+  localW: GPUBuffer;
+  localB: GPUBuffer;
+  mixW: GPUBuffer;
+  mixB: GPUBuffer;
+  /** per downsampling step: DW 5×5/2 with its BN folded, then the 1×1 `linear` (not after the last) */
+  pool: Array<{ w: GPUBuffer; b: GPUBuffer; linW: GPUBuffer | null; linB: GPUBuffer | null }>;
+  /** every buffer above, for destroy() */
+  all: GPUBuffer[];
+}
+
+/** Upload one module's state_dict (keys without prefix: 'q.weight', 'pool.bn0.running_var', …). */
+export function uploadFasaWeights(ctx: GpuContext, p: Params, c: FasaConfig): FasaGpuWeights {
   validateFasa(c);
+  const all: GPUBuffer[] = [];
+  const up = (a: ArrayLike<number>) => {
+    const b = ctx.upload(Float32Array.from(a));
+    all.push(b);
+    return b;
+  };
+  const weight = (key: string) => up(requireParam(p, `${key}.weight`).data);
+  const bias = (key: string, n: number) => up(p[`${key}.bias`]?.data ?? new Float32Array(n));
+  const C = c.dim;
+  const w = {
+    qW: weight('q'), qB: bias('q', C), kvW: weight('kv'), kvB: bias('kv', 2 * C),
+    localW: weight('local_mixer'), localB: bias('local_mixer', C), mixW: weight('mixer'), mixB: bias('mixer', C),
+  };
+  const steps = pooledGrids(c).length;
+  const pool = Array.from({ length: steps }, (_, t) => {
+    const f = foldBn(p, `pool.conv${t}`, `pool.bn${t}`);
+    const last = t === steps - 1;
+    return { w: up(f.w), b: up(f.b), linW: last ? null : weight(`pool.linear${t}`), linB: last ? null : bias(`pool.linear${t}`, C) };
+  });
+  return { ...w, pool, all };
+}
+
+export interface FasaDispatchIO {
+  /** input: B images back to back, each channel-first [C, H·W] */
+  x: GPUBuffer;
+  /** output, same layout (must differ from x and residual) */
+  y: GPUBuffer;
+  batch?: number;
+  /** when given, y = residual + FASA(x) (the backbone's residual add, fused into the mixer conv) */
+  residual?: GPUBuffer;
+}
+
+export interface FasaDispatchResult {
+  dispatches: Dispatch[];
+  /** batch 1 only, when rows/maps were asked for: attn [heads, rows, M] (null without rows) and local_mod [heads, N] */
+  maps?: { attn: GPUBuffer | null; localMod: GPUBuffer; rows: number };
+}
+
+/**
+ * The op's dispatches for a batch of images: x → y with weights `w`. Buffers come from `alloc`
+ * (role, floats; distinct roles never alias); uniforms are created here. Maps need batch 1.
+ */
+export function fasaDispatches(ctx: GpuContext, w: FasaGpuWeights, c: FasaConfig, io: FasaDispatchIO, alloc: ScratchAlloc, opts: { maps?: boolean; rows?: number[] } = {}): FasaDispatchResult {
+  validateFasa(c);
+  const B = io.batch ?? 1;
   const C = c.dim;
   const N = c.H * c.W;
   const hd = C / c.heads;
   const [Hp, Wp] = pooledHW(c);
   const M = Hp * Wp;
-  const bufs: GPUBuffer[] = [];
-  const keep = (b: GPUBuffer) => (bufs.push(b), b);
-  const param = (key: string) => (p[key] ? keep(uploadParam(ctx, p, key)) : null);
-  const dummy = keep(ctx.scratch(4));
-  const uniform = (words: number[], kinds?: Array<'u' | 'f'>) => keep(ctx.uniform(words, kinds));
+  const wantMod = Boolean(opts.maps) || Boolean(opts.rows);
+  if (wantMod && B !== 1) throw new Error('fasa: maps need batch 1');
+  const none = alloc('fasa.none', 1);
+  const pw = (x: GPUBuffer, wt: GPUBuffer, bs: GPUBuffer, y: GPUBuffer, Co: number, P: number, res?: GPUBuffer) =>
+    pointwiseDispatch(ctx, x, wt, bs, y, { Co, Ci: C, P, batch: B, res }, none);
 
-  const conv1x1 = (xb: GPUBuffer, key: string, yb: GPUBuffer, Co: number, P: number): Dispatch => {
-    const w = keep(uploadParam(ctx, p, `${key}.weight`));
-    const b = param(`${key}.bias`);
-    return {
-      pipeline: ctx.pipeline(conv1x1Wgsl),
-      buffers: [xb, w, b ?? dummy, yb, uniform([Co, P, C, b ? 1 : 0])],
-      workgroups: [Math.ceil(P / 64), Math.ceil(Co / 64)],
-    };
-  };
-  const dwconv = (xb: GPUBuffer, w: Float32Array, b: Float32Array, yb: GPUBuffer, ks: number, stride: number, hw: [number, number], out: [number, number], act: number): Dispatch => {
-    const inT = 15 * stride + ks;
-    // input patch + kernel staged in workgroup memory: keep within 16 KiB
-    if ((inT * inT + ks * ks) * 4 > 16384) throw new Error(`fasa: depthwise kernel ${ks} too large for the GPU path`);
-    return {
-      pipeline: ctx.pipeline(expandWgsl(dwconvWgsl, { KS: ks, STRIDE: stride, IN_T: inT, IN_T2: inT * inT, KS2: ks * ks })),
-      buffers: [xb, keep(ctx.upload(w)), keep(ctx.upload(b)), yb, uniform([C, hw[0], hw[1], out[0], out[1], act])],
-      workgroups: [Math.ceil(out[1] / 16), Math.ceil(out[0] / 16), C],
-    };
-  };
-  const f32 = (key: string, n: number) => (p[key] ? Float32Array.from(p[key].data) : new Float32Array(n));
-
-  const xb = keep(ctx.upload(x));
-  const q = keep(ctx.scratch(C * N));
-  const lact = keep(ctx.scratch(C * N));
-  const kv = keep(ctx.scratch(2 * C * M));
-  const z = keep(ctx.scratch(C * N));
-  const y = keep(ctx.scratch(C * N));
-  const k = c.kernelSize;
+  const q = alloc('fasa.q', B * C * N);
+  const lact = alloc('fasa.lact', B * C * N);
   const dispatches: Dispatch[] = [
-    conv1x1(xb, 'q', q, C, N),
-    dwconv(q, Float32Array.from(requireParam(p, 'local_mixer.weight').data), f32('local_mixer.bias', C), lact, k, 1, [c.H, c.W], [c.H, c.W], 1),
+    pw(io.x, w.qW, w.qB, q, C, N),
+    depthwiseDispatch(ctx, q, w.localW, w.localB, lact, { C, H: c.H, W: c.W, k: c.kernelSize, stride: 1, batch: B, act: 'silu' }),
   ];
   // Fine-grained downsampling of x (ws = 1: identity, kv reads x itself).
-  let cur = xb;
+  let cur = io.x;
   let hw: [number, number] = [c.H, c.W];
-  const grids = pooledGrids(c);
-  grids.forEach((g, t) => {
-    const { w, b } = foldBn(p, `pool.conv${t}`, `pool.bn${t}`);
-    const pooled = keep(ctx.scratch(C * g[0] * g[1]));
-    dispatches.push(dwconv(cur, w, b, pooled, FASA_POOL_KERNEL, 2, hw, g, 0));
+  pooledGrids(c).forEach((g, t) => {
+    const s = w.pool[t];
+    const pooled = alloc(`fasa.pool${t}`, B * C * g[0] * g[1]);
+    dispatches.push(depthwiseDispatch(ctx, cur, s.w, s.b, pooled, { C, H: hw[0], W: hw[1], k: FASA_POOL_KERNEL, stride: 2, batch: B }));
     cur = pooled;
-    if (t < grids.length - 1) {
-      const lin = keep(ctx.scratch(C * g[0] * g[1]));
-      dispatches.push(conv1x1(cur, `pool.linear${t}`, lin, C, g[0] * g[1]));
+    if (s.linW && s.linB) {
+      const lin = alloc(`fasa.lin${t}`, B * C * g[0] * g[1]);
+      dispatches.push(pw(cur, s.linW, s.linB, lin, C, g[0] * g[1]));
       cur = lin;
     }
     hw = g;
   });
-  dispatches.push(conv1x1(cur, 'kv', kv, 2 * C, M));
+  const kv = alloc('fasa.kv', B * 2 * C * M);
+  dispatches.push(pw(cur, w.kvW, w.kvB, kv, 2 * C, M));
 
-  const wantMod = opts.maps || Boolean(opts.rows);
-  const localMod = wantMod ? keep(ctx.scratch(c.heads * N)) : dummy;
+  const z = alloc('fasa.z', B * C * N);
+  const localMod = wantMod ? alloc('fasa.localMod', c.heads * N) : alloc('fasa.noMod', 1);
   const kt = fasaKeyTile(hd);
   dispatches.push({
     pipeline: ctx.pipeline(expandWgsl(attnWgsl, { HD: hd, KT: kt, KT_HD: kt * hd })),
-    buffers: [q, kv, lact, z, localMod, uniform([N, M, C, hd ** -0.5, wantMod ? 1 : 0], ['u', 'u', 'u', 'f', 'u'])],
-    workgroups: [Math.ceil(N / 64), c.heads],
+    buffers: [q, kv, lact, z, localMod, ctx.uniform([N, M, C, hd ** -0.5, wantMod ? 1 : 0], ['u', 'u', 'u', 'f', 'u'])],
+    workgroups: [Math.ceil(N / 64), c.heads, B],
   });
-  dispatches.push(conv1x1(z, 'mixer', y, C, N));
+  dispatches.push(pw(z, w.mixW, w.mixB, io.y, C, N, io.residual));
+  if (!wantMod) return { dispatches };
 
-  const rows = opts.rows ?? (opts.maps ? Array.from({ length: N }, (_, i) => i) : []);
+  const rows = opts.rows ?? Array.from({ length: N }, (_, i) => i);
   let attn: GPUBuffer | null = null;
   if (rows.length) {
-    const rb = keep(ctx.upload(Uint32Array.from(rows)));
-    attn = keep(ctx.scratch(c.heads * rows.length * M));
+    const rb = alloc('fasa.rows', rows.length);
+    ctx.device.queue.writeBuffer(rb, 0, Uint32Array.from(rows));
+    attn = alloc('fasa.attn', c.heads * rows.length * M);
     dispatches.push({
       pipeline: ctx.pipeline(expandWgsl(rowsWgsl, { HD: hd })),
-      buffers: [q, kv, rb, attn, uniform([N, M, hd ** -0.5, rows.length], ['u', 'u', 'f', 'u'])],
+      buffers: [q, kv, rb, attn, ctx.uniform([N, M, hd ** -0.5, rows.length], ['u', 'u', 'f', 'u'])],
       workgroups: [rows.length, c.heads],
     });
   }
-  const t = await ctx.run(dispatches, { timed: opts.timed ?? true });
-  const out: GpuOpOutput = { y: await ctx.read(y, C * N), maps: {}, gpuMs: t.ms };
-  if (attn) out.maps.attn = await ctx.read(attn, c.heads * rows.length * M);
-  if (wantMod) out.maps.local_mod = await ctx.read(localMod, c.heads * N);
-  for (const b of bufs) b.destroy();
-  return out;
+  return { dispatches, maps: { attn, localMod, rows: rows.length } };
+}
+
+/** The op on one image: upload, one submit, read back, destroy everything it made. */
+export async function fasaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: FasaConfig, opts: FasaGpuOptions): Promise<GpuOpOutput> {
+  validateFasa(c);
+  const C = c.dim;
+  const N = c.H * c.W;
+  const [Hp, Wp] = pooledHW(c);
+  const M = Hp * Wp;
+  const bufs = new Set<GPUBuffer>();
+  const alloc: ScratchAlloc = (_role, floats) => {
+    const b = ctx.scratch(floats);
+    bufs.add(b);
+    return b;
+  };
+  try {
+    const w = uploadFasaWeights(ctx, p, c);
+    for (const b of w.all) bufs.add(b);
+    const xb = ctx.upload(x);
+    bufs.add(xb);
+    const y = alloc('y', C * N);
+    const r = fasaDispatches(ctx, w, c, { x: xb, y }, alloc, { maps: opts.maps, rows: opts.rows });
+    // the uniforms the builders made (never a buffer shared beyond this run)
+    for (const d of r.dispatches) for (const b of d.buffers) if (b.usage & BU.UNIFORM) bufs.add(b);
+    const t = await ctx.run(r.dispatches, { timed: opts.timed ?? true });
+    const out: GpuOpOutput = { y: await ctx.read(y, C * N), maps: {}, gpuMs: t.ms };
+    if (r.maps?.attn) out.maps.attn = await ctx.read(r.maps.attn, c.heads * r.maps.rows * M);
+    if (r.maps) out.maps.local_mod = await ctx.read(r.maps.localMod, c.heads * N);
+    return out;
+  } finally {
+    for (const b of bufs) b.destroy();
+  }
 }
