@@ -22,7 +22,7 @@ import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { linearDispatch } from '../../ops/common/gpu-linear';
 import { depthwiseDispatch, depthwiseOutSize, fasaDispatches, pointwiseDispatch, uploadFasaWeights } from '../../ops/fasa/gpu';
-import { convOutSize, runGroups, ScratchPool, type PreparedGroup, PlanBuilder, GpuWeightStore, WeightStores } from '../vig/gpu-kit';
+import { convOutSize, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan } from '../vig/gpu-kit';
 import type { GpuForwardOptions, GpuForwardResult } from '../types';
 import { subParams } from '../nn-cpu';
 import convWgsl from '../../../kernels/fat_conv.wgsl?raw';
@@ -33,18 +33,7 @@ import { foldBatchNorms } from './fold';
 
 const GN_EPS = 1e-5;
 
-interface Plan {
-  key: string;
-  pool: ScratchPool;
-  input: GPUBuffer;
-  groups: PreparedGroup[];
-  /** group index of each stage's pass */
-  stageGroup: number[];
-  logits: { buf: GPUBuffer; floats: number };
-  stages: Array<{ buf: GPUBuffer; floats: number }>;
-  /** the captured attention input (sample 0 is the buffer's start) */
-  capture?: { buf: GPUBuffer; floats: number };
-}
+type Plan = BackbonePlan;
 
 type WeightStore = GpuWeightStore<Plan>;
 const stores = new WeightStores((ctx, w) => new GpuWeightStore<Plan>(ctx, w, (key) => `fat: missing weight '${key}'`));
@@ -221,24 +210,6 @@ export async function fatForwardGpu(ctx: GpuContext, x: Float32Array, shape: num
   const st = stores.get(ctx, w, (v) => foldBatchNorms(v, c));
   return st.locked(async () => {
     const key = `${B}|${H}x${W}|${o.capture ?? '-'}|${JSON.stringify(c)}`;
-    if (st.plan?.key !== key) {
-      st.plan?.pool.destroy();
-      st.plan = null;
-      st.plan = fatPlan(ctx, st, c, B, H, W, o.capture, key);
-    }
-    const plan = st.plan;
-    ctx.device.queue.writeBuffer(plan.input, 0, x.buffer, x.byteOffset, x.byteLength);
-    const wantStages = o.stages ?? true;
-    const reads = [plan.logits, ...(wantStages ? plan.stages : []), ...(plan.capture ? [plan.capture] : [])];
-    const r = await runGroups(ctx, plan.groups, reads, o.timed ?? true);
-    const res: GpuForwardResult = {
-      logits: r.reads[0].slice(),
-      stages: wantStages ? plan.stages.map((_, i) => r.reads[i + 1].slice()) : [],
-      stageMs: r.groupMs ? plan.stageGroup.map((g) => r.groupMs![g]) : undefined,
-      gpuMs: r.ms,
-      timeSource: r.source,
-    };
-    if (plan.capture) res.captured = r.reads[reads.length - 1].slice();
-    return res;
+    return runBackbonePlan(st, key, () => fatPlan(ctx, st, c, B, H, W, o.capture, key), x, o);
   });
 }

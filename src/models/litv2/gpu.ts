@@ -17,7 +17,7 @@ import type { GpuForwardOptions, GpuForwardResult } from '../types';
 import { linearDispatch } from '../../ops/common/gpu-linear';
 import { hiloDispatches, uploadHiloWeights } from '../../ops/hilo/gpu';
 import type { HiloConfig } from '../../ops/hilo/spec';
-import { convDispatch, grid1d, meanPoolDispatch, runGroups, ScratchPool, type PreparedGroup, PlanBuilder, GpuWeightStore, WeightStores } from '../vig/gpu-kit';
+import { convDispatch, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan } from '../vig/gpu-kit';
 import dwconvWgsl from '../../../kernels/litv2_dwconv.wgsl?raw';
 import deformWgsl from '../../../kernels/litv2_deform.wgsl?raw';
 import affineGeluWgsl from '../../../kernels/litv2_affine_gelu.wgsl?raw';
@@ -35,16 +35,7 @@ export type Litv2GpuResult = GpuForwardResult;
 const LN_EPS = 1e-5;
 const BN_EPS = 1e-5;
 
-interface Plan {
-  key: string;
-  pool: ScratchPool;
-  input: GPUBuffer;
-  groups: PreparedGroup[];
-  stageGroup: number[];
-  logits: { buf: GPUBuffer; floats: number };
-  stages: Array<{ buf: GPUBuffer; floats: number }>;
-  capture?: { buf: GPUBuffer; floats: number };
-}
+type Plan = BackbonePlan;
 
 type WeightStore = GpuWeightStore<Plan>;
 const stores = new WeightStores((ctx, w) => new GpuWeightStore<Plan>(ctx, w, (key) => `litv2: missing weight '${key}'`));
@@ -206,23 +197,6 @@ export function litv2ForwardGpu(ctx: GpuContext, x: Float32Array, shape: number[
   const st = stores.get(ctx, w);
   return st.locked(async () => {
     const key = `${B}|${o.capture ?? '-'}|${JSON.stringify(c)}`;
-    if (st.plan?.key !== key) {
-      st.plan?.pool.destroy();
-      st.plan = null;
-      st.plan = litv2Plan(ctx, st, c, B, key, o.capture);
-      if (o.capture !== undefined && !st.plan.capture) throw new Error(`litv2 gpu: no attention site ${o.capture}`);
-    }
-    const plan = st.plan;
-    ctx.device.queue.writeBuffer(plan.input, 0, x.buffer, x.byteOffset, x.byteLength);
-    const wantStages = o.stages ?? true;
-    const r = await runGroups(ctx, plan.groups, [plan.logits, ...(wantStages ? plan.stages : []), ...(plan.capture ? [plan.capture] : [])], o.timed ?? true);
-    return {
-      logits: r.reads[0].slice(),
-      stages: wantStages ? plan.stages.map((_, i) => r.reads[i + 1].slice()) : [],
-      stageMs: r.groupMs ? plan.stageGroup.map((g) => r.groupMs![g]) : undefined,
-      gpuMs: r.ms,
-      timeSource: r.source,
-      captured: plan.capture ? r.reads[r.reads.length - 1].slice() : undefined,
-    };
+    return runBackbonePlan(st, key, () => litv2Plan(ctx, st, c, B, key, o.capture), x, o);
   });
 }

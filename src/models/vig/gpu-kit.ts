@@ -7,6 +7,7 @@
 import { BU, type Dispatch, type GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import type { Tensor } from '../../tensor/tensor';
+import type { GpuForwardOptions, GpuForwardResult } from '../types';
 import convWgsl from '../../../kernels/vig_conv.wgsl?raw';
 import normWgsl from '../../../kernels/vig_norm.wgsl?raw';
 import swigluWgsl from '../../../kernels/vig_swiglu.wgsl?raw';
@@ -234,6 +235,57 @@ export async function runGroups(ctx: GpuContext, groups: PreparedGroup[], reads:
     if (ms > 0) return { reads: out, groupMs, ms, source: 'timestamp' };
   }
   return { reads: out, ms: wall, source: 'wall' };
+}
+
+/** A buffer read back after a forward and how many floats of it. */
+export interface PlanSlot {
+  buf: GPUBuffer;
+  floats: number;
+}
+
+/** What every backbone's cached plan holds: its passes and the buffers a forward reads back. */
+export interface BackbonePlan {
+  key: string;
+  pool: ScratchPool;
+  input: GPUBuffer;
+  groups: PreparedGroup[];
+  /** group index of the pass producing each stage */
+  stageGroup: number[];
+  logits: PlanSlot;
+  stages: PlanSlot[];
+  /** the captured attention input (opts.capture) */
+  capture?: PlanSlot;
+}
+
+/**
+ * One forward on a store's cached plan (call it inside `st.locked`): rebuild the plan when `key`
+ * changes, write the input, run every pass in one submit, read back logits, the stages when asked
+ * (`stageOut` may reshape them, e.g. to channel-first) and the capture.
+ */
+export async function runBackbonePlan<P extends BackbonePlan>(
+  st: GpuWeightStore<P>, key: string, build: () => P, x: Float32Array, o: GpuForwardOptions,
+  stageOut: (data: Float32Array, i: number, plan: P) => Float32Array = (d) => d.slice(),
+): Promise<GpuForwardResult> {
+  const ctx = st.ctx;
+  if (st.plan?.key !== key) {
+    st.plan?.pool.destroy();
+    st.plan = null;
+    st.plan = build();
+  }
+  const plan = st.plan;
+  if (o.capture !== undefined && !plan.capture) throw new Error(`no attention site ${o.capture}`);
+  ctx.device.queue.writeBuffer(plan.input, 0, x.buffer, x.byteOffset, x.byteLength);
+  const wantStages = o.stages ?? true;
+  const reads = [plan.logits, ...(wantStages ? plan.stages : []), ...(plan.capture ? [plan.capture] : [])];
+  const r = await runGroups(ctx, plan.groups, reads, o.timed ?? true);
+  return {
+    logits: r.reads[0].slice(),
+    stages: wantStages ? plan.stages.map((_, i) => stageOut(r.reads[i + 1], i, plan)) : [],
+    stageMs: r.groupMs ? plan.stageGroup.map((g) => r.groupMs![g]) : undefined,
+    gpuMs: r.ms,
+    timeSource: r.source,
+    captured: plan.capture ? r.reads[reads.length - 1].slice() : undefined,
+  };
 }
 
 /** Builds plans: the dispatches of one forward, group by group. */

@@ -17,7 +17,7 @@ import type { GpuForwardOptions, GpuForwardResult } from '../types';
 import { blockGlaConfig, subParams } from './common';
 import { resizePosEmbed, vigMlpHidden, type VigConfig } from './vig';
 import { renameLegacyVigHKeys, vigHMlpHidden, type VigHConfig } from './vig_h';
-import { convDispatch, convOutSize, meanPoolDispatch, runGroups, ScratchPool, swigluDispatch, type PreparedGroup, PlanBuilder, GpuWeightStore, WeightStores } from './gpu-kit';
+import { convDispatch, convOutSize, meanPoolDispatch, runBackbonePlan, swigluDispatch, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type PlanSlot } from './gpu-kit';
 
 /**
  * stages: ViG tokens [B, L, C] per block, ViG-H [B, C, H, W] per stage (as the fixtures);
@@ -27,19 +27,10 @@ import { convDispatch, convOutSize, meanPoolDispatch, runGroups, ScratchPool, sw
 export type VigGpuOptions = GpuForwardOptions;
 export type VigGpuResult = GpuForwardResult;
 
-interface Plan {
-  key: string;
-  pool: ScratchPool;
-  input: GPUBuffer;
-  groups: PreparedGroup[];
-  /** group index of each stage's producing pass */
-  stageGroup: number[];
-  logits: { buf: GPUBuffer; floats: number };
-  stages: Array<{ buf: GPUBuffer; floats: number; C: number; L: number }>;
+interface Plan extends BackbonePlan {
+  stages: Array<PlanSlot & { C: number; L: number }>;
   /** ViG-H: stages are channel-first in the fixtures */
   channelFirst: boolean;
-  /** the captured attention input (opts.capture) */
-  capture?: { buf: GPUBuffer; floats: number };
 }
 
 type WeightStore = GpuWeightStore<Plan>;
@@ -226,40 +217,21 @@ function tokensToChannels(x: Float32Array, B: number, L: number, C: number): Flo
 
 const planKey = (B: number, H: number, W: number, capture?: number) => `${B}x${H}x${W}@${capture ?? '-'}`;
 
-async function runPlanned(ctx: GpuContext, st: WeightStore, x: Float32Array, shape: number[], build: (B: number, H: number, W: number, capture?: number) => Plan, o: VigGpuOptions): Promise<VigGpuResult> {
+function runPlanned(st: WeightStore, x: Float32Array, shape: number[], build: (B: number, H: number, W: number, capture?: number) => Plan, o: VigGpuOptions): Promise<VigGpuResult> {
   const [B, Cin, H, W] = shape;
   if (Cin !== 3 || x.length !== B * 3 * H * W) throw new Error(`vig gpu: input [${shape}] with ${x.length} values; expected [B,3,H,W]`);
-  if (st.plan?.key !== planKey(B, H, W, o.capture)) {
-    st.plan?.pool.destroy();
-    st.plan = null;
-    st.plan = build(B, H, W, o.capture);
-    if (o.capture !== undefined && !st.plan.capture) throw new Error(`vig gpu: no attention site ${o.capture}`);
-  }
-  const plan = st.plan;
-  ctx.device.queue.writeBuffer(plan.input, 0, x.buffer, x.byteOffset, x.byteLength);
-  const wantStages = o.stages ?? true;
-  const reads = [plan.logits, ...(wantStages ? plan.stages : []), ...(plan.capture ? [plan.capture] : [])];
-  const r = await runGroups(ctx, plan.groups, reads, o.timed ?? true);
-  const stages = wantStages
-    ? plan.stages.map((s, i) => (plan.channelFirst ? tokensToChannels(r.reads[i + 1], B, s.L, s.C) : r.reads[i + 1].slice()))
-    : [];
-  return {
-    logits: r.reads[0].slice(),
-    stages,
-    stageMs: r.groupMs ? plan.stageGroup.map((g) => r.groupMs![g]) : undefined,
-    gpuMs: r.ms,
-    timeSource: r.source,
-    captured: plan.capture ? r.reads[r.reads.length - 1].slice() : undefined,
-  };
+  return runBackbonePlan(st, planKey(B, H, W, o.capture), () => build(B, H, W, o.capture), x, o, (d, i, plan) =>
+    plan.channelFirst ? tokensToChannels(d, B, plan.stages[i].L, plan.stages[i].C) : d.slice(),
+  );
 }
 
 export function vigForwardGpu(ctx: GpuContext, x: Float32Array, shape: number[], w: Params, c: VigConfig, o: VigGpuOptions = {}): Promise<VigGpuResult> {
   const st = stores.get(ctx, w);
-  return st.locked(() => runPlanned(ctx, st, x, shape, (B, H, W, cap) => vigPlan(ctx, st, c, B, H, W, cap), o));
+  return st.locked(() => runPlanned(st, x, shape, (B, H, W, cap) => vigPlan(ctx, st, c, B, H, W, cap), o));
 }
 
 export function vigHForwardGpu(ctx: GpuContext, x: Float32Array, shape: number[], w: Params, c: VigHConfig, o: VigGpuOptions = {}): Promise<VigGpuResult> {
   // legacy key names are renamed once; the store keeps the renamed view for this weights object
   const st = stores.get(ctx, w, renameLegacyVigHKeys);
-  return st.locked(() => runPlanned(ctx, st, x, shape, (B, H, W, cap) => vigHPlan(ctx, st, c, B, H, W, cap), o));
+  return st.locked(() => runPlanned(st, x, shape, (B, H, W, cap) => vigHPlan(ctx, st, c, B, H, W, cap), o));
 }

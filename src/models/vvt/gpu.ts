@@ -19,7 +19,7 @@ import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { uploadVicinityWeights, vicinityDispatches } from '../../ops/vicinity/gpu';
 import dwconvWgsl from '../../../kernels/litv2_dwconv.wgsl?raw';
-import { meanPoolDispatch, runGroups, type PreparedGroup, PlanBuilder, GpuWeightStore, ScratchPool, WeightStores } from '../vig/gpu-kit';
+import { meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan } from '../vig/gpu-kit';
 import type { AttentionSite, GpuForwardOptions, GpuForwardResult } from '../types';
 import { subParams } from '../nn-cpu';
 import { vvtAttnConfig, vvtGrids, vvtPatchConv, type VvtConfig } from './config';
@@ -28,17 +28,7 @@ import { gemmConv, gemmLinear } from './gemm';
 const LN_BLOCK_EPS = 1e-6;
 const LN_PATCH_EPS = 1e-5;
 
-interface Plan {
-  key: string;
-  pool: ScratchPool;
-  input: GPUBuffer;
-  groups: PreparedGroup[];
-  stageGroup: number[];
-  logits: { buf: GPUBuffer; floats: number };
-  stages: Array<{ buf: GPUBuffer; floats: number }>;
-  /** the captured attention input (opts.capture): sample 0's LN1 output of that block */
-  capture?: { buf: GPUBuffer; floats: number };
-}
+type Plan = BackbonePlan;
 
 type WeightStore = GpuWeightStore<Plan>;
 const stores = new WeightStores((ctx, w) => new GpuWeightStore<Plan>(ctx, w, (key) => `vvt: missing weight '${key}'`));
@@ -168,23 +158,6 @@ export async function vvtForwardGpu(ctx: GpuContext, x: Float32Array, shape: num
   const st = stores.get(ctx, w);
   return st.locked(async () => {
     const key = `${B}x${H}x${W}@${o.capture ?? '-'}|${JSON.stringify(c)}`;
-    if (st.plan?.key !== key) {
-      st.plan?.pool.destroy();
-      st.plan = null;
-      st.plan = vvtPlan(ctx, st, c, B, H, W, o.capture, key);
-    }
-    const plan = st.plan;
-    ctx.device.queue.writeBuffer(plan.input, 0, x.buffer, x.byteOffset, x.byteLength);
-    const wantStages = o.stages ?? true;
-    const reads = [plan.logits, ...(wantStages ? plan.stages : []), ...(plan.capture ? [plan.capture] : [])];
-    const r = await runGroups(ctx, plan.groups, reads, o.timed ?? true);
-    return {
-      logits: r.reads[0].slice(),
-      stages: wantStages ? plan.stages.map((_, i) => r.reads[i + 1].slice()) : [],
-      stageMs: r.groupMs ? plan.stageGroup.map((g) => r.groupMs![g]) : undefined,
-      gpuMs: r.ms,
-      timeSource: r.source,
-      captured: plan.capture ? r.reads[reads.length - 1].slice() : undefined,
-    };
+    return runBackbonePlan(st, key, () => vvtPlan(ctx, st, c, B, H, W, o.capture, key), x, o);
   });
 }
