@@ -80,8 +80,15 @@ export class GpuContext {
         maxStorageBuffersPerShaderStage: lim.maxStorageBuffersPerShaderStage,
       },
     });
-    return new GpuContext(device, adapter);
+    const ctx = new GpuContext(device, adapter);
+    // Dawn for Node tears its instance down when the GPU object is collected, under a live device
+    // (random crashes in long benchmarks): the context keeps it alive as long as the device.
+    ctx.gpu = gpu;
+    return ctx;
   }
+
+  /** the GPU object the device came from (see acquire) */
+  private gpu: GPU | null = null;
 
   onLost(listener: LostListener): () => void {
     this.lostListeners.add(listener);

@@ -1,178 +1,303 @@
 /**
- * WebGPU path of GMA (one submit):
- *   qkv Linear → aggregator: depthwise k×k of segments 1..3 on q, k, v (shared weights) →
- *   pointwise Linear → BN+Hardswish assembled with segment 0 into A = [q' | k' | v'] ([3, N, 4s]) →
- *   Agg_0: depthwise 3×3 on [q4|k4|v4] → pointwise → LayerNorm+Hardswish into Y[:, 4s:] →
- *   column max/sum of k' → split-K softmax(k')ᵀv' per head, reduced → CRPE depthwise convs on v' →
- *   Y[:, :4s] = scale·q'M + q'⊙CRPE → proj Linear.
- * Maps with opts.maps / opts.rows: attn_eff rows [heads, rows, N] (all N rows when maps is set
- * without rows: the fixture layout) and k_softmax [heads, N, Ch] in full (it is per key, not per
- * query, and only O(N·C)). Disabled segments skip their convs and write zeros.
+ * WebGPU path of GMA, for a batch of B images (tokens [B, N, C] back to back):
+ *   qkv Linear → gma_agg: segments 0..3 of q, k, v (shared weights; depthwise k×k → pointwise →
+ *   folded BN → Hardswish, all in one kernel) into A = [B, 3, N, 4s] →
+ *   gma_agg0: Agg_0 (depthwise 3×3 on [q4|k4|v4] → pointwise → LayerNorm → Hardswish) into Y[:, 4s:] →
+ *   gma_ktv: chunk partials of softmax_N(k')ᵀv' per head with chunk-local softmax statistics →
+ *   gma_reduce: rescale and sum them into M (and the per-channel softmax statistics) →
+ *   gma_apply: Y[:, :4s] = scale·q'M + q'⊙CRPE(v') (the CRPE depthwise convs computed in place) →
+ *   proj Linear (optionally accumulated into the output: a backbone's residual add).
+ * Maps (sample 0) with opts.maps / opts.rows: attn_eff rows [heads, rows, N] (all N rows when maps
+ * is set without rows: the fixture layout) and k_softmax [heads, N, Ch] in full (it is per key,
+ * not per query, and only O(N·C)). Disabled segments skip their convs and write zeros.
+ *
+ * As the other ops: uploadGmaWeights (once per weights; eval BatchNorms folded here),
+ * gmaDispatches (the dispatch list for given input/output buffers, scratch from the caller's
+ * allocator, so a backbone records the op inside its own pass) and gmaGpu, the op's one-submit
+ * wrapper.
  */
-import type { Dispatch, GpuContext } from '../../gpu/context';
+import { BU, type Dispatch, type GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
-import dwWgsl from '../../../kernels/gma_dw.wgsl?raw';
-import bnactWgsl from '../../../kernels/gma_bnact.wgsl?raw';
-import lnWgsl from '../../../kernels/gma_ln_hswish.wgsl?raw';
-import colstatsWgsl from '../../../kernels/gma_colstats.wgsl?raw';
+import linearWgsl from '../../../kernels/gma_linear.wgsl?raw';
+import aggWgsl from '../../../kernels/gma_agg.wgsl?raw';
+import agg0Wgsl from '../../../kernels/gma_agg0.wgsl?raw';
 import ktvWgsl from '../../../kernels/gma_ktv.wgsl?raw';
 import reduceWgsl from '../../../kernels/gma_reduce.wgsl?raw';
 import applyWgsl from '../../../kernels/gma_apply.wgsl?raw';
 import ksoftmaxWgsl from '../../../kernels/gma_ksoftmax.wgsl?raw';
 import rowsWgsl from '../../../kernels/gma_rows.wgsl?raw';
 import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
+import type { Tensor } from '../../tensor/tensor';
 import { linearDispatch } from '../common/gpu-linear';
 import { requireParam, uploadParam } from '../common/params';
 import { GMA_CRPE_SPLIT, GMA_SEG_KERNEL, gmaDims, gmaSegmentOn, validateGma, type GmaConfig } from './spec';
 
-/** Tokens per split-K chunk of softmax(k')ᵀv'. */
-const KTV_CHUNK = 64;
-/** Workgroup memory budget of gma_apply in floats (16 KiB). */
-const APPLY_FLOATS = 4096;
+/** Workgroup memory budget of the kernels in floats (16 KiB, WebGPU's default limit). */
+const WG_FLOATS = 4096;
+const BN_EPS = 1e-5;
 
-/** Eval BatchNorm folded to y = x·scale + shift, for segments 0..3: [4][2][s]. */
-function foldBn(p: Params, s: number): Float32Array {
-  const out = new Float32Array(8 * s);
-  for (let j = 0; j < 4; j++) {
-    const g = (k: string) => requireParam(p, `aggregator.norm${j}.${k}`).data;
-    const [w, b, m, v] = [g('weight'), g('bias'), g('running_mean'), g('running_var')];
-    for (let c = 0; c < s; c++) {
-      const sc = w[c] / Math.sqrt(v[c] + 1e-5);
-      out[2 * j * s + c] = sc;
-      out[(2 * j + 1) * s + c] = b[c] - m[c] * sc;
-    }
+/** Workgroup grid for `n` workgroups of a 1-D problem: x ≤ 65535 (the per-dimension limit), y rows. */
+function grid1d(n: number): [number, number] {
+  const x = Math.max(1, Math.min(n, 65535));
+  return [x, Math.ceil(n / x)];
+}
+
+export type GmaAct = 'none' | 'hswish' | 'gelu';
+
+/**
+ * y[M,N] = act(x[M,K]·Wᵀ + b) (+ y when `accumulate`). Plain Linears go to the shared kernel;
+ * an activation or an in-place residual add uses gma_linear (same tiling, fused epilogue).
+ */
+export function gmaLinearDispatch(
+  ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, M: number, N: number, K: number,
+  opts: { act?: GmaAct; accumulate?: boolean; dummy?: GPUBuffer } = {},
+): Dispatch {
+  const act = opts.act ?? 'none';
+  if (act === 'none' && !opts.accumulate) return linearDispatch(ctx, x, w, b, y, M, N, K);
+  const bias = b ?? opts.dummy;
+  if (!bias) throw new Error('gmaLinearDispatch: a Linear without bias needs a dummy buffer');
+  return {
+    pipeline: ctx.pipeline(linearWgsl),
+    buffers: [x, w, bias, y, ctx.uniform([M, N, K, b ? 1 : 0, { none: 0, hswish: 1, gelu: 2 }[act], opts.accumulate ? 1 : 0])],
+    workgroups: [Math.ceil(N / 64), Math.ceil(M / 64)],
+  };
+}
+
+/** One GMA module's weights on the GPU (float32). */
+export interface GmaGpuWeights {
+  qkvW: GPUBuffer;
+  qkvB: GPUBuffer | null;
+  projW: GPUBuffer;
+  projB: GPUBuffer | null;
+  /** segments 0..3: BN0 scale/shift, then per segment DW, BN-folded PW and its bias (gma_agg) */
+  agg: GPUBuffer;
+  /** offsets of segments 1..3 in `agg` */
+  aggOff: [number, number, number];
+  /** Agg_0: DW, PW, LayerNorm gamma, beta (gma_agg0) */
+  agg0: GPUBuffer;
+  /** CRPE: 3×3, 5×5, 7×7 depthwise weights, then the biases (gma_apply) */
+  crpe: GPUBuffer;
+  crpeOff: { off5: number; off7: number; offb: number };
+  /** every buffer above, for destroy() */
+  all: GPUBuffer[];
+}
+
+/** Eval BN `prefix` as y = x·sc + sh per channel; identity when the module has none (already folded). */
+function bnAffine(p: Params, prefix: string, n: number): { sc: Float64Array; sh: Float64Array } {
+  const sc = new Float64Array(n).fill(1);
+  const sh = new Float64Array(n);
+  const mean = p[`${prefix}.running_mean`];
+  if (!mean) return { sc, sh };
+  const g = p[`${prefix}.weight`];
+  const b = p[`${prefix}.bias`];
+  const v = requireParam(p, `${prefix}.running_var`).data;
+  for (let c = 0; c < n; c++) {
+    sc[c] = (g ? g.data[c] : 1) / Math.sqrt(v[c] + BN_EPS);
+    sh[c] = (b ? b.data[c] : 0) - mean.data[c] * sc[c];
   }
-  return out;
+  return { sc, sh };
 }
 
-interface DwArgs {
-  src: GPUBuffer; w: GPUBuffer; bias: GPUBuffer | null; dst: GPUBuffer;
-  K: number; nch: number; grp: number; grpStride: number; colBase: number; wmod: number;
-  inBase: number; inStride: number; outStride: number; outCol: number;
+/** A weight, or zeros when the module is switched off and may lack it. */
+function weightOr(p: Params, key: string, n: number, on: boolean): ArrayLike<number> {
+  const t: Tensor | undefined = p[key];
+  if (t) return t.data;
+  if (on) throw new Error(`missing weight '${key}'`);
+  return new Float64Array(n);
 }
 
-export async function gmaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: GmaConfig, opts: GpuRunOptions): Promise<GpuOpOutput> {
+/**
+ * Upload one module's state_dict (keys without prefix: 'qkv.weight', 'aggregator.norm1.weight', …).
+ * The aggregator BNs are folded here (norm1..3 into the pointwise convs, norm0 as an affine);
+ * weights whose BNs were already folded (pointwise convs with a bias, no BN keys) work too.
+ */
+export function uploadGmaWeights(ctx: GpuContext, p: Params, c: GmaConfig): GmaGpuWeights {
+  validateGma(c);
+  const { s, Ch, Cp } = gmaDims(c);
+  // segments 0..3
+  const seg0 = bnAffine(p, 'aggregator.norm0', s);
+  const parts: number[] = [...seg0.sc, ...seg0.sh];
+  const aggOff: [number, number, number] = [0, 0, 0];
+  for (let j = 1; j <= 3; j++) {
+    const k = GMA_SEG_KERNEL[j];
+    const on = gmaSegmentOn(c, j);
+    aggOff[j - 1] = parts.length;
+    parts.push(...Array.from(weightOr(p, `aggregator.agg${j}.conv1.weight`, s * k * k, on)));
+    const pw = weightOr(p, `aggregator.agg${j}.pointwise_conv.weight`, s * s, on);
+    const pb = p[`aggregator.agg${j}.pointwise_conv.bias`]?.data;
+    const bn = bnAffine(p, `aggregator.norm${j}`, s);
+    for (let o = 0; o < s; o++) for (let i = 0; i < s; i++) parts.push(pw[o * s + i] * bn.sc[o]);
+    for (let o = 0; o < s; o++) parts.push((pb ? pb[o] : 0) * bn.sc[o] + bn.sh[o]);
+  }
+  // Agg_0
+  const on0 = gmaSegmentOn(c, 4);
+  const a0: number[] = [
+    ...Array.from(weightOr(p, 'aggregator.agg0.conv.conv1.weight', 27 * s, on0)),
+    ...Array.from(weightOr(p, 'aggregator.agg0.conv.pointwise_conv.weight', 3 * s * s, on0)),
+    ...Array.from(weightOr(p, 'aggregator.agg0.norm.weight', s, on0)),
+    ...Array.from(weightOr(p, 'aggregator.agg0.norm.bias', s, on0)),
+  ];
+  // CRPE
+  const cr: number[] = [];
+  const offs: number[] = [];
+  GMA_CRPE_SPLIT.forEach((_, i) => {
+    offs.push(cr.length);
+    cr.push(...Array.from(requireParam(p, `crpe.conv_list.${i}.weight`).data));
+  });
+  const offb = cr.length;
+  GMA_CRPE_SPLIT.forEach((_, i) => cr.push(...Array.from(requireParam(p, `crpe.conv_list.${i}.bias`).data)));
+  if (cr.length - offb !== Cp) throw new Error(`gma: CRPE biases cover ${cr.length - offb} channels, expected ${Cp}`);
+  const w = {
+    qkvW: uploadParam(ctx, p, 'qkv.weight'),
+    qkvB: c.qkvBias && p['qkv.bias'] ? uploadParam(ctx, p, 'qkv.bias') : null,
+    projW: uploadParam(ctx, p, 'proj.weight'),
+    projB: p['proj.bias'] ? uploadParam(ctx, p, 'proj.bias') : null,
+    agg: ctx.upload(Float32Array.from(parts)),
+    agg0: ctx.upload(Float32Array.from(a0)),
+    crpe: ctx.upload(Float32Array.from(cr)),
+  };
+  if (Ch < 1) throw new Error('gma: empty heads');
+  return {
+    ...w, aggOff, crpeOff: { off5: offs[1], off7: offs[2], offb },
+    all: Object.values(w).filter((b): b is GPUBuffer => b !== null),
+  };
+}
+
+/** Scratch buffers by role; a backbone passes its pool so every block reuses the same ones. */
+export type ScratchAlloc = (role: string, floats: number) => GPUBuffer;
+
+export interface GmaDispatchIO {
+  /** input tokens: B images back to back, each [H·W, C] */
+  x: GPUBuffer;
+  /** output, same layout */
+  y: GPUBuffer;
+  batch?: number;
+  /** y += GMA(x) instead of y = GMA(x) (the residual add of a backbone block, fused into proj) */
+  accumulate?: boolean;
+}
+
+export interface GmaDispatchResult {
+  dispatches: Dispatch[];
+  /** sample 0's maps when rows/maps were asked for, see the header for layouts */
+  maps?: { attnEff: GPUBuffer; kSoftmax: GPUBuffer; rows: number };
+}
+
+/** Largest per-head width the kernels take (M_e and a q' tile in 16 KiB of workgroup memory). */
+const MAX_CH = 63;
+
+/**
+ * The op's dispatches for a batch of images: x → y with weights `w`. Buffers come from `alloc`
+ * (role, floats; distinct roles never alias); uniforms are created here.
+ */
+export function gmaDispatches(ctx: GpuContext, w: GmaGpuWeights, c: GmaConfig, io: GmaDispatchIO, alloc: ScratchAlloc, opts: { maps?: boolean; rows?: number[] } = {}): GmaDispatchResult {
   validateGma(c);
   const { N, s, Cp, Ch, scale } = gmaDims(c);
-  if (Ch * Ch + Ch > APPLY_FLOATS) throw new Error(`gma: ${Ch} channels per head is too many for the GPU path (max 63)`);
+  if (Ch > MAX_CH) throw new Error(`gma: ${Ch} channels per head is too many for the GPU path (max ${MAX_CH})`);
   const C = c.dim;
   const nh = c.heads;
-  const bufs: GPUBuffer[] = [];
-  const keep = <T extends GPUBuffer>(b: T) => (bufs.push(b), b);
-  const param = (k: string) => keep(uploadParam(ctx, p, k));
-  const dummy = keep(ctx.scratch(4));
+  const B = io.batch ?? 1;
+  const BN = B * N;
+  const dummy = alloc('gma.dummy', 4);
+  const qkv = alloc('gma.qkv', BN * 3 * C);
+  const A = alloc('gma.A', B * 3 * N * Cp);
+  const Y = alloc('gma.Y', BN * C);
+  const dispatches: Dispatch[] = [gmaLinearDispatch(ctx, io.x, w.qkvW, w.qkvB, qkv, BN, 3 * C, C)];
 
-  const dw = (a: DwArgs): Dispatch => ({
-    pipeline: ctx.pipeline(dwWgsl),
-    buffers: [a.src, a.w, a.bias ?? dummy, a.dst, ctx.uniform([
-      N, c.H, c.W, a.K, a.nch, a.grp, a.grpStride, a.colBase, a.wmod, a.inBase, a.inStride, a.outStride, a.outCol, a.bias ? 1 : 0,
-    ])],
-    workgroups: [Math.ceil(a.nch / 16), Math.ceil(N / 16)],
-  });
-
-  const xb = keep(ctx.upload(x));
-  const qkv = keep(ctx.scratch(N * 3 * C));
-  const A = keep(ctx.scratch(3 * N * Cp));
-  const Y = keep(ctx.scratch(N * C)); // zero-initialised: a disabled Agg_0 leaves its columns 0
-  const y = keep(ctx.scratch(N * C));
-  const dispatches: Dispatch[] = [linearDispatch(ctx, xb, param('qkv.weight'), c.qkvBias ? param('qkv.bias') : null, qkv, N, 3 * C, C)];
-
-  // Aggregator segments 1..3: depthwise (shared over q, k, v) then pointwise as a [3N, s] Linear.
-  const segOut: GPUBuffer[] = [dummy, dummy, dummy, dummy];
   let mask = 0;
-  for (let j = 0; j < 4; j++) {
-    if (!gmaSegmentOn(c, j)) continue;
-    mask |= 1 << j;
-    if (j === 0) continue;
-    const d = keep(ctx.scratch(N * 3 * s));
-    segOut[j] = keep(ctx.scratch(N * 3 * s));
-    dispatches.push(
-      dw({ src: qkv, w: param(`aggregator.agg${j}.conv1.weight`), bias: null, dst: d, K: GMA_SEG_KERNEL[j], nch: 3 * s, grp: s, grpStride: C, colBase: j * s, wmod: s, inBase: 0, inStride: 3 * C, outStride: 3 * s, outCol: 0 }),
-      linearDispatch(ctx, d, param(`aggregator.agg${j}.pointwise_conv.weight`), null, segOut[j], 3 * N, s, s),
-    );
-  }
+  for (let j = 0; j < 4; j++) if (gmaSegmentOn(c, j)) mask |= 1 << j;
+  const tt = Math.max(1, Math.min(64, Math.floor(WG_FLOATS / s)));
   dispatches.push({
-    pipeline: ctx.pipeline(bnactWgsl),
-    buffers: [qkv, segOut[1], segOut[2], segOut[3], keep(ctx.upload(foldBn(p, s))), A, ctx.uniform([N, s, C, mask])],
-    workgroups: [Math.ceil((3 * N * Cp) / 256)],
+    pipeline: ctx.pipeline(expandWgsl(aggWgsl, { TT: tt, TTS: tt * s })),
+    buffers: [qkv, w.agg, A, ctx.uniform([N, c.H, c.W, C, s, mask, ...w.aggOff])],
+    workgroups: [Math.ceil(N / tt), 12, B],
+  });
+  const tt0 = Math.max(1, Math.min(64, Math.floor(WG_FLOATS / (4 * s))));
+  dispatches.push({
+    pipeline: ctx.pipeline(expandWgsl(agg0Wgsl, { TT: tt0, TT3S: tt0 * 3 * s, TTS: tt0 * s })),
+    buffers: [qkv, w.agg0, Y, ctx.uniform([N, c.H, c.W, C, s, gmaSegmentOn(c, 4) ? 1 : 0])],
+    workgroups: [Math.ceil(N / tt0), B],
   });
 
-  // Non-attention branch (Agg_0) → Y[:, 4s:5s].
-  if (gmaSegmentOn(c, 4)) {
-    const d0 = keep(ctx.scratch(N * 3 * s));
-    const p0 = keep(ctx.scratch(N * s));
-    dispatches.push(
-      dw({ src: qkv, w: param('aggregator.agg0.conv.conv1.weight'), bias: null, dst: d0, K: 3, nch: 3 * s, grp: s, grpStride: C, colBase: 4 * s, wmod: 3 * s, inBase: 0, inStride: 3 * C, outStride: 3 * s, outCol: 0 }),
-      linearDispatch(ctx, d0, param('aggregator.agg0.conv.pointwise_conv.weight'), null, p0, N, s, 3 * s),
-      {
-        pipeline: ctx.pipeline(lnWgsl),
-        buffers: [p0, param('aggregator.agg0.norm.weight'), param('aggregator.agg0.norm.bias'), Y, ctx.uniform([N, s, C, Cp])],
-        workgroups: [Math.ceil(N / 64)],
-      },
-    );
-  }
-
-  // Factorised attention: softmax of k' over tokens, M_e = K̂ᵀV per head (split-K).
-  const stats = keep(ctx.scratch(2 * Cp));
-  const nchunks = Math.ceil(N / KTV_CHUNK);
-  const part = keep(ctx.scratch(nchunks * nh * Ch * Ch));
-  const M = keep(ctx.scratch(nh * Ch * Ch));
-  const per = Math.ceil((Ch * Ch) / 256);
+  // softmax_N(k')ᵀv' per head: chunk partials, then one combine.
+  const chunk = Math.max(1, Math.min(64, Math.floor((WG_FLOATS - Ch) / (2 * Ch))));
+  const nchunks = Math.ceil(N / chunk);
+  const stride = Ch * Ch + 2 * Ch;
+  const part = alloc('gma.part', B * nchunks * nh * stride);
+  const M = alloc('gma.M', B * nh * Ch * Ch);
+  const stats = alloc('gma.stats', B * Cp * 2);
+  const total = B * nh * Ch * Ch;
   dispatches.push(
-    { pipeline: ctx.pipeline(colstatsWgsl), buffers: [A, stats, ctx.uniform([N, Cp])], workgroups: [Cp] },
     {
-      pipeline: ctx.pipeline(expandWgsl(ktvWgsl, { CH: Ch, PER: per, TTCH: 16 * Ch })),
-      buffers: [A, stats, part, ctx.uniform([N, Cp, KTV_CHUNK, nh])],
-      workgroups: [nchunks, nh],
+      pipeline: ctx.pipeline(expandWgsl(ktvWgsl, { CH: Ch, CHUNK: chunk, CHUNKCH: chunk * Ch })),
+      buffers: [A, part, ctx.uniform([N, Cp, nh, nchunks])],
+      workgroups: [nchunks, nh, B],
     },
-    { pipeline: ctx.pipeline(reduceWgsl), buffers: [part, M, ctx.uniform([nh * Ch * Ch, nchunks])], workgroups: [Math.ceil((nh * Ch * Ch) / 256)] },
+    {
+      pipeline: ctx.pipeline(expandWgsl(reduceWgsl, { CH: Ch })),
+      buffers: [part, M, stats, ctx.uniform([nh, nchunks, Cp, total])],
+      workgroups: grid1d(Math.ceil(total / 256)),
+    },
   );
 
-  // CRPE: depthwise convs with bias on v' (A block 2), channel groups of 2, 3, 3 heads.
-  const R = keep(ctx.scratch(N * Cp));
-  let off = 0;
-  GMA_CRPE_SPLIT.forEach(([k, heads], i) => {
-    const n = heads * Ch;
-    dispatches.push(dw({
-      src: A, w: param(`crpe.conv_list.${i}.weight`), bias: param(`crpe.conv_list.${i}.bias`), dst: R,
-      K: k, nch: n, grp: n, grpStride: 0, colBase: off, wmod: n, inBase: 2 * N * Cp, inStride: Cp, outStride: Cp, outCol: off,
-    }));
-    off += n;
-  });
-
-  const tok = Math.min(64, Math.floor((APPLY_FLOATS - Ch * Ch) / Ch));
+  const [[, h3], [, h5]] = GMA_CRPE_SPLIT;
+  const tok = Math.min(64, Math.floor((WG_FLOATS - Ch * Ch) / Ch));
   dispatches.push(
     {
       pipeline: ctx.pipeline(expandWgsl(applyWgsl, { CH: Ch, TOK: tok, CHCH: Ch * Ch, TOKCH: tok * Ch })),
-      buffers: [A, M, R, Y, ctx.uniform([N, Cp, C, scale], ['u', 'u', 'u', 'f'])],
-      workgroups: [Math.ceil(N / tok), nh],
+      buffers: [A, M, w.crpe, Y, ctx.uniform(
+        [N, c.H, c.W, Cp, C, nh, h3, h3 + h5, w.crpeOff.off5, w.crpeOff.off7, w.crpeOff.offb, scale],
+        ['u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'f'],
+      )],
+      workgroups: [Math.ceil(N / tok), nh, B],
     },
-    linearDispatch(ctx, Y, param('proj.weight'), param('proj.bias'), y, N, C, C),
+    gmaLinearDispatch(ctx, Y, w.projW, w.projB, io.y, BN, C, C, { accumulate: io.accumulate, dummy }),
   );
 
   const rows = opts.rows ?? (opts.maps ? Array.from({ length: N }, (_, i) => i) : []);
-  let attnEff: GPUBuffer | null = null;
-  let kSoft: GPUBuffer | null = null;
-  if (rows.length) {
-    const rb = keep(ctx.upload(Uint32Array.from(rows)));
-    attnEff = keep(ctx.scratch(nh * rows.length * N));
-    kSoft = keep(ctx.scratch(N * Cp));
-    dispatches.push(
-      { pipeline: ctx.pipeline(ksoftmaxWgsl), buffers: [A, stats, kSoft, ctx.uniform([N, Cp, Ch])], workgroups: [Math.ceil((N * Cp) / 256)] },
-      {
-        pipeline: ctx.pipeline(expandWgsl(rowsWgsl, { CH: Ch })),
-        buffers: [A, stats, rb, attnEff, ctx.uniform([N, Cp, rows.length, scale], ['u', 'u', 'u', 'f'])],
-        workgroups: [rows.length, nh],
-      },
-    );
-  }
+  if (!rows.length) return { dispatches };
+  const rb = alloc('gma.rows', rows.length);
+  ctx.device.queue.writeBuffer(rb, 0, Uint32Array.from(rows));
+  const attnEff = alloc('gma.attnEff', nh * rows.length * N);
+  const kSoftmax = alloc('gma.kSoftmax', N * Cp);
+  // sample 0: A's first [3, N, cp] block and stats' first cp pairs
+  dispatches.push(
+    { pipeline: ctx.pipeline(ksoftmaxWgsl), buffers: [A, stats, kSoftmax, ctx.uniform([N, Cp, Ch])], workgroups: [Math.ceil((N * Cp) / 256)] },
+    {
+      pipeline: ctx.pipeline(expandWgsl(rowsWgsl, { CH: Ch })),
+      buffers: [A, stats, rb, attnEff, ctx.uniform([N, Cp, rows.length, scale], ['u', 'u', 'u', 'f'])],
+      workgroups: [rows.length, nh],
+    },
+  );
+  return { dispatches, maps: { attnEff, kSoftmax, rows: rows.length } };
+}
 
-  const t = await ctx.run(dispatches, { timed: opts.timed ?? true });
-  const out: GpuOpOutput = { y: await ctx.read(y, N * C), maps: {}, gpuMs: t.ms };
-  if (attnEff && kSoft) {
-    out.maps.attn_eff = await ctx.read(attnEff, nh * rows.length * N);
-    out.maps.k_softmax = await ctx.read(kSoft, N * Cp);
+/** The op on one image: upload, one submit, read back, destroy everything it made. */
+export async function gmaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: GmaConfig, opts: GpuRunOptions): Promise<GpuOpOutput> {
+  const { N, Cp } = gmaDims(c);
+  const C = c.dim;
+  const bufs = new Set<GPUBuffer>();
+  const alloc: ScratchAlloc = (_role, floats) => {
+    const b = ctx.scratch(floats);
+    bufs.add(b);
+    return b;
+  };
+  try {
+    const w = uploadGmaWeights(ctx, p, c);
+    for (const b of w.all) bufs.add(b);
+    const xb = ctx.upload(x);
+    bufs.add(xb);
+    const y = alloc('y', N * C);
+    const r = gmaDispatches(ctx, w, c, { x: xb, y }, alloc, { maps: opts.maps, rows: opts.rows });
+    // the dispatch builders make the uniforms (the shared Linear's bias placeholder is not ours)
+    for (const d of r.dispatches) for (const b of d.buffers) if (b.usage & BU.UNIFORM) bufs.add(b);
+    const t = await ctx.run(r.dispatches, { timed: opts.timed ?? true });
+    const out: GpuOpOutput = { y: await ctx.read(y, N * C), maps: {}, gpuMs: t.ms };
+    if (r.maps) {
+      out.maps.attn_eff = await ctx.read(r.maps.attnEff, c.heads * r.maps.rows * N);
+      out.maps.k_softmax = await ctx.read(r.maps.kSoftmax, N * Cp);
+    }
+    return out;
+  } finally {
+    for (const b of bufs) b.destroy();
   }
-  for (const b of bufs) b.destroy();
-  return out;
 }
