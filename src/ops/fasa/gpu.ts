@@ -11,12 +11,13 @@
  * for given input/output buffers and a batch of images, scratch from the caller's allocator), and
  * the two conv dispatch builders the backbone reuses. fasaGpu is the op's one-submit wrapper.
  */
-import { BU, type Dispatch, type GpuContext } from '../../gpu/context';
+import type { Dispatch, GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
 import conv1x1Wgsl from '../../../kernels/fasa_conv1x1.wgsl?raw';
 import dwconvWgsl from '../../../kernels/fasa_dwconv.wgsl?raw';
 import attnWgsl from '../../../kernels/fasa_attn.wgsl?raw';
 import rowsWgsl from '../../../kernels/fasa_attn_rows.wgsl?raw';
+import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
 import type { GpuOpOutput, Params } from '../types';
 import { requireParam } from '../common/params';
 import { FASA_POOL_KERNEL, pooledGrids, pooledHW, validateFasa, type FasaConfig } from './spec';
@@ -36,7 +37,7 @@ export function fasaKeyTile(hd: number): number {
 }
 
 /** Scratch buffers by role; a backbone passes a pool so every block reuses the same ones. */
-export type ScratchAlloc = (role: string, floats: number) => GPUBuffer;
+export type { ScratchAlloc } from '../common/gpu-run';
 
 /** 1×1 conv of a batch of channel-first maps: y = act(W·x + b) (+ res). */
 export interface PointwiseSpec {
@@ -243,33 +244,18 @@ export function fasaDispatches(ctx: GpuContext, w: FasaGpuWeights, c: FasaConfig
 }
 
 /** The op on one image: upload, one submit, read back, destroy everything it made. */
-export async function fasaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: FasaConfig, opts: FasaGpuOptions): Promise<GpuOpOutput> {
+export function fasaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: FasaConfig, opts: FasaGpuOptions): Promise<GpuOpOutput> {
   validateFasa(c);
-  const C = c.dim;
   const N = c.H * c.W;
   const [Hp, Wp] = pooledHW(c);
-  const M = Hp * Wp;
-  const bufs = new Set<GPUBuffer>();
-  const alloc: ScratchAlloc = (_role, floats) => {
-    const b = ctx.scratch(floats);
-    bufs.add(b);
-    return b;
-  };
-  try {
+  return runOpOnce(ctx, x, c.dim * N, opts.timed ?? true, (io) => {
     const w = uploadFasaWeights(ctx, p, c);
-    for (const b of w.all) bufs.add(b);
-    const xb = ctx.upload(x);
-    bufs.add(xb);
-    const y = alloc('y', C * N);
-    const r = fasaDispatches(ctx, w, c, { x: xb, y }, alloc, { maps: opts.maps, rows: opts.rows });
-    // the uniforms the builders made (never a buffer shared beyond this run)
-    for (const d of r.dispatches) for (const b of d.buffers) if (b.usage & BU.UNIFORM) bufs.add(b);
-    const t = await ctx.run(r.dispatches, { timed: opts.timed ?? true });
-    const out: GpuOpOutput = { y: await ctx.read(y, C * N), maps: {}, gpuMs: t.ms };
-    if (r.maps?.attn) out.maps.attn = await ctx.read(r.maps.attn, c.heads * r.maps.rows * M);
-    if (r.maps) out.maps.local_mod = await ctx.read(r.maps.localMod, c.heads * N);
-    return out;
-  } finally {
-    for (const b of bufs) b.destroy();
-  }
+    io.own(w.all);
+    return fasaDispatches(ctx, w, c, { x: io.x, y: io.y }, io.alloc, { maps: opts.maps, rows: opts.rows });
+  }, async (r) => {
+    const maps: Record<string, Float32Array> = {};
+    if (r.maps?.attn) maps.attn = await ctx.read(r.maps.attn, c.heads * r.maps.rows * Hp * Wp);
+    if (r.maps) maps.local_mod = await ctx.read(r.maps.localMod, c.heads * N);
+    return maps;
+  });
 }

@@ -10,7 +10,7 @@
  * (once per weights), glaDispatches (the dispatch list for given input/output buffers and a batch
  * of images, scratch from the caller's allocator). glaGpu is the op's one-submit wrapper.
  */
-import { BU, type Dispatch, type GpuContext } from '../../gpu/context';
+import type { Dispatch, GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
 import dwconvWgsl from '../../../kernels/gla_dwconv.wgsl?raw';
 import gatesWgsl from '../../../kernels/gla_gates.wgsl?raw';
@@ -18,6 +18,7 @@ import scanWgsl from '../../../kernels/gla_scan.wgsl?raw';
 import mergeWgsl from '../../../kernels/gla_merge.wgsl?raw';
 import mapsWgsl from '../../../kernels/gla_maps.wgsl?raw';
 import transposeWgsl from '../../../kernels/gla_transpose.wgsl?raw';
+import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
 import type { GpuOpOutput, Params } from '../types';
 import { linearDispatch } from '../common/gpu-linear';
 import { requireParam, uploadParam } from '../common/params';
@@ -84,7 +85,7 @@ export function uploadGlaWeights(ctx: GpuContext, p: Params, c: GlaConfig): GlaG
 }
 
 /** Scratch buffers by role; a backbone passes a pool so every block reuses the same ones. */
-export type ScratchAlloc = (role: string, floats: number) => GPUBuffer;
+export type { ScratchAlloc } from '../common/gpu-run';
 
 export interface GlaDispatchIO {
   /** input: B images back to back, each tokens [L,C] ('tokens') or [C,L] ('channels') */
@@ -191,36 +192,29 @@ export function glaDispatches(ctx: GpuContext, w: GlaGpuWeights, c: GlaConfig, i
   return { dispatches, gam, gate, attn, decay, rows: rows.length };
 }
 
-export async function glaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: GlaConfig, opts: GlaGpuOptions): Promise<GpuOpOutput> {
+export function glaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: GlaConfig, opts: GlaGpuOptions): Promise<GpuOpOutput> {
   validateGla(c);
   const { L, C, V, dk } = glaDims(c);
   const h = c.heads;
-  const bufs: GPUBuffer[] = [];
-  const keep = <T extends GPUBuffer>(b: T) => (bufs.push(b), b);
-  const w = uploadGlaWeights(ctx, p, c);
-  bufs.push(...w.all);
-  const xb = keep(ctx.upload(x));
-  const y = keep(ctx.scratch(L * C));
-  const d = glaDispatches(ctx, w, c, { x: xb, y }, (_role, floats) => keep(ctx.scratch(floats)), { maps: opts.maps, rows: opts.rows });
-  const wantMaps = opts.maps || d.rows > 0;
-
-  // the uniforms the builders made (not the Linear's shared no-bias buffer)
-  for (const dd of d.dispatches) for (const b of dd.buffers) if (b.usage & BU.UNIFORM) bufs.push(b);
-  const t = await ctx.run(d.dispatches, { timed: opts.timed ?? true });
-  const out: GpuOpOutput = { y: await ctx.read(y, L * C), maps: {}, gpuMs: t.ms };
-  if (wantMaps) {
-    const half = h * L * dk;
-    out.maps.log_decay_f = await ctx.read(d.gam, half);
-    out.maps.log_decay_b = await ctx.read(d.gam, half, half);
-    out.maps.gate = await ctx.read(d.gate, L * V);
-  }
-  if (d.attn && d.decay) {
-    const n = h * d.rows * L;
-    out.maps.attn_f = await ctx.read(d.attn, n);
-    out.maps.attn_b = await ctx.read(d.attn, n, n);
-    out.maps.decay_f = await ctx.read(d.decay, n);
-    out.maps.decay_b = await ctx.read(d.decay, n, n);
-  }
-  for (const b of bufs) b.destroy();
-  return out;
+  return runOpOnce(ctx, x, L * C, opts.timed ?? true, (io) => {
+    const w = uploadGlaWeights(ctx, p, c);
+    io.own(w.all);
+    return glaDispatches(ctx, w, c, { x: io.x, y: io.y }, io.alloc, { maps: opts.maps, rows: opts.rows });
+  }, async (d) => {
+    const maps: Record<string, Float32Array> = {};
+    if (opts.maps || d.rows > 0) {
+      const half = h * L * dk;
+      maps.log_decay_f = await ctx.read(d.gam, half);
+      maps.log_decay_b = await ctx.read(d.gam, half, half);
+      maps.gate = await ctx.read(d.gate, L * V);
+    }
+    if (d.attn && d.decay) {
+      const n = h * d.rows * L;
+      maps.attn_f = await ctx.read(d.attn, n);
+      maps.attn_b = await ctx.read(d.attn, n, n);
+      maps.decay_f = await ctx.read(d.decay, n);
+      maps.decay_b = await ctx.read(d.decay, n, n);
+    }
+    return maps;
+  });
 }

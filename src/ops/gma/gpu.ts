@@ -16,7 +16,7 @@
  * allocator, so a backbone records the op inside its own pass) and gmaGpu, the op's one-submit
  * wrapper.
  */
-import { BU, type Dispatch, type GpuContext } from '../../gpu/context';
+import type { Dispatch, GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
 import linearWgsl from '../../../kernels/gma_linear.wgsl?raw';
 import aggWgsl from '../../../kernels/gma_agg.wgsl?raw';
@@ -26,6 +26,7 @@ import reduceWgsl from '../../../kernels/gma_reduce.wgsl?raw';
 import applyWgsl from '../../../kernels/gma_apply.wgsl?raw';
 import ksoftmaxWgsl from '../../../kernels/gma_ksoftmax.wgsl?raw';
 import rowsWgsl from '../../../kernels/gma_rows.wgsl?raw';
+import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
 import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
 import type { Tensor } from '../../tensor/tensor';
 import { linearDispatch } from '../common/gpu-linear';
@@ -164,7 +165,7 @@ export function uploadGmaWeights(ctx: GpuContext, p: Params, c: GmaConfig): GmaG
 }
 
 /** Scratch buffers by role; a backbone passes its pool so every block reuses the same ones. */
-export type ScratchAlloc = (role: string, floats: number) => GPUBuffer;
+export type { ScratchAlloc } from '../common/gpu-run';
 
 export interface GmaDispatchIO {
   /** input tokens: B images back to back, each [H·W, C] */
@@ -272,32 +273,14 @@ export function gmaDispatches(ctx: GpuContext, w: GmaGpuWeights, c: GmaConfig, i
 }
 
 /** The op on one image: upload, one submit, read back, destroy everything it made. */
-export async function gmaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: GmaConfig, opts: GpuRunOptions): Promise<GpuOpOutput> {
+export function gmaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: GmaConfig, opts: GpuRunOptions): Promise<GpuOpOutput> {
   const { N, Cp } = gmaDims(c);
-  const C = c.dim;
-  const bufs = new Set<GPUBuffer>();
-  const alloc: ScratchAlloc = (_role, floats) => {
-    const b = ctx.scratch(floats);
-    bufs.add(b);
-    return b;
-  };
-  try {
+  return runOpOnce(ctx, x, N * c.dim, opts.timed ?? true, (io) => {
     const w = uploadGmaWeights(ctx, p, c);
-    for (const b of w.all) bufs.add(b);
-    const xb = ctx.upload(x);
-    bufs.add(xb);
-    const y = alloc('y', N * C);
-    const r = gmaDispatches(ctx, w, c, { x: xb, y }, alloc, { maps: opts.maps, rows: opts.rows });
-    // the dispatch builders make the uniforms (the shared Linear's bias placeholder is not ours)
-    for (const d of r.dispatches) for (const b of d.buffers) if (b.usage & BU.UNIFORM) bufs.add(b);
-    const t = await ctx.run(r.dispatches, { timed: opts.timed ?? true });
-    const out: GpuOpOutput = { y: await ctx.read(y, N * C), maps: {}, gpuMs: t.ms };
-    if (r.maps) {
-      out.maps.attn_eff = await ctx.read(r.maps.attnEff, c.heads * r.maps.rows * N);
-      out.maps.k_softmax = await ctx.read(r.maps.kSoftmax, N * Cp);
-    }
-    return out;
-  } finally {
-    for (const b of bufs) b.destroy();
-  }
+    io.own(w.all);
+    return gmaDispatches(ctx, w, c, { x: io.x, y: io.y }, io.alloc, { maps: opts.maps, rows: opts.rows });
+  }, async (r): Promise<Record<string, Float32Array>> => (r.maps ? {
+    attn_eff: await ctx.read(r.maps.attnEff, c.heads * r.maps.rows * N),
+    k_softmax: await ctx.read(r.maps.kSoftmax, N * Cp),
+  } : {}));
 }

@@ -17,7 +17,7 @@
  * buffers and a batch of images, scratch from the caller's allocator). hiloGpu is the op's
  * one-submit wrapper.
  */
-import { BU, type GpuContext, type Dispatch } from '../../gpu/context';
+import type { GpuContext, Dispatch } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
 import windowWgsl from '../../../kernels/hilo_window.wgsl?raw';
 import poolWgsl from '../../../kernels/hilo_pool.wgsl?raw';
@@ -26,6 +26,7 @@ import lofiRowsWgsl from '../../../kernels/hilo_lofi_rows.wgsl?raw';
 import effWgsl from '../../../kernels/hilo_eff.wgsl?raw';
 import hifiRowsWgsl from '../../../kernels/hilo_hifi_rows.wgsl?raw';
 import concatWgsl from '../../../kernels/hilo_concat.wgsl?raw';
+import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
 import type { GpuOpOutput, Params } from '../types';
 import { linearDispatch } from '../common/gpu-linear';
 import { uploadParam } from '../common/params';
@@ -72,7 +73,7 @@ export function uploadHiloWeights(ctx: GpuContext, p: Params, c: HiloConfig): Hi
 }
 
 /** Scratch buffers by role; a backbone passes a pool so every block reuses the same ones. */
-export type ScratchAlloc = (role: string, floats: number) => GPUBuffer;
+export type { ScratchAlloc } from '../common/gpu-run';
 
 export interface HiloDispatchIO {
   /** input tokens: B images back to back, each [H·W, C] */
@@ -198,36 +199,19 @@ export function hiloDispatches(ctx: GpuContext, w: HiloGpuWeights, c: HiloConfig
 }
 
 /** The op on one image: upload, one submit, read back, destroy everything it made. */
-export async function hiloGpu(ctx: GpuContext, x: Float32Array, p: Params, c: HiloConfig, opts: HiloGpuOptions): Promise<GpuOpOutput> {
+export function hiloGpu(ctx: GpuContext, x: Float32Array, p: Params, c: HiloConfig, opts: HiloGpuOptions): Promise<GpuOpOutput> {
   const g = hiloDerived(c);
   const N = g.N;
-  const C = g.C;
-  const bufs = new Set<GPUBuffer>();
-  const alloc: ScratchAlloc = (_role, floats) => {
-    const b = ctx.scratch(floats);
-    bufs.add(b);
-    return b;
-  };
-  try {
+  return runOpOnce(ctx, x, N * g.C, opts.timed ?? true, (io) => {
     const w = uploadHiloWeights(ctx, p, c);
-    for (const b of w.all) bufs.add(b);
-    const xb = ctx.upload(x);
-    bufs.add(xb);
-    const y = alloc('y', N * C);
-    const r = hiloDispatches(ctx, w, c, { x: xb, y }, alloc, { maps: opts.maps, rows: opts.rows });
-    // the uniforms the builders made (the Linear's shared no-bias buffer is not ours to destroy:
-    // later bias-free Linears of every op and backbone bind it)
-    for (const d of r.dispatches) for (const b of d.buffers) if (b.usage & BU.UNIFORM) bufs.add(b);
-    const t = await ctx.run(r.dispatches, { timed: opts.timed ?? true });
-    const out: GpuOpOutput = { y: await ctx.read(y, N * C), maps: {}, gpuMs: t.ms };
+    io.own(w.all);
+    return hiloDispatches(ctx, w, c, { x: io.x, y: io.y }, io.alloc, { maps: opts.maps, rows: opts.rows });
+  }, async (r) => {
+    const maps: Record<string, Float32Array> = {};
     const R = r.rows;
-    if (r.hifiMap) {
-      out.maps.attn_hifi = r.hifiRows ? await ctx.read(r.hifiRows, g.hHeads * R * g.T) : await ctx.read(r.hifiMap, g.hHeads * g.G * g.T * g.T);
-    }
-    if (r.lofiMap) out.maps.attn_lofi = await ctx.read(r.lofiMap, g.lHeads * R * g.M);
-    if (r.eff) out.maps.attn_eff = await ctx.read(r.eff, c.heads * R * N);
-    return out;
-  } finally {
-    for (const b of bufs) b.destroy();
-  }
+    if (r.hifiMap) maps.attn_hifi = r.hifiRows ? await ctx.read(r.hifiRows, g.hHeads * R * g.T) : await ctx.read(r.hifiMap, g.hHeads * g.G * g.T * g.T);
+    if (r.lofiMap) maps.attn_lofi = await ctx.read(r.lofiMap, g.lHeads * R * g.M);
+    if (r.eff) maps.attn_eff = await ctx.read(r.eff, c.heads * R * N);
+    return maps;
+  });
 }

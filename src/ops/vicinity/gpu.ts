@@ -13,7 +13,7 @@
  * input/output buffers and a batch of images, scratch from the caller's allocator). vicinityGpu
  * is the op's one-submit wrapper.
  */
-import { BU, type Dispatch, type GpuContext } from '../../gpu/context';
+import type { Dispatch, GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
 import colsumWgsl from '../../../kernels/vicinity_colsum.wgsl?raw';
 import matvecWgsl from '../../../kernels/vicinity_matvec.wgsl?raw';
@@ -22,6 +22,7 @@ import kvReduceWgsl from '../../../kernels/vicinity_kv_reduce.wgsl?raw';
 import applyWgsl from '../../../kernels/vicinity_apply.wgsl?raw';
 import outprojWgsl from '../../../kernels/vicinity_outproj.wgsl?raw';
 import rowsWgsl from '../../../kernels/vicinity_rows.wgsl?raw';
+import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
 import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
 import { linearDispatch } from '../common/gpu-linear';
 import { requireParam, uploadParam } from '../common/params';
@@ -80,7 +81,7 @@ export function uploadVicinityWeights(ctx: GpuContext, p: Params, c: VicinityCon
 }
 
 /** Scratch buffers by role; a backbone passes a pool so every block reuses the same ones. */
-export type ScratchAlloc = (role: string, floats: number) => GPUBuffer;
+export type { ScratchAlloc } from '../common/gpu-run';
 
 export interface VicinityDispatchIO {
   /** input tokens: B images back to back, each [H·W, C] */
@@ -188,32 +189,14 @@ export function vicinityDispatches(ctx: GpuContext, w: VicinityGpuWeights, c: Vi
 }
 
 /** The op on one image: upload, one submit, read back, destroy everything it made. */
-export async function vicinityGpu(ctx: GpuContext, x: Float32Array, p: Params, c: VicinityConfig, opts: GpuRunOptions): Promise<GpuOpOutput> {
+export function vicinityGpu(ctx: GpuContext, x: Float32Array, p: Params, c: VicinityConfig, opts: GpuRunOptions): Promise<GpuOpOutput> {
   const { N } = vicinityDims(c);
-  const C = c.dim;
-  const bufs = new Set<GPUBuffer>();
-  const alloc: ScratchAlloc = (_role, floats) => {
-    const b = ctx.scratch(floats);
-    bufs.add(b);
-    return b;
-  };
-  try {
+  return runOpOnce(ctx, x, N * c.dim, opts.timed ?? true, (io) => {
     const w = uploadVicinityWeights(ctx, p, c);
-    for (const b of w.all) bufs.add(b);
-    const xb = ctx.upload(x);
-    bufs.add(xb);
-    const y = alloc('y', N * C);
-    const r = vicinityDispatches(ctx, w, c, { x: xb, y }, alloc, { maps: opts.maps, rows: opts.rows });
-    // the uniforms the builders made (the Linear's shared no-bias buffer is not ours to destroy)
-    for (const d of r.dispatches) for (const b of d.buffers) if (b.usage & BU.UNIFORM) bufs.add(b);
-    const t = await ctx.run(r.dispatches, { timed: opts.timed ?? true });
-    const out: GpuOpOutput = { y: await ctx.read(y, N * C), maps: {}, gpuMs: t.ms };
-    if (r.maps) {
-      out.maps.attn = await ctx.read(r.maps.attn, c.heads * r.maps.rows * N);
-      out.maps.locality = await ctx.read(r.maps.locality, r.maps.rows * N);
-    }
-    return out;
-  } finally {
-    for (const b of bufs) b.destroy();
-  }
+    io.own(w.all);
+    return vicinityDispatches(ctx, w, c, { x: io.x, y: io.y }, io.alloc, { maps: opts.maps, rows: opts.rows });
+  }, async (r): Promise<Record<string, Float32Array>> => (r.maps ? {
+    attn: await ctx.read(r.maps.attn, c.heads * r.maps.rows * N),
+    locality: await ctx.read(r.maps.locality, r.maps.rows * N),
+  } : {}));
 }
