@@ -7,6 +7,7 @@
  * the GMA op after its dispatch-list refactor (rows maps, a batch of two images with the residual
  * add in one gmaDispatches).
  */
+import { expectMatchesReference } from './model-expect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GpuContext } from '../../src/gpu/context';
 import { syntheticParams } from '../../src/ops/common/params';
@@ -46,13 +47,7 @@ async function compare(cfg: GmfConfig, tag: string, H: number, W: number, prefol
   const ref = gmf.forwardReference({ shape: [B, 3, H, W], data: x }, p, cfg);
   const gw = prefold ? foldBatchNorms(p, cfg) : p;
   const got = await gmf.forwardGpu!(ctx, Float32Array.from(x), [B, 3, H, W], gw, cfg);
-  expect(got.logits.length).toBe(ref.logits.data.length);
-  expect(relL2(got.logits, ref.logits.data), 'logits').toBeLessThan(1e-3);
-  expect(got.stages.length).toBe(ref.stages.length);
-  got.stages.forEach((s, i) => {
-    expect(s.length, `stage${i} size`).toBe(ref.stages[i].data.length);
-    expect(relL2(s, ref.stages[i].data), `stage${i}`).toBeLessThan(1e-3);
-  });
+  expectMatchesReference(got, ref);
   if (got.stageMs) expect(got.stageMs.length).toBe(4);
   // cached weights + a new plan for batch 1 give image 1's result again
   const one = await gmf.forwardGpu!(ctx, Float32Array.from(x.subarray(3 * H * W)), [1, 3, H, W], gw, cfg, { stages: false });

@@ -10,6 +10,7 @@ import { vig, vigH, type VigConfig, type VigHConfig } from '../../src/models/vig
 import { releaseVigGpu } from '../../src/models/vig/gpu';
 import type { AnyModel } from '../../src/models/types';
 import { relL2 } from '../../src/tensor/tensor';
+import { expectMatchesReference } from './model-expect';
 import { prngInput } from '../../src/weights/prng';
 import { gla } from '../../src/ops/gla';
 
@@ -33,14 +34,7 @@ async function compare(impl: AnyModel, cfg: unknown, B: number, H: number, W: nu
   const x = prngInput(`model-gpu:${tag}`, B * 3 * H * W);
   const ref = impl.forwardReference({ shape: [B, 3, H, W], data: x }, p, cfg);
   const got = await impl.forwardGpu!(ctx, Float32Array.from(x), [B, 3, H, W], p, cfg);
-  expect(got.logits.length).toBe(ref.logits.data.length);
-  expect(relL2(got.logits, ref.logits.data), 'logits').toBeLessThan(1e-3);
-  expect(got.stages.length).toBe(ref.stages.length);
-  got.stages.forEach((s, i) => {
-    expect(s.length, `stage${i} size`).toBe(ref.stages[i].data.length);
-    expect(relL2(s, ref.stages[i].data), `stage${i}`).toBeLessThan(1e-3);
-  });
-  if (got.stageMs) expect(got.stageMs.length).toBe(got.stages.length);
+  expectMatchesReference(got, ref);
   // the cached weights + a new plan for batch 1 give image 1's result again
   const one = await impl.forwardGpu!(ctx, Float32Array.from(x.subarray(3 * H * W)), [1, 3, H, W], p, cfg);
   const n = ref.logits.data.length / B;
