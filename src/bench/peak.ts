@@ -4,6 +4,7 @@
  * large matmul, and a large buffer copy (copyBufferToBuffer and a vec4 copy kernel, the better one).
  */
 import { BU, type GpuContext } from '../gpu/context';
+import { median } from '../tensor/stats';
 import { linearDispatch } from '../ops/common/gpu-linear';
 import copyWgsl from '../../kernels/copy_vec4.wgsl?raw';
 
@@ -23,7 +24,6 @@ export function nominalPeak(adapterText: string): { tflops: number; gbps: number
   return null;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Median TFLOP/s of our Linear kernel on an n×n×n product (2·n³ flops). */
 export async function measureMatmulTflops(ctx: GpuContext, n = 4096, reps = 5): Promise<number> {

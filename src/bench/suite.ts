@@ -5,6 +5,7 @@
  * same op composed from stock tfjs ops (optional), and the cost growth over token counts (optional).
  */
 import type { GpuContext } from '../gpu/context';
+import { percentile as pct } from '../tensor/stats';
 import { syntheticParams } from '../ops/common/params';
 import { opByName } from '../ops/registry';
 import type { AnyOp } from '../ops/types';
@@ -85,7 +86,6 @@ export interface BenchOptions {
 /** The six mechanisms, softmax baseline first. */
 export const GROWTH_OPS = ['mhsa', 'hilo', 'gla', 'vicinity', 'fasa', 'gma'];
 
-const pct = (xs: number[], q: number) => xs[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 
 interface Prepared {
   op: AnyOp;

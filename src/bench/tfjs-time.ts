@@ -10,6 +10,7 @@ import type { GpuContext } from '../gpu/context';
 import { initTfjs } from '../gpu/tfjs';
 import type { AnyOp, Params } from '../ops/types';
 import { relL2 } from '../tensor/tensor';
+import { median } from '../tensor/stats';
 import { TFJS_COMPOSED, TFJS_IMPOSSIBLE } from './tfjs-ops';
 
 /** Make tfjs run on this context's device (initTfjs replaces a backend of an earlier device). */
@@ -27,7 +28,6 @@ export interface TfjsTiming {
   note?: string;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function timeTfjs(
   ctx: GpuContext, op: AnyOp, cfg: unknown, x: Float32Array, p: Params, reps: number, warmup: number, ours: Float32Array | null,

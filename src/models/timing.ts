@@ -7,6 +7,7 @@
 import type { GpuContext } from '../gpu/context';
 import type { Params } from '../ops/types';
 import type { AnyModel } from './types';
+import { median, percentile } from '../tensor/stats';
 
 export interface ForwardTiming {
   batch: number;
@@ -23,11 +24,6 @@ export interface ForwardTiming {
   timeSource: 'timestamp' | 'wall';
 }
 
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-export const percentile = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 
 /** `image` is one [3,S,S] input (or a whole [batch,3,S,S] when its length says so); it is repeated to `batch`. */
 export async function timeForward(

@@ -8,6 +8,7 @@ import type { Tensor } from '../tensor/tensor';
 import { syntheticParams } from './common/params';
 import type { AnyOp, MapPanel, Params } from './types';
 import { tokensToLayout } from '../image/pixels';
+import { median } from '../tensor/stats';
 
 export interface OpViewResult {
   panels: MapPanel[];
@@ -34,10 +35,6 @@ export function viewParams(op: AnyOp, cfg: unknown): Params {
   return p;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /**
  * `timingRuns` (default 0): extra timed runs after the map run. The map run is itself timed, so a

@@ -6,6 +6,7 @@
  * readings under its table: achieved GFLOP/s, and where each op crosses a baseline's time.
  */
 import type { GpuContext } from '../../../gpu/context';
+import { median } from '../../../tensor/stats';
 import type { AnyOp } from '../../../ops/types';
 import { viewParams } from '../../../ops/view';
 import { gridsOf, opsOf } from './op-config';
@@ -36,7 +37,6 @@ function input(n: number): Float32Array {
   return x;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function timeOp(op: AnyOp, cfg: unknown, ctx: GpuContext | null, runs: number, cancelled: () => boolean): Promise<number> {
   const shape = op.inputShape(cfg);
