@@ -22,7 +22,7 @@ import dwconvWgsl from '../../../kernels/litv2_dwconv.wgsl?raw';
 import deformWgsl from '../../../kernels/litv2_deform.wgsl?raw';
 import affineGeluWgsl from '../../../kernels/litv2_affine_gelu.wgsl?raw';
 import { stageGeom, stageHilo, validateLitv2, type Litv2Config } from './config';
-import { subParams } from './reference';
+import { subParams } from '../nn-cpu';
 
 /**
  * logits: [B, numClasses] (the pooled features when numClasses = 0); stages: output of the last

@@ -4,7 +4,8 @@ import type { Params } from '../../ops/types';
 import { LITV2_VARIANTS, litv2ConfigFromFixture, stageGeom, stageHilo, type Litv2Config } from './config';
 import { litv2ExpectedKeys } from './keys';
 import { litv2Macs, litv2OfficialFlops } from './flops';
-import { litv2Forward, subParams } from './reference';
+import { litv2Forward } from './reference';
+import { subParams } from '../nn-cpu';
 import { litv2ForwardGpu, releaseLitv2Gpu } from './gpu';
 
 export type { Litv2Config } from './config';

@@ -18,11 +18,7 @@ function req(p: Params, k: string): Tensor {
 }
 
 /** The weights under `prefix`, with the prefix stripped (an op's own state_dict). */
-export function subParams(p: Params, prefix: string): Params {
-  const out: Params = {};
-  for (const k in p) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = p[k];
-  return out;
-}
+import { subParams } from '../nn-cpu';
 
 function ln(x: Tensor, p: Params, prefix: string): Tensor {
   return layerNorm(x, req(p, `${prefix}.weight`), req(p, `${prefix}.bias`));

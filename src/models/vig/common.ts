@@ -13,11 +13,6 @@ import { glaScan } from '../../ops/gla/reference';
 import { directionWeights, glaDims, validateGla, type GlaConfig } from '../../ops/gla/spec';
 
 /** The weights under `prefix` with the prefix stripped (a sub-module's own state_dict). */
-export function subParams(w: Params, prefix: string): Params {
-  const out: Params = {};
-  for (const k in w) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = w[k];
-  return out;
-}
 
 export function need(w: Params, key: string): Tensor {
   return requireParam(w, key);

@@ -9,7 +9,8 @@ import type { Params } from '../../ops/types';
 import { cfgBool, cfgNum } from '../../ops/types';
 import { glaMacs } from '../../ops/gla/flops';
 import type { AttentionSite, ModelForwardOutput, ModelImpl } from '../types';
-import { addT, applyInPlace, blockGlaConfig, convOut, glaMixer, imageToTokens, layerNorm2d, need, subParams, swigluHalves } from './common';
+import { addT, applyInPlace, blockGlaConfig, convOut, glaMixer, imageToTokens, layerNorm2d, need, swigluHalves } from './common';
+import { subParams } from '../nn-cpu';
 import { releaseVigGpu, vigForwardGpu } from './gpu';
 
 export interface VigConfig {

@@ -11,7 +11,8 @@ import type { Params } from '../../ops/types';
 import { cfgBool, cfgNum } from '../../ops/types';
 import { glaMacs } from '../../ops/gla/flops';
 import type { AttentionSite, ModelForwardOutput, ModelImpl } from '../types';
-import { addT, applyInPlace, blockGlaConfig, convOut, glaMixer, imageToTokens, layerNorm2d, need, subParams, swigluHalves, tokensToImage } from './common';
+import { addT, applyInPlace, blockGlaConfig, convOut, glaMixer, imageToTokens, layerNorm2d, need, swigluHalves, tokensToImage } from './common';
+import { subParams } from '../nn-cpu';
 import { stackBatch } from './vig';
 import { releaseVigGpu, vigHForwardGpu } from './gpu';
 
