@@ -26,26 +26,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     out[base + u] = s;
     m = max(m, s);
   }
-  red[lid.x] = m;
-  workgroupBarrier();
-  for (var w = 32u; w > 0u; w >>= 1u) {
-    if (lid.x < w) { red[lid.x] = max(red[lid.x], red[lid.x + w]); }
-    workgroupBarrier();
-  }
-  let mx = red[0];
-  workgroupBarrier();
-  var sum = 0.0;
-  for (var u = lid.x; u < U.M; u += 64u) {
-    let e = exp(out[base + u] - mx);
-    out[base + u] = e;
-    sum += e;
-  }
-  red[lid.x] = sum;
-  workgroupBarrier();
-  for (var w = 32u; w > 0u; w >>= 1u) {
-    if (lid.x < w) { red[lid.x] += red[lid.x + w]; }
-    workgroupBarrier();
-  }
-  let inv = 1.0 / red[0];
-  for (var u = lid.x; u < U.M; u += 64u) { out[base + u] *= inv; }
+  softmax_row_finish(base, U.M, m, lid.x);
 }
+
+//#include softmax_row.wgsl

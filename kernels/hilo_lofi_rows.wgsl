@@ -25,26 +25,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     out[base + j] = s;
     m = max(m, s);
   }
-  red[lid.x] = m;
-  workgroupBarrier();
-  for (var w = 32u; w > 0u; w >>= 1u) {
-    if (lid.x < w) { red[lid.x] = max(red[lid.x], red[lid.x + w]); }
-    workgroupBarrier();
-  }
-  let mx = red[0];
-  workgroupBarrier();
-  var sum = 0.0;
-  for (var j = lid.x; j < P.M; j += 64u) {
-    let e = exp(out[base + j] - mx);
-    out[base + j] = e;
-    sum += e;
-  }
-  red[lid.x] = sum;
-  workgroupBarrier();
-  for (var w = 32u; w > 0u; w >>= 1u) {
-    if (lid.x < w) { red[lid.x] += red[lid.x + w]; }
-    workgroupBarrier();
-  }
-  let inv = 1.0 / red[0];
-  for (var j = lid.x; j < P.M; j += 64u) { out[base + j] *= inv; }
+  softmax_row_finish(base, P.M, m, lid.x);
 }
+
+//#include softmax_row.wgsl

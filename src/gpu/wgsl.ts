@@ -1,12 +1,24 @@
 /**
  * WGSL kernels live in `kernels/*.wgsl` as templates: `{{NAME}}` placeholders are replaced by
  * compile-time constants (head size, tile sizes) because WGSL cannot size function-scope arrays
- * with override constants. Each distinct expansion is one cached pipeline.
+ * with override constants, and `//#include file.wgsl` lines by that kernel file (WGSL has no
+ * includes; code shared by several kernels lives once). Each distinct expansion is one cached pipeline.
  */
 export function expandWgsl(template: string, defines: Record<string, number | string> = {}): string {
-  return template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+  return includeWgsl(template).replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
     if (!(name in defines)) throw new Error(`WGSL template: no value for {{${name}}}`);
     return String(defines[name]);
+  });
+}
+
+/** Replace `//#include name.wgsl` lines by kernels/name.wgsl (once each; nested includes resolved). */
+function includeWgsl(src: string, seen = new Set<string>()): string {
+  return src.replace(/^\/\/#include ([A-Za-z0-9_]+\.wgsl)\s*$/gm, (_, file: string) => {
+    if (seen.has(file)) return '';
+    seen.add(file);
+    const text = kernelSources[`../../kernels/${file}`];
+    if (text === undefined) throw new Error(`WGSL include: no kernels/${file}`);
+    return includeWgsl(text, seen);
   });
 }
 
