@@ -58,13 +58,10 @@ export async function computeOpView(
     const out = await op.gpu(ctx, x, p, cfg, { maps: !rows, rows, timed: true });
     const wall = performance.now() - t0;
     const panels = op.queryMaps ? op.queryMaps(out.maps, cfg, token, rows ? 0 : token) : [];
-    let source: OpViewResult['timeSource'] = ctx.report.timestamps && out.gpuMs !== undefined ? 'gpu-timestamp' : 'gpu-wall';
     const times: number[] = [];
-    for (let i = 0; i < (opts.timingRuns ?? 0); i++) {
-      const t = await op.gpu(ctx, x, p, cfg, { maps: false, timed: true });
-      times.push(t.gpuMs ?? NaN);
-      if (ctx.report.timestamps) source = 'gpu-timestamp';
-    }
+    for (let i = 0; i < (opts.timingRuns ?? 0); i++) times.push((await op.gpu(ctx, x, p, cfg, { maps: false, timed: true })).gpuMs ?? NaN);
+    const timed = times.length > 0 || out.gpuMs !== undefined;
+    const source: OpViewResult['timeSource'] = ctx.report.timestamps && timed ? 'gpu-timestamp' : 'gpu-wall';
     // without extra runs the time is the map run's own (the op plus the clicked token's map rows)
     return { panels, macs, ms: times.length ? median(times) : (out.gpuMs ?? wall), timeSource: source, backend: 'webgpu', y: out.y };
   }
