@@ -7,7 +7,7 @@
 //          GroupNorm then global average pool, one thread per channel).
 struct Params { S: u32, P: u32, chunk: u32, N: u32, C: u32, eps: f32 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read> part: array<f32>;
+@group(0) @binding(1) var<storage, read> part: array<f32>; // keep-f32: partial sums
 @group(0) @binding(2) var<storage, read> gamma: array<f32>;
 @group(0) @binding(3) var<storage, read> beta: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;

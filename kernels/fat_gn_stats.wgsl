@@ -5,7 +5,7 @@
 // would cancel.
 struct Params { S: u32, P: u32, chunk: u32 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> part: array<f32>;
+@group(0) @binding(1) var<storage, read_write> part: array<f32>; // keep-f32: partial sums
 @group(0) @binding(2) var<uniform> U: Params;
 
 const WG: u32 = 256u;

@@ -7,7 +7,7 @@
 // workgroup memory.
 struct Params { L: u32, K: u32, heads: u32, stride: u32, R: u32, scale: f32, on_f: u32, on_b: u32 }
 @group(0) @binding(0) var<storage, read> proj: array<f32>; // [L, stride]: q | k | …
-@group(0) @binding(1) var<storage, read> gcum: array<f32>; // [2, heads, L, DK]
+@group(0) @binding(1) var<storage, read> gcum: array<f32>; // keep-f32 (partial sums); [2, heads, L, DK]
 @group(0) @binding(2) var<storage, read> rows: array<u32>;
 @group(0) @binding(3) var<storage, read_write> attn: array<f32>;  // [2, heads, R, L]
 @group(0) @binding(4) var<storage, read_write> decay: array<f32>; // [2, heads, R, L]

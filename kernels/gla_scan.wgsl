@@ -15,7 +15,7 @@ struct Params { L: u32, K: u32, dv: u32, heads: u32, stride: u32, V: u32, scale:
 @group(0) @binding(0) var<storage, read> proj: array<f32>; // [B, L, stride]: q | k | v | …
 @group(0) @binding(1) var<storage, read> gam: array<f32>;  // [B, 2, heads, L, DK]
 @group(0) @binding(2) var<storage, read_write> o: array<f32>;    // [2, B·L, V]
-@group(0) @binding(3) var<storage, read_write> gcum: array<f32>; // [B, 2, heads, L, DK]
+@group(0) @binding(3) var<storage, read_write> gcum: array<f32>; // keep-f32 (partial sums); [B, 2, heads, L, DK]
 @group(0) @binding(4) var<uniform> P: Params;
 
 const DK: u32 = {{DK}}u;

@@ -10,7 +10,7 @@ struct Params {
   off5: u32, off7: u32, offb: u32, scale: f32,
 }
 @group(0) @binding(0) var<storage, read> A: array<f32>;
-@group(0) @binding(1) var<storage, read> M: array<f32>;
+@group(0) @binding(1) var<storage, read> M: array<f32>; // keep-f32: partial sums
 @group(0) @binding(2) var<storage, read> wts: array<f32>;
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(4) var<uniform> P: Params;

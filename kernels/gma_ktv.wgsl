@@ -5,7 +5,7 @@
 // A is [B, 3, N, cp] (q', k', v'); part is [B, nchunks, heads, CH·CH + 2·CH] (M, max, sum).
 struct Params { N: u32, cp: u32, heads: u32, nchunks: u32 }
 @group(0) @binding(0) var<storage, read> A: array<f32>;
-@group(0) @binding(1) var<storage, read_write> part: array<f32>;
+@group(0) @binding(1) var<storage, read_write> part: array<f32>; // keep-f32: partial sums
 @group(0) @binding(2) var<uniform> P: Params;
 
 const CH: u32 = {{CH}}u;

@@ -2,9 +2,9 @@
 //   g_i = max_c mx_ci,  S_i = Σ_c sum_ci·exp(mx_ci − g_i),  M[i, m] = Σ_c part_c[i, m]·exp(mx_ci − g_i) / S_i
 // M is [B, heads, CH, CH]; stats [B, cp, 2] = (max, sum) of softmax over tokens per channel (maps).
 struct Params { heads: u32, nchunks: u32, cp: u32, total: u32 }
-@group(0) @binding(0) var<storage, read> part: array<f32>;
-@group(0) @binding(1) var<storage, read_write> M: array<f32>;
-@group(0) @binding(2) var<storage, read_write> stats: array<f32>;
+@group(0) @binding(0) var<storage, read> part: array<f32>; // keep-f32: partial sums
+@group(0) @binding(1) var<storage, read_write> M: array<f32>; // keep-f32: partial sums
+@group(0) @binding(2) var<storage, read_write> stats: array<f32>; // keep-f32: partial sums
 @group(0) @binding(3) var<uniform> P: Params;
 
 const CH: u32 = {{CH}}u;

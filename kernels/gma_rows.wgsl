@@ -2,7 +2,7 @@
 // t = rows[r]. One workgroup per (row, head); 64 threads stride over the keys.
 struct Params { N: u32, cp: u32, nrows: u32, scale: f32 }
 @group(0) @binding(0) var<storage, read> A: array<f32>;
-@group(0) @binding(1) var<storage, read> stats: array<f32>;
+@group(0) @binding(1) var<storage, read> stats: array<f32>; // keep-f32: partial sums
 @group(0) @binding(2) var<storage, read> rows: array<u32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 @group(0) @binding(4) var<uniform> P: Params;

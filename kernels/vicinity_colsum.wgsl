@@ -3,7 +3,7 @@
 // workgroup so each row is read coalesced; the lanes are summed in workgroup memory.
 struct Params { N: u32, C: u32, chunk: u32, nchunk: u32 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> part: array<f32>;
+@group(0) @binding(1) var<storage, read_write> part: array<f32>; // keep-f32: partial sums
 @group(0) @binding(2) var<uniform> P: Params;
 
 var<workgroup> red: array<f32, 256>;

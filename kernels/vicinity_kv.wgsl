@@ -7,7 +7,7 @@
 struct Params { N: u32, r: u32, chunk: u32, heads: u32 }
 @group(0) @binding(0) var<storage, read> qkv: array<f32>;
 @group(0) @binding(1) var<storage, read> trig: array<f32>;
-@group(0) @binding(2) var<storage, read_write> part: array<f32>;
+@group(0) @binding(2) var<storage, read_write> part: array<f32>; // keep-f32: partial sums
 @group(0) @binding(3) var<uniform> P: Params;
 
 const D: u32 = {{D}}u;

@@ -2,8 +2,8 @@
 // the official code). Layout per (image, head): S = 4D·D (KV, [4D, D]) + 4D (ksum); partials are
 // [B, nchunks, heads, S], the result [B, heads, S].
 struct Params { total: u32, hs: u32, nchunks: u32, S: u32, kvLen: u32 }
-@group(0) @binding(0) var<storage, read> part: array<f32>;
-@group(0) @binding(1) var<storage, read_write> kv: array<f32>;
+@group(0) @binding(0) var<storage, read> part: array<f32>; // keep-f32: partial sums
+@group(0) @binding(1) var<storage, read_write> kv: array<f32>; // keep-f32: partial sums
 @group(0) @binding(2) var<uniform> P: Params;
 
 fn abs_clamp(v: f32) -> f32 { return sign(v) * clamp(abs(v), 1e-4, 1e4); }

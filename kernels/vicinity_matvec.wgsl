@@ -3,9 +3,9 @@
 // partials of vicinity_colsum.wgsl (scale 1/N gives the token mean), the second the hidden vector
 // (nsum 1, scale 1). One workgroup per (output, sample), 64 threads over the inputs, tree reduction.
 struct Params { outF: u32, inF: u32, act: u32, nsum: u32, scale: f32 }
-@group(0) @binding(0) var<storage, read> v: array<f32>;
+@group(0) @binding(0) var<storage, read> v: array<f32>; // keep-f32: partial sums
 @group(0) @binding(1) var<storage, read> w: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>; // keep-f32: partial sums
 @group(0) @binding(3) var<uniform> P: Params;
 
 var<workgroup> red: array<f32, 64>;

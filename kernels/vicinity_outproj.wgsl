@@ -6,7 +6,7 @@ struct Params { M: u32, N: u32, K: u32, L: u32 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read> s: array<f32>;
+@group(0) @binding(3) var<storage, read> s: array<f32>; // keep-f32: partial sums
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 @group(0) @binding(5) var<uniform> P: Params;
 

@@ -5,7 +5,7 @@
 struct Params { N: u32, r: u32, heads: u32, nrows: u32 }
 @group(0) @binding(0) var<storage, read> qkv: array<f32>;
 @group(0) @binding(1) var<storage, read> trig: array<f32>;
-@group(0) @binding(2) var<storage, read> kv: array<f32>;
+@group(0) @binding(2) var<storage, read> kv: array<f32>; // keep-f32: partial sums
 @group(0) @binding(3) var<storage, read> rows: array<u32>;
 @group(0) @binding(4) var<storage, read_write> attn: array<f32>;
 @group(0) @binding(5) var<storage, read_write> locality: array<f32>;

@@ -14,7 +14,7 @@ struct Params {
 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
-@group(0) @binding(2) var<storage, read_write> part: array<f32>;
+@group(0) @binding(2) var<storage, read_write> part: array<f32>; // keep-f32: partial sums
 @group(0) @binding(3) var<uniform> P: Params;
 
 const TM: u32 = 64u;

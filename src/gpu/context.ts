@@ -4,6 +4,9 @@
  * recovery. Nothing here knows about attention.
  */
 
+import { fromF16Bits, toF16Bits } from './f16-bits';
+import { toHalfStorage, type HalfEncoding } from './half-storage';
+
 // Numeric usage flags: Node's `webgpu` package does not always install the GPU* globals.
 export const BU = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80, QUERY_RESOLVE: 0x200 } as const;
 
@@ -30,10 +33,16 @@ export interface Dispatch {
 
 type LostListener = (reason: string) => void;
 
+/** How kernels made through a context store floats: 32-bit, or 16-bit (see half-storage.ts). */
+export type FloatStorage = 'f32' | HalfEncoding;
+
 const WANTED_FEATURES = ['timestamp-query', 'shader-f16', 'subgroups'] as const;
 
 export class GpuContext {
   private pipelines = new Map<string, GPUComputePipeline>();
+  /** Float storage of the kernels, buffers and uploads made through this context (a view: half()). */
+  readonly storage: FloatStorage = 'f32';
+  private halfViews = new Map<HalfEncoding, GpuContext>();
   private lostListeners = new Set<LostListener>();
   readonly report: GpuReport;
 
@@ -95,8 +104,49 @@ export class GpuContext {
     return () => this.lostListeners.delete(listener);
   }
 
+  /**
+   * The same device seen with 16-bit float storage: pipelines made through it are rewritten by
+   * toHalfStorage, float uploads are encoded and reads decoded to match. Everything else (the
+   * pipeline cache, loss listeners) is shared. `emulated` works on any adapter; 'f16' needs the
+   * shader-f16 feature.
+   */
+  half(enc: HalfEncoding = this.report.f16 ? 'f16' : 'emulated'): GpuContext {
+    if (enc === 'f16' && !this.report.f16) throw new Error('this GPU has no shader-f16: f16 storage needs it (use the emulated encoding)');
+    const base = this.storage === 'f32' ? this : (Object.getPrototypeOf(this) as GpuContext);
+    let v = base.halfViews.get(enc);
+    if (!v) {
+      v = Object.create(base, { storage: { value: enc } }) as GpuContext;
+      base.halfViews.set(enc, v);
+    }
+    return v;
+  }
+
+  /** Bytes one stored float element takes (2 for f16; the emulated encoding keeps 4). */
+  get floatBytes(): number {
+    return this.storage === 'f16' ? 2 : 4;
+  }
+
+  /** `data` as this context's kernels read a float storage array. */
+  encodeFloats(data: Float32Array): Float32Array | Uint16Array | Uint32Array {
+    if (this.storage === 'f32') return data;
+    const h = toF16Bits(data);
+    if (this.storage === 'emulated') return Uint32Array.from(h);
+    if (h.length % 2 === 0) return h;
+    // whole 4-byte words, as writeBuffer and mapped ranges want
+    const padded = new Uint16Array(h.length + 1);
+    padded.set(h);
+    return padded;
+  }
+
+  /** `n` stored floats starting at byte 0 of `bytes`, as f32. */
+  decodeFloats(bytes: ArrayBuffer, n: number): Float32Array {
+    if (this.storage === 'f32') return new Float32Array(bytes, 0, n).slice();
+    return fromF16Bits(this.storage === 'f16' ? new Uint16Array(bytes, 0, n) : new Uint32Array(bytes, 0, n));
+  }
+
   /** Compile (once per distinct source) a compute pipeline for `entry`. */
   pipeline(source: string, entry = 'main'): GPUComputePipeline {
+    if (this.storage !== 'f32') source = toHalfStorage(source, this.storage);
     const key = `${entry}\u0000${source}`;
     let p = this.pipelines.get(key);
     if (!p) {
@@ -111,10 +161,12 @@ export class GpuContext {
     return this.pipelines.size;
   }
 
-  upload(data: Float32Array | Uint32Array | Int32Array, usage: number = BU.STORAGE | BU.COPY_SRC | BU.COPY_DST): GPUBuffer {
+  /** A buffer holding `data`; float data is stored as this context's kernels read it (encodeFloats). */
+  upload(data: Float32Array | Uint16Array | Uint32Array | Int32Array, usage: number = BU.STORAGE | BU.COPY_SRC | BU.COPY_DST): GPUBuffer {
+    if (data instanceof Float32Array) data = this.encodeFloats(data);
     const size = Math.max(16, Math.ceil(data.byteLength / 4) * 4);
     const buf = this.device.createBuffer({ size, usage, mappedAtCreation: true });
-    const Ctor = data.constructor as { new (b: ArrayBuffer): Float32Array | Uint32Array | Int32Array };
+    const Ctor = data.constructor as { new (b: ArrayBuffer): Float32Array | Uint16Array | Uint32Array | Int32Array };
     new Ctor(buf.getMappedRange()).set(data);
     buf.unmap();
     return buf;
@@ -190,21 +242,27 @@ export class GpuContext {
     return { ms: wall, source: 'wall' };
   }
 
-  /** Copy `floats` float32 values out of a storage buffer. */
+  /** Copy `floats` stored float values out of a storage buffer, as f32. */
   async read(buffer: GPUBuffer, floats: number, offsetFloats = 0): Promise<Float32Array> {
-    const size = Math.max(4, floats * 4);
+    const fb = this.floatBytes;
+    // copyBufferToBuffer moves multiples of 4 bytes from 4-byte offsets: f16 reads start one
+    // element early when the offset is odd and drop it after decoding.
+    const skip = (offsetFloats * fb) % 4 === 0 ? 0 : 1;
+    const size = Math.max(4, Math.ceil(((floats + skip) * fb) / 4) * 4);
     const staging = this.device.createBuffer({ size, usage: BU.MAP_READ | BU.COPY_DST });
     const enc = this.device.createCommandEncoder();
-    enc.copyBufferToBuffer(buffer, offsetFloats * 4, staging, 0, size);
+    enc.copyBufferToBuffer(buffer, (offsetFloats - skip) * fb, staging, 0, size);
     this.device.queue.submit([enc.finish()]);
     await staging.mapAsync(1);
-    const out = new Float32Array(staging.getMappedRange().slice(0, floats * 4));
+    const out = this.decodeFloats(staging.getMappedRange().slice(0), floats + skip).subarray(skip);
     staging.unmap();
     staging.destroy();
     return out;
   }
 
   destroy(): void {
+    // a half view shares its base's device: destroying it would take the base down too
+    if (this.storage !== 'f32') throw new Error('destroy the base context, not a half() view');
     this.device.destroy();
   }
 }

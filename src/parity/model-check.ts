@@ -183,9 +183,25 @@ export async function checkModelGpu(relPath: string, f: FixtureFile | null, ctx:
   const cfg = impl!.configFromFixture(f.meta.config ?? {});
   const salt = typeof f.meta.salt === 'string' ? f.meta.salt : DEFAULT_SALT;
   const x = await inputOf(f.meta, read);
-  const out = await impl!.forwardGpu!(ctx, Float32Array.from(x.data), x.shape, prngParams(f.meta.keys as KeyList, salt), cfg);
-  return compareForward(f, out);
+  const w = prngParams(f.meta.keys as KeyList, salt);
+  const out = await impl!.forwardGpu!(ctx, Float32Array.from(x.data), x.shape, w, cfg);
+  const r = compareForward(f, out);
+  // Half-precision storage (f16 where the GPU has shader-f16, else its exact emulation) against
+  // the same fixture, with its own tolerance: it must keep the top-1 class and stay within
+  // HALF_TOL, and its error is reported either way.
+  const half = ctx.half();
+  const h = await impl!.forwardGpu!(half, Float32Array.from(x.data), x.shape, w, cfg, { stages: false });
+  impl!.releaseGpu?.(half, w);
+  const want = fixtureTensor(f, 'logits').data;
+  const e = relL2(h.logits, want);
+  const top1 = (v: ArrayLike<number>) => top5(v)[0];
+  const ok = e <= HALF_TOL && top1(h.logits) === top1(want);
+  const note = `${half.storage} storage: logits rel L2 ${e.toExponential(2)}${ok ? '' : ` (tolerance ${HALF_TOL}, top-1 ${top1(h.logits)} vs ${top1(want)})`}`;
+  return { ...r, status: ok ? r.status : 'FAIL', notes: [...r.notes, note] };
 }
+
+/** Logits tolerance of the half-precision-storage forward (fp32's is 1e-3; f16 keeps 11 bits). */
+export const HALF_TOL = 2e-2;
 
 export const modelChecker: FixtureChecker = {
   owns: (relPath, f) => relPath.startsWith('models/') && (Boolean(f?.meta.model) || f?.meta.kind === 'variant' || /\.(keys\.json|pth)$/.test(relPath)),

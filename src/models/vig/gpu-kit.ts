@@ -190,13 +190,15 @@ export async function runGroups(ctx: GpuContext, groups: PreparedGroup[], reads:
     }
     pass.end();
   });
-  const total = reads.reduce((a, r) => a + r.floats, 0);
-  const staging = total ? dev.createBuffer({ size: total * 4, usage: BU.MAP_READ | BU.COPY_DST }) : undefined;
+  // each read's bytes rounded up to 4 (copyBufferToBuffer's unit; f16 storage has 2-byte floats)
+  const span = reads.map((r) => Math.ceil((r.floats * ctx.floatBytes) / 4) * 4);
+  const total = span.reduce((a, b) => a + b, 0);
+  const staging = total ? dev.createBuffer({ size: total, usage: BU.MAP_READ | BU.COPY_DST }) : undefined;
   let off = 0;
-  for (const r of reads) {
-    enc.copyBufferToBuffer(r.buf, 0, staging!, off * 4, r.floats * 4);
-    off += r.floats;
-  }
+  reads.forEach((r, i) => {
+    enc.copyBufferToBuffer(r.buf, 0, staging!, off, span[i]);
+    off += span[i];
+  });
   let resolve: GPUBuffer | undefined;
   let tsRead: GPUBuffer | undefined;
   if (qs) {
@@ -210,14 +212,14 @@ export async function runGroups(ctx: GpuContext, groups: PreparedGroup[], reads:
   const out: Float32Array[] = [];
   if (staging) {
     await staging.mapAsync(1);
-    const all = new Float32Array(staging.getMappedRange().slice(0));
+    const all = staging.getMappedRange().slice(0);
     staging.unmap();
     staging.destroy();
     off = 0;
-    for (const r of reads) {
-      out.push(all.subarray(off, off + r.floats));
-      off += r.floats;
-    }
+    reads.forEach((r, i) => {
+      out.push(ctx.decodeFloats(all.slice(off, off + span[i]), r.floats));
+      off += span[i];
+    });
   } else {
     await dev.queue.onSubmittedWorkDone();
   }
@@ -274,7 +276,8 @@ export async function runBackbonePlan<P extends BackbonePlan>(
   }
   const plan = st.plan;
   if (o.capture !== undefined && !plan.capture) throw new Error(`no attention site ${o.capture}`);
-  ctx.device.queue.writeBuffer(plan.input, 0, x.buffer, x.byteOffset, x.byteLength);
+  const xs = ctx.encodeFloats(x);
+  ctx.device.queue.writeBuffer(plan.input, 0, xs.buffer, xs.byteOffset, xs.byteLength);
   const wantStages = o.stages ?? true;
   const reads = [plan.logits, ...(wantStages ? plan.stages : []), ...(plan.capture ? [plan.capture] : [])];
   const r = await runGroups(ctx, plan.groups, reads, o.timed ?? true);

@@ -121,7 +121,8 @@ export function vicinityDispatches(ctx: GpuContext, w: VicinityGpuWeights, c: Vi
   if (rows.some((t) => !(t >= 0 && t < N && Number.isInteger(t)))) throw new Error(`vicinity: map rows must be tokens 0…${N - 1}`);
 
   const trig = alloc(`vicinity.trig@${c.H}x${c.W}@${c.theta}`, 4 * N);
-  ctx.device.queue.writeBuffer(trig, 0, Float32Array.from(vicinityTrig(c)));
+  const trigData = ctx.encodeFloats(Float32Array.from(vicinityTrig(c)));
+  ctx.device.queue.writeBuffer(trig, 0, trigData.buffer, trigData.byteOffset, trigData.byteLength);
   const qkv = alloc('vicinity.qkv', BN * 3 * r);
   const ncol = Math.ceil(N / COLSUM_CHUNK);
   const colsum = alloc('vicinity.colsum', B * ncol * C);
