@@ -10,6 +10,8 @@
  *   --models=vig-t,vig-h-t --batches=1,32 --model-reps=20   backbones
  *   --storage=f32,half              backbone float storage: fp32, and/or 16-bit (f16 with shader-f16,
  *                                   else its emulation), whose logits error against fp32 is printed
+ *   --profile --profile-grid=56 --profile-ops=all --profile-reps=10 --profile-warmup=2 --profile-batch=1
+ *                                   per-kernel profile of the ops (--profile-ops= for none) and --models
  */
 import { writeFileSync } from 'node:fs';
 import { GpuContext } from '../src/gpu/context';
@@ -18,6 +20,7 @@ import { growthChartSvg } from '../src/bench/chart';
 import { benchModel, releaseBenchModels } from '../src/bench/models';
 import { benchInteraction, interactionMarkdown } from '../src/bench/interaction';
 import { variantFamily } from '../src/parity/model-check';
+import { profileSection, roofsFromReport } from '../src/bench/profile';
 
 function arg(name: string, fallback: string): string {
   return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -85,6 +88,15 @@ async function main() {
       }
     }
     releaseBenchModels(ctx);
+  }
+  // Per launch: kernel, workgroups, bytes bound, time; totals against the roofs (--profile).
+  if (flag('profile', false)) {
+    console.log('\n' + await profileSection(ctx, {
+      ops: arg('profile-ops', 'all') === 'all' ? 'all' : list(arg('profile-ops', '')), grid: Number(arg('profile-grid', '56')),
+      reps: Number(arg('profile-reps', '10')), warmup: Number(arg('profile-warmup', '2')),
+      models: models.map((v) => ({ family: variantFamily(v), variant: v })), batch: Number(arg('profile-batch', '1')),
+      roofs: roofsFromReport(rep), log: (l) => console.error(l),
+    }));
   }
   // Slider → map, the GPU half (op run + map read-back per change), p50/p95 (--interaction).
   if (flag('interaction', false)) {

@@ -13,6 +13,7 @@ import normWgsl from '../../../kernels/vig_norm.wgsl?raw';
 import swigluWgsl from '../../../kernels/vig_swiglu.wgsl?raw';
 import meanpoolWgsl from '../../../kernels/vig_meanpool.wgsl?raw';
 import copyWgsl from '../../../kernels/copy.wgsl?raw';
+import toHalfWgsl from '../../../kernels/to_half.wgsl?raw';
 
 /** Workgroup grid for `n` workgroups of a 1-D problem: x ≤ 65535 (the per-dimension limit), y rows. */
 export function grid1d(n: number): [number, number] {
@@ -144,12 +145,15 @@ export function copyDispatch(ctx: GpuContext, x: GPUBuffer, y: GPUBuffer, n: num
 export interface PreparedGroup {
   label: string;
   items: Array<{ pipeline: GPUComputePipeline; bind: GPUBindGroup; wg: [number, number, number] }>;
+  /** the dispatches the items were made from, read-only (the bench's per-kernel profile) */
+  readonly dispatches: readonly Dispatch[];
 }
 
 export function prepareGroup(ctx: GpuContext, label: string, dispatches: Dispatch[]): PreparedGroup {
   const dev = ctx.device;
   return {
     label,
+    dispatches,
     items: dispatches.map((d) => ({
       pipeline: d.pipeline,
       bind: dev.createBindGroup({
@@ -259,6 +263,12 @@ export interface BackbonePlan {
   capture?: PlanSlot;
 }
 
+/** Sees every plan runBackbonePlan runs (the bench's per-kernel profile); none by default. */
+let planObserver: ((plan: BackbonePlan) => void) | null = null;
+export function observeBackbonePlans(f: ((plan: BackbonePlan) => void) | null): void {
+  planObserver = f;
+}
+
 /**
  * One forward on a store's cached plan (call it inside `st.locked`): rebuild the plan when `key`
  * changes, write the input, run every pass in one submit, read back logits, the stages when asked
@@ -275,20 +285,40 @@ export async function runBackbonePlan<P extends BackbonePlan>(
     st.plan = build();
   }
   const plan = st.plan;
+  planObserver?.(plan);
   if (o.capture !== undefined && !plan.capture) throw new Error(`no attention site ${o.capture}`);
-  const xs = ctx.encodeFloats(x);
-  ctx.device.queue.writeBuffer(plan.input, 0, xs.buffer, xs.byteOffset, xs.byteLength);
+  // Half storage: the f32 input goes to a buffer of its own and a first pass stores it as the
+  // plan reads it (converting on the GPU, not in JavaScript).
+  const toHalf = ctx.storage === 'f32' ? null : halfInput(ctx, plan, x.length);
+  ctx.device.queue.writeBuffer(toHalf?.staging ?? plan.input, 0, x.buffer, x.byteOffset, x.byteLength);
   const wantStages = o.stages ?? true;
   const reads = [plan.logits, ...(wantStages ? plan.stages : []), ...(plan.capture ? [plan.capture] : [])];
-  const r = await runGroups(ctx, plan.groups, reads, o.timed ?? true);
+  const shift = toHalf ? 1 : 0;
+  const r = await runGroups(ctx, toHalf ? [toHalf.group, ...plan.groups] : plan.groups, reads, o.timed ?? true);
   return {
     logits: r.reads[0].slice(),
     stages: wantStages ? plan.stages.map((_, i) => stageOut(r.reads[i + 1], i, plan)) : [],
-    stageMs: r.groupMs ? plan.stageGroup.map((g) => r.groupMs![g]) : undefined,
+    stageMs: r.groupMs ? plan.stageGroup.map((g) => r.groupMs![g + shift]) : undefined,
     gpuMs: r.ms,
     timeSource: r.source,
     captured: plan.capture ? r.reads[reads.length - 1].slice() : undefined,
   };
+}
+
+const halfInputs = new WeakMap<BackbonePlan, { floats: number; staging: GPUBuffer; group: PreparedGroup }>();
+
+/** The f32 input buffer and conversion pass of a half-storage plan, made once per plan. */
+function halfInput(ctx: GpuContext, plan: BackbonePlan, floats: number): { staging: GPUBuffer; group: PreparedGroup } {
+  let h = halfInputs.get(plan);
+  if (!h || h.floats !== floats) {
+    const staging = plan.pool.fresh('input.f32', floats);
+    const u = ctx.uniform([floats]);
+    plan.pool.owned.push(u);
+    const d: Dispatch = { pipeline: ctx.pipeline(toHalfWgsl), buffers: [staging, plan.input, u], workgroups: grid1d(Math.ceil(floats / 256)) };
+    h = { floats, staging, group: prepareGroup(ctx, 'input → half', [d]) };
+    halfInputs.set(plan, h);
+  }
+  return h;
 }
 
 /** Builds plans: the dispatches of one forward, group by group. */
