@@ -150,7 +150,7 @@ export interface InteractionPhases {
   gpu: number;
   /** ctx.read wall (copy + map), all calls */
   readback: number;
-  /** ctx.upload (weights, input, uniforms), all calls */
+  /** ctx.upload, all calls: the input every run; weights only on a weight-cache miss (a knob the upload depends on) */
   upload: number;
   /** computeOpView outside op.gpu: input layout, seeded weights (cached), map panels */
   other: number;

@@ -40,7 +40,8 @@ export async function siteQueryPanels(ctx: GpuContext, c: CapturedSite, token: n
   if (!op?.gpu || !op.queryMaps) throw new Error(`op '${c.site.op}' cannot draw maps`);
   const cfg = c.site.opConfig;
   const rows = op.gpuRows ? [token] : undefined;
-  const out = await op.gpu(ctx, c.x, c.params, cfg, { maps: !rows, rows, timed: false });
+  // maps only: y stays on the GPU; c.params is one object per capture, so its upload is cached
+  const out = await op.gpu(ctx, c.x, c.params, cfg, { maps: !rows, rows, timed: false, skipY: true });
   return op.queryMaps(out.maps, cfg, token, rows ? 0 : token);
 }
 

@@ -36,6 +36,8 @@ export interface GpuRunOptions {
   rows?: number[];
   /** time the op's pass (timestamp queries when present) */
   timed?: boolean;
+  /** leave y on the GPU (the output's `y` is then empty): for callers that want maps or time only */
+  skipY?: boolean;
 }
 
 export interface SliderSpec {

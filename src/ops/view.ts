@@ -17,6 +17,7 @@ export interface OpViewResult {
   ms: number;
   timeSource: 'gpu-timestamp' | 'gpu-wall' | 'cpu-reference';
   backend: 'webgpu' | 'cpu';
+  /** the op's output, only when asked for (opts.y): the views draw maps and time, and the GPU skips reading y back */
   y?: Float32Array;
 }
 
@@ -39,6 +40,7 @@ export function viewParams(op: AnyOp, cfg: unknown): Params {
 /**
  * `timingRuns` (default 0): extra timed runs after the map run. The map run is itself timed, so a
  * slider change costs one op run; views that report a careful median (compare, latency) ask for more.
+ * `y`: also return the op's output (read back from the GPU only then).
  */
 export async function computeOpView(
   op: AnyOp,
@@ -46,7 +48,7 @@ export async function computeOpView(
   tokens: Tensor,
   token: number,
   ctx: GpuContext | null,
-  opts: { timingRuns?: number } = {},
+  opts: { timingRuns?: number; y?: boolean } = {},
 ): Promise<OpViewResult> {
   const shape = op.inputShape(cfg);
   const x = tokensToLayout(tokens, shape);
@@ -55,15 +57,15 @@ export async function computeOpView(
   if (ctx && op.gpu) {
     const rows = op.gpuRows ? [token] : undefined;
     const t0 = performance.now();
-    const out = await op.gpu(ctx, x, p, cfg, { maps: !rows, rows, timed: true });
+    const out = await op.gpu(ctx, x, p, cfg, { maps: !rows, rows, timed: true, skipY: !opts.y });
     const wall = performance.now() - t0;
     const panels = op.queryMaps ? op.queryMaps(out.maps, cfg, token, rows ? 0 : token) : [];
     const times: number[] = [];
-    for (let i = 0; i < (opts.timingRuns ?? 0); i++) times.push((await op.gpu(ctx, x, p, cfg, { maps: false, timed: true })).gpuMs ?? NaN);
+    for (let i = 0; i < (opts.timingRuns ?? 0); i++) times.push((await op.gpu(ctx, x, p, cfg, { maps: false, timed: true, skipY: true })).gpuMs ?? NaN);
     const timed = times.length > 0 || out.gpuMs !== undefined;
     const source: OpViewResult['timeSource'] = ctx.report.timestamps && timed ? 'gpu-timestamp' : 'gpu-wall';
     // without extra runs the time is the map run's own (the op plus the clicked token's map rows)
-    return { panels, macs, ms: times.length ? median(times) : (out.gpuMs ?? wall), timeSource: source, backend: 'webgpu', y: out.y };
+    return { panels, macs, ms: times.length ? median(times) : (out.gpuMs ?? wall), timeSource: source, backend: 'webgpu', ...(opts.y ? { y: out.y } : {}) };
   }
   const t0 = performance.now();
   const out = op.reference({ shape, data: Float64Array.from(x) }, p, cfg);
@@ -76,6 +78,6 @@ export async function computeOpView(
     ms,
     timeSource: 'cpu-reference',
     backend: 'cpu',
-    y: Float32Array.from(out.y.data),
+    ...(opts.y ? { y: Float32Array.from(out.y.data) } : {}),
   };
 }

@@ -1,51 +1,72 @@
 /**
- * What every op's one-image GPU entry (the explorer, the notebook views, parity) shares: buffers
- * of its own for the run, one submit, read-back, and cleanup. The dispatch builders stay per op
+ * What every op's one-image GPU entry (the explorer, the notebook views, parity) shares: the
+ * run's buffers, one submit, read-back, and cleanup. Weights come from the context's cache
+ * (uploaded once per params object and upload-relevant config), scratch from its pool; only x and
+ * the builders' uniforms are made and destroyed per run. The dispatch builders stay per op
  * (backbones put the same dispatches into their plans); only this wrapper is common.
  */
 import { BU, type Dispatch, type GpuContext } from '../../gpu/context';
-import type { GpuOpOutput } from '../types';
+import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
+import { scratchPoolFor } from './scratch-pool';
+import { weightCacheFor, type UploadedWeights, type WeightLease } from './weight-cache';
 
-/** Scratch allocation by role (a backbone plan reuses buffers by role; a single run makes new ones). */
+/** Scratch allocation by role (a backbone plan reuses buffers by role; a single run checks them out of the pool). */
 export type ScratchAlloc = (role: string, floats: number) => GPUBuffer;
 
 export interface OpRunIO {
   x: GPUBuffer;
   y: GPUBuffer;
   alloc: ScratchAlloc;
-  /** hand over buffers made outside `alloc` (uploaded weights) to be destroyed after the run */
-  own(bufs: Iterable<GPUBuffer>): void;
+  /**
+   * The op's uploaded weights for `p`, from the context's cache (uploaded on a miss). `key` names
+   * the op and every config value the upload reads besides `p` (e.g. which branches exist).
+   */
+  weights<W extends UploadedWeights>(p: Params, key: string, upload: () => W): W;
 }
 
 /**
- * Upload x, let `build` upload weights and record its dispatches, run them in one submit (timed
- * when asked), read y [yFloats] and whatever `maps` reads. Every buffer of the run is destroyed
- * afterwards, with the uniforms the builders made — but never a buffer shared beyond the run, such
- * as the Linear kernel's no-bias placeholder (later bias-free Linears bind it).
+ * Upload x, let `build` take its weights and record its dispatches, run them in one submit (timed
+ * unless opts.timed is false), read y [yFloats] (unless opts.skipY) and whatever `maps` reads.
+ * Afterwards x and the builders' uniforms are destroyed, scratch goes back to the pool and the
+ * weights stay cached — never destroyed here is a buffer shared beyond the run, such as the Linear
+ * kernel's no-bias placeholder (later bias-free Linears bind it).
  */
 export async function runOpOnce<R extends { dispatches: Dispatch[] }>(
   ctx: GpuContext,
   x: Float32Array,
   yFloats: number,
-  timed: boolean,
+  opts: Pick<GpuRunOptions, 'timed' | 'skipY'>,
   build: (io: OpRunIO) => R,
   maps: (r: R) => Promise<Record<string, Float32Array>>,
 ): Promise<GpuOpOutput> {
-  const bufs = new Set<GPUBuffer>();
+  const pool = scratchPoolFor(ctx);
+  const cache = weightCacheFor(ctx);
+  const scratch = new Set<GPUBuffer>();
+  const temp = new Set<GPUBuffer>();
+  const leases: Array<WeightLease<UploadedWeights>> = [];
   const alloc: ScratchAlloc = (_role, floats) => {
-    const b = ctx.scratch(floats);
-    bufs.add(b);
+    const b = pool.checkOut(floats);
+    scratch.add(b);
     return b;
   };
   try {
+    // x through ctx.upload (not the pool) so whatever conversion upload does applies to inputs too
     const xb = ctx.upload(x);
-    bufs.add(xb);
+    temp.add(xb);
     const y = alloc('y', yFloats);
-    const r = build({ x: xb, y, alloc, own: (bs) => { for (const b of bs) bufs.add(b); } });
-    for (const d of r.dispatches) for (const b of d.buffers) if (b.usage & BU.UNIFORM) bufs.add(b);
-    const t = await ctx.run(r.dispatches, { timed });
-    return { y: await ctx.read(y, yFloats), maps: await maps(r), gpuMs: t.ms };
+    const weights = <W extends UploadedWeights>(p: Params, key: string, upload: () => W): W => {
+      const l = cache.acquire(p, key, upload);
+      leases.push(l);
+      return l.w;
+    };
+    const r = build({ x: xb, y, alloc, weights });
+    for (const d of r.dispatches) for (const b of d.buffers) if (b.usage & BU.UNIFORM) temp.add(b);
+    const t = await ctx.run(r.dispatches, { timed: opts.timed ?? true });
+    const yOut = opts.skipY ? new Float32Array(0) : await ctx.read(y, yFloats);
+    return { y: yOut, maps: await maps(r), gpuMs: t.ms };
   } finally {
-    for (const b of bufs) b.destroy();
+    for (const b of temp) b.destroy();
+    pool.checkIn(scratch);
+    for (const l of leases) l.release();
   }
 }

@@ -18,7 +18,7 @@ import dwconvWgsl from '../../../kernels/fasa_dwconv.wgsl?raw';
 import attnWgsl from '../../../kernels/fasa_attn.wgsl?raw';
 import rowsWgsl from '../../../kernels/fasa_attn_rows.wgsl?raw';
 import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
-import type { GpuOpOutput, Params } from '../types';
+import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
 import { requireParam } from '../common/params';
 import { FASA_POOL_KERNEL, pooledGrids, pooledHW, validateFasa, type FasaConfig } from './spec';
 
@@ -243,14 +243,16 @@ export function fasaDispatches(ctx: GpuContext, w: FasaGpuWeights, c: FasaConfig
   return { dispatches, maps: { attn, localMod, rows: rows.length } };
 }
 
-/** The op on one image: upload, one submit, read back, destroy everything it made. */
-export function fasaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: FasaConfig, opts: FasaGpuOptions): Promise<GpuOpOutput> {
+/**
+ * The op on one image: one submit, read back. Weights are cached per params object; the upload
+ * reads the config for the width (zero biases) and the number of pooling steps (ws).
+ */
+export function fasaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: FasaConfig, opts: GpuRunOptions): Promise<GpuOpOutput> {
   validateFasa(c);
   const N = c.H * c.W;
   const [Hp, Wp] = pooledHW(c);
-  return runOpOnce(ctx, x, c.dim * N, opts.timed ?? true, (io) => {
-    const w = uploadFasaWeights(ctx, p, c);
-    io.own(w.all);
+  return runOpOnce(ctx, x, c.dim * N, opts, (io) => {
+    const w = io.weights(p, `fasa:${c.dim}:${pooledGrids(c).length}`, () => uploadFasaWeights(ctx, p, c));
     return fasaDispatches(ctx, w, c, { x: io.x, y: io.y }, io.alloc, { maps: opts.maps, rows: opts.rows });
   }, async (r) => {
     const maps: Record<string, Float32Array> = {};

@@ -19,7 +19,7 @@ import mergeWgsl from '../../../kernels/gla_merge.wgsl?raw';
 import mapsWgsl from '../../../kernels/gla_maps.wgsl?raw';
 import transposeWgsl from '../../../kernels/gla_transpose.wgsl?raw';
 import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
-import type { GpuOpOutput, Params } from '../types';
+import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
 import { linearDispatch } from '../common/gpu-linear';
 import { requireParam, uploadParam } from '../common/params';
 import { directionWeights, glaDims, validateGla, type GlaConfig } from './spec';
@@ -192,13 +192,16 @@ export function glaDispatches(ctx: GpuContext, w: GlaGpuWeights, c: GlaConfig, i
   return { dispatches, gam, gate, attn, decay, rows: rows.length };
 }
 
-export function glaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: GlaConfig, opts: GlaGpuOptions): Promise<GpuOpOutput> {
+/**
+ * The op on one image: one submit, read back. Weights are cached per params object; the upload
+ * reads the config only for the stacked projection's widths (τ, direction, … sliders hit).
+ */
+export function glaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: GlaConfig, opts: GpuRunOptions): Promise<GpuOpOutput> {
   validateGla(c);
-  const { L, C, V, dk } = glaDims(c);
+  const { L, C, K, V, dk } = glaDims(c);
   const h = c.heads;
-  return runOpOnce(ctx, x, L * C, opts.timed ?? true, (io) => {
-    const w = uploadGlaWeights(ctx, p, c);
-    io.own(w.all);
+  return runOpOnce(ctx, x, L * C, opts, (io) => {
+    const w = io.weights(p, `gla:${C}:${K}:${V}`, () => uploadGlaWeights(ctx, p, c));
     return glaDispatches(ctx, w, c, { x: io.x, y: io.y }, io.alloc, { maps: opts.maps, rows: opts.rows });
   }, async (d) => {
     const maps: Record<string, Float32Array> = {};

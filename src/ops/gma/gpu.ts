@@ -272,12 +272,17 @@ export function gmaDispatches(ctx: GpuContext, w: GmaGpuWeights, c: GmaConfig, i
   return { dispatches, maps: { attnEff, kSoftmax, rows: rows.length } };
 }
 
-/** The op on one image: upload, one submit, read back, destroy everything it made. */
+/**
+ * The op on one image: one submit, read back. Weights are cached per params object; the upload
+ * reads the config for the width, which segments are on (a switched-off one may lack weights and
+ * gets zeros) and qkv_bias.
+ */
 export function gmaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: GmaConfig, opts: GpuRunOptions): Promise<GpuOpOutput> {
   const { N, Cp } = gmaDims(c);
-  return runOpOnce(ctx, x, N * c.dim, opts.timed ?? true, (io) => {
-    const w = uploadGmaWeights(ctx, p, c);
-    io.own(w.all);
+  let segs = '';
+  for (let j = 1; j <= 4; j++) segs += gmaSegmentOn(c, j) ? '1' : '0';
+  return runOpOnce(ctx, x, N * c.dim, opts, (io) => {
+    const w = io.weights(p, `gma:${c.dim}:${segs}:${c.qkvBias}`, () => uploadGmaWeights(ctx, p, c));
     return gmaDispatches(ctx, w, c, { x: io.x, y: io.y }, io.alloc, { maps: opts.maps, rows: opts.rows });
   }, async (r): Promise<Record<string, Float32Array>> => (r.maps ? {
     attn_eff: await ctx.read(r.maps.attnEff, c.heads * r.maps.rows * N),

@@ -27,7 +27,7 @@ import effWgsl from '../../../kernels/hilo_eff.wgsl?raw';
 import hifiRowsWgsl from '../../../kernels/hilo_hifi_rows.wgsl?raw';
 import concatWgsl from '../../../kernels/hilo_concat.wgsl?raw';
 import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
-import type { GpuOpOutput, Params } from '../types';
+import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
 import { linearDispatch } from '../common/gpu-linear';
 import { uploadParam } from '../common/params';
 import { hiloDerived, type HiloConfig } from './spec';
@@ -199,12 +199,12 @@ export function hiloDispatches(ctx: GpuContext, w: HiloGpuWeights, c: HiloConfig
 }
 
 /** The op on one image: upload, one submit, read back, destroy everything it made. */
-export function hiloGpu(ctx: GpuContext, x: Float32Array, p: Params, c: HiloConfig, opts: HiloGpuOptions): Promise<GpuOpOutput> {
+export function hiloGpu(ctx: GpuContext, x: Float32Array, p: Params, c: HiloConfig, opts: GpuRunOptions): Promise<GpuOpOutput> {
   const g = hiloDerived(c);
   const N = g.N;
-  return runOpOnce(ctx, x, N * g.C, opts.timed ?? true, (io) => {
-    const w = uploadHiloWeights(ctx, p, c);
-    io.own(w.all);
+  const key = `hilo:${g.hHeads > 0 ? 'hi' : ''}${g.lHeads > 0 ? 'lo' : ''}`;
+  return runOpOnce(ctx, x, N * g.C, opts, (io) => {
+    const w = io.weights(p, key, () => uploadHiloWeights(ctx, p, c));
     return hiloDispatches(ctx, w, c, { x: io.x, y: io.y }, io.alloc, { maps: opts.maps, rows: opts.rows });
   }, async (r) => {
     const maps: Record<string, Float32Array> = {};

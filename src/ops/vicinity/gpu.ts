@@ -189,12 +189,14 @@ export function vicinityDispatches(ctx: GpuContext, w: VicinityGpuWeights, c: Vi
   return { dispatches, maps: { attn, locality, rows: rows.length } };
 }
 
-/** The op on one image: upload, one submit, read back, destroy everything it made. */
+/**
+ * The op on one image: one submit, read back. Weights are cached per params object; the upload
+ * reads the config only to validate it (vicinityDispatches validates too), so the key is the op's.
+ */
 export function vicinityGpu(ctx: GpuContext, x: Float32Array, p: Params, c: VicinityConfig, opts: GpuRunOptions): Promise<GpuOpOutput> {
   const { N } = vicinityDims(c);
-  return runOpOnce(ctx, x, N * c.dim, opts.timed ?? true, (io) => {
-    const w = uploadVicinityWeights(ctx, p, c);
-    io.own(w.all);
+  return runOpOnce(ctx, x, N * c.dim, opts, (io) => {
+    const w = io.weights(p, 'vicinity', () => uploadVicinityWeights(ctx, p, c));
     return vicinityDispatches(ctx, w, c, { x: io.x, y: io.y }, io.alloc, { maps: opts.maps, rows: opts.rows });
   }, async (r): Promise<Record<string, Float32Array>> => (r.maps ? {
     attn: await ctx.read(r.maps.attn, c.heads * r.maps.rows * N),

@@ -43,10 +43,11 @@ export async function timeOp(op: AnyOp, cfg: unknown, ctx: GpuContext | null, ru
   const x = input(shape.reduce((a, b) => a * b, 1));
   const p = viewParams(op, cfg);
   if (ctx && op.gpu) {
-    await op.gpu(ctx, x, p, cfg, { maps: false, timed: true });
+    // time only: y is never read back
+    await op.gpu(ctx, x, p, cfg, { maps: false, timed: true, skipY: true });
     const times: number[] = [];
     for (let i = 0; i < runs && !cancelled(); i++) {
-      const r = await op.gpu(ctx, x, p, cfg, { maps: false, timed: true });
+      const r = await op.gpu(ctx, x, p, cfg, { maps: false, timed: true, skipY: true });
       times.push(r.gpuMs ?? NaN);
     }
     return times.length ? median(times) : NaN;
