@@ -201,14 +201,8 @@ export class GpuContext {
   async run(dispatches: Dispatch[], opts: { timed?: boolean } = {}): Promise<{ ms: number; source: 'timestamp' | 'wall' }> {
     const dev = this.device;
     const enc = dev.createCommandEncoder();
-    let qs: GPUQuerySet | undefined;
-    let resolve: GPUBuffer | undefined;
-    let readback: GPUBuffer | undefined;
-    if (opts.timed && this.report.timestamps) {
-      qs = dev.createQuerySet({ type: 'timestamp', count: 2 });
-      resolve = dev.createBuffer({ size: 16, usage: BU.QUERY_RESOLVE | BU.COPY_SRC });
-      readback = dev.createBuffer({ size: 16, usage: BU.MAP_READ | BU.COPY_DST });
-    }
+    const timer = opts.timed && this.report.timestamps ? this.takeTimer() : undefined;
+    const { qs, resolve, readback } = timer ?? {};
     const pass = enc.beginComputePass(qs ? { timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {});
     for (const d of dispatches) {
       pass.setPipeline(d.pipeline);
@@ -228,19 +222,32 @@ export class GpuContext {
     dev.queue.submit([enc.finish()]);
     await dev.queue.onSubmittedWorkDone();
     const wall = performance.now() - t0;
-    if (readback) {
+    if (timer && readback) {
       await readback.mapAsync(1);
       const t = new BigUint64Array(readback.getMappedRange().slice(0));
       readback.unmap();
-      readback.destroy();
-      resolve!.destroy();
-      qs!.destroy();
+      this.timers.push(timer);
       const ns = Number(t[1] - t[0]);
       // Some implementations report zeros when timestamps are quantised away; fall back to wall.
       if (ns > 0) return { ms: ns / 1e6, source: 'timestamp' };
     }
     return { ms: wall, source: 'wall' };
   }
+
+  /**
+   * A query set with its resolve and read-back buffers for one timed run, reused across runs:
+   * creating and destroying three GPU objects per slider change is churn a long session feels.
+   */
+  private takeTimer(): { qs: GPUQuerySet; resolve: GPUBuffer; readback: GPUBuffer } {
+    return this.timers.pop() ?? {
+      qs: this.device.createQuerySet({ type: 'timestamp', count: 2 }),
+      resolve: this.device.createBuffer({ size: 16, usage: BU.QUERY_RESOLVE | BU.COPY_SRC }),
+      readback: this.device.createBuffer({ size: 16, usage: BU.MAP_READ | BU.COPY_DST }),
+    };
+  }
+
+  /** idle timers (see takeTimer); shared with half() views through the prototype */
+  private timers: Array<{ qs: GPUQuerySet; resolve: GPUBuffer; readback: GPUBuffer }> = [];
 
   /** Copy `floats` stored float values out of a storage buffer, as f32. */
   async read(buffer: GPUBuffer, floats: number, offsetFloats = 0): Promise<Float32Array> {
