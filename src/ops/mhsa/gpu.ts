@@ -20,6 +20,23 @@ function uploadMhsaWeights(ctx: GpuContext, p: Params) {
   return { ...w, all: Object.values(w).filter((b): b is GPUBuffer => b !== null) };
 }
 
+/**
+ * Launch shape of kernels/mhsa_flash.wgsl: 256 threads = TQ queries × S key splits, KS keys per
+ * split per staged tile. 8 splits × 32 queries by default; 16 × 16 when that leaves few workgroups
+ * (few heads), so a big GPU still gets enough threads. KS fills 8 KiB of K+V tiles (with the 4 KiB
+ * merge buffer, 12 KiB of workgroup memory), at most 16 keys so the scores stay in registers.
+ */
+export function mhsaFlashPlan(N: number, heads: number, hd: number) {
+  const hd4 = Math.ceil(hd / 4);
+  const keysPerSplit = (s: number) => Math.min(16, Math.floor(256 / (s * hd4)));
+  let S = Math.ceil(N / 32) * heads < 256 ? 16 : 8;
+  // head sizes past 64 leave no room for 16 splits; 8 splits fit up to hd = 128 (validateMhsa)
+  if (keysPerSplit(S) < 1) S = 8;
+  const TQ = 256 / S;
+  const defines = { HD: hd, HD4: hd4, TQ, S, KS: keysPerSplit(S) };
+  return { defines, workgroups: [Math.ceil(N / TQ), heads] as [number, number] };
+}
+
 /** The op on one image: one submit, read back. Weights are cached per params object (any heads). */
 export function mhsaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: MhsaConfig, opts: GpuRunOptions): Promise<GpuOpOutput> {
   validateMhsa(c);
@@ -27,6 +44,7 @@ export function mhsaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: MhsaConf
   const C = c.dim;
   const hd = C / c.heads;
   const scale = hd ** -0.5;
+  const flash = mhsaFlashPlan(N, c.heads, hd);
   const rows = opts.rows ?? (opts.maps ? Array.from({ length: N }, (_, i) => i) : []);
   return runOpOnce(ctx, x, N * C, opts, (io) => {
     const { wq, bq, wp, bp } = io.weights(p, 'mhsa', () => uploadMhsaWeights(ctx, p));
@@ -35,9 +53,9 @@ export function mhsaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: MhsaConf
     const dispatches = [
       linearDispatch(ctx, io.x, wq, bq, qkv, N, 3 * C, C),
       {
-        pipeline: ctx.pipeline(expandWgsl(flashWgsl, { HD: hd })),
+        pipeline: ctx.pipeline(expandWgsl(flashWgsl, flash.defines)),
         buffers: [qkv, o, ctx.uniform([N, C, c.heads, scale], ['u', 'u', 'u', 'f'])],
-        workgroups: [Math.ceil(N / 64), c.heads] as [number, number],
+        workgroups: flash.workgroups,
       },
       linearDispatch(ctx, o, wp, bp, io.y, N, C, C),
     ];
