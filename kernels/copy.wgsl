@@ -1,8 +1,9 @@
 // y[i] = x[off + i] for i < n: a plain copy that can sit inside a compute pass between two
 // dispatches (copyBufferToBuffer cannot), e.g. to keep one block's activations before the next
-// block overwrites the shared scratch buffer.
+// block overwrites the shared scratch buffer. With X_NOTE = 'keep-f32' the source stays f32 under
+// half storage, so the same copy stores a host-written f32 input as a half plan reads it.
 struct Params { n: u32, off: u32 }
-@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(0) var<storage, read> x: array<f32>; // {{X_NOTE}}
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
 @group(0) @binding(2) var<uniform> P: Params;
 

@@ -13,7 +13,7 @@ import normWgsl from '../../../kernels/vig_norm.wgsl?raw';
 import swigluWgsl from '../../../kernels/vig_swiglu.wgsl?raw';
 import meanpoolWgsl from '../../../kernels/vig_meanpool.wgsl?raw';
 import copyWgsl from '../../../kernels/copy.wgsl?raw';
-import toHalfWgsl from '../../../kernels/to_half.wgsl?raw';
+import { expandWgsl } from '../../gpu/wgsl';
 
 /** Workgroup grid for `n` workgroups of a 1-D problem: x ≤ 65535 (the per-dimension limit), y rows. */
 export function grid1d(n: number): [number, number] {
@@ -137,8 +137,9 @@ export function meanPoolDispatch(ctx: GpuContext, x: GPUBuffer, y: GPUBuffer, B:
 }
 
 /** y[0..n) = x[off..off+n) inside a pass. */
-export function copyDispatch(ctx: GpuContext, x: GPUBuffer, y: GPUBuffer, n: number, off = 0): Dispatch {
-  return { pipeline: ctx.pipeline(copyWgsl), buffers: [x, y, ctx.uniform([n, off])], workgroups: grid1d(Math.ceil(n / 256)) };
+export function copyDispatch(ctx: GpuContext, x: GPUBuffer, y: GPUBuffer, n: number, off = 0, xKeepF32 = false): Dispatch {
+  const src = expandWgsl(copyWgsl, { X_NOTE: xKeepF32 ? 'keep-f32: written by the host' : 'stored like y' });
+  return { pipeline: ctx.pipeline(src), buffers: [x, y, ctx.uniform([n, off])], workgroups: grid1d(Math.ceil(n / 256)) };
 }
 
 /** One compute pass of the forward (a stage), with its bind groups made once. */
@@ -312,9 +313,8 @@ function halfInput(ctx: GpuContext, plan: BackbonePlan, floats: number): { stagi
   let h = halfInputs.get(plan);
   if (!h || h.floats !== floats) {
     const staging = plan.pool.fresh('input.f32', floats);
-    const u = ctx.uniform([floats]);
-    plan.pool.owned.push(u);
-    const d: Dispatch = { pipeline: ctx.pipeline(toHalfWgsl), buffers: [staging, plan.input, u], workgroups: grid1d(Math.ceil(floats / 256)) };
+    const d = copyDispatch(ctx, staging, plan.input, floats, 0, true);
+    plan.pool.owned.push(d.buffers[2]);
     h = { floats, staging, group: prepareGroup(ctx, 'input → half', [d]) };
     halfInputs.set(plan, h);
   }
