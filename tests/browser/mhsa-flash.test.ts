@@ -1,6 +1,6 @@
 /**
- * kernels/mhsa_flash.wgsl against the float64 reference over the launch shapes mhsaFlashPlan picks:
- * 8 and 16 key splits, head sizes 8…128 (and one not a multiple of 4), N not a multiple of the
+ * Both flash kernels against the float64 reference over the launch shapes mhsaFlashPlan picks: the
+ * one-thread-per-query kernel past SPLIT_MAX_TOKENS, and the split kernel's 8 and 16 key splits, head sizes 8…128 (and one not a multiple of 4), N not a multiple of the
  * query or key tiles, N smaller than one key tile, and 16-bit storage.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,17 +36,20 @@ describe('mhsa flash kernel', () => {
   for (const [dim, heads, H, W] of cases) {
     const plan = mhsaFlashPlan(H * W, heads, dim / heads);
     const { S, KS } = plan.defines;
-    it(`dim ${dim}, ${heads} heads, ${H}×${W} (S ${S}, KS ${KS})`, async () => {
+    it(`dim ${dim}, ${heads} heads, ${H}×${W} (${plan.kernel === 'split' ? `split: S ${S}, KS ${KS}` : 'one thread per query'})`, async () => {
       await check({ dim, heads, qkvBias: true, H, W }, ctx, 1e-4);
     });
   }
-  it('covers both split counts and single-key tiles', () => {
-    expect(mhsaFlashPlan(3136, 4, 16).defines).toMatchObject({ S: 8, TQ: 32, KS: 8 });
-    expect(mhsaFlashPlan(3136, 1, 64).defines).toMatchObject({ S: 16, TQ: 16, KS: 1 });
+  it('covers both kernels, both split counts and single-key tiles', () => {
+    expect(mhsaFlashPlan(3136, 4, 16).kernel).toBe('single');
+    expect(mhsaFlashPlan(2115, 4, 16).kernel).toBe('single');
+    expect(mhsaFlashPlan(784, 4, 16).defines).toMatchObject({ S: 16, TQ: 16, KS: 4 });
+    expect(mhsaFlashPlan(1500, 1, 64).defines).toMatchObject({ S: 16, TQ: 16, KS: 1 });
     expect(mhsaFlashPlan(100, 1, 128).defines).toMatchObject({ S: 8, KS: 1 });
     expect(mhsaFlashPlan(1081, 8, 8).defines).toMatchObject({ S: 8, KS: 16 });
   });
   it('16-bit storage', async () => {
     await check({ dim: 64, heads: 4, qkvBias: true, H: 23, W: 29 }, ctx.half(), 1e-2);
+    await check({ dim: 64, heads: 4, qkvBias: true, H: 45, W: 47 }, ctx.half(), 1e-2);
   });
 });

@@ -2,6 +2,7 @@
 import type { GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
 import flashWgsl from '../../../kernels/mhsa_flash.wgsl?raw';
+import flashSplitWgsl from '../../../kernels/mhsa_flash_split.wgsl?raw';
 import rowsWgsl from '../../../kernels/attn_rows.wgsl?raw';
 import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
 import { linearDispatch } from '../common/gpu-linear';
@@ -21,20 +22,28 @@ function uploadMhsaWeights(ctx: GpuContext, p: Params) {
 }
 
 /**
- * Launch shape of kernels/mhsa_flash.wgsl: 256 threads = TQ queries × S key splits, KS keys per
- * split per staged tile. 8 splits × 32 queries by default; 16 × 16 when that leaves few workgroups
- * (few heads), so a big GPU still gets enough threads. KS fills 8 KiB of K+V tiles (with the 4 KiB
- * merge buffer, 12 KiB of workgroup memory), at most 16 keys so the scores stay in registers.
+ * Which flash kernel, and its launch shape. Up to SPLIT_MAX_TOKENS, kernels/mhsa_flash_split.wgsl:
+ * 256 threads = TQ queries × S key splits, KS keys per split per staged tile — 8 splits × 32
+ * queries, or 16 × 16 when that leaves few workgroups, so a big GPU gets enough threads; KS fills
+ * 8 KiB of K+V tiles, at most 16 keys so the scores stay in registers. Past it,
+ * kernels/mhsa_flash.wgsl: one thread per query, which has enough queries to fill the GPU by then
+ * and does less work per key. Measured on an H200 at C = 64, 4 heads (BENCHMARKS.md): the split
+ * kernel is 2× faster at 14×14 and 28×28, the one-thread kernel 1.25× faster at 56×56 and 2× at 84×84.
  */
+export const SPLIT_MAX_TOKENS = 1600;
+
 export function mhsaFlashPlan(N: number, heads: number, hd: number) {
+  if (N > SPLIT_MAX_TOKENS) {
+    return { kernel: 'single' as const, source: flashWgsl, defines: { HD: hd } as Record<string, number>, workgroups: [Math.ceil(N / 64), heads] as [number, number] };
+  }
   const hd4 = Math.ceil(hd / 4);
   const keysPerSplit = (s: number) => Math.min(16, Math.floor(256 / (s * hd4)));
   let S = Math.ceil(N / 32) * heads < 256 ? 16 : 8;
   // head sizes past 64 leave no room for 16 splits; 8 splits fit up to hd = 128 (validateMhsa)
   if (keysPerSplit(S) < 1) S = 8;
   const TQ = 256 / S;
-  const defines = { HD: hd, HD4: hd4, TQ, S, KS: keysPerSplit(S) };
-  return { defines, workgroups: [Math.ceil(N / TQ), heads] as [number, number] };
+  const defines: Record<string, number> = { HD: hd, HD4: hd4, TQ, S, KS: keysPerSplit(S) };
+  return { kernel: 'split' as const, source: flashSplitWgsl, defines, workgroups: [Math.ceil(N / TQ), heads] as [number, number] };
 }
 
 /** The op on one image: one submit, read back. Weights are cached per params object (any heads). */
@@ -53,7 +62,7 @@ export function mhsaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: MhsaConf
     const dispatches = [
       linearDispatch(ctx, io.x, wq, bq, qkv, N, 3 * C, C),
       {
-        pipeline: ctx.pipeline(expandWgsl(flashWgsl, flash.defines)),
+        pipeline: ctx.pipeline(expandWgsl(flash.source, flash.defines)),
         buffers: [qkv, o, ctx.uniform([N, C, c.heads, scale], ['u', 'u', 'u', 'f'])],
         workgroups: flash.workgroups,
       },
