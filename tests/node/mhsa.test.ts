@@ -29,13 +29,3 @@ describe('mhsa', () => {
     expect(panels[0].values[3]).toBeCloseTo(panels.slice(1).reduce((a, p) => a + p.values[3], 0) / cfg.heads, 6);
   });
 });
-
-describe('mhsa heads knob', () => {
-  it('runs a heads value that does not divide dim as the largest divisor below it', () => {
-    const c = mhsa.defaultConfig(14, 14);
-    const heads = (h: number) => mhsa.normalizeConfig!({ ...c, heads: h }).heads;
-    expect([1, 2, 3, 4, 5, 6, 7, 8].map(heads)).toEqual([1, 2, 2, 4, 4, 4, 4, 8]);
-    const valid = { ...c, heads: 4 };
-    expect(mhsa.normalizeConfig!(valid)).toBe(valid);
-  });
-});

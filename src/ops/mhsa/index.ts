@@ -19,10 +19,4 @@ export const mhsa: OpImpl<MhsaConfig> = {
   gpuRows: true,
   queryMaps: mhsaQueryMaps,
   sliders: mhsaSliders,
-  // heads must divide dim: a slider value that does not runs as the largest divisor below it
-  normalizeConfig: (c) => {
-    let h = Math.max(1, Math.min(Math.round(c.heads), c.dim));
-    while (c.dim % h) h--;
-    return h === c.heads ? c : { ...c, heads: h };
-  },
 };
