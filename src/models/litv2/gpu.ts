@@ -14,7 +14,7 @@
 import type { Dispatch, GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import type { GpuForwardOptions, GpuForwardResult } from '../types';
-import { linearDispatch } from '../../ops/common/gpu-linear';
+import { litv2Linear } from './gemm';
 import { hiloDispatches, uploadHiloWeights } from '../../ops/hilo/gpu';
 import type { HiloConfig } from '../../ops/hilo/spec';
 import { convDispatch, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan } from '../vig/gpu-kit';
@@ -55,13 +55,13 @@ function dwMlp(pb: PlanBuilder, st: WeightStore, prefix: string, n: GPUBuffer, m
   const g = pb.scratch('mlp.g', BL * hidden);
   const dw = st.tensor(`${prefix}.dwconv.dwconv.weight`);
   const k = dw.shape[2];
-  pb.add(linearDispatch(pb.ctx, n, st.get(`${prefix}.fc1.weight`), st.opt(`${prefix}.fc1.bias`), h, BL, hidden, C));
+  pb.add(...litv2Linear(pb.ctx, pb.scratch, pb.dm.read, n, st.get(`${prefix}.fc1.weight`), st.opt(`${prefix}.fc1.bias`), h, BL, hidden, C));
   pb.add({
     pipeline: pb.ctx.pipeline(dwconvWgsl),
     buffers: [h, st.get(`${prefix}.dwconv.dwconv.weight`), st.get(`${prefix}.dwconv.dwconv.bias`), g, pb.ctx.uniform([H, W, hidden, k, Math.floor(k / 2)])],
     workgroups: [Math.ceil(hidden / 64), H * W, B],
   });
-  pb.add(linearDispatch(pb.ctx, g, st.get(`${prefix}.fc2.weight`), st.opt(`${prefix}.fc2.bias`), m, BL, C, hidden));
+  pb.add(...litv2Linear(pb.ctx, pb.scratch, pb.dm.read, g, st.get(`${prefix}.fc2.weight`), st.opt(`${prefix}.fc2.bias`), m, BL, C, hidden));
 }
 
 /** DTM: x tokens [B, H·W, C] → DeformConv(k 2, s 2) → BatchNorm (eval) → GELU → y [B, H/2·W/2, 2C]. */
@@ -87,7 +87,7 @@ function dtm(pb: PlanBuilder, st: WeightStore, prefix: string, x: GPUBuffer, y: 
     workgroups: [Math.ceil(C / 64), Ho * Wo, B],
   });
   const lin = pb.scratch('dtm.lin', rows * O);
-  pb.add(linearDispatch(ctx, cols, st.get(`${prefix}.dconv.weight`), st.opt(`${prefix}.dconv.bias`), lin, rows, O, C * k * k));
+  pb.add(...litv2Linear(ctx, pb.scratch, pb.dm.read, cols, st.get(`${prefix}.dconv.weight`), st.opt(`${prefix}.dconv.bias`), lin, rows, O, C * k * k));
   // eval BatchNorm as a per-channel affine, folded once in float64
   const bn = (n: string) => st.tensor(`${prefix}.norm_layer.${n}`).data;
   const scale = () => {
@@ -181,7 +181,7 @@ function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, 
   let logits = pooled;
   if (c.numClasses > 0) {
     logits = pb.pool.fresh('logits', B * c.numClasses);
-    pb.add(linearDispatch(ctx, pooled, st.get('head.weight'), st.opt('head.bias'), logits, B, c.numClasses, C));
+    pb.add(...litv2Linear(ctx, pb.scratch, pb.dm.read, pooled, st.get('head.weight'), st.opt('head.bias'), logits, B, c.numClasses, C));
   }
   pb.close('head');
   const nOut = c.numClasses > 0 ? c.numClasses : C;

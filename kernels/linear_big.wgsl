@@ -1,0 +1,102 @@
+// y[M, N] = act(x[M, K] · W[N, K]ᵀ + b[N])   (torch.nn.Linear layout), for products with enough
+// 128-row tiles to fill the GPU. Same arithmetic as linear.wgsl — one fma per k in ascending k,
+// zero-padded K slices, bias added last — so its outputs are bit-identical; what changes is the
+// cost per fma. linear.wgsl's threads compute 4×4 outputs from scalar reads of workgroup memory:
+// 8 reads per 16 fma, so shared-memory bandwidth caps it near a quarter of the fp32 peak. Here each
+// of the 256 threads computes 8×RN outputs from vec4 reads (4 reads per 64 fma at RN = 8), and the
+// next K slice is fetched into registers while the current one is multiplied.
+// Tile: TM = 128 rows × TN = 16·RN columns, K in slices of 8. A thread owns rows ty·4 + {0, 64} + i
+// and columns tx·4 + {0, 64} + j (4×4 blocks 64 apart), so a warp's vec4 reads of workgroup memory
+// hit consecutive addresses (no bank conflicts). Needs K % 4 == 0 and N % 4 == 0 (vec4 rows).
+// act: 0 none, 2 exact (erf) GELU (the folded-BatchNorm DTM tail).
+struct Params { M: u32, N: u32, K: u32, has_bias: u32, act: u32 }
+@group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;       // [M, K/4]
+@group(0) @binding(1) var<storage, read> w: array<vec4<f32>>;       // [N, K/4]
+@group(0) @binding(2) var<storage, read> b: array<f32>;             // [N]
+@group(0) @binding(3) var<storage, read_write> y: array<vec4<f32>>; // [M, N/4]
+@group(0) @binding(4) var<uniform> P: Params;
+
+const RN: u32 = {{RN}}u;   // columns per thread: 4 or 8
+const VN: u32 = RN / 4u;   // 4-column blocks per thread
+const TM: u32 = 128u;
+const TN: u32 = 16u * RN;
+const TK: u32 = 8u;
+var<workgroup> xs: array<vec4<f32>, 256>;     // [k][m/4], TK × TM/4
+var<workgroup> ws: array<vec4<f32>, 256>;     // [k][n/4], TK × TN/4 (first half used at RN = 4)
+
+// 1 − erf(z) for z ≥ 0 (Abramowitz–Stegun 7.1.26, |error| ≤ 1.5e-7), as kernels/vig_norm.wgsl.
+fn erfc_pos(z: f32) -> f32 {
+  let t = 1.0 / (1.0 + 0.3275911 * z);
+  let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  return poly * exp(-z * z);
+}
+
+fn gelu(v: f32) -> f32 {
+  let e = erfc_pos(abs(v) * 0.70710678118654752);
+  return select(0.5 * v * e, 0.5 * v * (2.0 - e), v >= 0.0);
+}
+
+@compute @workgroup_size(16, 16)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let row0 = wg.y * TM;
+  let col0 = wg.x * TN;
+  let tid = lid.y * 16u + lid.x;
+  let K4 = P.K / 4u;
+  // global → registers: thread tid brings 4 consecutive k of one x row and (tid < TN·2) of one W row
+  let lr = tid / 2u;
+  let lq = tid % 2u;
+  let xr = row0 + lr;
+  let wr = col0 + lr;
+  let loadW = tid < TN * 2u;
+  var acc: array<vec4<f32>, 2u * 4u * VN>; // [u·4 + i][v]: row block u, row i, column block v
+  for (var i = 0u; i < 8u * VN; i++) { acc[i] = vec4<f32>(0.0); }
+  let nk = (P.K + TK - 1u) / TK;
+  var xv = vec4<f32>(0.0);
+  var wv = vec4<f32>(0.0);
+  if (xr < P.M && lq < K4) { xv = x[xr * K4 + lq]; }
+  if (loadW && wr < P.N && lq < K4) { wv = w[wr * K4 + lq]; }
+  for (var t = 0u; t < nk; t++) {
+    // registers → workgroup memory, transposed to [k][row]
+    for (var c = 0u; c < 4u; c++) {
+      xs[(lq * 4u + c) * (TM / 4u) + lr / 4u][lr % 4u] = xv[c];
+      if (loadW) { ws[(lq * 4u + c) * (TN / 4u) + lr / 4u][lr % 4u] = wv[c]; }
+    }
+    workgroupBarrier();
+    // prefetch the next slice while this one is multiplied
+    let kq = (t + 1u) * 2u + lq;
+    xv = vec4<f32>(0.0);
+    wv = vec4<f32>(0.0);
+    if (t + 1u < nk) {
+      if (xr < P.M && kq < K4) { xv = x[xr * K4 + kq]; }
+      if (loadW && wr < P.N && kq < K4) { wv = w[wr * K4 + kq]; }
+    }
+    for (var kk = 0u; kk < TK; kk++) {
+      let a0 = xs[kk * (TM / 4u) + lid.y];
+      let a1 = xs[kk * (TM / 4u) + lid.y + 16u];
+      var bv: array<vec4<f32>, VN>;
+      for (var v = 0u; v < VN; v++) { bv[v] = ws[kk * (TN / 4u) + lid.x + v * 16u]; }
+      for (var i = 0u; i < 4u; i++) {
+        for (var v = 0u; v < VN; v++) {
+          acc[i * VN + v] = fma(vec4<f32>(a0[i]), bv[v], acc[i * VN + v]);
+          acc[(4u + i) * VN + v] = fma(vec4<f32>(a1[i]), bv[v], acc[(4u + i) * VN + v]);
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+  let N4 = P.N / 4u;
+  for (var u = 0u; u < 2u; u++) {
+    for (var i = 0u; i < 4u; i++) {
+      let r = row0 + u * 64u + lid.y * 4u + i;
+      if (r >= P.M) { continue; }
+      for (var v = 0u; v < VN; v++) {
+        let c = col0 + v * 64u + lid.x * 4u;
+        if (c >= P.N) { continue; }
+        var o = acc[(u * 4u + i) * VN + v];
+        if (P.has_bias != 0u) { o += vec4<f32>(b[c], b[c + 1u], b[c + 2u], b[c + 3u]); }
+        if (P.act == 2u) { o = vec4<f32>(gelu(o.x), gelu(o.y), gelu(o.z), gelu(o.w)); }
+        y[r * N4 + c / 4u] = o;
+      }
+    }
+  }
+}
