@@ -197,7 +197,11 @@ export async function runGroups(ctx: GpuContext, groups: PreparedGroup[], reads:
   });
   // each read's bytes rounded up to 4 (copyBufferToBuffer's unit; f16 storage has 2-byte floats)
   const span = reads.map((r) => Math.ceil((r.floats * ctx.floatBytes) / 4) * 4);
-  const total = span.reduce((a, b) => a + b, 0);
+  const readBytes = span.reduce((a, b) => a + b, 0);
+  // The timestamps ride in the same staging buffer (8-byte aligned after the reads): one mapAsync
+  // per forward instead of two, each of which waits for the next event poll of the runtime.
+  const tsOff = Math.ceil(readBytes / 8) * 8;
+  const total = qs ? tsOff + nq * 8 : readBytes;
   const staging = total ? dev.createBuffer({ size: total, usage: BU.MAP_READ | BU.COPY_DST }) : undefined;
   let off = 0;
   reads.forEach((r, i) => {
@@ -205,16 +209,15 @@ export async function runGroups(ctx: GpuContext, groups: PreparedGroup[], reads:
     off += span[i];
   });
   let resolve: GPUBuffer | undefined;
-  let tsRead: GPUBuffer | undefined;
   if (qs) {
     resolve = dev.createBuffer({ size: nq * 8, usage: BU.QUERY_RESOLVE | BU.COPY_SRC });
-    tsRead = dev.createBuffer({ size: nq * 8, usage: BU.MAP_READ | BU.COPY_DST });
     enc.resolveQuerySet(qs, 0, nq, resolve, 0);
-    enc.copyBufferToBuffer(resolve, 0, tsRead, 0, nq * 8);
+    enc.copyBufferToBuffer(resolve, 0, staging!, tsOff, nq * 8);
   }
   const t0 = performance.now();
   dev.queue.submit([enc.finish()]);
   const out: Float32Array[] = [];
+  let t: BigUint64Array | undefined;
   if (staging) {
     await staging.mapAsync(1);
     const all = staging.getMappedRange().slice(0);
@@ -225,17 +228,14 @@ export async function runGroups(ctx: GpuContext, groups: PreparedGroup[], reads:
       out.push(ctx.decodeFloats(all.slice(off, off + span[i]), r.floats));
       off += span[i];
     });
+    if (qs) t = new BigUint64Array(all, tsOff, nq);
   } else {
     await dev.queue.onSubmittedWorkDone();
   }
   const wall = performance.now() - t0;
-  if (qs && tsRead && resolve) {
-    await tsRead.mapAsync(1);
-    const t = new BigUint64Array(tsRead.getMappedRange().slice(0));
-    tsRead.unmap();
-    tsRead.destroy();
-    resolve.destroy();
-    qs.destroy();
+  resolve?.destroy();
+  qs?.destroy();
+  if (t) {
     const groupMs = groups.map((_, i) => Number(t[2 * i + 1] - t[2 * i]) / 1e6);
     const ms = Number(t[nq - 1] - t[0]) / 1e6;
     // Some implementations quantise timestamps to zero; fall back to wall time then.
