@@ -8,17 +8,7 @@ struct Params { H: u32, W: u32, C: u32, k: u32, pad: u32 }
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> P: Params;
 
-// 1 − erf(z) for z ≥ 0 (Abramowitz–Stegun 7.1.26, |error| ≤ 1.5e-7), as kernels/vig_norm.wgsl.
-fn erfc_pos(z: f32) -> f32 {
-  let t = 1.0 / (1.0 + 0.3275911 * z);
-  let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-  return poly * exp(-z * z);
-}
-
-fn gelu(v: f32) -> f32 {
-  let e = erfc_pos(abs(v) * 0.70710678118654752);
-  return select(0.5 * v * e, 0.5 * v * (2.0 - e), v >= 0.0);
-}
+//#include gelu.wgsl
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

@@ -44,19 +44,11 @@ fn reduce(v: f32, tid: u32) -> f32 {
   return total;
 }
 
-// 1 − erf(z) for z ≥ 0 (Abramowitz–Stegun 7.1.26, |error| ≤ 1.5e-7): keeps GELU's left tail relative.
-fn erfc_pos(z: f32) -> f32 {
-  let t = 1.0 / (1.0 + 0.3275911 * z);
-  let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-  return poly * exp(-z * z);
-}
+//#include gelu.wgsl
 
 fn activate(v: f32) -> f32 {
   if (P.act == 1u) { return v / (1.0 + exp(-v)); }
-  if (P.act == 2u) {
-    let e = erfc_pos(abs(v) * 0.70710678118654752);
-    return select(0.5 * v * e, 0.5 * v * (2.0 - e), v >= 0.0);
-  }
+  if (P.act == 2u) { return gelu(v); }
   return v;
 }
 

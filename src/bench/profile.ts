@@ -15,7 +15,7 @@ import type { AnyOp } from '../ops/types';
 import { MODELS } from '../models/registry';
 import { observeBackbonePlans, type BackbonePlan } from '../models/vig/gpu-kit';
 import { prngInput } from '../weights/prng';
-import type { BenchReport } from './suite';
+import { scoped, type BenchReport } from './suite';
 import { kernelName, workgroupSize } from './kernel-label';
 import { modelProfileMarkdown, opProfileMarkdown, profileLegend, type KernelTiming, type ProfileMeasure, type Roofs } from './profile-report';
 
@@ -174,21 +174,6 @@ export async function profileDispatches(ctx: GpuContext, passes: ReadonlyArray<r
   return { kernels, onePassUs: median(whole) * 1e3, passes: passes.length, reps: o.reps, timeSource: source };
 }
 
-/** Device errors of `f` (out of memory, validation) as an exception instead of an uncaptured event. */
-async function scoped<T>(ctx: GpuContext, f: () => Promise<T>): Promise<T> {
-  const dev = ctx.device;
-  dev.pushErrorScope('out-of-memory');
-  dev.pushErrorScope('validation');
-  let value: T;
-  try {
-    value = await f();
-  } finally {
-    const v = await dev.popErrorScope();
-    const m = await dev.popErrorScope();
-    if (v || m) throw new Error((m ?? v)!.message.split('\n')[0]);
-  }
-  return value;
-}
 
 /**
  * Build `op`'s dispatches at `cfg` with PRNG weights (the bench's seeds) through its own GPU

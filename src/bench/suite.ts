@@ -114,7 +114,7 @@ async function timeOurs(ctx: GpuContext, r: Prepared, reps: number, warmup: numb
 }
 
 /** Device errors (out of memory, limits) of `f` as an exception instead of an uncaptured event. */
-async function scoped<T>(ctx: GpuContext, f: () => Promise<T>): Promise<T> {
+export async function scoped<T>(ctx: GpuContext, f: () => Promise<T>): Promise<T> {
   const dev = ctx.device;
   dev.pushErrorScope('out-of-memory');
   dev.pushErrorScope('validation');

@@ -12,7 +12,7 @@ export function expandWgsl(template: string, defines: Record<string, number | st
 }
 
 /** Replace `//#include name.wgsl` lines by kernels/name.wgsl (once each; nested includes resolved). */
-function includeWgsl(src: string, seen = new Set<string>()): string {
+export function includeWgsl(src: string, seen = new Set<string>()): string {
   return src.replace(/^\/\/#include ([A-Za-z0-9_]+\.wgsl)\s*$/gm, (_, file: string) => {
     if (seen.has(file)) return '';
     seen.add(file);
