@@ -1,12 +1,13 @@
 // HiLo Lo-Fi branch: every real token's query attends to the M pooled keys (online softmax).
-// q: [N, lDim] (l_q on the real tokens; padded queries are cropped anyway), kv: [M, 2·lDim]
-// (k | v, head-major), o: [N, lDim]. One thread per query of one head; key/value tiles of TKEY
-// rows in workgroup memory are shared by the 64 queries of the workgroup. A batch of images lies
-// back to back in q / kv / o (image = workgroup z).
-struct Params { N: u32, M: u32, lDim: u32, scale: f32 }
-@group(0) @binding(0) var<storage, read> q: array<f32>;
-@group(0) @binding(1) var<storage, read> kv: array<f32>;
-@group(0) @binding(2) var<storage, read_write> o: array<f32>;
+// q: [N, ·] (l_q on the real tokens; padded queries are cropped anyway), kv: [M, ·] (k and v,
+// head-major), o: [N, ·]. Each is a column block of a wider row (stride, offset), so the fused
+// projections' outputs are read in place and the output lands in its columns of [Hi-Fi | Lo-Fi].
+// One thread per query of one head; key/value tiles of TKEY rows in workgroup memory are shared
+// by the 64 queries of the workgroup. A batch of images lies back to back (image = workgroup z).
+struct Params { N: u32, M: u32, qStride: u32, qOff: u32, kvStride: u32, kOff: u32, vOff: u32, oStride: u32, oOff: u32, scale: f32 }
+@group(0) @binding(0) var<storage, read> q: array<f32>;       // q at [row·qStride + qOff + h·HD + d]
+@group(0) @binding(1) var<storage, read> kv: array<f32>;      // k at kOff, v at vOff, rows of kvStride
+@group(0) @binding(2) var<storage, read_write> o: array<f32>; // o at [row·oStride + oOff + h·HD + d]
 @group(0) @binding(3) var<uniform> P: Params;
 
 const HD: u32 = {{HD}}u;
@@ -26,11 +27,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   var acc: array<f32, HD>;
   for (var d = 0u; d < HD; d++) {
     acc[d] = 0.0;
-    qv[d] = q[(qb + min(qi, P.N - 1u)) * P.lDim + h * HD + d] * P.scale;
+    qv[d] = q[(qb + min(qi, P.N - 1u)) * P.qStride + P.qOff + h * HD + d] * P.scale;
   }
   var m = -3.0e38;
   var l = 0.0;
-  let stride = 2u * P.lDim;
   for (var j0 = 0u; j0 < P.M; j0 += TKEY) {
     for (var e = lid.x; e < TKEY * HD; e += TQ) {
       let j = j0 + e / HD;
@@ -38,8 +38,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       var a = 0.0;
       var b = 0.0;
       if (j < P.M) {
-        a = kv[(kb + j) * stride + h * HD + d];
-        b = kv[(kb + j) * stride + P.lDim + h * HD + d];
+        a = kv[(kb + j) * P.kvStride + P.kOff + h * HD + d];
+        b = kv[(kb + j) * P.kvStride + P.vOff + h * HD + d];
       }
       kt[e] = a;
       vt[e] = b;
@@ -60,6 +60,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   }
   if (valid) {
     let inv = 1.0 / l;
-    for (var d = 0u; d < HD; d++) { o[(qb + qi) * P.lDim + h * HD + d] = acc[d] * inv; }
+    for (var d = 0u; d < HD; d++) { o[(qb + qi) * P.oStride + P.oOff + h * HD + d] = acc[d] * inv; }
   }
 }

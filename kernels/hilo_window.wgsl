@@ -6,10 +6,13 @@
 // Zero padding (seg/det version, grid not a multiple of ws) is not materialised: a padded token has
 // x = 0, so its q/k/v are just the h_qkv bias (or 0), and its output is cropped away.
 // A batch of images lies back to back in qkv / o (image = workgroup z); the map is image 0's.
-struct Params { H: u32, W: u32, Gw: u32, ws: u32, hDim: u32, G: u32, hasBias: u32, writeMap: u32, scale: f32 }
-@group(0) @binding(0) var<storage, read> qkv: array<f32>;        // [N, 3·hDim] (q | k | v, head-major)
-@group(0) @binding(1) var<storage, read> bias: array<f32>;       // [3·hDim] h_qkv bias (dummy if none)
-@group(0) @binding(2) var<storage, read_write> o: array<f32>;    // [N, hDim]
+// Rows of qkv and o may be wider than this branch (qkvStride ≥ 3·hDim, oStride ≥ hDim): HiLo's
+// fused input projection puts l_q's columns after h_qkv's, and both branches write one [N, C]
+// buffer, Hi-Fi in its first hDim columns.
+struct Params { H: u32, W: u32, Gw: u32, ws: u32, hDim: u32, G: u32, hasBias: u32, writeMap: u32, scale: f32, qkvStride: u32, oStride: u32 }
+@group(0) @binding(0) var<storage, read> qkv: array<f32>;        // [N, qkvStride]: q | k | v (head-major) in the first 3·hDim
+@group(0) @binding(1) var<storage, read> bias: array<f32>;       // [≥ 3·hDim] h_qkv bias first (dummy if none)
+@group(0) @binding(2) var<storage, read_write> o: array<f32>;    // [N, oStride], Hi-Fi output in columns [0, hDim)
 @group(0) @binding(3) var<storage, read_write> amap: array<f32>; // [hHeads, G, T, T] (dummy unless writeMap)
 @group(0) @binding(4) var<uniform> P: Params;
 
@@ -30,24 +33,20 @@ fn tokenOf(g: u32, i: u32) -> u32 {
 }
 
 fn qkvAt(t: u32, c: u32) -> f32 {
-  if (t != PAD) { return qkv[(img0 + t) * 3u * P.hDim + c]; }
+  if (t != PAD) { return qkv[(img0 + t) * P.qkvStride + c]; }
   if (P.hasBias != 0u) { return bias[c]; }
   return 0.0;
 }
 
+// Only the tile's real keys are staged (the readers stop at min(TKEY, T − j0)): a 2×2 window fills
+// 4 of 64 rows, and staging the rest as zeros was 16× the loads.
 fn loadTile(g: u32, h: u32, j0: u32, T: u32, tid: u32) {
-  for (var e = tid; e < TKEY * HD; e += TQ) {
-    let j = j0 + e / HD;
+  let n = min(TKEY, T - j0) * HD;
+  for (var e = tid; e < n; e += TQ) {
+    let tj = tokenOf(g, j0 + e / HD);
     let d = e % HD;
-    var kv = 0.0;
-    var vv = 0.0;
-    if (j < T) {
-      let tj = tokenOf(g, j);
-      kv = qkvAt(tj, P.hDim + h * HD + d);
-      vv = qkvAt(tj, 2u * P.hDim + h * HD + d);
-    }
-    kt[e] = kv;
-    vt[e] = vv;
+    kt[e] = qkvAt(tj, P.hDim + h * HD + d);
+    vt[e] = qkvAt(tj, 2u * P.hDim + h * HD + d);
   }
 }
 
@@ -87,7 +86,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     }
     if (valid && ti != PAD) {
       let inv = 1.0 / l;
-      for (var d = 0u; d < HD; d++) { o[(img0 + ti) * P.hDim + h * HD + d] = acc[d] * inv; }
+      for (var d = 0u; d < HD; d++) { o[(img0 + ti) * P.oStride + h * HD + d] = acc[d] * inv; }
     }
     if (P.writeMap != 0u && wg.z == 0u) {
       let inv = 1.0 / l;

@@ -1,7 +1,9 @@
 /**
- * LITv2's Linear kernels picked by shape (./src/models/litv2/gemm.ts) against the plain
- * linear.wgsl, which picks what for LITv2-S at batch 1 and 32, and a batch-32 forward of a tiny
- * LITv2 — large enough for the 128-row tiles — against the float64 reference.
+ * LITv2's faster paths: the Linear kernels picked by shape (./src/models/litv2/gemm.ts) against the
+ * plain linear.wgsl, which picks what for LITv2-S at batch 1 and 32, HiLo's fused dispatch list
+ * (6 dispatches per stage-2 block, no concat), and a batch-32 forward of a tiny LITv2 — large
+ * enough for the 128-row tiles, the vec4 depthwise conv and the > 1 MiB input upload buffer —
+ * against the float64 reference.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GpuContext } from '../../src/gpu/context';
@@ -9,6 +11,9 @@ import { linearDispatch } from '../../src/ops/common/gpu-linear';
 import { syntheticParams } from '../../src/ops/common/params';
 import { litv2Linear, linearPlan } from '../../src/models/litv2/gemm';
 import { litv2, releaseLitv2Gpu, type Litv2Config } from '../../src/models/litv2';
+import { LITV2_VARIANTS, stageGeom, stageHilo } from '../../src/models/litv2/config';
+import { hilo } from '../../src/ops/hilo';
+import { hiloDispatches, uploadHiloWeights } from '../../src/ops/hilo/gpu';
 import { relL2 } from '../../src/tensor/tensor';
 import { prngInput } from '../../src/weights/prng';
 import { expectMatchesReference } from './model-expect';
@@ -82,7 +87,28 @@ describe('LITv2 Linear kernels', () => {
   });
 });
 
-describe('LITv2 forwardGpu at batch 32 (128-row tiles)', () => {
+describe('HiLo fused dispatch list', () => {
+  it('a LITv2-S stage-2 block is 6 dispatches (input Linear, window, pool, kv Linear, pooled attention, projection)', () => {
+    const c = LITV2_VARIANTS['litv2-s'];
+    const made: GPUBuffer[] = [];
+    const alloc = (_r: string, n: number) => {
+      made.push(ctx.scratch(n));
+      return made[made.length - 1];
+    };
+    const g = stageGeom(c, 2);
+    const cfg = stageHilo(c, 2, g.H, g.W);
+    const w = uploadHiloWeights(ctx, syntheticParams(hilo.paramShapes(cfg)), cfg);
+    expect(hiloDispatches(ctx, w, cfg, { x: ctx.scratch(4), y: ctx.scratch(4), batch: 1 }, alloc).dispatches.length).toBe(6);
+    // stage 3 (ws 1, Lo-Fi only): [l_q | l_kv] Linear, attention, projection
+    const g3 = stageGeom(c, 3);
+    const cfg3 = stageHilo(c, 3, g3.H, g3.W);
+    const w3 = uploadHiloWeights(ctx, syntheticParams(hilo.paramShapes(cfg3)), cfg3);
+    expect(hiloDispatches(ctx, w3, cfg3, { x: ctx.scratch(4), y: ctx.scratch(4) }, alloc).dispatches.length).toBe(3);
+    for (const b of [...w.all, ...w3.all, ...made]) b.destroy();
+  });
+});
+
+describe('LITv2 forwardGpu at batch 32 (128-row tiles, vec4 depthwise conv, input upload buffer)', () => {
   const cfg: Litv2Config = {
     imgSize: 64, patchSize: 4, inChans: 3, numClasses: 10, embedDim: 32, depths: [1, 1, 2, 1], numHeads: [1, 2, 4, 8],
     mlpRatio: 4, qkvBias: true, alpha: 0.5, localWs: [0, 0, 2, 1], hasMsa: [0, 0, 1, 1], patchNorm: true, testCrop: true,
@@ -98,8 +124,8 @@ describe('LITv2 forwardGpu at batch 32 (128-row tiles)', () => {
     const ref = litv2.forwardReference({ shape: [B, 3, S, S], data: x }, p, cfg);
     const got = await litv2.forwardGpu!(ctx, Float32Array.from(x), [B, 3, S, S], p, cfg);
     expectMatchesReference(got, ref);
-    // a second forward on the cached plan: the batch rolled by one image gives the logits rolled
-    // by one image
+    // a second forward on the cached plan, through its re-mapped input upload buffer (inputs
+    // > 1 MiB): the batch rolled by one image gives the logits rolled by one image
     const per = 3 * S * S;
     const rolled = new Float32Array(B * per);
     rolled.set(x.subarray(per), 0);

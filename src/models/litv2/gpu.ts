@@ -2,25 +2,28 @@
  * WebGPU forward of LITv2 (classification, eval) with our kernels: PatchEmbed (vig_conv + LayerNorm),
  * per block [LayerNorm → HiLo (src/ops/hilo through hiloDispatches) → residual] and
  * LayerNorm → DWMlp (Linear → depthwise 3×3 + GELU (litv2_dwconv) → Linear) → residual, DTM between
- * stages (offset conv (vig_conv) → deformable im2col (litv2_deform) → Linear → eval BatchNorm + GELU
- * (litv2_affine_gelu)), then LayerNorm → token mean → head.
- * Residual adds are fused into the following LayerNorm (vig_norm: sum = x + delta, out = LN(sum)).
+ * stages (offset conv (vig_conv) → deformable im2col (litv2_deform) → Linear → eval BatchNorm + GELU,
+ * fused with the next stage's first LayerNorm (litv2_row_norm)), then LayerNorm → token mean → head.
+ * Residual adds are fused into the following LayerNorm (vig_norm: sum = x + delta, out = LN(sum); at
+ * small batch litv2_row_norm also adds up fc2's split-K partial sums). Linears pick their kernel by
+ * shape (./gemm.ts); HiLo runs as its fused dispatch list (6 per stage-2 block).
  *
  * As the ViG forward: weights are uploaded once per (GpuContext, weights object) and kept in a
  * WeakMap; activations live in a scratch pool of a plan cached for the last batch size; a forward
  * is one submit (input write, one compute pass per stage, timestamped when possible, read-backs).
  * Activations are tokens [B·L, C] throughout, as the fixtures' stage outputs [B, L, C].
  */
-import type { Dispatch, GpuContext } from '../../gpu/context';
+import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import type { GpuForwardOptions, GpuForwardResult } from '../types';
-import { litv2Linear } from './gemm';
-import { hiloDispatches, uploadHiloWeights } from '../../ops/hilo/gpu';
-import type { HiloConfig } from '../../ops/hilo/spec';
-import { convDispatch, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan } from '../vig/gpu-kit';
+import { linearPlan, litv2Linear, splitkPartials } from './gemm';
+import { hiloDispatches, uploadHiloWeights, type LinearBuilder } from '../../ops/hilo/gpu';
+import { convDispatch, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type NormSpec } from '../vig/gpu-kit';
+import { expandWgsl } from '../../gpu/wgsl';
 import dwconvWgsl from '../../../kernels/litv2_dwconv.wgsl?raw';
+import dwconvV4Wgsl from '../../../kernels/litv2_dwconv_v4.wgsl?raw';
 import deformWgsl from '../../../kernels/litv2_deform.wgsl?raw';
-import affineGeluWgsl from '../../../kernels/litv2_affine_gelu.wgsl?raw';
+import rowNormWgsl from '../../../kernels/litv2_row_norm.wgsl?raw';
 import { stageGeom, stageHilo, validateLitv2, type Litv2Config } from './config';
 import { subParams } from '../nn-cpu';
 
@@ -48,24 +51,86 @@ export function releaseLitv2Gpu(ctx: GpuContext, w: Params): void {
 /** LayerNorm `prefix` ('layers.0.blocks.1.norm2', 'norm', …) as a norm spec's weight/bias. */
 const lnOf = (st: WeightStore, prefix: string) => ({ mode: 'ln' as const, weight: st.get(`${prefix}.weight`), bias: st.get(`${prefix}.bias`), eps: LN_EPS });
 
-/** DWMlp on n [BL, C] → m [BL, C]: fc1 → DW k×k + bias → GELU → fc2. */
-function dwMlp(pb: PlanBuilder, st: WeightStore, prefix: string, n: GPUBuffer, m: GPUBuffer, B: number, H: number, W: number, C: number, hidden: number): void {
+/** The plan's Linear: kernel chosen by shape (./gemm.ts: big tiles at batch 32, split K at batch 1). */
+const linearOf = (pb: PlanBuilder): LinearBuilder => (x, w, b, y, M, N, K) => litv2Linear(pb.ctx, pb.scratch, pb.dm.read, x, w, b, y, M, N, K);
+
+/** Output pixels per thread of the vec4 depthwise kernel (litv2_dwconv_v4.wgsl). */
+const DW_RUN = 8;
+
+/** What follows a row value v: LayerNorm into `out`, or nothing (the fields of a NormSpec). */
+type Next = Pick<NormSpec, 'mode' | 'weight' | 'bias' | 'eps' | 'out'>;
+
+/** v of litv2_row_norm.wgsl: the DTM's BatchNorm + GELU of `a`, or residual `a` + split-K partials + bias. */
+type RowSrc = { kind: 'bn-gelu'; a: GPUBuffer; scale: GPUBuffer; shift: GPUBuffer } | { kind: 'splitk'; a: GPUBuffer; part: GPUBuffer; splits: number; bias: GPUBuffer | null };
+
+/** One dispatch: v per row → `sum`, then `next` (LayerNorm → out, or none). */
+function rowNorm(pb: PlanBuilder, rows: number, C: number, src: RowSrc, sum: GPUBuffer, next: Next): void {
+  const d = pb.dm;
+  const bn = src.kind === 'bn-gelu';
+  const ln = next.mode === 'ln';
+  pb.add({
+    pipeline: pb.ctx.pipeline(rowNormWgsl),
+    buffers: [src.a, bn ? d.read : src.part, bn ? src.scale : src.bias ?? d.read, bn ? src.shift : d.read,
+      (ln && next.weight) || d.read, (ln && next.bias) || d.read, sum, (ln && next.out) || d.out,
+      pb.ctx.uniform([rows, C, bn ? 0 : 1, bn ? 0 : src.splits, bn || src.bias ? 1 : 0, ln ? 2 : 0, ln && next.bias ? 1 : 0, next.eps ?? LN_EPS], ['u', 'u', 'u', 'u', 'u', 'u', 'u', 'f'])],
+    workgroups: grid1d(rows),
+  });
+}
+
+/**
+ * DWMlp on n [BL, C]: fc1 → DW k×k + bias → GELU → fc2, then the block tail: x + fc2 → sum, `next`.
+ * When fc2 splits K (small batch) its partial sums go straight into the tail (litv2_row_norm), one
+ * dispatch instead of the split reduce and the residual LayerNorm.
+ */
+function dwMlp(pb: PlanBuilder, st: WeightStore, prefix: string, n: GPUBuffer, B: number, H: number, W: number, C: number, hidden: number, tail: { x: GPUBuffer; sum: GPUBuffer; next: Next }): void {
   const BL = B * H * W;
   const h = pb.scratch('mlp.h', BL * hidden);
   const g = pb.scratch('mlp.g', BL * hidden);
-  const dw = st.tensor(`${prefix}.dwconv.dwconv.weight`);
+  const wKey = `${prefix}.dwconv.dwconv.weight`;
+  const dw = st.tensor(wKey);
   const k = dw.shape[2];
-  pb.add(...litv2Linear(pb.ctx, pb.scratch, pb.dm.read, n, st.get(`${prefix}.fc1.weight`), st.opt(`${prefix}.fc1.bias`), h, BL, hidden, C));
-  pb.add({
-    pipeline: pb.ctx.pipeline(dwconvWgsl),
-    buffers: [h, st.get(`${prefix}.dwconv.dwconv.weight`), st.get(`${prefix}.dwconv.dwconv.bias`), g, pb.ctx.uniform([H, W, hidden, k, Math.floor(k / 2)])],
-    workgroups: [Math.ceil(hidden / 64), H * W, B],
-  });
-  pb.add(...litv2Linear(pb.ctx, pb.scratch, pb.dm.read, g, st.get(`${prefix}.fc2.weight`), st.opt(`${prefix}.fc2.bias`), m, BL, C, hidden));
+  const pad = Math.floor(k / 2);
+  const lin = linearOf(pb);
+  pb.add(...lin(n, st.get(`${prefix}.fc1.weight`), st.opt(`${prefix}.fc1.bias`), h, BL, hidden, C));
+  if (hidden % 4 === 0) {
+    // 4 channels × a run of pixels per thread, taps [k·k, hidden] so a quad's taps are one vec4
+    const taps = st.derived(`${wKey}@taps`, () => {
+      const out = new Float64Array(dw.data.length);
+      for (let c = 0; c < hidden; c++) for (let t = 0; t < k * k; t++) out[t * hidden + c] = dw.data[c * k * k + t];
+      return out;
+    });
+    const runs = Math.ceil(W / DW_RUN);
+    pb.add({
+      pipeline: pb.ctx.pipeline(expandWgsl(dwconvV4Wgsl, { K: k, RUN: DW_RUN })),
+      buffers: [h, taps, st.get(`${prefix}.dwconv.dwconv.bias`), g, pb.ctx.uniform([H, W, hidden / 4, pad, runs])],
+      workgroups: [Math.ceil(hidden / 4 / 64), H * runs, B],
+    });
+  } else {
+    pb.add({
+      pipeline: pb.ctx.pipeline(dwconvWgsl),
+      buffers: [h, st.get(wKey), st.get(`${prefix}.dwconv.dwconv.bias`), g, pb.ctx.uniform([H, W, hidden, k, pad])],
+      workgroups: [Math.ceil(hidden / 64), H * W, B],
+    });
+  }
+  const w2 = st.get(`${prefix}.fc2.weight`);
+  const b2 = st.opt(`${prefix}.fc2.bias`);
+  const p = linearPlan(BL, C, hidden);
+  if (p.kind === 'splitk') {
+    const { dispatch, part } = splitkPartials(pb.ctx, pb.scratch, g, w2, BL, C, hidden, p.splits);
+    pb.add(dispatch);
+    rowNorm(pb, BL, C, { kind: 'splitk', a: tail.x, part, splits: p.splits, bias: b2 }, tail.sum, tail.next);
+  } else {
+    const m = pb.scratch('m', BL * C);
+    pb.add(...lin(g, w2, b2, m, BL, C, hidden));
+    pb.norm({ rows: BL, C, x: tail.x, delta: { buf: m, rows: BL }, sum: tail.sum, ...tail.next });
+  }
 }
 
-/** DTM: x tokens [B, H·W, C] → DeformConv(k 2, s 2) → BatchNorm (eval) → GELU → y [B, H/2·W/2, 2C]. */
-function dtm(pb: PlanBuilder, st: WeightStore, prefix: string, x: GPUBuffer, y: GPUBuffer, B: number, H: number, W: number, C: number): void {
+/**
+ * DTM: x tokens [B, H·W, C] → DeformConv(k 2, s 2) → BatchNorm (eval) → GELU → `sum` [B, H/2·W/2, 2C],
+ * the next stage's stream, and `next` (its first LayerNorm) in the same dispatch (litv2_row_norm).
+ */
+function dtm(pb: PlanBuilder, st: WeightStore, prefix: string, x: GPUBuffer, B: number, H: number, W: number, C: number, sum: GPUBuffer, next: Next): void {
   const ctx = pb.ctx;
   const k = 2;
   const stride = 2;
@@ -87,7 +152,7 @@ function dtm(pb: PlanBuilder, st: WeightStore, prefix: string, x: GPUBuffer, y: 
     workgroups: [Math.ceil(C / 64), Ho * Wo, B],
   });
   const lin = pb.scratch('dtm.lin', rows * O);
-  pb.add(...litv2Linear(ctx, pb.scratch, pb.dm.read, cols, st.get(`${prefix}.dconv.weight`), st.opt(`${prefix}.dconv.bias`), lin, rows, O, C * k * k));
+  pb.add(...linearOf(pb)(cols, st.get(`${prefix}.dconv.weight`), st.opt(`${prefix}.dconv.bias`), lin, rows, O, C * k * k));
   // eval BatchNorm as a per-channel affine, folded once in float64
   const bn = (n: string) => st.tensor(`${prefix}.norm_layer.${n}`).data;
   const scale = () => {
@@ -102,11 +167,7 @@ function dtm(pb: PlanBuilder, st: WeightStore, prefix: string, x: GPUBuffer, y: 
     const mu = bn('running_mean');
     return Float64Array.from(b, (bi, i) => bi - mu[i] * s[i]);
   });
-  pb.add({
-    pipeline: ctx.pipeline(affineGeluWgsl),
-    buffers: [lin, sc, sh, y, ctx.uniform([rows * O, O])],
-    workgroups: grid1d(Math.ceil((rows * O) / 256)),
-  });
+  rowNorm(pb, rows, O, { kind: 'bn-gelu', a: lin, scale: sc, shift: sh }, sum, next);
 }
 
 function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, key: string, captureAt?: number): Plan {
@@ -131,10 +192,7 @@ function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, 
   for (let i = 0; i < nS; i++) {
     const g = stageGeom(c, i);
     const BL = B * g.H * g.W;
-    if (i > 0) {
-      const prev = stages[i - 1];
-      dtm(pb, st, `layers.${i - 1}.downsample`, prev.buf, pb.scratch('s0', BL * g.C), B, H, W, C);
-    }
+    const [pH, pW, pC] = [H, W, C];
     ({ C, H, W } = g);
     const s0 = pb.scratch('s0', BL * C);
     const s1 = pb.scratch('s1', BL * C);
@@ -146,29 +204,27 @@ function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, 
     const blk = (j: number) => `layers.${i}.blocks.${j}`;
     const firstNorm = (j: number) => `${blk(j)}.${msa ? 'norm1' : 'norm2'}`;
     const depth = c.depths[i];
-    if (depth === 0) {
-      // an empty stage passes its input on (and the head's norm when it is the last)
-      pb.norm({ rows: BL, C, x: s0, sum: out, ...(last ? { ...lnOf(st, 'norm'), out: n } : { mode: 'none' as const }) });
-    } else {
-      pb.norm({ rows: BL, C, x: s0, ...lnOf(st, firstNorm(0)), out: n });
-    }
+    // the stage's stream starts in s0, or — an empty stage passes its input on — in its output,
+    // then the first block's norm (for an empty last stage the head's)
+    const start = depth === 0 ? out : s0;
+    const first: Next = depth > 0 ? { ...lnOf(st, firstNorm(0)), out: n } : last ? { ...lnOf(st, 'norm'), out: n } : { mode: 'none' };
+    if (i > 0) dtm(pb, st, `layers.${i - 1}.downsample`, stages[i - 1].buf, B, pH, pW, pC, start, first);
+    else pb.norm({ rows: BL, C, x: s0, ...(depth === 0 ? { sum: out } : {}), ...first });
     let cur = s0;
     const hcfg = msa ? stageHilo(c, i, H, W) : null;
     for (let j = 0; j < depth; j++) {
       if (hcfg) {
         const a = pb.scratch('a', BL * C);
         if (site++ === captureAt) capture = pb.capture(n, H * W * C);
-        pb.add(...hiloDispatches(ctx, st.block(`${blk(j)}.attn.`, () => uploadHiloWeights(ctx, subParams(st.w, `${blk(j)}.attn.`), hcfg)), hcfg, { x: n, y: a, batch: B }, pb.scratch).dispatches);
+        pb.add(...hiloDispatches(ctx, st.block(`${blk(j)}.attn.`, () => uploadHiloWeights(ctx, subParams(st.w, `${blk(j)}.attn.`), hcfg)), hcfg, { x: n, y: a, batch: B }, pb.scratch, { linear: linearOf(pb) }).dispatches);
         const alt = flip(cur);
         pb.norm({ rows: BL, C, x: cur, delta: { buf: a, rows: BL }, sum: alt, ...lnOf(st, `${blk(j)}.norm2`), out: n });
         cur = alt;
       }
-      const m = pb.scratch('m', BL * C);
-      dwMlp(pb, st, `${blk(j)}.mlp`, n, m, B, H, W, C, g.hidden);
       const end = j === depth - 1;
       const dest = end ? out : flip(cur);
-      const next = !end ? { ...lnOf(st, firstNorm(j + 1)), out: n } : last ? { ...lnOf(st, 'norm'), out: n } : { mode: 'none' as const };
-      pb.norm({ rows: BL, C, x: cur, delta: { buf: m, rows: BL }, sum: dest, ...next });
+      const next: Next = !end ? { ...lnOf(st, firstNorm(j + 1)), out: n } : last ? { ...lnOf(st, 'norm'), out: n } : { mode: 'none' };
+      dwMlp(pb, st, `${blk(j)}.mlp`, n, B, H, W, C, g.hidden, { x: cur, sum: dest, next });
       cur = dest;
     }
     stages.push({ buf: out, floats: BL * C });
@@ -181,7 +237,7 @@ function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, 
   let logits = pooled;
   if (c.numClasses > 0) {
     logits = pb.pool.fresh('logits', B * c.numClasses);
-    pb.add(...litv2Linear(ctx, pb.scratch, pb.dm.read, pooled, st.get('head.weight'), st.opt('head.bias'), logits, B, c.numClasses, C));
+    pb.add(...linearOf(pb)(pooled, st.get('head.weight'), st.opt('head.bias'), logits, B, c.numClasses, C));
   }
   pb.close('head');
   const nOut = c.numClasses > 0 ? c.numClasses : C;

@@ -177,17 +177,72 @@ export interface RunResult {
 }
 
 /**
- * Record every group as its own compute pass (timestamps at each pass's start and end when
- * `timed` and supported), copy `reads` into one staging buffer, submit once, map once.
+ * What a run needs besides the plan's buffers: the read-back staging buffer and the timestamp
+ * query set with its resolve buffer. A plan keeps one across its forwards (runBackbonePlan), so a
+ * forward creates and destroys none of them; a one-off run (`keep` false) frees them afterwards.
+ * Buffers made for a kept one are handed to `own` (the plan's pool destroys them with the plan).
  */
-export async function runGroups(ctx: GpuContext, groups: PreparedGroup[], reads: Array<{ buf: GPUBuffer; floats: number }>, timed: boolean): Promise<RunResult> {
+export class RunResources {
+  private staging: { buf: GPUBuffer; bytes: number } | null = null;
+  private ts: { qs: GPUQuerySet; resolve: GPUBuffer; n: number } | null = null;
+  constructor(private ctx: GpuContext, private keep = false, private own: (b: GPUBuffer) => void = () => undefined) {}
+
+  /** a MAP_READ buffer of at least `bytes` (grown, never shrunk: with and without stage reads alternate) */
+  stagingBuffer(bytes: number): GPUBuffer {
+    if (!this.staging || this.staging.bytes < bytes) {
+      this.staging?.buf.destroy();
+      const buf = this.ctx.device.createBuffer({ size: bytes, usage: BU.MAP_READ | BU.COPY_DST });
+      this.own(buf);
+      this.staging = { buf, bytes };
+    }
+    return this.staging.buf;
+  }
+
+  queries(n: number): { qs: GPUQuerySet; resolve: GPUBuffer } {
+    if (!this.ts || this.ts.n !== n) {
+      this.ts?.qs.destroy();
+      this.ts?.resolve.destroy();
+      const qs = this.ctx.device.createQuerySet({ type: 'timestamp', count: n });
+      const resolve = this.ctx.device.createBuffer({ size: n * 8, usage: BU.QUERY_RESOLVE | BU.COPY_SRC });
+      this.own(resolve);
+      this.ts = { qs, resolve, n };
+    }
+    return this.ts;
+  }
+
+  /** after a run: a one-off run's resources go */
+  done(): void {
+    if (!this.keep) this.destroy();
+  }
+
+  destroy(): void {
+    this.staging?.buf.destroy();
+    this.ts?.qs.destroy();
+    this.ts?.resolve.destroy();
+    this.staging = null;
+    this.ts = null;
+  }
+}
+
+/**
+ * Record every group as its own compute pass (timestamps at each pass's start and end when
+ * `timed` and supported), copy `reads` and the resolved timestamps into one staging buffer, submit
+ * once, map once.
+ */
+export async function runGroups(
+  ctx: GpuContext, groups: PreparedGroup[], reads: Array<{ buf: GPUBuffer; floats: number }>, timed: boolean,
+  res: RunResources = new RunResources(ctx),
+  /** buffer copies recorded before the passes (a large input from its upload buffer) */
+  copies: Array<{ src: GPUBuffer; dst: GPUBuffer; bytes: number }> = [],
+): Promise<RunResult> {
   const dev = ctx.device;
   const enc = dev.createCommandEncoder();
+  for (const c of copies) enc.copyBufferToBuffer(c.src, 0, c.dst, 0, c.bytes);
   const useTs = timed && ctx.report.timestamps && groups.length > 0;
   const nq = 2 * groups.length;
-  const qs = useTs ? dev.createQuerySet({ type: 'timestamp', count: nq }) : undefined;
+  const q = useTs ? res.queries(nq) : undefined;
   groups.forEach((g, i) => {
-    const pass = enc.beginComputePass(qs ? { label: g.label, timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } } : { label: g.label });
+    const pass = enc.beginComputePass(q ? { label: g.label, timestampWrites: { querySet: q.qs, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } } : { label: g.label });
     for (const it of g.items) {
       pass.setPipeline(it.pipeline);
       pass.setBindGroup(0, it.bind);
@@ -201,43 +256,41 @@ export async function runGroups(ctx: GpuContext, groups: PreparedGroup[], reads:
   // The timestamps ride in the same staging buffer (8-byte aligned after the reads): one mapAsync
   // per forward instead of two, each of which waits for the next event poll of the runtime.
   const tsOff = Math.ceil(readBytes / 8) * 8;
-  const total = qs ? tsOff + nq * 8 : readBytes;
-  const staging = total ? dev.createBuffer({ size: total, usage: BU.MAP_READ | BU.COPY_DST }) : undefined;
+  const total = q ? tsOff + nq * 8 : readBytes;
+  const staging = total ? res.stagingBuffer(total) : undefined;
   let off = 0;
   reads.forEach((r, i) => {
     enc.copyBufferToBuffer(r.buf, 0, staging!, off, span[i]);
     off += span[i];
   });
-  let resolve: GPUBuffer | undefined;
-  if (qs) {
-    resolve = dev.createBuffer({ size: nq * 8, usage: BU.QUERY_RESOLVE | BU.COPY_SRC });
-    enc.resolveQuerySet(qs, 0, nq, resolve, 0);
-    enc.copyBufferToBuffer(resolve, 0, staging!, tsOff, nq * 8);
+  if (q) {
+    enc.resolveQuerySet(q.qs, 0, nq, q.resolve, 0);
+    enc.copyBufferToBuffer(q.resolve, 0, staging!, tsOff, nq * 8);
   }
   const t0 = performance.now();
   dev.queue.submit([enc.finish()]);
   const out: Float32Array[] = [];
   let t: BigUint64Array | undefined;
   if (staging) {
-    await staging.mapAsync(1);
-    const all = staging.getMappedRange().slice(0);
+    // the kept staging buffer may be larger than this run's reads: map only what was written
+    await staging.mapAsync(1, 0, total);
+    const all = staging.getMappedRange(0, total).slice(0);
     staging.unmap();
-    staging.destroy();
     off = 0;
     reads.forEach((r, i) => {
       out.push(ctx.decodeFloats(all.slice(off, off + span[i]), r.floats));
       off += span[i];
     });
-    if (qs) t = new BigUint64Array(all, tsOff, nq);
+    if (q) t = new BigUint64Array(all, tsOff, nq);
   } else {
     await dev.queue.onSubmittedWorkDone();
   }
   const wall = performance.now() - t0;
-  resolve?.destroy();
-  qs?.destroy();
+  res.done();
   if (t) {
-    const groupMs = groups.map((_, i) => Number(t[2 * i + 1] - t[2 * i]) / 1e6);
-    const ms = Number(t[nq - 1] - t[0]) / 1e6;
+    const ts = t;
+    const groupMs = groups.map((_, i) => Number(ts[2 * i + 1] - ts[2 * i]) / 1e6);
+    const ms = Number(ts[nq - 1] - ts[0]) / 1e6;
     // Some implementations quantise timestamps to zero; fall back to wall time then.
     if (ms > 0) return { reads: out, groupMs, ms, source: 'timestamp' };
   }
@@ -291,11 +344,16 @@ export async function runBackbonePlan<P extends BackbonePlan>(
   // Half storage: the f32 input goes to a buffer of its own and a first pass stores it as the
   // plan reads it (converting on the GPU, not in JavaScript).
   const toHalf = ctx.storage === 'f32' ? null : halfInput(ctx, plan, x.length);
-  ctx.device.queue.writeBuffer(toHalf?.staging ?? plan.input, 0, x.buffer, x.byteOffset, x.byteLength);
+  const dst = toHalf?.staging ?? plan.input;
+  const up = x.byteLength > LARGE_INPUT_BYTES ? inputUpload(ctx, plan, x.byteLength) : null;
+  if (up) await up.write(x);
+  else ctx.device.queue.writeBuffer(dst, 0, x.buffer, x.byteOffset, x.byteLength);
   const wantStages = o.stages ?? true;
   const reads = [plan.logits, ...(wantStages ? plan.stages : []), ...(plan.capture ? [plan.capture] : [])];
   const shift = toHalf ? 1 : 0;
-  const r = await runGroups(ctx, toHalf ? [toHalf.group, ...plan.groups] : plan.groups, reads, o.timed ?? true);
+  const r = await runGroups(ctx, toHalf ? [toHalf.group, ...plan.groups] : plan.groups, reads, o.timed ?? true, runResources(ctx, plan),
+    up ? [{ src: up.buf, dst, bytes: x.byteLength }] : []);
+  up?.remap();
   return {
     logits: r.reads[0].slice(),
     stages: wantStages ? plan.stages.map((_, i) => stageOut(r.reads[i + 1], i, plan)) : [],
@@ -304,6 +362,56 @@ export async function runBackbonePlan<P extends BackbonePlan>(
     timeSource: r.source,
     captured: plan.capture ? r.reads[reads.length - 1].slice() : undefined,
   };
+}
+
+/**
+ * Dawn's queue.writeBuffer sends an upload larger than its 4 MiB ring through a staging buffer that
+ * it creates (a fresh host allocation, mapped, page-faulted in by the copy) and frees on every call
+ * (dawn/native/DynamicUploader.cpp): a batch-32 input at 224² is 19 MB per forward. Inputs above
+ * this size go through one MAP_WRITE buffer per plan instead — filled while mapped, copied into the
+ * input at the head of the forward's command buffer, mapped again once the forward is read back —
+ * so a forward makes no allocation. (Below it writeBuffer's ring is as cheap and needs no await.)
+ */
+const LARGE_INPUT_BYTES = 1 << 20;
+const MAP_WRITE = 0x2;
+
+class InputUpload {
+  /** resolves true once the buffer is mapped for writing (it is created mapped) */
+  private ready: Promise<boolean> = Promise.resolve(true);
+  constructor(readonly buf: GPUBuffer, readonly bytes: number) {}
+
+  async write(x: Float32Array): Promise<void> {
+    if (!(await this.ready)) await this.buf.mapAsync(MAP_WRITE);
+    new Float32Array(this.buf.getMappedRange(0, this.bytes)).set(x);
+    this.buf.unmap();
+    this.ready = Promise.resolve(false);
+  }
+
+  /** Map for the next forward now, not awaited: it completes while the caller uses this one's result. */
+  remap(): void {
+    this.ready = this.buf.mapAsync(MAP_WRITE).then(() => true, () => false);
+  }
+}
+
+const planUploads = new WeakMap<BackbonePlan, InputUpload>();
+
+function inputUpload(ctx: GpuContext, plan: BackbonePlan, bytes: number): InputUpload {
+  let u = planUploads.get(plan);
+  if (!u || u.bytes !== bytes) {
+    const buf = ctx.device.createBuffer({ size: bytes, usage: MAP_WRITE | BU.COPY_SRC, mappedAtCreation: true });
+    plan.pool.owned.push(buf);
+    planUploads.set(plan, (u = new InputUpload(buf, bytes)));
+  }
+  return u;
+}
+
+const planRuns = new WeakMap<BackbonePlan, RunResources>();
+
+/** A plan's staging and timestamp buffers, made on its first forward and reused by the next ones. */
+function runResources(ctx: GpuContext, plan: BackbonePlan): RunResources {
+  let r = planRuns.get(plan);
+  if (!r) planRuns.set(plan, (r = new RunResources(ctx, true, (b) => plan.pool.owned.push(b))));
+  return r;
 }
 
 const halfInputs = new WeakMap<BackbonePlan, { floats: number; staging: GPUBuffer; group: PreparedGroup }>();

@@ -1,7 +1,9 @@
 /**
  * WebGPU path of HiLo (one submit). Hi-Fi: h_qkv Linear → window attention (one workgroup per
  * window per head) → h_proj. Lo-Fi: l_q Linear; AvgPool (ws > 1) → l_kv Linear; attention of each
- * query to the M pooled keys → l_proj. Then [Hi-Fi | Lo-Fi] concat.
+ * query to the M pooled keys → l_proj. Then [Hi-Fi | Lo-Fi] concat. The Linears reading the same
+ * input run as one (stacked weights), both attentions write their columns of one buffer, and the
+ * two projections are one block-diagonal Linear, so there is no concat (see HiloGpuWeights).
  *
  * Zero padding of the seg/det version is never materialised: Linears run on the N real tokens only,
  * the window kernel treats a padded token as x = 0 (q/k/v = h_qkv bias), the pool kernel sums real
@@ -25,7 +27,6 @@ import lofiWgsl from '../../../kernels/hilo_lofi.wgsl?raw';
 import lofiRowsWgsl from '../../../kernels/hilo_lofi_rows.wgsl?raw';
 import effWgsl from '../../../kernels/hilo_eff.wgsl?raw';
 import hifiRowsWgsl from '../../../kernels/hilo_hifi_rows.wgsl?raw';
-import concatWgsl from '../../../kernels/hilo_concat.wgsl?raw';
 import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
 import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
 import { linearDispatch } from '../common/gpu-linear';
@@ -41,34 +42,79 @@ export interface HiloGpuOptions {
 /** Keys per workgroup tile so that k + v tiles stay within 8 KiB each (16 KiB workgroup budget). */
 const keyTile = (hd: number) => Math.max(1, Math.min(64, Math.floor(2048 / hd)));
 
-/** One HiLo module's weights on the GPU (float32); a branch with 0 heads has nulls. */
+/**
+ * One HiLo module's weights on the GPU (float32), stacked so that the op runs as few dispatches as
+ * possible (each fused Linear gives bit-identical outputs: every output column is the same dot
+ * product in the same order, and the zero blocks of `projW` add exact zeros):
+ *  - `inW`: every projection reading x on all tokens, rows stacked: both branches [h_qkv; l_q],
+ *    Hi-Fi only h_qkv, Lo-Fi only [l_q; l_kv] (ws = 1 reads k, v from the same output rows);
+ *  - `kvW`: l_kv alone when both branches exist (it reads the pooled x);
+ *  - `projW`: both branches block-diag(h_proj, l_proj) over the [Hi-Fi | Lo-Fi] columns, which
+ *    replaces two Linears and the concat; else the branch's own projection.
+ * The layout depends only on which branches have heads (the op's weight-cache key), never on ws.
+ */
 export interface HiloGpuWeights {
-  hQkvW: GPUBuffer | null;
-  hQkvB: GPUBuffer | null;
-  hProjW: GPUBuffer | null;
-  hProjB: GPUBuffer | null;
-  lQW: GPUBuffer | null;
-  lQB: GPUBuffer | null;
-  lKvW: GPUBuffer | null;
-  lKvB: GPUBuffer | null;
-  lProjW: GPUBuffer | null;
-  lProjB: GPUBuffer | null;
+  inW: GPUBuffer;
+  /** null when none of the stacked Linears has a bias (a missing one is zeros otherwise) */
+  inB: GPUBuffer | null;
+  kvW: GPUBuffer | null;
+  kvB: GPUBuffer | null;
+  projW: GPUBuffer;
+  projB: GPUBuffer | null;
   /** every buffer above, for destroy() */
   all: GPUBuffer[];
+}
+
+/** Rows of several [rows, cols] weights stacked; null when none has data (all-null biases). */
+function stackRows(parts: Array<{ data: ArrayLike<number> | null; rows: number; cols: number }>): Float32Array | null {
+  if (parts.every((q) => !q.data)) return null;
+  const out = new Float32Array(parts.reduce((a, q) => a + q.rows * q.cols, 0));
+  let off = 0;
+  for (const q of parts) {
+    if (q.data) out.set(q.data, off);
+    off += q.rows * q.cols;
+  }
+  return out;
 }
 
 /** Upload one module's state_dict (keys without prefix: 'h_qkv.weight', …). */
 export function uploadHiloWeights(ctx: GpuContext, p: Params, c: HiloConfig): HiloGpuWeights {
   const g = hiloDerived(c);
-  const req = (k: string, on: boolean) => (on ? uploadParam(ctx, p, k) : null);
-  const opt = (k: string, on: boolean) => (on && p[k] ? uploadParam(ctx, p, k) : null);
+  const C = g.C;
   const hi = g.hHeads > 0;
   const lo = g.lHeads > 0;
-  const w = {
-    hQkvW: req('h_qkv.weight', hi), hQkvB: opt('h_qkv.bias', hi), hProjW: req('h_proj.weight', hi), hProjB: opt('h_proj.bias', hi),
-    lQW: req('l_q.weight', lo), lQB: opt('l_q.bias', lo), lKvW: req('l_kv.weight', lo), lKvB: opt('l_kv.bias', lo),
-    lProjW: req('l_proj.weight', lo), lProjB: opt('l_proj.bias', lo),
+  const t = (k: string) => {
+    const v = p[k];
+    if (!v) throw new Error(`missing weight '${k}'`);
+    return v.data;
   };
+  const o = (k: string) => p[k]?.data ?? null;
+  const up = (a: Float32Array | null) => (a ? ctx.upload(a) : null);
+  let inParts: Array<[string, number]>;
+  if (hi && lo) inParts = [['h_qkv', 3 * g.hDim], ['l_q', g.lDim]];
+  else if (hi) inParts = [['h_qkv', 3 * g.hDim]];
+  else inParts = [['l_q', g.lDim], ['l_kv', 2 * g.lDim]];
+  const inW = up(stackRows(inParts.map(([k, rows]) => ({ data: t(`${k}.weight`), rows, cols: C }))))!;
+  const inB = up(stackRows(inParts.map(([k, rows]) => ({ data: o(`${k}.bias`), rows, cols: 1 }))));
+  const kvW = hi && lo ? uploadParam(ctx, p, 'l_kv.weight') : null;
+  const kvB = hi && lo && p['l_kv.bias'] ? uploadParam(ctx, p, 'l_kv.bias') : null;
+  let projW: GPUBuffer;
+  let projB: GPUBuffer | null;
+  if (hi && lo) {
+    // block-diag: output row r < hDim reads columns [0, hDim) with h_proj, the rest [hDim, C) with l_proj
+    const bd = new Float32Array(C * C);
+    const hp = t('h_proj.weight');
+    const lp = t('l_proj.weight');
+    for (let r = 0; r < g.hDim; r++) for (let k = 0; k < g.hDim; k++) bd[r * C + k] = hp[r * g.hDim + k];
+    for (let r = 0; r < g.lDim; r++) for (let k = 0; k < g.lDim; k++) bd[(g.hDim + r) * C + g.hDim + k] = lp[r * g.lDim + k];
+    projW = ctx.upload(bd);
+    projB = up(stackRows([{ data: o('h_proj.bias'), rows: g.hDim, cols: 1 }, { data: o('l_proj.bias'), rows: g.lDim, cols: 1 }]));
+  } else {
+    const k = hi ? 'h_proj' : 'l_proj';
+    projW = uploadParam(ctx, p, `${k}.weight`);
+    projB = p[`${k}.bias`] ? uploadParam(ctx, p, `${k}.bias`) : null;
+  }
+  const w = { inW, inB, kvW, kvB, projW, projB };
   return { ...w, all: Object.values(w).filter((b): b is GPUBuffer => b !== null) };
 }
 
@@ -93,11 +139,17 @@ export interface HiloDispatchResult {
   rows: number;
 }
 
+/** y[M, N] = x[M, K]·Wᵀ + b as dispatches; a backbone may pass its own (split K, another tile). */
+export type LinearBuilder = (x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, M: number, N: number, K: number) => Dispatch[];
+
 /**
  * The op's dispatches for a batch of images: x → y with weights `w`. Buffers come from `alloc`
  * (role, floats; distinct roles never alias); uniforms are created here. Maps need batch 1.
+ * Both branches, ws > 1: input Linear [h_qkv | l_q] → window attention and (pool → l_kv Linear →)
+ * pooled attention, each writing its columns of o = [Hi-Fi | Lo-Fi] → block-diagonal projection:
+ * 6 dispatches. Lo-Fi only, ws = 1: [l_q | l_kv] Linear → attention → l_proj: 3.
  */
-export function hiloDispatches(ctx: GpuContext, w: HiloGpuWeights, c: HiloConfig, io: HiloDispatchIO, alloc: ScratchAlloc, opts: { maps?: boolean; rows?: number[] } = {}): HiloDispatchResult {
+export function hiloDispatches(ctx: GpuContext, w: HiloGpuWeights, c: HiloConfig, io: HiloDispatchIO, alloc: ScratchAlloc, opts: { maps?: boolean; rows?: number[]; linear?: LinearBuilder } = {}): HiloDispatchResult {
   const g = hiloDerived(c);
   const N = g.N;
   const C = g.C;
@@ -114,67 +166,64 @@ export function hiloDispatches(ctx: GpuContext, w: HiloGpuWeights, c: HiloConfig
     rb = alloc('hilo.rows', R);
     ctx.device.queue.writeBuffer(rb, 0, Uint32Array.from(rows));
   }
+  const lin: LinearBuilder = opts.linear ?? ((x, wt, b, y, M, Nn, K) => [linearDispatch(ctx, x, wt, b, y, M, Nn, K)]);
   const dispatches: Dispatch[] = [];
-  const both = g.hHeads > 0 && g.lHeads > 0;
+  const hi = g.hHeads > 0;
+  const lo = g.lHeads > 0;
 
-  let yh: GPUBuffer | null = null;
+  // input projection on the N real tokens: columns [h_qkv (3·hDim) | l_q (lDim) | l_kv when ws = 1]
+  const inCols = (hi ? 3 * g.hDim : 0) + (lo ? (hi || c.ws > 1 ? g.lDim : 3 * g.lDim) : 0);
+  const xin = alloc('hilo.in', BN * inCols);
+  dispatches.push(...lin(io.x, w.inW, w.inB, xin, BN, inCols, C));
+  // attention output [BN, C]: Hi-Fi heads in columns [0, hDim), Lo-Fi heads after
+  const o = alloc('hilo.o', BN * C);
+
   let hifiMap: GPUBuffer | null = null;
-  if (g.hHeads > 0) {
-    const qkv = alloc('hilo.qkv', BN * 3 * g.hDim);
-    dispatches.push(linearDispatch(ctx, io.x, w.hQkvW!, w.hQkvB, qkv, BN, 3 * g.hDim, C));
-    const oh = alloc('hilo.oh', BN * g.hDim);
+  if (hi) {
     hifiMap = wantMaps ? alloc('hilo.hifiMap', g.hHeads * g.G * g.T * g.T) : null;
     dispatches.push({
       pipeline: ctx.pipeline(expandWgsl(windowWgsl, { HD: g.d, TKEY: keyTile(g.d), TQ: g.T <= 32 ? 32 : 64 })),
-      buffers: [qkv, w.hQkvB ?? alloc('hilo.noBias', 1), oh, hifiMap ?? alloc('hilo.noMap', 1),
-        ctx.uniform([c.H, c.W, g.Gw, c.ws, g.hDim, g.G, w.hQkvB ? 1 : 0, wantMaps ? 1 : 0, g.scale], ['u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'f'])],
+      buffers: [xin, w.inB ?? alloc('hilo.noBias', 1), o, hifiMap ?? alloc('hilo.noMap', 1),
+        ctx.uniform([c.H, c.W, g.Gw, c.ws, g.hDim, g.G, w.inB ? 1 : 0, wantMaps ? 1 : 0, g.scale, inCols, C], ['u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'f', 'u', 'u'])],
       workgroups: [g.G, g.hHeads, B],
     });
-    yh = both ? alloc('hilo.yh', BN * g.hDim) : io.y;
-    dispatches.push(linearDispatch(ctx, oh, w.hProjW!, w.hProjB, yh, BN, g.hDim, g.hDim));
   }
 
-  let yl: GPUBuffer | null = null;
   let lofiMap: GPUBuffer | null = null;
-  if (g.lHeads > 0) {
-    const q = alloc('hilo.q', BN * g.lDim);
-    dispatches.push(linearDispatch(ctx, io.x, w.lQW!, w.lQB, q, BN, g.lDim, C));
-    let src = io.x;
+  if (lo) {
+    const qOff = hi ? 3 * g.hDim : 0;
+    // keys/values: ws = 1 → columns of xin; else l_kv on the pooled cells (Lo-Fi only: the stacked
+    // [l_q; l_kv] rows on the pooled cells, whose l_q columns go unused)
+    let kv = xin;
+    let kvStride = inCols;
+    let kOff = g.lDim;
     if (c.ws > 1) {
-      src = alloc('hilo.pooled', B * g.M * C);
+      const pooled = alloc('hilo.pooled', B * g.M * C);
       dispatches.push({
         pipeline: ctx.pipeline(poolWgsl),
-        buffers: [io.x, src, ctx.uniform([c.H, c.W, g.Gw, c.ws, C, 1 / g.T], ['u', 'u', 'u', 'u', 'u', 'f'])],
+        buffers: [io.x, pooled, ctx.uniform([c.H, c.W, g.Gw, c.ws, C, 1 / g.T], ['u', 'u', 'u', 'u', 'u', 'f'])],
         workgroups: [Math.ceil(C / 64), g.M, B],
       });
+      kvStride = hi ? 2 * g.lDim : 3 * g.lDim;
+      kOff = hi ? 0 : g.lDim;
+      kv = alloc('hilo.kv', B * g.M * kvStride);
+      dispatches.push(...lin(pooled, hi ? w.kvW! : w.inW, hi ? w.kvB : w.inB, kv, B * g.M, kvStride, C));
     }
-    const kv = alloc('hilo.kv', B * g.M * 2 * g.lDim);
-    dispatches.push(linearDispatch(ctx, src, w.lKvW!, w.lKvB, kv, B * g.M, 2 * g.lDim, C));
-    const ol = alloc('hilo.ol', BN * g.lDim);
     dispatches.push({
       pipeline: ctx.pipeline(expandWgsl(lofiWgsl, { HD: g.d, TKEY: keyTile(g.d) })),
-      buffers: [q, kv, ol, ctx.uniform([N, g.M, g.lDim, g.scale], ['u', 'u', 'u', 'f'])],
+      buffers: [xin, kv, o, ctx.uniform([N, g.M, inCols, qOff, kvStride, kOff, kOff + g.lDim, C, g.hDim, g.scale], ['u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'f'])],
       workgroups: [Math.ceil(N / 64), g.lHeads, B],
     });
-    yl = both ? alloc('hilo.yl', BN * g.lDim) : io.y;
-    dispatches.push(linearDispatch(ctx, ol, w.lProjW!, w.lProjB, yl, BN, g.lDim, g.lDim));
     if (rb) {
       lofiMap = alloc('hilo.lofiMap', g.lHeads * R * g.M);
       dispatches.push({
         pipeline: ctx.pipeline(expandWgsl(lofiRowsWgsl, { HD: g.d })),
-        buffers: [q, kv, rb, lofiMap, ctx.uniform([g.M, g.lDim, R, g.scale], ['u', 'u', 'u', 'f'])],
+        buffers: [xin, kv, rb, lofiMap, ctx.uniform([g.M, R, inCols, qOff, kvStride, kOff, g.scale], ['u', 'u', 'u', 'u', 'u', 'u', 'f'])],
         workgroups: [R, g.lHeads],
       });
     }
   }
-
-  if (yh && yl) {
-    dispatches.push({
-      pipeline: ctx.pipeline(concatWgsl),
-      buffers: [yh, yl, io.y, ctx.uniform([g.hDim, g.lDim], ['u', 'u'])],
-      workgroups: [Math.ceil(C / 64), N, B],
-    });
-  }
+  dispatches.push(...lin(o, w.projW, w.projB, io.y, BN, C, C));
 
   let eff: GPUBuffer | null = null;
   let hifiRows: GPUBuffer | null = null;

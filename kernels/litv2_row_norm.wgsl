@@ -1,0 +1,75 @@
+// LITv2 row tails that kernels/vig_norm.wgsl (residual add + LayerNorm) would need a dispatch
+// before: one workgroup of 64 threads per row r of [rows, C] computes v, writes it to `sum` (the
+// residual stream) and, when mode = 2, out = LayerNorm(v)·nw + nb (biased variance, two passes).
+//   src 0, the DTM tail: v = GELU(a[r]·p1 + p2)  (eval BatchNorm folded on the CPU into a
+//                        per-channel scale p1 and shift p2, then exact GELU);
+//   src 1, a split-K Linear then the residual: v = a[r] + (p1 + Σ_z part[z, r])  (the splits summed
+//                        in order, bias last, as vvt_splitk_reduce.wgsl; p1 unused unless has_p1).
+// Each v is the same float operations as the two dispatches it replaces, so results are equal.
+struct Params { rows: u32, C: u32, src: u32, splits: u32, has_p1: u32, mode: u32, has_nb: u32, eps: f32 }
+@group(0) @binding(0) var<storage, read> a: array<f32>;
+@group(0) @binding(1) var<storage, read> part: array<f32>; // keep-f32: split-K partial sums
+@group(0) @binding(2) var<storage, read> p1: array<f32>;
+@group(0) @binding(3) var<storage, read> p2: array<f32>;
+@group(0) @binding(4) var<storage, read> nw: array<f32>;
+@group(0) @binding(5) var<storage, read> nb: array<f32>;
+@group(0) @binding(6) var<storage, read_write> sum: array<f32>;
+@group(0) @binding(7) var<storage, read_write> out: array<f32>;
+@group(0) @binding(8) var<uniform> P: Params;
+
+const WG: u32 = 64u;
+var<workgroup> red: array<f32, WG>;
+
+//#include gelu.wgsl
+
+fn value(r: u32, c: u32) -> f32 {
+  let i = r * P.C + c;
+  if (P.src == 0u) {
+    return gelu(fma(a[i], p1[c], p2[c]));
+  }
+  var d = 0.0;
+  for (var z = 0u; z < P.splits; z++) { d += part[z * P.rows * P.C + i]; }
+  if (P.has_p1 != 0u) { d += p1[c]; }
+  return a[i] + d;
+}
+
+fn reduce(v: f32, tid: u32) -> f32 {
+  red[tid] = v;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (tid < s) { red[tid] += red[tid + s]; }
+    workgroupBarrier();
+  }
+  let total = red[0];
+  workgroupBarrier();
+  return total;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let r = wg.y * nwg.x + wg.x;
+  if (r >= P.rows) { return; } // whole workgroup leaves together: barriers stay uniform
+  let tid = lid.x;
+  let base = r * P.C;
+  // v is recomputed in each pass, as vig_norm does (reading sum back would see its rounding under
+  // 16-bit storage)
+  var s1 = 0.0;
+  for (var c = tid; c < P.C; c += WG) {
+    let v = value(r, c);
+    sum[base + c] = v;
+    s1 += v;
+  }
+  if (P.mode != 2u) { return; }
+  let mean = reduce(s1, tid) / f32(P.C);
+  var s2 = 0.0;
+  for (var c = tid; c < P.C; c += WG) {
+    let d = value(r, c) - mean;
+    s2 = fma(d, d, s2);
+  }
+  let inv = inverseSqrt(reduce(s2, tid) / f32(P.C) + P.eps);
+  for (var c = tid; c < P.C; c += WG) {
+    var v = (value(r, c) - mean) * inv * nw[c];
+    if (P.has_nb != 0u) { v += nb[c]; }
+    out[base + c] = v;
+  }
+}
