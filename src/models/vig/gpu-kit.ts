@@ -23,11 +23,12 @@ export function grid1d(n: number): [number, number] {
 
 /**
  * Activation buffers by role, shared by every block of one forward; a request larger than the
- * role's buffer makes a new one (earlier dispatches keep the old). `owned` lists them for destroy.
+ * role's buffer makes a new one (earlier dispatches keep the old). `owned` lists them, and whatever
+ * else the plan made (uniforms, upload and read-back buffers, query sets), for destroy.
  */
 export class ScratchPool {
   private byRole = new Map<string, { buf: GPUBuffer; floats: number }>();
-  readonly owned: GPUBuffer[] = [];
+  readonly owned: Array<{ destroy(): void }> = [];
   constructor(private ctx: GpuContext) {}
 
   get(role: string, floats: number): GPUBuffer {
@@ -178,21 +179,20 @@ export interface RunResult {
 
 /**
  * What a run needs besides the plan's buffers: the read-back staging buffer and the timestamp
- * query set with its resolve buffer. A plan keeps one across its forwards (runBackbonePlan), so a
- * forward creates and destroys none of them; a one-off run (`keep` false) frees them afterwards.
- * Buffers made for a kept one are handed to `own` (the plan's pool destroys them with the plan).
+ * query set with its resolve buffer. A plan keeps one across its forwards (runBackbonePlan; its pool
+ * destroys it with the plan), so a forward creates and destroys none of them; a one-off run (`keep`
+ * false) frees them afterwards.
  */
 export class RunResources {
   private staging: { buf: GPUBuffer; bytes: number } | null = null;
   private ts: { qs: GPUQuerySet; resolve: GPUBuffer; n: number } | null = null;
-  constructor(private ctx: GpuContext, private keep = false, private own: (b: GPUBuffer) => void = () => undefined) {}
+  constructor(private ctx: GpuContext, private keep = false) {}
 
   /** a MAP_READ buffer of at least `bytes` (grown, never shrunk: with and without stage reads alternate) */
   stagingBuffer(bytes: number): GPUBuffer {
     if (!this.staging || this.staging.bytes < bytes) {
       this.staging?.buf.destroy();
       const buf = this.ctx.device.createBuffer({ size: bytes, usage: BU.MAP_READ | BU.COPY_DST });
-      this.own(buf);
       this.staging = { buf, bytes };
     }
     return this.staging.buf;
@@ -204,7 +204,6 @@ export class RunResources {
       this.ts?.resolve.destroy();
       const qs = this.ctx.device.createQuerySet({ type: 'timestamp', count: n });
       const resolve = this.ctx.device.createBuffer({ size: n * 8, usage: BU.QUERY_RESOLVE | BU.COPY_SRC });
-      this.own(resolve);
       this.ts = { qs, resolve, n };
     }
     return this.ts;
@@ -410,7 +409,10 @@ const planRuns = new WeakMap<BackbonePlan, RunResources>();
 /** A plan's staging and timestamp buffers, made on its first forward and reused by the next ones. */
 function runResources(ctx: GpuContext, plan: BackbonePlan): RunResources {
   let r = planRuns.get(plan);
-  if (!r) planRuns.set(plan, (r = new RunResources(ctx, true, (b) => plan.pool.owned.push(b))));
+  if (!r) {
+    planRuns.set(plan, (r = new RunResources(ctx, true)));
+    plan.pool.owned.push(r);
+  }
   return r;
 }
 
