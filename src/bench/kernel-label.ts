@@ -3,7 +3,7 @@
  * pipeline was made from is matched against the kernels/*.wgsl templates (includes resolved,
  * `{{NAME}}` placeholders as gaps), and its @workgroup_size is read from the source.
  */
-import { kernelSources } from '../gpu/wgsl';
+import { includeWgsl, kernelSources } from '../gpu/wgsl';
 
 /** A template as the literal pieces between its placeholders, includes already inlined. */
 interface Template {
@@ -62,6 +62,8 @@ function hash(s: string): string {
  * including kernel beats the file it includes. Unknown sources get 'wgsl#<hash>'.
  */
 export function kernelName(source: string, entry = 'main', templates: Template[] = defaultTemplates()): string {
+  // raw kernels reach ctx.pipeline with their //#include lines unresolved (it resolves them)
+  source = includeWgsl(source);
   let best: Template | null = null;
   for (const t of templates) if ((!best || t.chars > best.chars) && matches(source, t.pieces)) best = t;
   const base = best ? best.name : `wgsl#${hash(source)}`;
