@@ -15,19 +15,8 @@ struct Params { S: u32, P: u32, chunk: u32, N: u32, C: u32, eps: f32 }
 
 const WG: u32 = 256u;
 const PER: u32 = 1024u;
-var<workgroup> red: array<f32, WG>;
 
-fn reduce(v: f32, tid: u32) -> f32 {
-  red[tid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (tid < s) { red[tid] += red[tid + s]; }
-    workgroupBarrier();
-  }
-  let total = red[0];
-  workgroupBarrier();
-  return total;
-}
+//#include wg_reduce.wgsl
 
 fn chunk_n(p: u32) -> f32 {
   let start = min(p * U.chunk, U.S);

@@ -9,19 +9,8 @@ struct Params { S: u32, P: u32, chunk: u32 }
 @group(0) @binding(2) var<uniform> U: Params;
 
 const WG: u32 = 256u;
-var<workgroup> red: array<f32, WG>;
 
-fn reduce(v: f32, tid: u32) -> f32 {
-  red[tid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (tid < s) { red[tid] += red[tid + s]; }
-    workgroupBarrier();
-  }
-  let total = red[0];
-  workgroupBarrier();
-  return total;
-}
+//#include wg_reduce.wgsl
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {

@@ -14,19 +14,8 @@ struct Params { rows: u32, N: u32, H: u32, W: u32, C: u32, eps: f32 }
 @group(0) @binding(7) var<uniform> P: Params;
 
 const WG: u32 = 64u;
-var<workgroup> red: array<f32, WG>;
 
-fn reduce(v: f32, tid: u32) -> f32 {
-  red[tid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (tid < s) { red[tid] += red[tid + s]; }
-    workgroupBarrier();
-  }
-  let total = red[0];
-  workgroupBarrier();
-  return total;
-}
+//#include wg_reduce.wgsl
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {

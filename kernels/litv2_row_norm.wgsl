@@ -18,7 +18,6 @@ struct Params { rows: u32, C: u32, src: u32, splits: u32, has_p1: u32, mode: u32
 @group(0) @binding(8) var<uniform> P: Params;
 
 const WG: u32 = 64u;
-var<workgroup> red: array<f32, WG>;
 
 //#include gelu.wgsl
 
@@ -33,17 +32,7 @@ fn value(r: u32, c: u32) -> f32 {
   return a[i] + d;
 }
 
-fn reduce(v: f32, tid: u32) -> f32 {
-  red[tid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (tid < s) { red[tid] += red[tid + s]; }
-    workgroupBarrier();
-  }
-  let total = red[0];
-  workgroupBarrier();
-  return total;
-}
+//#include wg_reduce.wgsl
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {

@@ -20,7 +20,6 @@ struct Params {
 @group(0) @binding(7) var<uniform> P: Params;
 
 const WG: u32 = 64u;
-var<workgroup> red: array<f32, WG>;
 
 fn value(r: u32, c: u32) -> f32 {
   var v = x[r * P.C + c];
@@ -32,17 +31,7 @@ fn value(r: u32, c: u32) -> f32 {
   return v;
 }
 
-fn reduce(v: f32, tid: u32) -> f32 {
-  red[tid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (tid < s) { red[tid] += red[tid + s]; }
-    workgroupBarrier();
-  }
-  let total = red[0];
-  workgroupBarrier();
-  return total;
-}
+//#include wg_reduce.wgsl
 
 //#include gelu.wgsl
 
