@@ -14,7 +14,7 @@ import { syntheticParams } from '../src/ops/common/params';
 import { prngInput } from '../src/weights/prng';
 import { variantFamily } from '../src/parity/model-check';
 import { median } from '../src/tensor/stats';
-import { observeBackbonePlans, type BackbonePlan } from '../src/models/vig/gpu-kit';
+import { observeBackbonePlans, type BackbonePlan } from '../src/gpu/plan';
 import { kernelName } from '../src/bench/kernel-label';
 import { includeWgsl } from '../src/gpu/wgsl';
 

@@ -5,7 +5,7 @@
  * The dispatch lists are taken from the ops' and backbones' own code paths: they run on a proxy of
  * the GpuContext that names each pipeline it compiles (from its WGSL, kernel-label.ts) and hands an
  * op's `run` dispatch list to the profiler while its buffers are alive; a backbone's plan is seen
- * through gpu-kit's plan observer. The context itself is left untouched.
+ * through the plan runtime's observer (src/gpu/plan). The context itself is left untouched.
  */
 import { BU, type Dispatch, type GpuContext } from '../gpu/context';
 import { median } from '../tensor/stats';
@@ -13,7 +13,7 @@ import { syntheticParams } from '../ops/common/params';
 import { OPS, opByName } from '../ops/registry';
 import type { AnyOp } from '../ops/types';
 import { MODELS } from '../models/registry';
-import { observeBackbonePlans, type BackbonePlan } from '../models/vig/gpu-kit';
+import { observeBackbonePlans, type BackbonePlan } from '../gpu/plan';
 import { prngInput } from '../weights/prng';
 import { scoped, type BenchReport } from './suite';
 import { kernelName, workgroupSize } from './kernel-label';

@@ -19,7 +19,7 @@ import { uploadVicinityWeights, vicinityDispatches, vicinityKvChunk } from '../.
 import { VICINITY_THETA, type VicinityConfig } from '../../src/ops/vicinity/spec';
 import type { Params } from '../../src/ops/types';
 import { gemmConv, gemmLinear, splitCount } from '../../src/models/vvt/gemm';
-import { PlanBuilder, runGroups } from '../../src/models/vig/gpu-kit';
+import { PlanBuilder, runGroups } from '../../src/gpu/plan';
 import { convFast, imageToTokens } from '../../src/models/nn-cpu';
 import { linear } from '../../src/tensor/ops';
 

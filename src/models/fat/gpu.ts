@@ -22,7 +22,7 @@ import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { linearDispatch } from '../../ops/common/gpu-linear';
 import { depthwiseDispatch, depthwiseOutSize, fasaDispatches, pointwiseDispatch, uploadFasaWeights } from '../../ops/fasa/gpu';
-import { convOutSize, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan } from '../vig/gpu-kit';
+import { convOutSize, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan } from '../../gpu/plan';
 import type { GpuForwardOptions, GpuForwardResult } from '../types';
 import { subParams } from '../nn-cpu';
 import convWgsl from '../../../kernels/fat_conv.wgsl?raw';

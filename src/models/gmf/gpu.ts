@@ -20,7 +20,7 @@ import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { linearDispatch } from '../../ops/common/gpu-linear';
 import { gmaDispatches, gmaLinearDispatch, uploadGmaWeights } from '../../ops/gma/gpu';
-import { convDispatch, convOutSize, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan } from '../vig/gpu-kit';
+import { convDispatch, convOutSize, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan } from '../../gpu/plan';
 import type { AttentionSite, GpuForwardOptions, GpuForwardResult } from '../types';
 import cpeNormWgsl from '../../../kernels/gmf_cpe_norm.wgsl?raw';
 import dwWgsl from '../../../kernels/gmf_dw.wgsl?raw';

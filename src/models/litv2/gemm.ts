@@ -12,7 +12,7 @@ import type { Dispatch, GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
 import { linearDispatch } from '../../ops/common/gpu-linear';
 import type { ScratchAlloc } from '../../ops/common/gpu-run';
-import { grid1d } from '../vig/gpu-kit';
+import { grid1d } from '../../gpu/plan';
 import { splitCount } from '../vvt/gemm';
 import bigWgsl from '../../../kernels/linear_big.wgsl?raw';
 import splitkWgsl from '../../../kernels/vvt_splitk.wgsl?raw';

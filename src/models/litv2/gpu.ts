@@ -18,7 +18,7 @@ import type { Params } from '../../ops/types';
 import type { GpuForwardOptions, GpuForwardResult } from '../types';
 import { linearPlan, litv2Linear, splitkPartials } from './gemm';
 import { hiloDispatches, uploadHiloWeights, type LinearBuilder } from '../../ops/hilo/gpu';
-import { convDispatch, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type NormSpec } from '../vig/gpu-kit';
+import { convDispatch, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type NormSpec } from '../../gpu/plan';
 import { expandWgsl } from '../../gpu/wgsl';
 import dwconvWgsl from '../../../kernels/litv2_dwconv.wgsl?raw';
 import dwconvV4Wgsl from '../../../kernels/litv2_dwconv_v4.wgsl?raw';

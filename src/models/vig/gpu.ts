@@ -18,7 +18,7 @@ import { blockGlaConfig } from './common';
 import { subParams } from '../nn-cpu';
 import { resizePosEmbed, vigMlpHidden, type VigConfig } from './vig';
 import { renameLegacyVigHKeys, vigHMlpHidden, type VigHConfig } from './vig_h';
-import { convDispatch, convOutSize, meanPoolDispatch, runBackbonePlan, swigluDispatch, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type PlanSlot } from './gpu-kit';
+import { convDispatch, convOutSize, meanPoolDispatch, runBackbonePlan, swigluDispatch, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type PlanSlot } from '../../gpu/plan';
 
 /**
  * stages: ViG tokens [B, L, C] per block, ViG-H [B, C, H, W] per stage (as the fixtures);

@@ -6,7 +6,7 @@
  */
 import type { GpuContext } from '../../gpu/context';
 import { linearDispatch } from '../../ops/common/gpu-linear';
-import { convDispatch, convOutSize, grid1d, type ConvGeom, type PlanBuilder } from '../vig/gpu-kit';
+import { convDispatch, convOutSize, grid1d, type ConvGeom, type PlanBuilder } from '../../gpu/plan';
 import splitkWgsl from '../../../kernels/vvt_splitk.wgsl?raw';
 import reduceWgsl from '../../../kernels/vvt_splitk_reduce.wgsl?raw';
 

@@ -1,0 +1,43 @@
+/** Builds plans: the dispatches of one forward, group by group. */
+import type { Dispatch, GpuContext } from '../context';
+import { ScratchPool } from './scratch';
+import { prepareGroup, type PreparedGroup } from './runner';
+import { copyDispatch, makeDummies, normDispatch, type Dummies, type NormSpec } from './layers';
+export class PlanBuilder {
+  readonly pool: ScratchPool;
+  readonly dm: Dummies;
+  readonly groups: PreparedGroup[] = [];
+  private cur: Dispatch[] = [];
+  constructor(readonly ctx: GpuContext) {
+    this.pool = new ScratchPool(ctx);
+    this.dm = makeDummies(ctx);
+    this.pool.owned.push(this.dm.read, this.dm.sum, this.dm.out);
+  }
+  add(...d: Dispatch[]): void {
+    this.cur.push(...d);
+  }
+  norm(s: NormSpec): void {
+    this.cur.push(normDispatch(this.ctx, s, this.dm));
+  }
+  /**
+   * Keep the first `floats` values of `src` as they are at this point of the plan (sample 0 of an
+   * attention input, for the overlay) in a buffer of its own, read back with the forward.
+   */
+  capture(src: GPUBuffer, floats: number): { buf: GPUBuffer; floats: number } {
+    const buf = this.pool.fresh('capture', floats);
+    this.cur.push(copyDispatch(this.ctx, src, buf, floats));
+    return { buf, floats };
+  }
+  close(label: string): number {
+    this.groups.push(prepareGroup(this.ctx, label, this.cur));
+    this.cur = [];
+    return this.groups.length - 1;
+  }
+  scratch = (role: string, floats: number): GPUBuffer => this.pool.get(role, floats);
+}
+
+/**
+ * Uploaded weights of one (context, weights) pair: plain tensors by key, per-op block weights
+ * (GLA, HiLo, …) by module prefix, and the forward plan cached for them. Forwards that share it
+ * run one at a time (`locked`), since they share the plan's buffers.
+ */

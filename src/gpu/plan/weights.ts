@@ -1,0 +1,92 @@
+/** GPU copies of a model's weights, by module prefix, with the plan built for them. */
+import type { GpuContext } from '../context';
+import type { Params } from '../../ops/types';
+import type { Tensor } from '../../tensor/tensor';
+import { ScratchPool } from './scratch';
+export class GpuWeightStore<P extends { pool: ScratchPool }> {
+  private bufs = new Map<string, GPUBuffer>();
+  private blocks = new Map<string, { all: GPUBuffer[] }>();
+  plan: P | null = null;
+  private lock: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly ctx: GpuContext,
+    /** the weights as the plans read them (e.g. ViG-H's legacy key names already renamed) */
+    readonly w: Params,
+    private missing: (key: string) => string = (key) => `missing weight '${key}'`,
+  ) {}
+
+  tensor(key: string): Tensor {
+    const t = this.w[key];
+    if (!t) throw new Error(this.missing(key));
+    return t;
+  }
+
+  get(key: string): GPUBuffer {
+    return this.derived(key, () => this.tensor(key).data);
+  }
+
+  opt(key: string): GPUBuffer | null {
+    return key in this.w ? this.get(key) : null;
+  }
+
+  /** A tensor derived from the weights (in float64, e.g. a resized pos embed), cached under its own name. */
+  derived(key: string, make: () => Float64Array): GPUBuffer {
+    let b = this.bufs.get(key);
+    if (!b) {
+      b = this.ctx.upload(Float32Array.from(make()));
+      this.bufs.set(key, b);
+    }
+    return b;
+  }
+
+  /** An op's own uploaded weights for the module at `prefix`, uploaded once. */
+  block<T extends { all: GPUBuffer[] }>(prefix: string, upload: () => T): T {
+    let b = this.blocks.get(prefix) as T | undefined;
+    if (!b) {
+      b = upload();
+      this.blocks.set(prefix, b);
+    }
+    return b;
+  }
+
+  /** Serialises forwards that share this weights object (and so one plan). */
+  locked<T>(f: () => Promise<T>): Promise<T> {
+    const p = this.lock.then(f, f);
+    this.lock = p.catch(() => undefined);
+    return p;
+  }
+
+  destroy(): void {
+    this.plan?.pool.destroy();
+    this.plan = null;
+    for (const b of this.bufs.values()) b.destroy();
+    for (const g of this.blocks.values()) for (const b of g.all) b.destroy();
+    this.bufs.clear();
+    this.blocks.clear();
+  }
+}
+
+/** One store per (context, weights object), created on first use and dropped on release or GC. */
+export class WeightStores<S extends { destroy(): void }> {
+  private stores = new WeakMap<GpuContext, WeakMap<Params, S>>();
+  constructor(private make: (ctx: GpuContext, w: Params) => S) {}
+
+  /** `prepare` turns the weights into what the plans read, once, when the store is made. */
+  get(ctx: GpuContext, w: Params, prepare: (w: Params) => Params = (v) => v): S {
+    let m = this.stores.get(ctx);
+    if (!m) this.stores.set(ctx, (m = new WeakMap()));
+    let s = m.get(w);
+    if (!s) m.set(w, (s = this.make(ctx, prepare(w))));
+    return s;
+  }
+
+  /** Drop the GPU copies of `w` (weights and cached activations) now instead of at GC. */
+  release(ctx: GpuContext, w: Params): void {
+    const m = this.stores.get(ctx);
+    const s = m?.get(w);
+    if (!s) return;
+    s.destroy();
+    m!.delete(w);
+  }
+}
