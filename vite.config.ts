@@ -4,7 +4,7 @@ import react from '@vitejs/plugin-react';
 import { playwright } from '@vitest/browser-playwright';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { resolve, relative, sep } from 'node:path';
-import { appShellPlugin } from './src/app-shell/build-plugin';
+import { appShellPlugin } from './src/app-shell/build-plugin.js';
 
 /** Where the reference fixtures live ($ATTN_FIXTURES, default ../shared/fixtures). */
 export const FIXTURES_DIR = resolve(process.env.ATTN_FIXTURES ?? resolve(import.meta.dirname, '../shared/fixtures'));

@@ -22,7 +22,8 @@ export function registerAppShell(): void {
   const set = useOffline.setState;
   window.addEventListener('online', () => set({ online: true }));
   window.addEventListener('offline', () => set({ online: false }));
-  if (!import.meta.env.PROD) return;
+  // the dev server (hot reload) serves no sw.js; any build does, whatever its NODE_ENV
+  if (import.meta.hot) return;
   if (!('serviceWorker' in navigator)) {
     set({ shell: 'off', detail: 'this browser has no service workers: the app needs the network' });
     return;

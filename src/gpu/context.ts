@@ -139,8 +139,10 @@ export class GpuContext {
   private checkSize(bytes: number, usage: number): void {
     const max = usage & BU.STORAGE ? this.maxStorageBytes : this.device.limits.maxBufferSize;
     if (bytes > max) {
-      const mb = (n: number) => `${(n / 2 ** 20).toFixed(n < 2 ** 20 ? 2 : 0)} MB`;
-      throw new GpuOutOfMemoryError(`this needs a GPU buffer of ${mb(bytes)} but this GPU allows at most ${mb(max)} per buffer. Try a smaller batch, input or model.`);
+      const mb = (n: number) => `${(n / 2 ** 20).toFixed(n < 2 ** 30 ? 1 : 0)} MB`;
+      const need = mb(bytes) === mb(max) ? `${bytes} bytes` : mb(bytes);
+      const have = mb(bytes) === mb(max) ? `${max} bytes` : mb(max);
+      throw new GpuOutOfMemoryError(`this needs a GPU buffer of ${need} but this GPU allows at most ${have} per buffer. Try a smaller batch, input or model.`);
     }
   }
 
