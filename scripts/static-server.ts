@@ -30,14 +30,24 @@ export interface StaticServer {
   url: string;
   /** every path requested, in order */
   requests: string[];
+  /** paths asked for while offline (refused) */
+  dropped: string[];
+  /** while true the server answers nothing (connections are dropped): the network is gone */
+  offline: boolean;
   close(): Promise<void>;
 }
 
 export async function serveStatic(dir: string, prefix = '/'): Promise<StaticServer> {
   const root = resolve(dir);
   const requests: string[] = [];
+  const dropped: string[] = [];
   const server = createServer((req, res) => {
     const path = decodeURIComponent((req.url ?? '/').split('?')[0]);
+    if (out.offline) {
+      dropped.push(path);
+      req.socket.destroy();
+      return;
+    }
     requests.push(path);
     const notFound = () => {
       res.statusCode = 404;
@@ -59,10 +69,16 @@ export async function serveStatic(dir: string, prefix = '/'): Promise<StaticServ
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
-  return {
+  const out: StaticServer = {
     server,
     url: `http://127.0.0.1:${port}${prefix}`,
     requests,
-    close: () => new Promise<void>((ok) => server.close(() => ok())),
+    dropped,
+    offline: false,
+    close: () => new Promise<void>((ok) => {
+      server.closeAllConnections();
+      server.close(() => ok());
+    }),
   };
+  return out;
 }

@@ -9,12 +9,15 @@ export interface OfflineState {
   /** 'cached': the shell is in the cache (the app works offline); 'off': no service worker (dev server, unsupported, refused) */
   shell: 'off' | 'caching' | 'cached' | 'failed';
   online: boolean;
+  /** this page was loaded from the cache because the network failed */
+  fromCache: boolean;
   detail: string;
 }
 
 export const useOffline = create<OfflineState>(() => ({
   shell: 'off',
   online: typeof navigator === 'undefined' ? true : navigator.onLine,
+  fromCache: false,
   detail: '',
 }));
 
@@ -32,6 +35,24 @@ export function registerAppShell(): void {
   navigator.serviceWorker
     .register(new URL('sw.js', document.baseURI))
     .then(() => navigator.serviceWorker.ready)
-    .then(() => set({ shell: 'cached', detail: '' }))
+    .then(async (reg) => {
+      set({ shell: 'cached', detail: '' });
+      const fromCache = await askWorker(navigator.serviceWorker.controller ?? reg.active);
+      if (fromCache) set({ fromCache: true });
+    })
     .catch((e: Error) => set({ shell: 'failed', detail: `the app could not be cached for offline use (${e.message})` }));
+}
+
+/** Asks the worker whether this page came from the cache (false when there is no answer within 2 s). */
+function askWorker(w: ServiceWorker | null): Promise<boolean> {
+  if (!w) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    const timer = setTimeout(() => resolve(false), 2000);
+    ch.port1.onmessage = (e: MessageEvent<{ fromCache?: boolean }>) => {
+      clearTimeout(timer);
+      resolve(Boolean(e.data?.fromCache));
+    };
+    w.postMessage({ type: 'shell-status' }, [ch.port2]);
+  });
 }

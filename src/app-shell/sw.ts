@@ -41,15 +41,27 @@ sw.addEventListener('activate', (e) => {
   );
 });
 
+/** whether the last page load came from the cache because the network failed (the page asks, to say it is offline) */
+let lastPageFromCache = false;
+
 sw.addEventListener('message', (e) => {
-  if ((e.data as { type?: string } | null)?.type === 'shell-version') e.ports[0]?.postMessage({ version: SHELL_VERSION, files: SHELL_FILES.length });
+  if ((e.data as { type?: string } | null)?.type === 'shell-status') e.ports[0]?.postMessage({ version: SHELL_VERSION, files: SHELL_FILES.length, fromCache: lastPageFromCache });
 });
 
 sw.addEventListener('fetch', (e) => {
   const req = e.request;
   if (req.method !== 'GET' || req.headers.has('range') || !req.url.startsWith(scope)) return;
   if (req.mode === 'navigate') {
-    e.respondWith(fetch(req).catch(async () => (await caches.match(INDEX, { cacheName: CACHE })) ?? Response.error()));
+    e.respondWith(
+      fetch(req).then(
+        (r) => ((lastPageFromCache = false), r),
+        async () => {
+          const hit = await caches.match(INDEX, { cacheName: CACHE });
+          lastPageFromCache = Boolean(hit);
+          return hit ?? Response.error();
+        },
+      ),
+    );
     return;
   }
   const url = req.url.split('#')[0];

@@ -2,7 +2,9 @@
 import { useOffline } from '../app-shell/register';
 
 export function OfflineBadge() {
-  const { shell, online, detail } = useOffline();
+  const { shell, online: browserOnline, fromCache, detail } = useOffline();
+  // the browser's own flag is not always right: a page that the worker had to take from the cache is offline
+  const online = browserOnline && !fromCache;
   if (shell === 'off' && online) return null;
   const text = !online
     ? shell === 'cached'
