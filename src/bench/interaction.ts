@@ -13,6 +13,7 @@ import { patchEmbed, type RgbImage } from '../image/pixels';
 import { opByName } from '../ops/registry';
 import type { AnyOp } from '../ops/types';
 import { computeOpView } from '../ops/view';
+import { settleClocks } from '../gpu/clock-settle';
 
 /** Issue 8's targets for slider → map p95, ms, by grid. */
 export const INTERACTION_TARGETS_MS: Record<number, number> = { 14: 16, 56: 50 };
@@ -266,6 +267,7 @@ export async function benchInteraction(ctx: GpuContext, o: InteractionOptions = 
       const opMs: number[] = [];
       let calls = 0;
       try {
+        await settleClocks(async () => { await computeOpView(op, cfgs[0], tokens, token, ctx); return null; }, { skip: ctx.report.software });
         for (let i = 0; i < warmup + reps; i++) {
           const acc: PhaseAcc = { upload: 0, gpu: 0, read: 0 };
           const callMs: number[] = [];
