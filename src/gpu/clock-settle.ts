@@ -11,7 +11,10 @@
  * benchmark, the latency views and the compare-backbones view.
  */
 export interface SettleOptions {
-  /** shortest warm-up in ms (default 300: the H100's ramp from idle took 250–500 ms under load) */
+  /**
+   * shortest warm-up in ms (default 800: the H100's ramp from idle took 250 ms to 1.2 s under load,
+   * sometimes resting on a 1305–1410 MHz plateau where three times already agree)
+   */
   minMs?: number;
   /** longest warm-up in ms (default 2000) */
   maxMs?: number;
@@ -25,7 +28,7 @@ export interface SettleOptions {
 /** `run` does one unit of the measured work and returns its time in ms (GPU or wall). Returns the runs made. */
 export async function settleClocks(run: () => Promise<number | null | undefined>, o: SettleOptions = {}): Promise<number> {
   if (o.skip) return 0;
-  const minMs = o.minMs ?? 300;
+  const minMs = o.minMs ?? 800;
   const maxMs = o.maxMs ?? 2000;
   const tol = o.tol ?? 0.05;
   const t0 = performance.now();

@@ -47,7 +47,7 @@ export async function timeOp(op: AnyOp, cfg: unknown, ctx: GpuContext | null, ru
     // time only: y is never read back
     await op.gpu(ctx, x, p, cfg, { maps: false, timed: true, skipY: true });
     // back to back until the GPU's clocks are up (src/gpu/clock-settle.ts)
-    await settleClocks(async () => (await op.gpu!(ctx, x, p, cfg, { maps: false, timed: true, skipY: true })).gpuMs, { skip: ctx.report.software, maxMs: 1000 });
+    await settleClocks(async () => (await op.gpu!(ctx, x, p, cfg, { maps: false, timed: true, skipY: true })).gpuMs, { skip: ctx.report.software, minMs: 300, maxMs: 1000 });
     const times: number[] = [];
     for (let i = 0; i < runs && !cancelled(); i++) {
       const r = await op.gpu(ctx, x, p, cfg, { maps: false, timed: true, skipY: true });
