@@ -2,10 +2,10 @@
 import type { Dispatch, GpuContext } from '../context';
 import { expandWgsl } from '../wgsl';
 import { grid1d } from './scratch';
-import convWgsl from '../../../kernels/vig_conv.wgsl?raw';
-import normWgsl from '../../../kernels/vig_norm.wgsl?raw';
-import swigluWgsl from '../../../kernels/vig_swiglu.wgsl?raw';
-import meanpoolWgsl from '../../../kernels/vig_meanpool.wgsl?raw';
+import convWgsl from '../../../kernels/conv2d_gemm.wgsl?raw';
+import normWgsl from '../../../kernels/add_norm.wgsl?raw';
+import swigluWgsl from '../../../kernels/swiglu.wgsl?raw';
+import meanpoolWgsl from '../../../kernels/meanpool.wgsl?raw';
 import copyWgsl from '../../../kernels/copy.wgsl?raw';
 
 export interface ConvGeom {

@@ -19,7 +19,7 @@
 import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { linearDispatch } from '../../ops/common/gpu-linear';
-import { gmaDispatches, gmaLinearDispatch, uploadGmaWeights } from '../../ops/gma/gpu';
+import { gmaDispatches, uploadGmaWeights } from '../../ops/gma/gpu';
 import { convDispatch, convOutSize, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan } from '../../gpu/plan';
 import type { AttentionSite, GpuForwardOptions, GpuForwardResult } from '../types';
 import cpeNormWgsl from '../../../kernels/gmf_cpe_norm.wgsl?raw';
@@ -138,7 +138,7 @@ function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: n
     const sA = pb.scratch('sA', BN * C);
     const sB = pb.scratch('sB', BN * C);
     let cur = depth ? sA : out;
-    pb.add(gmaLinearDispatch(ctx, dwOut, st.get(`${pe}.proj.pointwise_conv.weight`), st.opt(`${pe}.proj.pointwise_conv.bias`), cur, BN, C, prevC, { act: 'hswish', dummy: pb.dm.read }));
+    pb.add(linearDispatch(ctx, dwOut, st.get(`${pe}.proj.pointwise_conv.weight`), st.opt(`${pe}.proj.pointwise_conv.bias`), cur, BN, C, prevC, { act: 'hswish' }));
 
     const acfg = gmfAttnConfig(c, i, h, w);
     for (let b = 0; b < depth; b++) {
@@ -163,8 +163,8 @@ function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: n
       pb.norm({ rows: BN, C, x: t, mode: 'ln', weight: st.get(`${p}norm2.weight`), bias: st.get(`${p}norm2.bias`), eps: LN_EPS, out: n });
       const hb = pb.scratch('mlp.h', BN * hid);
       pb.add(
-        gmaLinearDispatch(ctx, n, st.get(`${p}mlp.fc1.weight`), st.opt(`${p}mlp.fc1.bias`), hb, BN, hid, C, { act: 'gelu', dummy: pb.dm.read }),
-        gmaLinearDispatch(ctx, hb, st.get(`${p}mlp.fc2.weight`), st.opt(`${p}mlp.fc2.bias`), t, BN, C, hid, { accumulate: true, dummy: pb.dm.read }),
+        linearDispatch(ctx, n, st.get(`${p}mlp.fc1.weight`), st.opt(`${p}mlp.fc1.bias`), hb, BN, hid, C, { act: 'gelu' }),
+        linearDispatch(ctx, hb, st.get(`${p}mlp.fc2.weight`), st.opt(`${p}mlp.fc2.bias`), t, BN, C, hid, { accumulate: true }),
       );
       cur = t;
     }

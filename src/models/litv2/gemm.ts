@@ -4,7 +4,7 @@
  *    8×4 outputs per thread from vec4 reads — the same sums as linear.wgsl, bit for bit, at a higher
  *    fma rate (linear.wgsl's 4×4 scalar-read tiles reach about a quarter of the fp32 peak);
  *  - few tiles against a long K (batch 1 at 14×14 and 7×7: 49–196 rows, K up to 3072): split over K
- *    (VVT's vvt_splitk + vvt_splitk_reduce), so a handful of workgroups no longer run K/16 serial
+ *    (VVT's gemm_splitk + gemm_splitk_reduce), so a handful of workgroups no longer run K/16 serial
  *    steps each while the rest of the GPU idles;
  *  - otherwise kernels/linear.wgsl.
  */
@@ -15,8 +15,8 @@ import type { ScratchAlloc } from '../../ops/common/gpu-run';
 import { grid1d } from '../../gpu/plan';
 import { splitCount } from '../vvt/gemm';
 import bigWgsl from '../../../kernels/linear_big.wgsl?raw';
-import splitkWgsl from '../../../kernels/vvt_splitk.wgsl?raw';
-import reduceWgsl from '../../../kernels/vvt_splitk_reduce.wgsl?raw';
+import splitkWgsl from '../../../kernels/gemm_splitk.wgsl?raw';
+import reduceWgsl from '../../../kernels/gemm_splitk_reduce.wgsl?raw';
 
 /** 128-row tiles from which linear_big runs (about half the SMs of an H100/H200; more on smaller GPUs). */
 export const BIG_MIN_TILES = 64;
@@ -65,7 +65,7 @@ export function litv2Linear(ctx: GpuContext, alloc: ScratchAlloc, dummy: GPUBuff
 
 /**
  * The split-K partial sums part[z, m, n] of x·Wᵀ (no bias), for whoever adds them up:
- * vvt_splitk_reduce.wgsl, or litv2_row_norm.wgsl together with the residual and LayerNorm.
+ * gemm_splitk_reduce.wgsl, or litv2_row_norm.wgsl together with the residual and LayerNorm.
  */
 export function splitkPartials(ctx: GpuContext, alloc: ScratchAlloc, x: GPUBuffer, w: GPUBuffer, M: number, N: number, K: number, splits: number): { dispatch: Dispatch; part: GPUBuffer } {
   const kper = Math.ceil(Math.ceil(K / 16) / splits);

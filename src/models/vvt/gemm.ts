@@ -1,14 +1,14 @@
 /**
- * The backbone's Linears and patch convs as one dispatch (kernels/linear.wgsl, vig_conv.wgsl) when
- * their 64×64 output tiles fill the GPU, else split over K (vvt_splitk + vvt_splitk_reduce): at
+ * The backbone's Linears and patch convs as one dispatch (kernels/linear.wgsl, conv2d_gemm.wgsl) when
+ * their 64×64 output tiles fill the GPU, else split over K (gemm_splitk + gemm_splitk_reduce): at
  * batch 1 the 7×7 and 14×14 stages have 1–20 row-tile columns of 49–196 rows against K up to 2880,
  * which a single dispatch runs as a few long serial loops.
  */
 import type { GpuContext } from '../../gpu/context';
 import { linearDispatch } from '../../ops/common/gpu-linear';
 import { convDispatch, convOutSize, grid1d, type ConvGeom, type PlanBuilder } from '../../gpu/plan';
-import splitkWgsl from '../../../kernels/vvt_splitk.wgsl?raw';
-import reduceWgsl from '../../../kernels/vvt_splitk_reduce.wgsl?raw';
+import splitkWgsl from '../../../kernels/gemm_splitk.wgsl?raw';
+import reduceWgsl from '../../../kernels/gemm_splitk_reduce.wgsl?raw';
 
 /** Output tiles of one product below which splitting K pays (about two workgroups per SM of a large GPU). */
 const FILL_TILES = 264;

@@ -18,7 +18,7 @@
 import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { uploadVicinityWeights, vicinityDispatches } from '../../ops/vicinity/gpu';
-import dwconvWgsl from '../../../kernels/litv2_dwconv.wgsl?raw';
+import dwconvWgsl from '../../../kernels/dwconv_gelu.wgsl?raw';
 import { meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan } from '../../gpu/plan';
 import type { AttentionSite, GpuForwardOptions, GpuForwardResult } from '../types';
 import { subParams } from '../nn-cpu';

@@ -13,7 +13,7 @@
  */
 import type { Dispatch, GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
-import conv1x1Wgsl from '../../../kernels/fasa_conv1x1.wgsl?raw';
+import conv1x1Wgsl from '../../../kernels/conv1x1.wgsl?raw';
 import dwconvWgsl from '../../../kernels/fasa_dwconv.wgsl?raw';
 import attnWgsl from '../../../kernels/fasa_attn.wgsl?raw';
 import rowsWgsl from '../../../kernels/fasa_attn_rows.wgsl?raw';

@@ -18,7 +18,6 @@
  */
 import type { Dispatch, GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
-import linearWgsl from '../../../kernels/gma_linear.wgsl?raw';
 import aggWgsl from '../../../kernels/gma_agg.wgsl?raw';
 import agg0Wgsl from '../../../kernels/gma_agg0.wgsl?raw';
 import ktvWgsl from '../../../kernels/gma_ktv.wgsl?raw';
@@ -41,27 +40,6 @@ const BN_EPS = 1e-5;
 function grid1d(n: number): [number, number] {
   const x = Math.max(1, Math.min(n, 65535));
   return [x, Math.ceil(n / x)];
-}
-
-export type GmaAct = 'none' | 'hswish' | 'gelu';
-
-/**
- * y[M,N] = act(x[M,K]·Wᵀ + b) (+ y when `accumulate`). Plain Linears go to the shared kernel;
- * an activation or an in-place residual add uses gma_linear (same tiling, fused epilogue).
- */
-export function gmaLinearDispatch(
-  ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, M: number, N: number, K: number,
-  opts: { act?: GmaAct; accumulate?: boolean; dummy?: GPUBuffer } = {},
-): Dispatch {
-  const act = opts.act ?? 'none';
-  if (act === 'none' && !opts.accumulate) return linearDispatch(ctx, x, w, b, y, M, N, K);
-  const bias = b ?? opts.dummy;
-  if (!bias) throw new Error('gmaLinearDispatch: a Linear without bias needs a dummy buffer');
-  return {
-    pipeline: ctx.pipeline(linearWgsl),
-    buffers: [x, w, bias, y, ctx.uniform([M, N, K, b ? 1 : 0, { none: 0, hswish: 1, gelu: 2 }[act], opts.accumulate ? 1 : 0])],
-    workgroups: [Math.ceil(N / 64), Math.ceil(M / 64)],
-  };
 }
 
 /** One GMA module's weights on the GPU (float32). */
@@ -198,11 +176,10 @@ export function gmaDispatches(ctx: GpuContext, w: GmaGpuWeights, c: GmaConfig, i
   const nh = c.heads;
   const B = io.batch ?? 1;
   const BN = B * N;
-  const dummy = alloc('gma.dummy', 4);
   const qkv = alloc('gma.qkv', BN * 3 * C);
   const A = alloc('gma.A', B * 3 * N * Cp);
   const Y = alloc('gma.Y', BN * C);
-  const dispatches: Dispatch[] = [gmaLinearDispatch(ctx, io.x, w.qkvW, w.qkvB, qkv, BN, 3 * C, C)];
+  const dispatches: Dispatch[] = [linearDispatch(ctx, io.x, w.qkvW, w.qkvB, qkv, BN, 3 * C, C)];
 
   let mask = 0;
   for (let j = 0; j < 4; j++) if (gmaSegmentOn(c, j)) mask |= 1 << j;
@@ -251,7 +228,7 @@ export function gmaDispatches(ctx: GpuContext, w: GmaGpuWeights, c: GmaConfig, i
       )],
       workgroups: [Math.ceil(N / tok), nh, B],
     },
-    gmaLinearDispatch(ctx, Y, w.projW, w.projB, io.y, BN, C, C, { accumulate: io.accumulate, dummy }),
+    linearDispatch(ctx, Y, w.projW, w.projB, io.y, BN, C, C, { accumulate: io.accumulate }),
   );
 
   const rows = opts.rows ?? (opts.maps ? Array.from({ length: N }, (_, i) => i) : []);

@@ -2,9 +2,9 @@
  * Which WGSL files an op runs, for the kernel view. Its own files are named `<folder>_*.wgsl`
  * (gla2d lives in gla's folder). The shared ones it also uses (the tiled Linear, attn_rows, …) are
  * found by reading the op's gpu.ts for `kernels/<file>.wgsl` imports, directly or through
- * src/ops/common/*.ts; those sources are loaded only when a kernel view asks (a lazy chunk).
+ * src/ops/common/*.ts, with the kernels/lib/ files those include; those sources are loaded only when a kernel view asks (a lazy chunk).
  */
-import { kernelSources } from '../../../gpu/wgsl';
+import { INCLUDE_LINE, kernelSources } from '../../../gpu/wgsl';
 
 export interface KernelFile {
   file: string;
@@ -12,7 +12,7 @@ export interface KernelFile {
 }
 
 const all: KernelFile[] = Object.entries(kernelSources)
-  .map(([path, source]) => ({ file: path.replace(/^.*\//, ''), source }))
+  .map(([path, source]) => ({ file: path.replace(/^.*?kernels\//, ''), source }))
   .sort((a, b) => a.file.localeCompare(b.file));
 
 const opSources = import.meta.glob('/src/ops/*/gpu.ts', { query: '?raw', import: 'default' }) as Record<string, () => Promise<string>>;
@@ -47,6 +47,10 @@ export async function sharedKernelsOfOp(opName: string): Promise<KernelFile[]> {
     if (c) scan(await c());
   }
   const own = `${folderOf(opName)}_`;
+  // and the kernels/lib/ files its kernels include (the tiled GEMM, softmax rows, …)
+  for (const k of all) {
+    if (names.has(k.file) || k.file.startsWith(own)) for (const m of k.source.matchAll(INCLUDE_LINE)) names.add(m[1]);
+  }
   return all.filter((k) => names.has(k.file) && !k.file.startsWith(own));
 }
 
