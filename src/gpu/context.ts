@@ -6,6 +6,7 @@
 
 import { fromF16Bits, toF16Bits } from './f16-bits';
 import { toHalfStorage, type HalfEncoding } from './half-storage';
+import { encodeUniform, uniformLayout, type UniformLayout, type UniformValues } from './uniforms';
 import { includeWgsl } from './wgsl';
 
 // Numeric usage flags: Node's `webgpu` package does not always install the GPU* globals.
@@ -27,10 +28,21 @@ export interface GpuReport {
 
 export interface Dispatch {
   pipeline: GPUComputePipeline;
-  /** Storage/uniform buffers bound at @group(0) @binding(i) in order. */
+  /** Storage buffers bound at @group(0) @binding(i) in order. */
   buffers: GPUBuffer[];
+  /** The kernel's uniform (`struct Params`, bound after `buffers`) by field name; see uniforms.ts. */
+  params?: UniformValues;
   workgroups: [number, number?, number?];
 }
+
+/** A pipeline's uniform layout and a name for messages, read from its WGSL when it is made. */
+const layouts = new WeakMap<GPUComputePipeline, { layout: UniformLayout | null; kernel: string }>();
+
+/** The kernel's first comment line, to name it in a uniform mismatch. */
+const kernelTag = (src: string): string => (/^\s*\/\/\s*(.{0,72})/m.exec(src)?.[1] ?? 'WGSL kernel').trim();
+
+/** Uniform buffers of one-off runs, by content: a bounded LRU (plans own theirs). */
+const UNIFORM_CACHE = 512;
 
 type LostListener = (reason: string) => void;
 
@@ -156,9 +168,75 @@ export class GpuContext {
       const module = this.device.createShaderModule({ code: source });
       p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: entry } });
       this.pipelines.set(key, p);
+      layouts.set(p, { layout: uniformLayout(source), kernel: kernelTag(source) });
     }
     return p;
   }
+
+  /**
+   * The bytes of `d`'s uniform, checked against the kernel's struct Params (null: the kernel has
+   * none). Throws when params are missing, unexpected, misnamed or not bound right after `buffers`.
+   */
+  uniformBytes(d: Dispatch): ArrayBuffer | null {
+    const info = layouts.get(d.pipeline);
+    if (!info) throw new Error('dispatch: pipeline not made by GpuContext.pipeline');
+    const { layout, kernel } = info;
+    if (!layout) {
+      if (d.params) throw new Error(`${kernel}: the kernel has no uniform, but params were given`);
+      return null;
+    }
+    if (!d.params) throw new Error(`${kernel}: the kernel reads a uniform, but no params were given`);
+    if (layout.binding !== d.buffers.length) throw new Error(`${kernel}: uniform is @binding(${layout.binding}), but ${d.buffers.length} buffers come before it`);
+    return encodeUniform(layout, d.params, kernel);
+  }
+
+  /** A uniform buffer holding `bytes` (owned by the caller). */
+  uniformBuffer(bytes: ArrayBuffer): GPUBuffer {
+    const buf = this.device.createBuffer({ size: bytes.byteLength, usage: BU.UNIFORM | BU.COPY_DST });
+    this.device.queue.writeBuffer(buf, 0, bytes);
+    return buf;
+  }
+
+  /**
+   * The bind group of `d` (its buffers, then its uniform). `own` receives a uniform buffer made for
+   * it (a plan keeps and destroys them); without `own` the buffer comes from a bounded cache by
+   * content, so repeated one-off runs of the same op create no buffers.
+   */
+  bindGroup(d: Dispatch, own?: (b: GPUBuffer) => void): GPUBindGroup {
+    const bytes = this.uniformBytes(d);
+    const buffers = [...d.buffers];
+    if (bytes) {
+      let u: GPUBuffer;
+      if (own) own((u = this.uniformBuffer(bytes)));
+      else u = this.cachedUniform(bytes);
+      buffers.push(u);
+    }
+    return this.device.createBindGroup({
+      layout: d.pipeline.getBindGroupLayout(0),
+      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+  }
+
+  private cachedUniform(bytes: ArrayBuffer): GPUBuffer {
+    const cache = this.uniforms;
+    const key = Array.from(new Uint32Array(bytes), (w) => w.toString(36)).join(',');
+    let buf = cache.get(key);
+    if (buf) cache.delete(key);
+    else {
+      buf = this.uniformBuffer(bytes);
+      if (cache.size >= UNIFORM_CACHE) {
+        // submitted work keeps an evicted buffer alive until it completes
+        const [oldest, b] = cache.entries().next().value as [string, GPUBuffer];
+        cache.delete(oldest);
+        b.destroy();
+      }
+    }
+    cache.set(key, buf);
+    return buf;
+  }
+
+  /** see cachedUniform; shared with half() views through the prototype */
+  private uniforms = new Map<string, GPUBuffer>();
 
   get pipelineCount(): number {
     return this.pipelines.size;
@@ -180,22 +258,6 @@ export class GpuContext {
     return this.device.createBuffer({ size: Math.max(16, floats * 4), usage });
   }
 
-  /** A uniform buffer of u32/f32 words (padded to 16 bytes). */
-  uniform(words: Array<number>, kinds?: Array<'u' | 'f' | 'i'>): GPUBuffer {
-    const n = Math.max(4, Math.ceil(words.length / 4) * 4);
-    const ab = new ArrayBuffer(n * 4);
-    const dv = new DataView(ab);
-    words.forEach((w, i) => {
-      const k = kinds?.[i] ?? (Number.isInteger(w) && w >= 0 ? 'u' : 'f');
-      if (k === 'u') dv.setUint32(i * 4, w, true);
-      else if (k === 'i') dv.setInt32(i * 4, w, true);
-      else dv.setFloat32(i * 4, w, true);
-    });
-    const buf = this.device.createBuffer({ size: ab.byteLength, usage: BU.UNIFORM | BU.COPY_DST });
-    this.device.queue.writeBuffer(buf, 0, ab);
-    return buf;
-  }
-
   /**
    * Record all dispatches in one compute pass and submit. Within a pass each dispatch sees the
    * previous one's writes (WebGPU usage scopes), so a whole op is one submit. Returns GPU ms when
@@ -209,10 +271,7 @@ export class GpuContext {
     const pass = enc.beginComputePass(qs ? { timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {});
     for (const d of dispatches) {
       pass.setPipeline(d.pipeline);
-      pass.setBindGroup(0, dev.createBindGroup({
-        layout: d.pipeline.getBindGroupLayout(0),
-        entries: d.buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
-      }));
+      pass.setBindGroup(0, this.bindGroup(d));
       const [x, y = 1, z = 1] = d.workgroups;
       pass.dispatchWorkgroups(x, y, z);
     }

@@ -1,17 +1,17 @@
 /**
  * What every op's one-image GPU entry (the explorer, the notebook views, parity) shares: the
  * run's buffers, one submit, read-back, and cleanup. Weights come from the context's cache
- * (uploaded once per params object and upload-relevant config), scratch from its pool; only x and
- * the builders' uniforms are made and destroyed per run. The dispatch builders stay per op
+ * (uploaded once per params object and upload-relevant config), scratch from its pool, uniforms
+ * from the context's cache by content; only x is made per run. The dispatch builders stay per op
  * (backbones put the same dispatches into their plans); only this wrapper is common.
  */
-import { BU, type Dispatch, type GpuContext } from '../../gpu/context';
+import type { Dispatch, GpuContext } from '../../gpu/context';
+import type { ScratchAlloc } from '../../gpu/gemm';
 import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
 import { scratchPoolFor } from './scratch-pool';
 import { weightCacheFor, type UploadedWeights, type WeightLease } from './weight-cache';
 
-/** Scratch allocation by role (a backbone plan reuses buffers by role; a single run checks them out of the pool). */
-export type ScratchAlloc = (role: string, floats: number) => GPUBuffer;
+export type { ScratchAlloc };
 
 export interface OpRunIO {
   x: GPUBuffer;
@@ -60,7 +60,6 @@ export async function runOpOnce<R extends { dispatches: Dispatch[] }>(
       return l.w;
     };
     const r = build({ x: xb, y, alloc, weights });
-    for (const d of r.dispatches) for (const b of d.buffers) if (b.usage & BU.UNIFORM) temp.add(b);
     const t = await ctx.run(r.dispatches, { timed: opts.timed ?? true });
     const yOut = opts.skipY ? new Float32Array(0) : await ctx.read(y, yFloats);
     return { y: yOut, maps: await maps(r), gpuMs: t.ms };
