@@ -43,6 +43,9 @@ const kernelTag = (src: string): string => (/^\s*\/\/\s*(.{0,72})/m.exec(src)?.[
 
 /** Uniform buffers of one-off runs, by content: a bounded LRU (plans own theirs). */
 const UNIFORM_CACHE = 512;
+/** Idle read-back buffers kept per size, and the largest kept (see takeStaging). */
+const STAGING_IDLE = 4;
+const STAGING_MAX_BYTES = 64 * 2 ** 20;
 
 type LostListener = (reason: string) => void;
 
@@ -253,6 +256,12 @@ export class GpuContext {
     return buf;
   }
 
+  /** Write float data into an existing buffer from its start, stored as this context's kernels read it. */
+  write(buf: GPUBuffer, data: Float32Array): void {
+    const enc = this.encodeFloats(data);
+    this.device.queue.writeBuffer(buf, 0, enc.buffer, enc.byteOffset, enc.byteLength);
+  }
+
   /** A storage buffer of `floats` 32-bit elements. */
   scratch(floats: number, usage: number = BU.STORAGE | BU.COPY_SRC | BU.COPY_DST): GPUBuffer {
     return this.device.createBuffer({ size: Math.max(16, floats * 4), usage });
@@ -318,16 +327,44 @@ export class GpuContext {
     // element early when the offset is odd and drop it after decoding.
     const skip = (offsetFloats * fb) % 4 === 0 ? 0 : 1;
     const size = Math.max(4, Math.ceil(((floats + skip) * fb) / 4) * 4);
-    const staging = this.device.createBuffer({ size, usage: BU.MAP_READ | BU.COPY_DST });
+    const staging = this.takeStaging(size);
     const enc = this.device.createCommandEncoder();
     enc.copyBufferToBuffer(buffer, (offsetFloats - skip) * fb, staging, 0, size);
     this.device.queue.submit([enc.finish()]);
-    await staging.mapAsync(1);
-    const out = this.decodeFloats(staging.getMappedRange().slice(0), floats + skip).subarray(skip);
-    staging.unmap();
-    staging.destroy();
-    return out;
+    try {
+      await staging.mapAsync(1, 0, size);
+      const out = this.decodeFloats(staging.getMappedRange(0, size).slice(0), floats + skip).subarray(skip);
+      staging.unmap();
+      this.giveStaging(staging);
+      return out;
+    } catch (e) {
+      staging.destroy();
+      throw e;
+    }
   }
+
+  /**
+   * A read-back buffer of at least `bytes` (a power of two from 256 B): reads reuse them instead of
+   * creating and destroying one per read (a slider drag reads maps many times a second). Idle ones
+   * are kept up to STAGING_IDLE per size; concurrent reads each take their own.
+   */
+  private takeStaging(bytes: number): GPUBuffer {
+    const size = 2 ** Math.max(8, Math.ceil(Math.log2(bytes)));
+    return this.staging.get(size)?.pop() ?? this.device.createBuffer({ size, usage: BU.MAP_READ | BU.COPY_DST });
+  }
+
+  private giveStaging(b: GPUBuffer): void {
+    const free = this.staging.get(b.size) ?? [];
+    if (free.length >= STAGING_IDLE || b.size > STAGING_MAX_BYTES) {
+      b.destroy();
+      return;
+    }
+    free.push(b);
+    this.staging.set(b.size, free);
+  }
+
+  /** idle read-back buffers by size (see takeStaging); shared with half() views through the prototype */
+  private staging = new Map<number, GPUBuffer[]>();
 
   destroy(): void {
     // a half view shares its base's device: destroying it would take the base down too

@@ -15,6 +15,8 @@ import { expandWgsl } from '../../gpu/wgsl';
 import dwconvWgsl from '../../../kernels/gla_dwconv.wgsl?raw';
 import gatesWgsl from '../../../kernels/gla_gates.wgsl?raw';
 import scanWgsl from '../../../kernels/gla_scan.wgsl?raw';
+import chunkStateWgsl from '../../../kernels/gla_chunk_state.wgsl?raw';
+import chunkScanWgsl from '../../../kernels/gla_chunk_scan.wgsl?raw';
 import mergeWgsl from '../../../kernels/gla_merge.wgsl?raw';
 import mapsWgsl from '../../../kernels/gla_maps.wgsl?raw';
 import transposeWgsl from '../../../kernels/gla_transpose.wgsl?raw';
@@ -139,6 +141,12 @@ export function glaDispatches(ctx: GpuContext, w: GlaGpuWeights, c: GlaConfig, i
 
   const bt = scanChunk(dk);
   const dirs = wf && wb ? 2 : 1;
+  const dir0 = wf ? 0 : 1;
+  const ncb = Math.ceil(dv / DVB);
+  const nchunks = Math.ceil(L / bt);
+  const states = alloc('gla.states', dirs * B * h * nchunks * dk * dv);
+  const blast = alloc('gla.blast', dirs * B * h * nchunks * dk);
+  const carry = wantMaps ? alloc('gla.carry', dirs * B * h * nchunks * dk) : alloc('gla.carry.none', 1);
   const dispatches: Dispatch[] = [
     {
       pipeline: ctx.pipeline(dwconvWgsl),
@@ -153,10 +161,22 @@ export function glaDispatches(ctx: GpuContext, w: GlaGpuWeights, c: GlaConfig, i
       buffers: [z, gam], params: { L, K, dk, heads: h, inv_tau: 1 / c.tau, use_clamp: c.clampMin === null ? 0 : 1, clamp_min: c.clampMin ?? 0 },
       workgroups: [Math.ceil((2 * K) / 64), L, B],
     },
+    // the scan, chunk-parallel: every chunk's state contribution, the recurrence over chunk states,
+    // every chunk's output from the state entering it
+    {
+      pipeline: ctx.pipeline(expandWgsl(chunkStateWgsl, { DK: dk, BT: bt, DVB })),
+      buffers: [proj, gam, states, blast], params: { L, K, dv, heads: h, stride, ncb, nchunks, dir0, dirs },
+      workgroups: [nchunks, ncb * h, dirs * B],
+    },
+    {
+      pipeline: ctx.pipeline(chunkScanWgsl),
+      buffers: [states, blast, carry], params: { DK: dk, dv, nchunks, heads: h, write_cum: wantMaps ? 1 : 0 },
+      workgroups: [Math.ceil((dk * dv) / 64), h, dirs * B],
+    },
     {
       pipeline: ctx.pipeline(expandWgsl(scanWgsl, { DK: dk, BT: bt, DVB })),
-      buffers: [proj, gam, ob, gcum], params: { L, K, dv, heads: h, stride, V, scale, write_cum: wantMaps ? 1 : 0, dir0: wf ? 0 : 1, dirs, BL },
-      workgroups: [Math.ceil(dv / DVB), h, dirs * B],
+      buffers: [proj, gam, states, carry, ob, gcum], params: { L, K, dv, heads: h, stride, V, scale, write_cum: wantMaps ? 1 : 0, dir0, dirs, BL, ncb, nchunks },
+      workgroups: [nchunks, ncb * h, dirs * B],
     },
     {
       pipeline: ctx.pipeline(mergeWgsl),
