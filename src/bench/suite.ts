@@ -7,7 +7,7 @@
 import type { GpuContext } from '../gpu/context';
 import { percentile as pct } from '../tensor/stats';
 import { syntheticParams } from '../ops/common/params';
-import { opByName } from '../ops/registry';
+import { MECHANISMS, opByName } from '../ops/registry';
 import type { AnyOp } from '../ops/types';
 import { prngInput } from '../weights/prng';
 import { measureCopyGBps, measureMatmulTflops, nominalPeak, type CopyBandwidth } from './peak';
@@ -85,7 +85,7 @@ export interface BenchOptions {
 }
 
 /** The six mechanisms, softmax baseline first. */
-export const GROWTH_OPS = ['mhsa', 'hilo', 'gla', 'vicinity', 'fasa', 'gma'];
+export const GROWTH_OPS = MECHANISMS;
 
 
 interface Prepared {
