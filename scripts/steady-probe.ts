@@ -59,7 +59,7 @@ async function main() {
         if (i % 1000 === 999) await ctx.device.queue.onSubmittedWorkDone();
       }
     } else if (c === 'uniforms') {
-      for (let i = 0; i < 20000; i++) ctx.uniform([i, 1, 2, 3]);
+      for (let i = 0; i < 20000; i++) ctx.uniformBuffer(new Uint32Array([i, 1, 2, 3]).buffer).destroy();
       await ctx.device.queue.onSubmittedWorkDone();
     } else if (c === 'roofline') {
       await runBench(ctx, { ops: [], grids: [], reps: 1, warmup: 0, matmulN: 4096, roofline: true, copyMB: 256 });
