@@ -10,6 +10,7 @@
  *   --models=vig-t,vig-h-t --batches=1,32 --model-reps=20   backbones
  *   --storage=f32,half              backbone float storage: fp32, and/or 16-bit (f16 with shader-f16,
  *                                   else its emulation), whose logits error against fp32 is printed
+ *   --knob-latency[=vig-t,litv2-s] --knob-reps=40   knob change → logits + top-5 at batch 1 (issue 13)
  *   --profile --profile-grid=56 --profile-ops=all --profile-reps=10 --profile-warmup=2 --profile-batch=1
  *                                   per-kernel profile of the ops (--profile-ops= for none) and --models
  *   --again                         steadiness: after everything above (ops, tfjs compositions,
@@ -106,6 +107,13 @@ async function main() {
       models: models.map((v) => ({ family: variantFamily(v), variant: v })), batch: Number(arg('profile-batch', '1')),
       roofs: roofsFromReport(rep), log: (l) => console.error(l),
     }));
+  }
+  // Knob change → top-5 on a whole backbone (--knob-latency).
+  const knobArg = arg('knob-latency', process.argv.includes('--knob-latency') ? 'vig-t,litv2-s' : '');
+  if (knobArg) {
+    const { benchKnobLatency, knobLatencyMarkdown } = await import('../src/bench/knob-latency');
+    const kr = await benchKnobLatency(ctx, list(knobArg), Number(arg('knob-reps', '40')), (l) => console.error(l));
+    console.log('\n' + knobLatencyMarkdown(kr));
   }
   // Slider → map, the GPU half (op run + map read-back per change), p50/p95 (--interaction).
   if (flag('interaction', false)) {
