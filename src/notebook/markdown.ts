@@ -130,6 +130,9 @@ function mathBlock(state: StateBlock, startLine: number, endLine: number, silent
   let last = '';
   let line = startLine;
   let found = false;
+  const m = blockScan;
+  const from = startLine + 1;
+  let jumped = false;
   if (first.trim().endsWith('$$')) {
     first = first.trim().slice(0, -2);
     found = true;
@@ -137,9 +140,7 @@ function mathBlock(state: StateBlock, startLine: number, endLine: number, silent
     // Bounded look-ahead, and lines already known to hold no closing `$$` are skipped: this rule
     // is asked again at every line of a paragraph, which would otherwise be quadratic.
     const stop = Math.min(endLine, startLine + MAX_MATH_BLOCK_LINES);
-    const from = startLine + 1;
-    const m = blockScan;
-    const jumped = m.src === state.src && m.indent === state.blkIndent && from >= m.from && from < m.to;
+    jumped = m.src === state.src && m.indent === state.blkIndent && from >= m.from && from < m.to;
     if (jumped) line = m.to - 1;
     while (++line < stop) {
       pos = state.bMarks[line] + state.tShift[line];
