@@ -84,11 +84,12 @@ function optionFromText(spec: ResolvedParamSpec, text: string): ParamValue | und
   const opts = spec.options!;
   const texts = optionTexts(opts);
   const t = text.trim();
-  const i = texts.indexOf(t);
-  if (i >= 0) return opts[i].value;
+  let i = texts.indexOf(t);
   const m = OPTION_INDEX_RE.exec(t);
-  if (m && Number(m[1]) < opts.length) return opts[Number(m[1])].value;
-  return undefined;
+  if (i < 0 && m && Number(m[1]) < opts.length) i = Number(m[1]);
+  if (i < 0) return undefined;
+  // an image param holds its option as text (an option written `1` is the image named "1")
+  return spec.kind === 'image' ? String(opts[i].value) : opts[i].value;
 }
 
 export function encodeLinkState(
