@@ -109,7 +109,12 @@ function hostileHeader(r: Prng, big: boolean): { bytes: Uint8Array; intact: bool
   if (mutation === 0) return { bytes, intact: true, want };
   const out = mutation === 1 ? bytes.slice(0, r.int(bytes.length)) : Uint8Array.from(bytes);
   if (mutation === 2) for (let k = 1 + r.int(4); k > 0; k--) out[r.int(out.length)] = r.int(256);
-  if (mutation === 3) return { bytes: Uint8Array.from([...out, ...Array.from({ length: r.int(64) }, () => r.int(256))]), intact: kind !== 7, want };
+  if (mutation === 3) {
+    const padded = new Uint8Array(out.length + r.int(64));
+    padded.set(out);
+    for (let i = out.length; i < padded.length; i++) padded[i] = r.int(256);
+    return { bytes: padded, intact: kind !== 7, want };
+  }
   return { bytes: out, intact: false };
 }
 

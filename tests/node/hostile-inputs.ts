@@ -59,14 +59,21 @@ export function pngDeclaring(width: number, height: number): Uint8Array {
 /** JPEG: SOI, an APP0 segment, `extra` bytes of APP1 padding (EXIF-like), SOF0, then EOI. */
 export function jpegDeclaring(width: number, height: number, extra = 0, sof = 0xc0): Uint8Array {
   const app0 = [0xff, 0xe0, 0, 16, ...ascii('JFIF\0'), 1, 1, 0, 0, 1, 0, 1, 0, 0];
-  const app1: number[] = [];
-  for (let left = extra; left > 0; ) {
+  const segments = Math.ceil(extra / 65533);
+  const app1 = new Uint8Array(extra + 4 * segments).fill(0x45);
+  for (let k = 0, at = 0, left = extra; left > 0; k++) {
     const n = Math.min(left, 65533);
-    app1.push(0xff, 0xe1, ((n + 2) >> 8) & 255, (n + 2) & 255, ...new Array(n).fill(0x45));
+    app1.set([0xff, 0xe1, ((n + 2) >> 8) & 255, (n + 2) & 255], at);
+    at += n + 4;
     left -= n;
   }
-  const sof0 = [0xff, sof, 0, 17, 8, (height >> 8) & 255, height & 255, (width >> 8) & 255, width & 255, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1];
-  return new Uint8Array([0xff, 0xd8, ...app0, ...app1, ...sof0, 0xff, 0xd9]);
+  const head = [0xff, 0xd8, ...app0];
+  const sof0 = [0xff, sof, 0, 17, 8, (height >> 8) & 255, height & 255, (width >> 8) & 255, width & 255, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1, 0xff, 0xd9];
+  const out = new Uint8Array(head.length + app1.length + sof0.length);
+  out.set(head);
+  out.set(app1, head.length);
+  out.set(sof0, head.length + app1.length);
+  return out;
 }
 
 /** GIF89a: logical screen `screen`, a comment extension, then the first frame at (left, top) of size frame. */
