@@ -20,7 +20,7 @@ import {
 import { buildGraph, change, defaultValues, planAll, resolveView } from '../../src/notebook/runtime';
 import { MAX_MATH_PER_TEXT, renderMarkdown } from '../../src/notebook/markdown';
 import { applyEdit, createEditState } from '../../src/notebook/edit';
-import { suspiciousContent } from '../../src/ui/notebook/open-file';
+import { readNotebookFile, suspiciousContent } from '../../src/ui/notebook/open-file';
 import { prng, SLOW, type Prng } from './hostile-inputs';
 
 const STEP_MS = 2000;
@@ -160,6 +160,16 @@ describe('regressions: prose and math render time', () => {
 });
 
 describe('regressions: refusals lose nothing', () => {
+  it('opening a file over a limit is refused before the open notebook is touched, naming the limit', async () => {
+    const over = cell('view table', '').repeat(MAX_FENCED_CELLS + 1);
+    await expect(readNotebookFile(new File([over], 'many.md'))).rejects.toThrow(
+      'This notebook has too many param and view cells to open (more than 2,000). The open notebook is unchanged.',
+    );
+    await expect(readNotebookFile(new File(['y'.repeat(MAX_LINE_CHARS + 1)], 'long.md'))).rejects.toThrow(/Line 1 of this notebook is too long to open/);
+    const ok = await readNotebookFile(new File([cell('view table', '').repeat(MAX_FENCED_CELLS)], 'ok.md'));
+    expect(ok.name).toBe('ok');
+  });
+
   it('an edit that would cross a limit is not applied, with a message', () => {
     const doc = parseNotebook(cell('view table', '').repeat(MAX_FENCED_CELLS));
     const st = createEditState(doc);

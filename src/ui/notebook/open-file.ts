@@ -39,7 +39,7 @@ export async function readNotebookFile(file: File): Promise<OpenedFile> {
   }
   // the notebook's other limits (lines, line length, cells): refused here, so the open notebook stays
   const refused = notebookLimitError(text);
-  if (refused) throw new NotebookFileError(`${file.name}: ${refused.replace(/ Nothing was run; the file is kept unchanged\.$/, '')} The open notebook is unchanged.`);
+  if (refused) throw new NotebookFileError(`${refused.replace(/ Nothing was run; the file is kept unchanged\.$/, '')} The open notebook is unchanged.`);
   return { name: notebookNameFromFile(file.name), fileName: file.name, text };
 }
 
