@@ -22,7 +22,7 @@ import MarkdownIt from 'markdown-it';
 import type { MarkdownIt as MarkdownItInstance, StateBlock, StateInline, Token } from 'markdown-it';
 import katex from 'katex';
 
-export const MAX_MARKDOWN_CHARS = 256 * 1024;
+export const MAX_MARKDOWN_CHARS = 64 * 1024;
 export const MAX_TEX_CHARS = 4000;
 export const MAX_MATH_PER_TEXT = 500;
 /** Typesetting time per text; formulas after it are shown as source (a safety net behind the count). */

@@ -18,7 +18,7 @@ import {
   type Notebook,
 } from '../../src/notebook/format';
 import { buildGraph, change, defaultValues, planAll, resolveView } from '../../src/notebook/runtime';
-import { MAX_MATH_PER_TEXT, renderMarkdown } from '../../src/notebook/markdown';
+import { MAX_MARKDOWN_CHARS, MAX_MATH_PER_TEXT, renderMarkdown } from '../../src/notebook/markdown';
 import { applyEdit, createEditState } from '../../src/notebook/edit';
 import { readNotebookFile, suspiciousContent } from '../../src/ui/notebook/open-file';
 import { prng, SLOW, type Prng } from './hostile-inputs';
@@ -144,6 +144,14 @@ describe('regressions: prose and math render time', () => {
       const html = timed(`render ${JSON.stringify(src.slice(0, 8))}`, () => renderMarkdown(src));
       expect(html.length).toBeGreaterThan(0);
     }
+  });
+
+  // markdown-it is linear but not fast on these; the render cap keeps each text well under 2 s
+  const shapes = ['*_', '[\n', '<http://a ', '*[`$_', '_a ', '~~a ', '\\$a', '[a]: b\n', '&#', '<', '[a](', 'a`` ', '|a|b|\n', '> - '];
+  it.each(SLOW ? shapes : shapes.slice(0, 4))('prose at the render cap made of %j renders under 2 s', (unit) => {
+    const src = unit.repeat(Math.floor(MAX_MARKDOWN_CHARS / unit.length));
+    renderMarkdown(src.slice(0, 4096)); // warm the JIT: the bound is about growth, not start-up
+    expect(timed(`render ${JSON.stringify(unit)}`, () => renderMarkdown(src)).length).toBeGreaterThan(0);
   });
 
   it(`at most ${MAX_MATH_PER_TEXT} formulas are typeset per text; the rest are source, with one note`, () => {
