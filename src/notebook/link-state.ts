@@ -25,8 +25,8 @@
  *             "1" next to 1, options hundreds of characters long, names like `__proto__` are all
  *             safe either way).
  */
-import { checkParamValue, formatParamValue, parseParamString } from './values';
-import { normalizeValues, resolveParamSpec, type NotebookGraph, type ParamValues, type ResolvedParamSpec } from './runtime';
+import { checkParamValue, formatParamValue, parseParamString, type CheckableSpec } from './values';
+import { normalizeValues, resolveParamSpec, type NotebookGraph, type ParamValues } from './runtime';
 import type { ParamValue, SelectOption } from './format';
 
 export const MAX_LINK_CHARS = 4096;
@@ -64,10 +64,10 @@ function optionTexts(options: readonly SelectOption[]): string[] {
   );
 }
 
-const hasOptions = (spec: ResolvedParamSpec) => (spec.kind === 'select' || spec.kind === 'image') && !!spec.options && spec.options.length > 0;
+const hasOptions = (spec: CheckableSpec) => (spec.kind === 'select' || spec.kind === 'image') && !!spec.options && spec.options.length > 0;
 
 /** How `v` is written in a link (not yet URI-encoded); null when it cannot be written. */
-function valueText(spec: ResolvedParamSpec, v: ParamValue): string | null {
+function valueText(spec: CheckableSpec, v: ParamValue): string | null {
   if (hasOptions(spec)) {
     const opts = spec.options!;
     let i = opts.findIndex((o) => o.value === v);
@@ -80,7 +80,7 @@ function valueText(spec: ResolvedParamSpec, v: ParamValue): string | null {
 }
 
 /** The option a link's text names (see valueText), or undefined. */
-function optionFromText(spec: ResolvedParamSpec, text: string): ParamValue | undefined {
+function optionFromText(spec: CheckableSpec, text: string): ParamValue | undefined {
   const opts = spec.options!;
   const texts = optionTexts(opts);
   const t = text.trim();
@@ -263,7 +263,7 @@ function decodeUnsafe(input: string, g: NotebookGraph, notes: string[]): LinkSta
       notes.push(`The link sets \`${key}\`, but that param has errors in the notebook; ignored.`);
       continue;
     }
-    const option = hasOptions(cell.spec as ResolvedParamSpec) ? optionFromText(cell.spec as ResolvedParamSpec, value) : undefined;
+    const option = hasOptions(cell.spec!) ? optionFromText(cell.spec!, value) : undefined;
     const parsed = option !== undefined ? { value: option } : parseParamString(cell.spec!, value);
     if ('error' in parsed) {
       notes.push(`Ignored \`${key}\` from the link: ${parsed.error}.`);
