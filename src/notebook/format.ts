@@ -251,7 +251,8 @@ function opaque(text: string, message: string): Notebook {
   return { head: '', frontMatter: null, meta: { extra: {} }, cells, eol: detectEol(text.slice(0, 4096)), errors: [err], tooLarge: true };
 }
 
-const FENCED_CELL_LINE = /^ {0,3}(?:`{3,}|~{3,})[ \t]*(?:param|view)(?:[ \t]|$)/;
+/** A line opening a param/view cell (sticky: tested in place at each line start, whatever the fence length). */
+const FENCED_CELL_LINE = / {0,3}(?:`{3,}|~{3,})[ \t]*(?:param|view)(?:[ \t\r\n]|$)/y;
 const KEPT = 'Nothing was run; the file is kept unchanged.';
 
 /**
@@ -282,7 +283,8 @@ export function notebookLimitError(text: string): string | null {
     }
     if (lines > MAX_NOTEBOOK_LINES) return `This notebook has too many lines to open (more than ${en(MAX_NOTEBOOK_LINES)}). ${KEPT}`;
     const first = text.charCodeAt(start);
-    if ((first === 0x60 || first === 0x7e || first === 0x20) && FENCED_CELL_LINE.test(text.slice(start, Math.min(end, start + 64)))) {
+    FENCED_CELL_LINE.lastIndex = start;
+    if ((first === 0x60 || first === 0x7e || first === 0x20) && FENCED_CELL_LINE.test(text)) {
       if (++fenced > MAX_FENCED_CELLS) {
         return `This notebook has too many param and view cells to open (more than ${en(MAX_FENCED_CELLS)}). ${KEPT}`;
       }

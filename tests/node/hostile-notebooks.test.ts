@@ -75,6 +75,10 @@ describe('regressions: super-linear parsing and graph building', () => {
     refusedKept('y'.repeat(MAX_LINE_CHARS + 1), /Line 1 of this notebook is too long to open \(32,769 characters; the limit is 32,768\)/);
     refusedKept('z'.repeat(MAX_NOTEBOOK_CHARS + 1), /too large to open \(2\.0 MB; the limit is 2\.0 MB\)/);
     expect(notebookLimitError(cell('view table', '').repeat(MAX_FENCED_CELLS))).toBeNull();
+    // long fences and indented or tilde fences count too
+    const fence = '`'.repeat(100);
+    refusedKept(`${fence}param a\n${fence}\n`.repeat(MAX_FENCED_CELLS + 1), /too many param and view cells/);
+    refusedKept('   ~~~view\r\n~~~\r\n'.repeat(MAX_FENCED_CELLS + 1), /too many param and view cells/);
   });
 
   it('under the size limit, the worst shapes stay under 2 s a step', () => {
