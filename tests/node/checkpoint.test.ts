@@ -12,7 +12,7 @@ import { loadCheckpoint } from '../../src/weights/checkpoint';
 import { prngValues } from '../../src/weights/prng';
 import { roundToBF16, roundToF16 } from '../../src/weights/round';
 import { CheckpointFormatError, halfToFloat, readSafetensors } from '../../src/weights/safetensors';
-import { unpickle, PyObject } from '../../src/weights/unpickler';
+import { unpickle, RefusedGlobalError } from '../../src/weights/unpickler';
 import { bestMatch, describeMismatch, validateStateDict, type ExpectedKeys } from '../../src/weights/validate';
 
 const ROOT = resolve(process.env.ATTN_FIXTURES ?? '../shared/fixtures');
@@ -148,34 +148,29 @@ describe('hostile and broken input', () => {
     expect(msg).toMatch(/Nothing was executed/);
   });
 
-  it("hostile.pth with unsafeGlobals 'ignore': the model loads, the object is dropped and named", () => {
-    const ck = loadCheckpoint(read('checkpoints/hostile.pth'), 'hostile.pth', { unsafeGlobals: 'ignore' });
-    expect(ck.tensors.size).toBe(40);
-    expect(ck.skipped).toEqual(['extra']);
-    expect(ck.notes.join(' ')).toMatch(/posix\.system/);
-    expect(expectPrng(ck, Math.fround)).toBeGreaterThan(200_000);
-  });
-
-  it('the pickle VM records the os.system call as inert data', () => {
+  it('the pickle VM refuses the os.system global the moment it reads it (nothing is built or called)', () => {
     const zip = hostileZip('posix', 'system');
     // (not the first 0x80 byte of the zip: the entries' DOS timestamps can hold one)
     const pkl = unzipSync(zip)['arch/data.pkl'];
-    const r = unpickle(pkl, 0);
-    const extra = (r.value as Map<string, unknown>).get('extra');
-    expect(extra).toBeInstanceOf(PyObject);
-    expect((extra as PyObject).cls).toBe('posix.system');
-    expect((extra as PyObject).args).toEqual(['echo pwned']);
-    expect(r.unsafe).toEqual(['posix.system']);
+    expect(() => unpickle(pkl, 0)).toThrow(RefusedGlobalError);
+    expect(() => unpickle(pkl, 0)).toThrow(/posix\.system \(os\.system\).*runs code on load/);
   });
 
   for (const [m, n] of [['os', 'system'], ['subprocess', 'Popen'], ['builtins', 'eval'], ['__builtin__', 'getattr'], ['nt', 'system']]) {
     it(`refuses ${m}.${n}`, () => expectRefused(hostileZip(m, n), `h-${n}.pth`, new RegExp(`${m}\\.${n}`)));
   }
 
-  it('an unknown but harmless class is kept inert and the file loads', () => {
-    const ck = loadCheckpoint(hostileZip('argparse', 'Namespace'), 'ns.pth');
-    expect([...ck.tensors.keys()]).toEqual(['w']);
-    expect(ck.notes.join(' ')).toContain('argparse.Namespace');
+  it("training-config objects of the official checkpoints (argparse.Namespace, yacs CfgNode) are kept inert and the file loads", () => {
+    for (const [m, n] of [['argparse', 'Namespace'], ['yacs.config', 'CfgNode']]) {
+      const ck = loadCheckpoint(hostileZip(m, n), 'ns.pth');
+      expect([...ck.tensors.keys()]).toEqual(['w']);
+      expect(ck.notes.join(' ')).toContain(`${m}.${n}`);
+    }
+  });
+
+  it('any other global is refused and named, harmless or not', () => {
+    const msg = expectRefused(hostileZip('pathlib', 'PosixPath'), 'path.pth', /pathlib\.PosixPath/);
+    expect(msg).toMatch(/not among the objects a state_dict or a training checkpoint needs/);
   });
 
   it('empty file', () => expectRefused(new Uint8Array(0), 'empty.pth', /empty/));
@@ -303,13 +298,13 @@ describe('tensor views and formats', () => {
     expect(ck.skipped).toEqual(['epoch']);
   });
 
-  it('protocol 4 (FRAME, SHORT_BINUNICODE, MEMOIZE, STACK_GLOBAL) works, and STACK_GLOBAL os.system is caught', () => {
+  it('protocol 4 (FRAME, SHORT_BINUNICODE, MEMOIZE, STACK_GLOBAL) works, and STACK_GLOBAL os.system is refused', () => {
     const enc = (s: string) => [0x8c, s.length, ...new TextEncoder().encode(s)];
     const body = [0x7d, 0x94, ...enc('k'), 0x94, ...enc('posix'), 0x94, ...enc('system'), 0x94, 0x93, 0x94, ...enc('x'), 0x85, 0x52, 0x73, 0x2e];
     const pkl = new Uint8Array([0x80, 4, 0x95, ...new Array(8).fill(0), ...body]);
-    const r = unpickle(pkl);
-    expect(r.unsafe).toEqual(['posix.system']);
-    expect(((r.value as Map<string, PyObject>).get('k') as PyObject).args).toEqual(['x']);
+    expect(() => unpickle(pkl)).toThrow(/refused — the pickle references posix\.system/);
+    const ok = new Uint8Array([0x80, 4, 0x95, ...new Array(8).fill(0), 0x7d, 0x94, ...enc('k'), 0x94, ...enc('collections'), 0x94, ...enc('OrderedDict'), 0x94, 0x93, 0x29, 0x52, 0x73, 0x2e]);
+    expect((unpickle(ok).value as Map<string, unknown>).get('k')).toBeInstanceOf(Map);
   });
 
   it('rounding helpers: fp16 fixed points, halfway cases to even, overflow', () => {
