@@ -10,7 +10,7 @@ import { describeMismatch, rankVariants, validateStateDict, type ExpectedKeys, t
 import type { Params } from '../ops/types';
 import { MODELS } from './registry';
 import type { AnyModel } from './types';
-import { renameLegacyVigHKeys } from './vig/vig_h';
+import { legacyVigHKeyMap } from './vig/vig_h';
 
 /** A small configuration that is not an official variant (the fixtures' minis): meta.config. */
 export interface TestConfigRef {
@@ -109,25 +109,9 @@ export function paramCountOf(keys: ExpectedKeys): number {
 
 type Shapes = Map<string, readonly number[]>;
 
-const FILE_KEY = Symbol('fileKey');
-
-/**
- * Key renames a family's official loader applies before load_state_dict (ViG-H's legacy names).
- * Returns new name → file name.
- */
+/** Key renames a family's official loader applies before load_state_dict (ViG-H's legacy names): new name → file name. */
 function familyKeyMap(family: string, keys: string[]): Map<string, string> | null {
-  if (family !== 'vig_h') return null;
-  const tagged: Params = {};
-  for (const k of keys) tagged[k] = { shape: [], data: new Float64Array(0), [FILE_KEY]: k } as unknown as Params[string];
-  const renamed = renameLegacyVigHKeys(tagged);
-  const map = new Map<string, string>();
-  let changed = false;
-  for (const [nk, t] of Object.entries(renamed)) {
-    const old = (t as unknown as Record<symbol, string>)[FILE_KEY];
-    map.set(nk, old);
-    if (nk !== old) changed = true;
-  }
-  return changed ? map : null;
+  return family === 'vig_h' ? legacyVigHKeyMap(keys) : null;
 }
 
 function shapesFor(family: string, shapes: Shapes): { shapes: Shapes; keyMap: Map<string, string> | null } {

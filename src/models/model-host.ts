@@ -1,7 +1,8 @@
 /**
  * What the model worker does, as a plain message handler so the same code also runs on the page
  * when Workers are unavailable: load a checkpoint (parse, validate, convert to float64) and keep the
- * weights; run the float64 CPU reference forward on them.
+ * weights; run the float64 CPU reference forward on them. A load that fails keeps the model loaded
+ * before it (nothing is ever half-loaded).
  */
 import { CheckpointFormatError } from '../weights/safetensors';
 import { loadModelWeights, WeightMismatchError, type LoadedModel } from './load';
@@ -19,14 +20,15 @@ export function createModelHost(post: (msg: WorkerResponse, transfer?: Transfera
   return async function handle(req: WorkerRequest): Promise<void> {
     try {
       if (req.type === 'load') {
-        current = null; // free the previous weights before reading new ones
+        // The loaded weights stay until new ones are fully read and validated: a refused file
+        // (corrupt, hostile, wrong model) must leave the page with the model it had.
         const t0 = performance.now();
         post({ type: 'progress', id: req.id, stage: 'reading the file' });
         const buf = req.source instanceof ArrayBuffer ? req.source : await req.source.arrayBuffer();
         const t1 = performance.now();
         post({ type: 'progress', id: req.id, stage: 'checking keys and converting the weights' });
         const m = loadModelWeights(new Uint8Array(buf), req.name, req.target);
-        current = m;
+        current = m; // only now is the previous model replaced
         const info = {
           family: m.choice.family,
           id: m.choice.id,

@@ -78,8 +78,8 @@ export const DEFAULT_PICKLE_LIMITS: PickleLimits = {
   maxStringBytes: 64 << 20,
   maxLongBytes: 4096,
   maxTensorDims: 64,
-  maxObjects: 1 << 20,
-  maxWork: 1 << 26,
+  maxObjects: 1 << 18,
+  maxWork: 1 << 21,
   maxOps: 1 << 24,
 };
 
@@ -391,7 +391,13 @@ export function unpickle(data: Uint8Array, start = 0, opts: UnpickleOptions = {}
       case 0x8f: push(made(new Set())); break; // EMPTY_SET
       case 0x91: { const items = popMark(); push(made(new Set(items))); break; } // FROZENSET
       case 0x90: { const items = popMark(); appendItems(top(), items); break; } // ADDITEMS
-      case 0x61: { const v = pop(); appendItems(top(), [v]); break; } // APPEND
+      case 0x61: { // APPEND
+        const v = pop();
+        const t = top();
+        if (Array.isArray(t) && t.length < lim.maxStack) t.push(v);
+        else appendItems(t, [v]);
+        break;
+      }
       case 0x65: { const items = popMark(); appendItems(top(), items); break; } // APPENDS
       case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
       case 0x75: { const kv = popMark(); setItems(top(), kv); break; } // SETITEMS

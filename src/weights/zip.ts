@@ -42,7 +42,7 @@ export interface ZipLimits {
   inflateSlack: number;
 }
 
-export const DEFAULT_ZIP_LIMITS: ZipLimits = { maxEntries: 100_000, maxInflatedTotal: 1 << 30, maxInflateRatio: 16, inflateSlack: 64 << 20 };
+export const DEFAULT_ZIP_LIMITS: ZipLimits = { maxEntries: 100_000, maxInflatedTotal: 1 << 30, maxInflateRatio: 16, inflateSlack: 16 << 20 };
 
 export interface ZipReadOptions {
   /** verify the entry's CRC-32 (default true) */

@@ -6,7 +6,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { unzipSync, zipSync } from 'fflate';
+import { unzipSync } from 'fflate';
+import { f32, P, torchZip } from './checkpoint-builders';
 import { checkFileCpu } from '../../src/parity/check-file';
 import { loadCheckpoint } from '../../src/weights/checkpoint';
 import { prngValues } from '../../src/weights/prng';
@@ -46,39 +47,6 @@ function expectPrng(ck: ReturnType<typeof loadCheckpoint>, round: (v: number) =>
   }
   return compared;
 }
-
-// --- a tiny pickle writer, so hostile and edge-case files can be built byte by byte -----------------
-class P {
-  b: number[] = [0x80, 2];
-  op(...x: number[]) { this.b.push(...x); return this; }
-  str(s: string) { const u = new TextEncoder().encode(s); this.op(0x58, ...le32(u.length), ...u); return this; }
-  int(n: number) {
-    if (n < 256) return this.op(0x4b, n);
-    if (n < 2 ** 31) return this.op(0x4a, ...le32(n));
-    const b: number[] = []; // LONG1: little-endian two's complement
-    for (let v = BigInt(n); v > 0n; v >>= 8n) b.push(Number(v & 255n));
-    if (b[b.length - 1] & 0x80) b.push(0);
-    return this.op(0x8a, b.length, ...b);
-  }
-  global(m: string, n: string) { return this.op(0x63, ...new TextEncoder().encode(`${m}\n${n}\n`)); }
-  tuple(items: number[]) { this.op(0x28); for (const i of items) this.int(i); return this.op(0x74); }
-  /** _rebuild_tensor_v2(('storage', Float/HalfStorage, key, 'cpu', numel), offset, size, stride, False, OrderedDict()) */
-  tensor(key: string, numel: number, offset: number, size: number[], stride: number[], storage = 'FloatStorage') {
-    this.global('torch._utils', '_rebuild_tensor_v2').op(0x28);
-    this.op(0x28).str('storage').global('torch', storage).str(key).str('cpu').int(numel).op(0x74, 0x51);
-    this.int(offset).tuple(size).tuple(stride).op(0x89).global('collections', 'OrderedDict').op(0x29, 0x52);
-    return this.op(0x74, 0x52);
-  }
-  done() { return new Uint8Array([...this.b, 0x2e]); }
-}
-const le32 = (n: number) => [n & 255, (n >>> 8) & 255, (n >>> 16) & 255, (n >>> 24) & 255];
-
-function torchZip(pkl: Uint8Array, storages: Record<string, Uint8Array>, level: 0 | 6 = 0): Uint8Array {
-  const files: Record<string, [Uint8Array, { level: 0 | 6 }]> = { 'arch/data.pkl': [pkl, { level }], 'arch/byteorder': [new TextEncoder().encode('little'), { level }] };
-  for (const [k, v] of Object.entries(storages)) files[`arch/data/${k}`] = [v, { level }];
-  return zipSync(files);
-}
-const f32 = (xs: number[]) => new Uint8Array(Float32Array.from(xs).buffer);
 
 /** {'model': {'w': tensor}, 'extra': <reduce of module.name('echo pwned')>} */
 function hostileZip(module: string, name: string): Uint8Array {
