@@ -98,7 +98,7 @@ beforeEach(() => {
   drops.clear();
   fail500 = 0;
 });
-const opts = (extra = {}) => ({ caches: caches as unknown as CacheStorage, storage: null, retryDelayMs: 5, ...extra });
+const opts = (extra = {}) => ({ caches: caches as unknown as CacheStorage, storage: null, retryDelayMs: 5, signal: new AbortController().signal, ...extra });
 const same = (a: Uint8Array) => a.length === FILE.length && a.every((v, i) => v === FILE[i]);
 
 async function refusal(p: Promise<unknown>): Promise<WeightFetchError> {
@@ -195,7 +195,7 @@ describe('fetchWeights', () => {
   });
 
   it('works without a Cache API, and the cache can be listed and cleared', async () => {
-    const r = await fetchWeights(`${base}/nocache.pth`, { caches: null, storage: null });
+    const r = await fetchWeights(`${base}/nocache.pth`, { caches: null, storage: null, signal: new AbortController().signal });
     expect(r.cached).toBe(false);
     expect(r.notes.join(' ')).toMatch(/no Cache API/);
     await fetchWeights(`${base}/one.pth`, opts());
