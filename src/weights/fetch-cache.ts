@@ -81,6 +81,11 @@ export interface FetchWeightsResult {
   fromCache: boolean;
   /** whether the file is now in the cache */
   cached: boolean;
+  /**
+   * whether the length was checked against a size the server (Content-Length, Content-Range) or the
+   * zoo declared; a file with no declared size cannot be proved whole, so it is never cached
+   */
+  verified: boolean;
   /** something the user should know (resumed, not cached because the disk is full…) */
   notes: string[];
 }
@@ -330,7 +335,7 @@ export async function fetchWeights(url: string, opts: FetchWeightsOptions): Prom
 
   if (cache) {
     const bytes = await fromCache(cache, url, opts, stallMs, notes);
-    if (bytes) return { bytes, fromCache: true, cached: true, notes: ['loaded from the browser cache'] };
+    if (bytes) return { bytes, fromCache: true, cached: true, verified: true, notes: ['loaded from the browser cache'] };
   }
 
   const held = (await readPartial(cache, url)) ?? new Held();
@@ -345,6 +350,8 @@ export async function fetchWeights(url: string, opts: FetchWeightsOptions): Prom
     return '';
   };
 
+  /** the last attempt's length was held to a declared size */
+  let verified = false;
   /** one request: the file (done), a reason to try again, or a refusal (thrown) */
   const attemptOnce = async (attempt: number): Promise<Attempt> => {
     const from = held.resumable() ? held.length : 0;
@@ -371,7 +378,8 @@ export async function fetchWeights(url: string, opts: FetchWeightsOptions): Prom
       if (res.status === 416) {
         drop();
         held.reset();
-        return { done: false, error: new WeightFetchError('incomplete', `${host} refused to continue the download at byte ${from} (416).`, 416) };
+        const what = from > 0 ? `refused to continue the download at byte ${from}` : 'answered a request for the whole file with "range not satisfiable"';
+        return { done: false, error: new WeightFetchError('incomplete', `${host} ${what} (416).`, 416) };
       }
       if (!res.ok) {
         drop();
@@ -453,6 +461,7 @@ export async function fetchWeights(url: string, opts: FetchWeightsOptions): Prom
         notes.push(`the server stopped at ${MB(held.length)}; ${held.resumable() ? 'resumed' : 'started over'}`);
         return { done: false, error: new WeightFetchError('incomplete', `The server ended the file after ${MB(held.length)} of ${MB(limit)}.`) };
       }
+      verified = limit !== null;
       held.total = held.length;
       return { done: true };
     } finally {
@@ -488,9 +497,11 @@ export async function fetchWeights(url: string, opts: FetchWeightsOptions): Prom
   }
 
   const bytes = held.bytes();
-  const cached = await storeInCache(cache, url, bytes, held.version, opts, notes);
+  let cached = false;
+  if (verified) cached = await storeInCache(cache, url, bytes, held.version, opts, notes);
+  else if (cache) notes.push(`not kept in the cache: ${host} declared no size, so the download cannot be proved complete`);
   if (cache) await cache.delete(partialKey(url)).catch(() => false);
-  return { bytes, fromCache: false, cached, notes };
+  return { bytes, fromCache: false, cached, verified, notes };
 }
 
 /** A 206 to a request without Range is acceptable only when it is the whole file. */
