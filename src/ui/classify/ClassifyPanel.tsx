@@ -9,11 +9,13 @@ import { fetchableSource, formatBytes, formatParams, zooFamily, zooVariant, DEFA
 import { MODELS } from '../../models/registry';
 import { useSession, type Photo } from '../../state/session';
 import { useGpu } from '../../state/gpu';
-import { cancelDownload, choiceOf, classifyNow, loadFile, loadUrl } from './actions';
+import { cancelDownload, choiceOf, classifyNow, loadFile, loadSynthetic, loadUrl } from './actions';
 import { CachedList } from './CachedList';
 import { TopKChart } from './TopKChart';
 import { AttentionOverlay } from './AttentionOverlay';
-import { useClassify } from './store';
+import { useClassify, type LoadedWeights } from './store';
+import { NetworkKnobs, type NetworkKnobsProps } from './knobs/NetworkKnobs';
+import { networkKnobs } from './knobs/net-knobs';
 import { useZoo } from './zoo-data';
 import './classify.css';
 
@@ -26,6 +28,8 @@ export interface ClassifyPanelProps {
   variant?: string;
   /** heading level text; the notebook cell has its own */
   heading?: string | null;
+  /** knob values / scope driven by a notebook's params */
+  knobPreset?: NetworkKnobsProps['preset'];
 }
 
 export function ClassifyPanel(props: ClassifyPanelProps = {}) {
@@ -60,7 +64,7 @@ export function ClassifyPanel(props: ClassifyPanelProps = {}) {
       <ModelPicker zoo={zoo} onLoaded={afterLoad} />
       <WeightsLoader zoo={zoo} onLoaded={afterLoad} />
       <CachedList zoo={zoo} rev={cacheRev} onChange={afterLoad} />
-      <ResultView zoo={zoo} photo={photo} gpuStatus={gpuStatus} />
+      <ResultView zoo={zoo} photo={photo} gpuStatus={gpuStatus} knobPreset={props.knobPreset} />
     </section>
   );
 }
@@ -178,7 +182,8 @@ function WeightsLoader({ zoo, onLoaded }: { zoo: Zoo; onLoaded(): void }) {
       {loaded ? (
         <p data-testid="loaded-model" className="loaded-model">
           Loaded <strong>{loaded.info.id}</strong>
-          {loaded.info.kind === 'test' ? ' — test configuration (mini)' : ''} · {formatParams(loaded.info.paramCount)} params · {loaded.info.tensorCount} tensors
+          {loaded.info.kind === 'test' ? ' — test configuration (mini)' : ''}
+          {loaded.synthetic ? <span className="warn" data-testid="synthetic-label"> — synthetic weights</span> : null} · {formatParams(loaded.info.paramCount)} params · {loaded.info.tensorCount} tensors
           · {loaded.info.format} · from <span className="mono">{loaded.source}</span> · parsed in {(loaded.info.ms.read + loaded.info.ms.parse).toFixed(0)} ms
         </p>
       ) : null}
@@ -200,6 +205,7 @@ function WeightsLoader({ zoo, onLoaded }: { zoo: Zoo; onLoaded(): void }) {
             </button>
           ) : null}
           <p className="muted">Or choose another model above, or drop a .pth / .safetensors file below.</p>
+          <SyntheticButton zoo={zoo} onLoaded={onLoaded} />
         </div>
       ) : null}
       <div
@@ -274,7 +280,30 @@ function WeightsLoader({ zoo, onLoaded }: { zoo: Zoo; onLoaded(): void }) {
   );
 }
 
-function ResultView({ zoo, photo, gpuStatus }: { zoo: Zoo; photo: Photo | null; gpuStatus: string }) {
+/** Without a checkpoint: the selected (else the default) full-size variant with seeded synthetic weights. */
+function SyntheticButton({ zoo, onLoaded }: { zoo: Zoo; onLoaded(): void }) {
+  const selected = useClassify((x) => x.selected);
+  const gpuReady = useGpu((x) => x.status) === 'ready';
+  const id = selected && choiceOf(zoo, selected)?.model.forwardGpu ? selected : DEFAULT_VARIANT;
+  if (!gpuReady) return null;
+  return (
+    <p className="muted">
+      No checkpoint at hand?{' '}
+      <button type="button" data-testid="load-synthetic" onClick={() => void loadSynthetic(zoo, id).then(onLoaded)}>
+        Use {id} with synthetic weights
+      </button>{' '}
+      — the full-size architecture with seeded random weights: its knobs, MACs, time and maps are real, its classes are not.
+    </p>
+  );
+}
+
+/** What the weights are, said next to every number computed with them. */
+export function weightsLabel(l: LoadedWeights): string {
+  if (l.synthetic) return 'synthetic weights';
+  return l.info.kind === 'test' ? 'test configuration (mini), synthetic weights' : 'official weights';
+}
+
+function ResultView({ zoo, photo, gpuStatus, knobPreset }: { zoo: Zoo; photo: Photo | null; gpuStatus: string; knobPreset?: NetworkKnobsProps['preset'] }) {
   const { loaded, result, running, forceCpu, set } = useClassify();
   const photoReady = Boolean(photo);
   const choice = useMemo(() => (loaded ? choiceOf(zoo, loaded.info.id) : null), [zoo, loaded]);
@@ -322,7 +351,7 @@ function ResultView({ zoo, photo, gpuStatus }: { zoo: Zoo; photo: Photo | null; 
           <div className="classify-figures">
             <TopKChart
               top={result.top}
-              title={`${result.modelId} on ${result.photoName}: top-5 (softmax)`}
+              title={`${result.modelId}${loaded?.synthetic ? ' (synthetic weights)' : ''} on ${result.photoName}: top-5 (softmax)`}
               fileName={`classify-${result.modelId}-${result.photoName.replace(/\.[^.]+$/, '')}`}
             />
             {result.preview ? <InputPreview rgba={result.preview} size={result.input.size} /> : null}
@@ -341,12 +370,29 @@ function ResultView({ zoo, photo, gpuStatus }: { zoo: Zoo; photo: Photo | null; 
               {n}
             </p>
           ))}
+          {loaded?.synthetic ? (
+            <p className="muted warn" data-testid="synthetic-note">
+              Synthetic weights (seeded PRNG, the full-size architecture, not trained): the classes are meaningless; the knobs, MACs, time and maps show the
+              architecture at work. Load a checkpoint for a real model.
+            </p>
+          ) : null}
           {loaded?.info.kind === 'test' ? (
             <p className="muted warn">These are synthetic test weights (a mini configuration), so the classes are meaningless; they only check the pipeline.</p>
           ) : null}
         </div>
       ) : null}
-      {overlayReady && choice && ctx && loaded ? (
+      {overlayReady && choice && ctx && loaded && networkKnobs(choice.model, choice.cfg).length ? (
+        <NetworkKnobs
+          choice={choice}
+          ctx={ctx}
+          params={loaded.params!}
+          tensor={result.tensor!}
+          preview={result.preview!}
+          resultKey={`${result.modelId}|${result.photoName}|${loaded.source}`}
+          weightsLabel={weightsLabel(loaded)}
+          preset={knobPreset}
+        />
+      ) : overlayReady && choice && ctx && loaded ? (
         <AttentionOverlay
           choice={choice}
           ctx={ctx}
