@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { compareToOfficial, klDivergence, rankOf } from '../../src/ui/classify/knobs/compare';
+import { latestWins } from '../../src/ui/classify/knobs/latest-wins';
+import { scopeChoices, settingKey, settingOf, siteConfigAt } from '../../src/ui/classify/knobs/net-knobs';
+import { softmaxProbs } from '../../src/models/classify';
+import type { NetworkKnob } from '../../src/models/knobs';
+import type { AttentionSite } from '../../src/models/types';
+
+describe('knob outcome against the official setting', () => {
+  it('KL is 0 for equal logits and matches the closed form for two classes', () => {
+    expect(klDivergence([0.3, 0.7], [0.3, 0.7])).toBe(0);
+    const p = [0.25, 0.75];
+    const q = [0.5, 0.5];
+    expect(klDivergence(p, q)).toBeCloseTo(0.25 * Math.log(0.5) + 0.75 * Math.log(1.5), 12);
+  });
+  it('rank, probability and KL of the official top-1 under the knob', () => {
+    const off = [1, 5, 2, 0];
+    const knob = [3, 2, 4, 0];
+    const d = compareToOfficial(off, knob);
+    expect(d.officialTop1).toBe(1);
+    expect(d.knobTop1).toBe(2);
+    expect(d.rank).toBe(3);
+    expect(d.pOfficial).toBeCloseTo(softmaxProbs(off)[1], 14);
+    expect(d.pKnob).toBeCloseTo(softmaxProbs(knob)[1], 14);
+    expect(d.kl).toBeGreaterThan(0);
+    expect(compareToOfficial(off, off)).toMatchObject({ rank: 1, kl: 0, knobTop1: 1 });
+  });
+  it('ties rank by lower index first, as topK', () => {
+    expect(rankOf([2, 2, 1], 1)).toBe(2);
+    expect(rankOf([2, 2, 1], 0)).toBe(1);
+  });
+});
+
+describe('latest wins', () => {
+  it('runs one job at a time and only the newest request after it; every result is reported', async () => {
+    const started: number[] = [];
+    const reported: number[] = [];
+    const gates: Array<() => void> = [];
+    const r = latestWins<number, number>(
+      (n) => {
+        started.push(n);
+        return new Promise((res) => gates.push(() => res(n * 10)));
+      },
+      (n, v) => reported.push(v),
+      () => undefined,
+    );
+    r.submit(1);
+    r.submit(2);
+    r.submit(3);
+    r.submit(4);
+    expect(started).toEqual([1]);
+    expect(r.busy).toBe(true);
+    gates[0]();
+    await new Promise((res) => setTimeout(res, 0));
+    expect(reported).toEqual([10]);
+    expect(started).toEqual([1, 4]); // 2 and 3 never ran
+    gates[1]();
+    await new Promise((res) => setTimeout(res, 0));
+    expect(reported).toEqual([10, 40]);
+    expect(r.busy).toBe(false);
+  });
+  it('reports failures and keeps going', async () => {
+    const errs: string[] = [];
+    const r = latestWins<number, number>(
+      (n) => (n < 0 ? Promise.reject(new Error('bad')) : Promise.resolve(n)),
+      () => undefined,
+      (_n, e) => errs.push((e as Error).message),
+    );
+    r.submit(-1);
+    r.submit(2);
+    await new Promise((res) => setTimeout(res, 0));
+    expect(errs).toEqual(['bad']);
+    expect(r.busy).toBe(false);
+  });
+});
+
+const tau: NetworkKnob = { key: 'tau', op: 'gla', label: 'τ', kind: 'slider', min: 1, max: 256, step: 1, log: true, official: 16, help: 'gate_logit_normalizer' };
+const dir: NetworkKnob = { key: 'direction', op: 'gla', label: 'scan direction', kind: 'choice', options: ['forward', 'backward', 'both'], official: 'both', help: '' };
+const site = (i: number, stage: number): AttentionSite => ({ label: `stage ${stage} · block ${i}`, stage, block: i, op: 'gla', opConfig: { tau: 16, direction: 'both', H: 7, W: 7 }, params: (w) => w });
+
+describe('the setting the controls describe', () => {
+  it('drops values at their trained value, so all-trained is the official setting', () => {
+    expect(settingOf([tau, dir], { tau: 16, direction: 'both' }, 'all').values).toEqual({});
+    expect(settingKey(settingOf([tau, dir], { tau: 16 }, 'stage:1'))).toBe('official');
+    const s = settingOf([tau, dir], { tau: 4, direction: 'both' }, 'stage:1');
+    expect(s).toEqual({ values: { tau: 4 }, scope: 'stage:1' });
+    expect(settingKey(s)).toBe('stage:1|tau=4');
+  });
+  it('scope choices list all, every stage with attention and every block', () => {
+    const sites = [site(0, 0), site(1, 0), site(2, 2)];
+    expect(scopeChoices(sites).map((c) => c.value)).toEqual(['all', 'stage:0', 'stage:2', 'block:0', 'block:1', 'block:2']);
+  });
+  it("a site's op config takes the knob values only inside the scope", () => {
+    const s = settingOf([tau, dir], { tau: 4, direction: 'forward' }, 'stage:2');
+    expect(siteConfigAt(site(0, 0), 0, s)).toMatchObject({ tau: 16, direction: 'both' });
+    expect(siteConfigAt(site(2, 2), 2, s)).toMatchObject({ tau: 4, direction: 'forward' });
+    expect(siteConfigAt(site(1, 0), 1, { values: { tau: 2 }, scope: 'block:1' })).toMatchObject({ tau: 2 });
+  });
+});
