@@ -97,3 +97,49 @@ describe('the setting the controls describe', () => {
     expect(siteConfigAt(site(1, 0), 1, { values: { tau: 2 }, scope: 'block:1' })).toMatchObject({ tau: 2 });
   });
 });
+
+import { ablationCsv, ablationValues, runAblation, type BatchForward } from '../../src/ui/classify/knobs/ablation';
+
+describe('ablation on several photos', () => {
+  it('parses value lists, ranges, options and toggles, refusing bad ones in one line', () => {
+    expect(ablationValues(tau, '1, 4 16')).toEqual([1, 4, 16]);
+    expect(ablationValues(tau, '2:8:3')).toEqual([2, 5, 8]);
+    expect(ablationValues(tau, '')).toContain(16);
+    expect(ablationValues(dir, '')).toEqual(['forward', 'backward', 'both']);
+    expect(ablationValues({ ...dir, kind: 'toggle', official: true }, 'on off')).toEqual([true, false]);
+    expect(() => ablationValues(tau, '0.5')).toThrow(/outside 1 … 256/);
+    expect(() => ablationValues(tau, 'x')).toThrow(/not a number/);
+    expect(() => ablationValues(dir, 'sideways')).toThrow(/unknown value sideways/);
+    expect(() => ablationValues(tau, '8:2:1')).toThrow(/start:stop:step/);
+  });
+
+  it('agreement, mean p(official class), KL, MACs and time per value, in batches', async () => {
+    // 3 photos, 4 classes: photo i prefers class i; tau moves logits towards class 3 by (16 - tau)
+    const inputs = [0, 1, 2].map((i) => Float32Array.from([i, 0, 0]));
+    const calls: Array<{ n: number; tau: number }> = [];
+    const forward: BatchForward = async (x, n, s) => {
+      const t = (s.values.tau as number | undefined) ?? 16;
+      calls.push({ n, tau: t });
+      const out = new Float32Array(n * 4);
+      for (let b = 0; b < n; b++) {
+        out[b * 4 + x[b * 3]] = 2;
+        out[b * 4 + 3] = (16 - t) / 4;
+      }
+      return { logits: out, ms: 2 * n, timeSource: 'timestamp' };
+    };
+    const rows = await runAblation({ knob: tau, values: [16, 12, 0.001 + 1], scope: 'all', inputs, forward, macs: (s) => 100 + ((s.values.tau as number) ?? 16), batch: 2 });
+    expect(calls.filter((c) => c.tau === 16).map((c) => c.n)).toEqual([2, 1]); // the official pass, batched 2 + 1, run once
+    expect(rows[0]).toMatchObject({ official: true, top1Agree: 1, meanKL: 0, macs: 116, msPerImage: 2 });
+    // tau 12: logit 1 on class 3 < 2: still agrees; tau ≈ 1: logit 3.75 > 2: no photo agrees
+    expect(rows[1].top1Agree).toBe(1);
+    expect(rows[2].top1Agree).toBe(0);
+    const p = Math.exp(2) / (Math.exp(2) + 2 + Math.exp(1));
+    expect(rows[1].meanPOfficial).toBeCloseTo(p, 6);
+    expect(rows[2].meanKL).toBeGreaterThan(rows[1].meanKL);
+    const csv = ablationCsv(rows, { model: 'vig-mini', weights: 'synthetic', knob: tau, scope: 'all', photos: ['a.png', 'b, c.jpg'] });
+    const lines = csv.trim().split('\n');
+    expect(lines[2]).toBe('# photos (2): a.png; b, c.jpg');
+    expect(lines[3]).toBe('value,official,photos,top1_agreement,mean_p_official_class,mean_kl_nats,macs_per_image,ms_per_image,time_source');
+    expect(lines.slice(4).map((l) => l.split(',')[0])).toEqual(['16', '12', '1.001']);
+  });
+});
