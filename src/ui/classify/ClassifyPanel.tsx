@@ -16,6 +16,7 @@ import { AttentionOverlay } from './AttentionOverlay';
 import { useClassify, type LoadedWeights } from './store';
 import { NetworkKnobs, type NetworkKnobsProps } from './knobs/NetworkKnobs';
 import { networkKnobs } from './knobs/net-knobs';
+import { AblationPanel } from './knobs/AblationPanel';
 import { useZoo } from './zoo-data';
 import './classify.css';
 
@@ -30,6 +31,8 @@ export interface ClassifyPanelProps {
   heading?: string | null;
   /** knob values / scope driven by a notebook's params */
   knobPreset?: NetworkKnobsProps['preset'];
+  /** show the multi-photo ablation below the result (default true; notebooks have their own `view ablate`) */
+  ablation?: boolean;
 }
 
 export function ClassifyPanel(props: ClassifyPanelProps = {}) {
@@ -65,6 +68,7 @@ export function ClassifyPanel(props: ClassifyPanelProps = {}) {
       <WeightsLoader zoo={zoo} onLoaded={afterLoad} />
       <CachedList zoo={zoo} rev={cacheRev} onChange={afterLoad} />
       <ResultView zoo={zoo} photo={photo} gpuStatus={gpuStatus} knobPreset={props.knobPreset} />
+      {props.ablation === false ? null : <AblationSection zoo={zoo} />}
     </section>
   );
 }
@@ -294,6 +298,22 @@ function SyntheticButton({ zoo, onLoaded }: { zoo: Zoo; onLoaded(): void }) {
       </button>{' '}
       — the full-size architecture with seeded random weights: its knobs, MACs, time and maps are real, its classes are not.
     </p>
+  );
+}
+
+/** The multi-photo ablation of the loaded weights (WebGPU; families whose forward takes knobs). */
+function AblationSection({ zoo }: { zoo: Zoo }) {
+  const loaded = useClassify((x) => x.loaded);
+  const ctx = useGpu((x) => x.ctx);
+  const choice = useMemo(() => (loaded ? choiceOf(zoo, loaded.info.id) : null), [zoo, loaded]);
+  if (!loaded?.params || !ctx || !choice?.model.forwardGpu || !networkKnobs(choice.model, choice.cfg).length) return null;
+  return (
+    <>
+      <AblationPanel choice={choice} ctx={ctx} params={loaded.params} weightsLabel={weightsLabel(loaded)} />
+      <p className="muted">
+        The same ablation is a notebook: <a href="#nb=ablate">ablate.md</a>.
+      </p>
+    </>
   );
 }
 
