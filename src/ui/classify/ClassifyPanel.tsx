@@ -13,7 +13,8 @@ import { cancelDownload, choiceOf, classifyNow, loadFile, loadSynthetic, loadUrl
 import { CachedList } from './CachedList';
 import { TopKChart } from './TopKChart';
 import { AttentionOverlay } from './AttentionOverlay';
-import { useClassify, type LoadedWeights } from './store';
+import { useClassify } from './store';
+import { weightsLabel } from './knobs/weights-label';
 import { NetworkKnobs, type NetworkKnobsProps } from './knobs/NetworkKnobs';
 import { networkKnobs } from './knobs/net-knobs';
 import { AblationPanel } from './knobs/AblationPanel';
@@ -317,11 +318,6 @@ function AblationSection({ zoo }: { zoo: Zoo }) {
   );
 }
 
-/** What the weights are, said next to every number computed with them. */
-export function weightsLabel(l: LoadedWeights): string {
-  if (l.synthetic) return 'synthetic weights';
-  return l.info.kind === 'test' ? 'test configuration (mini), synthetic weights' : 'official weights';
-}
 
 function ResultView({ zoo, photo, gpuStatus, knobPreset }: { zoo: Zoo; photo: Photo | null; gpuStatus: string; knobPreset?: NetworkKnobsProps['preset'] }) {
   const { loaded, result, running, forceCpu, set } = useClassify();

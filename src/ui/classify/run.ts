@@ -71,7 +71,7 @@ export async function runClassify(inp: RunInput): Promise<{ result: ClassifyResu
 }
 
 /** The crop of the resized photo the network sees, as RGBA for a canvas. */
-function cropRgba(pre: EvalPreprocessed, size: number): Uint8ClampedArray {
+export function cropRgba(pre: EvalPreprocessed, size: number): Uint8ClampedArray {
   const out = new Uint8ClampedArray(size * size * 4);
   const { resized, crop } = pre;
   for (let y = 0; y < size; y++) {
