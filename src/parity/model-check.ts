@@ -209,3 +209,13 @@ export const modelChecker: FixtureChecker = {
   gpu: (relPath, _bytes, f, ctx, read) => checkModelGpu(relPath, f, ctx, read),
   wantsGpu: wantsModelGpu,
 };
+
+/** A mini model fixture ready to run: its family, config, PRNG weights and input (knob tests, the CLI tests). */
+export async function loadMini(relPath: string, bytes: Uint8Array, read: ReadSibling): Promise<{ impl: AnyModel; cfg: unknown; w: Params; x: Tensor; f: FixtureFile }> {
+  const f = openFixture(relPath, bytes);
+  const { impl, name } = familyOf(relPath, f);
+  if (!impl) throw new Error(`model '${name}' not implemented`);
+  const cfg = impl.configFromFixture(f.meta.config ?? {});
+  const salt = typeof f.meta.salt === 'string' ? f.meta.salt : DEFAULT_SALT;
+  return { impl, cfg, w: prngParams(f.meta.keys as KeyList, salt), x: await inputOf(f.meta, read), f };
+}

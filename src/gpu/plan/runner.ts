@@ -189,8 +189,8 @@ export function observeBackbonePlans(f: ((plan: BackbonePlan) => void) | null): 
 }
 
 /**
- * One forward on a store's cached plan (call it inside `st.locked`): rebuild the plan when `key`
- * changes, write the input, run every pass in one submit, read back logits, the stages when asked
+ * One forward on a store's cached plan (call it inside `st.locked`): the plan for `key` (built on
+ * first use, a few kept: GpuWeightStore.planFor), write the input, run every pass in one submit, read back logits, the stages when asked
  * (`stageOut` may reshape them, e.g. to channel-first) and the capture.
  */
 export async function runBackbonePlan<P extends BackbonePlan>(
@@ -198,12 +198,7 @@ export async function runBackbonePlan<P extends BackbonePlan>(
   stageOut: (data: Float32Array, i: number, plan: P) => Float32Array = (d) => d.slice(),
 ): Promise<GpuForwardResult> {
   const ctx = st.ctx;
-  if (st.plan?.key !== key) {
-    st.plan?.pool.destroy();
-    st.plan = null;
-    st.plan = build();
-  }
-  const plan = st.plan;
+  const plan = st.planFor(key, build);
   planObserver?.(plan);
   if (o.capture !== undefined && !plan.capture) throw new Error(`no attention site ${o.capture}`);
   // Half storage: the f32 input goes to a buffer of its own and a first pass stores it as the

@@ -29,6 +29,9 @@ import convWgsl from '../../../kernels/fat_conv.wgsl?raw';
 import gnStatsWgsl from '../../../kernels/fat_gn_stats.wgsl?raw';
 import gnWgsl from '../../../kernels/fat_gn.wgsl?raw';
 import { fatAttentionSites, fatAttnConfig, fatBlock, fatStageGrids, fatStem, type FatConfig } from './config';
+import type { FasaConfig } from '../../ops/fasa/spec';
+import { settingKey } from '../knobs';
+import { knobSites } from '../knob-apply';
 import { foldBatchNorms } from './fold';
 
 const GN_EPS = 1e-5;
@@ -89,7 +92,7 @@ function fusedTail(st: WeightStore, b: string, outDim: number, hidden: number, C
 }
 
 /** One FATBlock: x [B, C, H·W] → out [B, outDim, Ho·Wo]; `captureBuf` receives GN1(t) (the FASA input). */
-function blockPlan(pb: PlanBuilder, st: WeightStore, c: FatConfig, i: number, j: number, B: number, H: number, W: number, x: GPUBuffer, out: GPUBuffer, captureBuf?: GPUBuffer): void {
+function blockPlan(pb: PlanBuilder, st: WeightStore, c: FatConfig, i: number, j: number, B: number, H: number, W: number, x: GPUBuffer, out: GPUBuffer, captureBuf?: GPUBuffer, siteCfg?: FasaConfig): void {
   const ctx = pb.ctx;
   const none = pb.dm.read;
   const { dim: C, outDim, stride, hidden } = fatBlock(c, i, j);
@@ -103,7 +106,7 @@ function blockPlan(pb: PlanBuilder, st: WeightStore, c: FatConfig, i: number, j:
   const acfg = fatAttnConfig(c, i, H, W);
   const aw = st.block(`${b}attn.`, () => uploadFasaWeights(ctx, subParams(st.w, `${b}attn.`), acfg));
   const u = pb.scratch('sU', B * C * N);
-  pb.add(...fasaDispatches(ctx, aw, acfg, { x: n1, y: u, batch: B, residual: t }, pb.scratch).dispatches);
+  pb.add(...fasaDispatches(ctx, aw, siteCfg ?? acfg, { x: n1, y: u, batch: B, residual: t }, pb.scratch).dispatches);
   const n2 = pb.scratch('n', B * C * N);
   groupNorm(pb, st, `${b}norm2`, u, n2, B, C, N);
   const f = pb.scratch('ffn.h', B * hidden * N);
@@ -124,7 +127,7 @@ function blockPlan(pb: PlanBuilder, st: WeightStore, c: FatConfig, i: number, j:
   pb.add(pointwiseDispatch(ctx, cat, tail.w, tail.bias, out, { Co: outDim, Ci: K, P: No, batch: B }, none));
 }
 
-function fatPlan(ctx: GpuContext, st: WeightStore, c: FatConfig, B: number, H: number, W: number, capture: number | undefined, key: string): Plan {
+function fatPlan(ctx: GpuContext, st: WeightStore, c: FatConfig, B: number, H: number, W: number, capture: number | undefined, key: string, sites: FasaConfig[] | null): Plan {
   const pb = new PlanBuilder(ctx);
   const input = pb.pool.fresh('input', B * c.inChans * H * W);
   // stem: conv{1..4} (BN folded) + ReLU, ping-ponging two buffers
@@ -171,7 +174,7 @@ function fatPlan(ctx: GpuContext, st: WeightStore, c: FatConfig, B: number, H: n
         captureBuf = pb.pool.fresh('capture', B * dim * h * w);
         cap = { buf: captureBuf, floats: dim * h * w };
       }
-      blockPlan(pb, st, c, i, j, B, h, w, x, out, captureBuf);
+      blockPlan(pb, st, c, i, j, B, h, w, x, out, captureBuf, sites?.[site]);
       site++;
       x = out;
       if (last) stages.push({ buf: out, floats: B * outDim * No });
@@ -209,7 +212,7 @@ export async function fatForwardGpu(ctx: GpuContext, x: Float32Array, shape: num
   // BatchNorms folded once per weights object; the store keeps the folded view
   const st = stores.get(ctx, w, (v) => foldBatchNorms(v, c));
   return st.locked(async () => {
-    const key = `${B}|${H}x${W}|${o.capture ?? '-'}|${JSON.stringify(c)}`;
-    return runBackbonePlan(st, key, () => fatPlan(ctx, st, c, B, H, W, o.capture, key), x, o);
+    const key = `${B}|${H}x${W}|${o.capture ?? '-'}|${JSON.stringify(c)}|${settingKey(o.knobs)}`;
+    return runBackbonePlan(st, key, () => fatPlan(ctx, st, c, B, H, W, o.capture, key, knobSites(fatAttentionSites(c, H, W), o.knobs) as FasaConfig[] | null), x, o);
   });
 }

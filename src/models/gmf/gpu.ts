@@ -26,7 +26,12 @@ import cpeNormWgsl from '../../../kernels/gmf_cpe_norm.wgsl?raw';
 import dwWgsl from '../../../kernels/gmf_dw.wgsl?raw';
 import hswishWgsl from '../../../kernels/gmf_hswish.wgsl?raw';
 import { subParams } from '../nn-cpu';
-import { gmfAttnConfig, gmfGrids, type GmfConfig } from './config';
+import { blockPrefix, gmfAttentionSites, gmfAttnConfig, gmfGrids, type GmfConfig } from './config';
+import type { GmaConfig } from '../../ops/gma/spec';
+import { settingKey } from '../knobs';
+import { knobSites } from '../knob-apply';
+
+export { gmfAttentionSites };
 import { foldBatchNorms } from './fold';
 
 const LN_EPS = 1e-6;
@@ -42,19 +47,7 @@ export function releaseGmfGpu(ctx: GpuContext, w: Params): void {
   stores.release(ctx, w);
 }
 
-const blockPrefix = (i: number, b: number) => `groupmixformer_backbone.${i}.gma_stage.${b}.`;
 
-/** One GMA module per block, in forward order, with the op config of its stage grid. */
-export function gmfAttentionSites(c: GmfConfig, H: number, W: number): AttentionSite[] {
-  const grids = gmfGrids(H, W);
-  return c.serialDepths.flatMap((depth, i) => {
-    const opConfig = gmfAttnConfig(c, i, grids[i][0], grids[i][1]);
-    return Array.from({ length: depth }, (_, b) => ({
-      label: `stage ${i} · block ${b}`, stage: i, block: b, op: 'gma', opConfig,
-      params: (w: Params) => subParams(w, `${blockPrefix(i, b)}att.`),
-    }));
-  });
-}
 
 /** norm4 (eval BN on the last map) folded into the head: W' = W·diag(sc), b' = b + W·sh. */
 function foldedHead(st: WeightStore, c: GmfConfig): { w: GPUBuffer; b: GPUBuffer } {
@@ -91,7 +84,7 @@ function foldedHead(st: WeightStore, c: GmfConfig): { w: GPUBuffer; b: GPUBuffer
   return { w, b };
 }
 
-function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: number, W: number, capture: number | undefined, key: string): Plan {
+function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: number, W: number, capture: number | undefined, key: string, sites: GmaConfig[] | null): Plan {
   const grids = gmfGrids(H, W);
   const pb = new PlanBuilder(ctx);
   const E = c.embeddingDims;
@@ -158,7 +151,8 @@ function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: n
         workgroups: grid1d(BN),
       });
       const gw = st.block(`${p}att.`, () => uploadGmaWeights(ctx, subParams(st.w, `${p}att.`), acfg));
-      pb.add(...gmaDispatches(ctx, gw, acfg, { x: u, y: t, batch: B, accumulate: true }, pb.scratch).dispatches);
+      // (site was advanced above: this block is site − 1)
+      pb.add(...gmaDispatches(ctx, gw, sites?.[site - 1] ?? acfg, { x: u, y: t, batch: B, accumulate: true }, pb.scratch).dispatches);
       const n = pb.scratch('n', BN * C);
       pb.norm({ rows: BN, C, x: t, mode: 'ln', weight: st.get(`${p}norm2.weight`), bias: st.get(`${p}norm2.bias`), eps: LN_EPS, out: n });
       const hb = pb.scratch('mlp.h', BN * hid);
@@ -195,7 +189,7 @@ export async function gmfForwardGpu(ctx: GpuContext, x: Float32Array, shape: num
   // BNs folded once, when this weights object is first seen on this context
   const st = stores.get(ctx, w, (v) => foldBatchNorms(v, c));
   return st.locked(async () => {
-    const key = `${B}x${H}x${W}|${o.capture ?? ''}|${JSON.stringify(c)}`;
-    return runBackbonePlan(st, key, () => gmfPlan(ctx, st, c, B, H, W, o.capture, key), x, o);
+    const key = `${B}x${H}x${W}|${o.capture ?? ''}|${JSON.stringify(c)}|${settingKey(o.knobs)}`;
+    return runBackbonePlan(st, key, () => gmfPlan(ctx, st, c, B, H, W, o.capture, key, knobSites(gmfAttentionSites(c, H, W), o.knobs) as GmaConfig[] | null), x, o);
   });
 }

@@ -22,7 +22,12 @@ import dwconvWgsl from '../../../kernels/litv2_dwconv.wgsl?raw';
 import { meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan } from '../../gpu/plan';
 import type { AttentionSite, GpuForwardOptions, GpuForwardResult } from '../types';
 import { subParams } from '../nn-cpu';
-import { vvtAttnConfig, vvtGrids, vvtPatchConv, type VvtConfig } from './config';
+import { vvtAttentionSites, vvtAttnConfig, vvtGrids, vvtPatchConv, type VvtConfig } from './config';
+import type { VicinityConfig } from '../../ops/vicinity/spec';
+import { settingKey } from '../knobs';
+import { knobSites } from '../knob-apply';
+
+export { vvtAttentionSites };
 import { gemmConv, gemmLinear } from './gemm';
 
 const LN_BLOCK_EPS = 1e-6;
@@ -38,18 +43,6 @@ export function releaseVvtGpu(ctx: GpuContext, w: Params): void {
   stores.release(ctx, w);
 }
 
-/** One Vicinity module per block, in forward order, for an H×W input. */
-export function vvtAttentionSites(c: VvtConfig, H: number, W: number): AttentionSite[] {
-  const grids = vvtGrids(H, W);
-  return c.depths.flatMap((depth, i) => {
-    const [h, w] = grids[i];
-    const opConfig = vvtAttnConfig(c, i, h, w);
-    return Array.from({ length: depth }, (_, j) => ({
-      label: `stage ${i} · block ${j}`, stage: i, block: j, op: 'vicinity', opConfig,
-      params: (p: Params) => subParams(p, `block${i + 1}.${j}.attn.`),
-    }));
-  });
-}
 
 /** LayerNorm `prefix` ('block1.0.norm2', 'norm4', …) as a norm spec's weight/bias. */
 const lnOf = (st: WeightStore, prefix: string, eps = LN_BLOCK_EPS) => ({ mode: 'ln' as const, weight: st.get(`${prefix}.weight`), bias: st.get(`${prefix}.bias`), eps });
@@ -69,7 +62,7 @@ function mlp(pb: PlanBuilder, st: WeightStore, prefix: string, n: GPUBuffer, m: 
   gemmLinear(pb, g, st.get(`${prefix}.fc2.weight`), st.get(`${prefix}.fc2.bias`), m, BL, C, hidden);
 }
 
-function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: number, W: number, captureAt: number | undefined, key: string): Plan {
+function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: number, W: number, captureAt: number | undefined, key: string, sites: VicinityConfig[] | null): Plan {
   const pb = new PlanBuilder(ctx);
   const grids = vvtGrids(H, W);
   const input = pb.pool.fresh('input', B * c.inChans * H * W);
@@ -110,7 +103,7 @@ function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: n
       const b = `block${s}.${j}`;
       const a = pb.scratch('a', BL * C);
       const w = st.block(`${b}.attn.`, () => uploadVicinityWeights(ctx, subParams(st.w, `${b}.attn.`), attnCfg));
-      pb.add(...vicinityDispatches(ctx, w, attnCfg, { x: u, y: a, batch: B }, pb.scratch).dispatches);
+      pb.add(...vicinityDispatches(ctx, w, sites?.[site + j] ?? attnCfg, { x: u, y: a, batch: B }, pb.scratch).dispatches);
       const mid = flip(cur);
       pb.norm({ rows: BL, C, x: cur, delta: { buf: a, rows: BL }, sum: mid, ...lnOf(st, `${b}.norm2`), out: n });
       const m = pb.scratch('m', BL * C);
@@ -157,7 +150,7 @@ export async function vvtForwardGpu(ctx: GpuContext, x: Float32Array, shape: num
   }
   const st = stores.get(ctx, w);
   return st.locked(async () => {
-    const key = `${B}x${H}x${W}@${o.capture ?? '-'}|${JSON.stringify(c)}`;
-    return runBackbonePlan(st, key, () => vvtPlan(ctx, st, c, B, H, W, o.capture, key), x, o);
+    const key = `${B}x${H}x${W}@${o.capture ?? '-'}|${JSON.stringify(c)}|${settingKey(o.knobs)}`;
+    return runBackbonePlan(st, key, () => vvtPlan(ctx, st, c, B, H, W, o.capture, key, knobSites(vvtAttentionSites(c, H, W), o.knobs) as VicinityConfig[] | null), x, o);
   });
 }

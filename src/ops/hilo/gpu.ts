@@ -197,13 +197,17 @@ export function hiloDispatches(ctx: GpuContext, w: HiloGpuWeights, c: HiloConfig
     let kv = xin;
     let kvStride = inCols;
     let kOff = g.lDim;
-    if (c.ws > 1) {
-      const pooled = alloc('hilo.pooled', B * g.M * C);
-      dispatches.push({
-        pipeline: ctx.pipeline(poolWgsl),
-        buffers: [io.x, pooled, ctx.uniform([c.H, c.W, g.Gw, c.ws, C, 1 / g.T], ['u', 'u', 'u', 'u', 'u', 'f'])],
-        workgroups: [Math.ceil(C / 64), g.M, B],
-      });
+    // both branches at ws = 1 (a network knob keeping the trained head split): l_kv on x itself
+    if (c.ws > 1 || hi) {
+      let pooled = io.x;
+      if (c.ws > 1) {
+        pooled = alloc('hilo.pooled', B * g.M * C);
+        dispatches.push({
+          pipeline: ctx.pipeline(poolWgsl),
+          buffers: [io.x, pooled, ctx.uniform([c.H, c.W, g.Gw, c.ws, C, 1 / g.T], ['u', 'u', 'u', 'u', 'u', 'f'])],
+          workgroups: [Math.ceil(C / 64), g.M, B],
+        });
+      }
       kvStride = hi ? 2 * g.lDim : 3 * g.lDim;
       kOff = hi ? 0 : g.lDim;
       kv = alloc('hilo.kv', B * g.M * kvStride);
