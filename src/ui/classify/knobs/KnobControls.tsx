@@ -21,7 +21,7 @@ export interface KnobControlsProps {
 }
 
 export function KnobControls({ knobs, values, scope, sites, onValue, onScope, onReset, locked }: KnobControlsProps) {
-  const moved = knobs.filter((k) => !sameValue(values[k.key], k.official));
+  const moved = knobs.filter((k) => !sameValue(values[k.key], k));
   return (
     <div className="knob-controls" data-testid="knob-controls">
       <div className="classify-row">
@@ -52,7 +52,7 @@ export function KnobControls({ knobs, values, scope, sites, onValue, onScope, on
 }
 
 function KnobControl({ knob, value, locked, onValue }: { knob: NetworkKnob; value: KnobValue; locked: boolean; onValue(v: KnobValue): void }) {
-  const off = !sameValue(value, knob.official);
+  const off = !sameValue(value, knob);
   const note = off ? `left the trained setting (official: ${formatKnobValue(knob.official)})` : `trained value`;
   const help = (
     <span className="knob-help" tabIndex={0} title={knob.help} aria-label={`${knob.label}: ${knob.help}`} data-testid={`knob-help-${knob.key}`}>

@@ -123,7 +123,7 @@ export async function runAblation(inp: AblationInput): Promise<AblationRow[]> {
     }
     return { logits, ms, timeSource };
   };
-  const settingFor = (v: KnobValue): KnobSetting => (sameValue(v, inp.knob.official) ? { values: {}, scope: inp.scope } : { values: { [inp.knob.key]: v }, scope: inp.scope });
+  const settingFor = (v: KnobValue): KnobSetting => (sameValue(v, inp.knob) ? { values: {}, scope: inp.scope } : { values: { [inp.knob.key]: v }, scope: inp.scope });
   const base = await run({ values: {}, scope: 'all' });
   const baseP = base.logits.map((l) => softmaxProbs(l));
   const baseTop = base.logits.map((l) => argmax(l));

@@ -2,32 +2,30 @@
  * The UI's side of the knob contract (src/models/knobs.ts): which knobs a loaded backbone offers,
  * the setting the controls describe (values equal to the trained one are dropped, so "all at the
  * trained value" is exactly the official setting), the scope choices, and the network's MACs at a
- * setting. Models reach the engine only through the contract's members.
+ * setting.
  */
-import { inScope, isOfficial, type KnobScope, type KnobSetting, type KnobValue, type NetworkKnob } from '../../../models/knobs';
+import { inScope, isOfficial, settingKey as contractKey, type KnobScope, type KnobSetting, type KnobValue, type NetworkKnob } from '../../../models/knobs';
+import { knobbedOpConfig } from '../../../models/knob-apply';
 import type { AnyModel, AttentionSite } from '../../../models/types';
-import { opByName } from '../../../ops/registry';
 
-/** The contract's members on a family (present once the family implements issue 13's engine). */
-interface KnobAware {
-  knobs?(cfg: unknown): NetworkKnob[];
-  macs(cfg: unknown, H?: number, W?: number, knobs?: KnobSetting): number;
-}
-
-const aware = (m: AnyModel) => m as unknown as KnobAware;
-
-/** The knobs a family offers for this configuration ([] when it offers none yet). */
+/** The knobs a family offers for this configuration ([] when it offers none). */
 export function networkKnobs(model: AnyModel, cfg: unknown): NetworkKnob[] {
-  return aware(model).knobs?.(cfg) ?? [];
+  return model.knobs?.(cfg) ?? [];
 }
 
-/** MACs of the whole network at `size`×`size` under a setting (the official count when it is official). */
+/** MACs of the whole network at `size`×`size` under a setting. */
 export function networkMacs(model: AnyModel, cfg: unknown, size: number, setting: KnobSetting): number {
-  return isOfficial(setting) ? model.macs(cfg, size, size) : aware(model).macs(cfg, size, size, setting);
+  return model.macs(cfg, size, size, isOfficial(setting) ? undefined : setting);
 }
 
-export function sameValue(a: KnobValue | undefined, b: KnobValue): boolean {
-  return a === undefined || a === b || (typeof a === 'number' && typeof b === 'number' && Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b)));
+/**
+ * Whether a control's value is the knob's trained value: equal, or for sliders within a millionth
+ * of a step (a slider snapped back onto π/2 reads 1.5707963268, the trained value is Math.PI/2).
+ */
+export function sameValue(v: KnobValue | undefined, k: Pick<NetworkKnob, 'official' | 'step'>): boolean {
+  const b = k.official;
+  if (v === undefined || v === b) return true;
+  return typeof v === 'number' && typeof b === 'number' && Math.abs(v - b) <= 1e-6 * (k.step ?? 0) + 1e-12 * Math.max(1, Math.abs(b));
 }
 
 /** The setting the controls describe: only knobs moved off their trained value count. */
@@ -35,15 +33,14 @@ export function settingOf(knobs: readonly NetworkKnob[], values: Record<string, 
   const out: Record<string, KnobValue> = {};
   for (const k of knobs) {
     const v = values[k.key];
-    if (v !== undefined && !sameValue(v, k.official)) out[k.key] = v;
+    if (v !== undefined && !sameValue(v, k)) out[k.key] = v;
   }
   return { values: out, scope };
 }
 
-/** A stable text key of a setting (cache keys, test hooks). */
+/** A stable text key of a setting (cache keys, test hooks): the contract's, 'official' for the official setting. */
 export function settingKey(s: KnobSetting): string {
-  const keys = Object.keys(s.values).sort();
-  return keys.length ? `${s.scope}|${keys.map((k) => `${k}=${String(s.values[k])}`).join(',')}` : 'official';
+  return contractKey(s) || 'official';
 }
 
 /** Plain words for a setting: "official" or "τ = 4, scan direction = forward (stage 2)". */
@@ -81,8 +78,5 @@ export function scopeLabel(scope: KnobScope, sites: readonly AttentionSite[]): s
 /** The op config a site runs with under a setting: its knob keys overridden where the site is in scope. */
 export function siteConfigAt(site: AttentionSite, index: number, setting: KnobSetting): unknown {
   if (isOfficial(setting) || !inScope(setting.scope, index, site.stage)) return site.opConfig;
-  const cfg = { ...(site.opConfig as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(setting.values)) if (k in cfg) cfg[k] = v;
-  const op = opByName(site.op);
-  return op?.normalizeConfig ? op.normalizeConfig(cfg) : cfg;
+  return knobbedOpConfig(site.op, site.opConfig, setting.values);
 }
