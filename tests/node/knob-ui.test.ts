@@ -143,3 +143,30 @@ describe('ablation on several photos', () => {
     expect(lines.slice(4).map((l) => l.split(',')[0])).toEqual(['16', '12', '1.001']);
   });
 });
+
+import { networkKnobs, networkMacs, sameValue } from '../../src/ui/classify/knobs/net-knobs';
+import { macsByOps } from '../../src/models/knob-apply';
+import { MODELS } from '../../src/models/registry';
+
+describe('the controls on the real families', () => {
+  it('a slider snapped back onto π/2 is the trained θ', () => {
+    const snapped = Number((Math.round((Math.PI / 2) / (Math.PI / 64)) * (Math.PI / 64)).toFixed(10));
+    expect(snapped).not.toBe(Math.PI / 2);
+    expect(sameValue(snapped, { official: Math.PI / 2, step: Math.PI / 64 })).toBe(true);
+    expect(sameValue(snapped + Math.PI / 64, { official: Math.PI / 2, step: Math.PI / 64 })).toBe(false);
+  });
+  it.each(MODELS.map((m) => [m.family, m] as const))('%s: knobs at their trained values are the official setting; MACs as the op-level counts', (_f, m) => {
+    const variant = Object.keys(m.variants)[0];
+    const cfg = m.variants[variant];
+    const knobs = networkKnobs(m, cfg);
+    expect(knobs.length).toBeGreaterThan(0);
+    const trained = Object.fromEntries(knobs.map((k) => [k.key, k.official]));
+    expect(settingOf(knobs, trained, 'all').values).toEqual({});
+    const size = m.inputSize(cfg).size;
+    expect(networkMacs(m, cfg, size, { values: {}, scope: 'all' })).toBe(m.macs(cfg, size, size));
+    const k = knobs[0];
+    const v = k.kind === 'slider' ? (k.official === k.min ? k.max! : k.min!) : k.kind === 'toggle' ? !k.official : k.options!.find((o) => o !== k.official)!;
+    const s = settingOf(knobs, { [k.key]: v }, 'all');
+    expect(networkMacs(m, cfg, size, s)).toBe(macsByOps(m, cfg, size, size, s));
+  });
+});
