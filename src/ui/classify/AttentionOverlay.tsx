@@ -15,7 +15,7 @@ import { Slider } from '../Slider';
 declare global {
   interface Window {
     /** test hook: the overlay's last drawing */
-    __attnLastOverlay?: { seq: number; site: number; label: string; op: string; token: number; H: number; W: number; panels: Array<{ title: string; sum: number; argmax: number }>; first: number[]; setting?: string };
+    __attnLastOverlay?: { seq: number; model: string; site: number; label: string; op: string; token: number; H: number; W: number; panels: Array<{ title: string; sum: number; argmax: number }>; first: number[]; setting?: string };
   }
 }
 
@@ -82,7 +82,7 @@ export function AttentionOverlay({ choice, ctx, params, tensor, preview, resultK
         setPanels(ps);
         setStatus('');
         window.__attnLastOverlay = {
-          seq: (window.__attnLastOverlay?.seq ?? 0) + 1, site: siteIdx, label: site.label, op: site.op, token: q, H: grid.H, W: grid.W,
+          seq: (window.__attnLastOverlay?.seq ?? 0) + 1, model: choice.id, site: siteIdx, label: site.label, op: site.op, token: q, H: grid.H, W: grid.W,
           panels: ps.map((p) => ({ title: p.title, sum: p.values.reduce((a, v) => a + v, 0), argmax: argmax(p.values) })),
           first: Array.from(ps[0]?.values ?? []),
           setting: external?.settingLabel,

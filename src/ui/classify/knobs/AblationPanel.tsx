@@ -263,7 +263,7 @@ export function AblationPanel({ choice, ctx, params, weightsLabel, ...init }: Ab
             </tbody>
           </table>
           <ChartFigure
-            title={`${choice.id} (${weightsLabel}): ${knob?.label} on ${rows[0].photos} photos`}
+            title={`${knob?.label} on ${rows[0].photos} photos (${choice.id})`}
             xLabel={`${knob?.label}${scope === 'all' ? '' : ` (${scopeLabel(scope, sites)})`}`}
             yLabel="% of photos / mean probability %"
             series={[
@@ -272,7 +272,8 @@ export function AblationPanel({ choice, ctx, params, weightsLabel, ...init }: Ab
             ]}
             xLog={numeric && knob?.log}
             formatX={numeric ? undefined : (v) => (Number.isInteger(v) && rows[v] ? formatKnobValue(rows[v].value) : '')}
-            legendRight
+            yDomain={[0, 120]}
+            formatY={(v) => (v <= 100 ? String(v) : '')}
             fileName={`ablation-${choice.id}-${knob?.key}`}
           />
           <button

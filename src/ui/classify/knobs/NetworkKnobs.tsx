@@ -24,7 +24,7 @@ import { describeSetting, networkKnobs, networkMacs, settingKey, settingOf } fro
 declare global {
   interface Window {
     /** test hook: the last knob forward shown */
-    __attnLastKnob?: { seq: number; setting: string; official: boolean; top5: number[]; probs: number[]; macs: number; officialMacs: number; gpuMs: number; delta: KnobDelta; site: number };
+    __attnLastKnob?: { seq: number; model: string; setting: string; official: boolean; top5: number[]; probs: number[]; macs: number; officialMacs: number; gpuMs: number; delta: KnobDelta; site: number };
   }
 }
 
@@ -119,7 +119,7 @@ export function NetworkKnobs({ choice, ctx, params, tensor, preview, resultKey, 
       setError('');
       setPending(latestReq.current !== req);
       window.__attnLastKnob = {
-        seq: (window.__attnLastKnob?.seq ?? 0) + 1, setting: o.key, official: isOfficial(o.setting), top5: o.top.map((t) => t.index), probs: o.top.map((t) => t.p),
+        seq: (window.__attnLastKnob?.seq ?? 0) + 1, model: live.current.choice.id, setting: o.key, official: isOfficial(o.setting), top5: o.top.map((t) => t.index), probs: o.top.map((t) => t.p),
         macs: o.macs, officialMacs: live.current.choice.model.macs(live.current.choice.cfg, S, S), gpuMs: o.gpuMs, delta: o.delta, site: o.siteIdx,
       };
     },

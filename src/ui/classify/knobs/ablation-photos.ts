@@ -29,24 +29,24 @@ const IMAGE_NAME = /\.(png|jpe?g|webp|gif|avif|bmp)$/i;
 
 async function addDecoded(items: Array<{ name: string; read(): Promise<RgbImage> }>): Promise<void> {
   const skipped: string[] = [];
-  const added: AblationPhoto[] = [];
-  const have = new Set(st().photos.map((p) => p.name));
   for (const [i, it] of items.entries()) {
-    if (st().photos.length + added.length >= MAX_PHOTOS) {
+    if (st().photos.length >= MAX_PHOTOS) {
       skipped.push(`${items.length - i} more: the set holds at most ${MAX_PHOTOS} photos`);
       break;
     }
     st().set({ busy: `decoding ${i + 1} of ${items.length}: ${it.name}` });
-    let name = it.name;
-    for (let k = 2; have.has(name); k++) name = `${it.name} (${k})`;
     try {
-      added.push({ name, rgb: await it.read() });
-      have.add(name);
+      const rgb = await it.read();
+      // named when it joins the set (another drop may have added the same name meanwhile)
+      const have = new Set(st().photos.map((p) => p.name));
+      let name = it.name;
+      for (let k = 2; have.has(name); k++) name = `${it.name} (${k})`;
+      st().set({ photos: [...st().photos, { name, rgb }] });
     } catch (e) {
       skipped.push((e as Error).message);
     }
   }
-  st().set({ photos: [...st().photos, ...added], skipped: [...st().skipped, ...skipped], busy: '' });
+  st().set({ skipped: [...st().skipped, ...skipped], busy: '' });
 }
 
 /** Files (a multi-selection, or a folder's files): images by type or name; others are skipped. */
