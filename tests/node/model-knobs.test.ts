@@ -12,19 +12,10 @@ import { relL2 } from '../../src/tensor/tensor';
 import type { HiloConfig } from '../../src/ops/hilo/spec';
 import { hiloDerived } from '../../src/ops/hilo/spec';
 import { fixtureBytes } from './fixtures';
+import { KNOB_CASES } from '../shared/knob-cases';
 
 const read = async (rel: string) => fixtureBytes(rel);
 const mini = (rel: string) => loadMini(rel, fixtureBytes(rel), read);
-
-/** Per mini: a setting off the trained one (several knobs, one scope) and its expected MAC direction. */
-export const KNOB_CASES: Array<{ file: string; setting: KnobSetting; macs: 'same' | 'less' | 'more' }> = [
-  { file: 'models/vig-mini.safetensors', setting: { scope: 'all', values: { tau: 4, direction: 'forward' } }, macs: 'same' },
-  { file: 'models/vig_h-mini.safetensors', setting: { scope: 'stage:1', values: { tau: 64, direction: 'backward', locality: 'full' } }, macs: 'same' },
-  { file: 'models/litv2-mini.safetensors', setting: { scope: 'all', values: { ws: 3 } }, macs: 'less' },
-  { file: 'models/vvt-mini.safetensors', setting: { scope: 'all', values: { theta: 1 } }, macs: 'same' },
-  { file: 'models/fat-mini.safetensors', setting: { scope: 'stage:1', values: { ws: '1' } }, macs: 'more' },
-  { file: 'models/gmf-mini.safetensors', setting: { scope: 'block:2', values: { agg5: false, aggNonAttn: false } }, macs: 'less' },
-];
 
 describe('knob lists', () => {
   it('every family offers knobs whose keys are its op config keys', async () => {
