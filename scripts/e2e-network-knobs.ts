@@ -212,9 +212,14 @@ async function main() {
     await page.waitForSelector('[data-testid=network-view]', { timeout: 60_000 });
     const tv = await page.waitForSelector('[data-testid=trained-network]', { timeout: 180_000 }).catch(() => null);
     check('vig-gating.md: the trained-network section uses the loaded ViG weights', tv !== null && (await tv.getAttribute('data-model')) === 'vig-mini');
+    if (tv) {
+      await page.waitForSelector('[data-testid=network-view] [data-testid=knob-outcome]', { timeout: 180_000 }).catch(() => null);
+      await page.locator('[data-testid=network-view]').screenshot({ path: resolve(art, 'network-knobs-notebook-vig-gating.png') });
+    }
     await page.goto(`${url}#nb=hilo-alpha`);
     const none = await page.waitForSelector('[data-testid=alpha-sweep-none]', { timeout: 60_000 }).catch(() => null);
     check('hilo-alpha.md: the alpha sweep says plainly that none is held', none !== null && /holds none of the 7/.test((await none.textContent()) ?? ''));
+    await page.locator('[data-testid=alpha-sweep-view]').screenshot({ path: resolve(art, 'network-knobs-notebook-alpha-sweep.png') });
     if (!SLOW) console.log('     (ATTN_SLOW=1 also moves s on LITv2, θ on VVT and a Group-Mix segment on their minis)');
     if (SLOW) await slowRounds(page, url);
     check('no uncaught page errors', errors.length === 0, errors.join(' | '));
