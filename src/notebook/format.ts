@@ -56,7 +56,7 @@ export interface ParseError {
 
 export const PARAM_KINDS = ['slider', 'number', 'token', 'select', 'toggle', 'image'] as const;
 export type ParamKind = (typeof PARAM_KINDS)[number];
-export const VIEW_KINDS = ['attention', 'flops', 'latency', 'classify', 'compare', 'compare-models', 'kernel', 'table'] as const;
+export const VIEW_KINDS = ['attention', 'flops', 'latency', 'classify', 'compare', 'compare-models', 'kernel', 'table', 'network', 'ablate', 'alpha-sweep'] as const;
 export type ViewKind = (typeof VIEW_KINDS)[number];
 
 export type ParamValue = number | string | boolean;
