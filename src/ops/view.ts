@@ -58,7 +58,8 @@ export async function computeOpView(
   const p = viewParams(op, cfg);
   const macs = op.macs(cfg);
   if (ctx && op.gpu) {
-    const rows = op.gpuRows && !opts.queries ? [token] : undefined;
+    // ops that form chosen rows only get the token's row and the queries' rows (rowIndex = position)
+    const rows = op.gpuRows ? [token, ...(opts.queries ?? [])] : undefined;
     const t0 = performance.now();
     const out = await op.gpu(ctx, x, p, cfg, { maps: !rows, rows, timed: true, skipY: !opts.y });
     const wall = performance.now() - t0;
@@ -68,7 +69,7 @@ export async function computeOpView(
     const timed = times.length > 0 || out.gpuMs !== undefined;
     const source: OpViewResult['timeSource'] = ctx.report.timestamps && timed ? 'gpu-timestamp' : 'gpu-wall';
     // without extra runs the time is the map run's own (the op plus the clicked token's map rows)
-    const perQuery = opts.queries && op.queryMaps ? opts.queries.map((q) => op.queryMaps!(out.maps, cfg, q, q)) : undefined;
+    const perQuery = opts.queries && op.queryMaps ? opts.queries.map((q, i) => op.queryMaps!(out.maps, cfg, q, rows ? i + 1 : q)) : undefined;
     return { panels, macs, ms: times.length ? median(times) : (out.gpuMs ?? wall), timeSource: source, backend: 'webgpu', ...(opts.y ? { y: out.y } : {}), ...(perQuery ? { perQuery } : {}) };
   }
   const t0 = performance.now();

@@ -42,6 +42,8 @@ export interface HostLimits {
   maxLogLines: number;
 }
 
+const START_TIMEOUT_MS = 30_000;
+
 export const DEFAULT_LIMITS: HostLimits = { timeMs: 10_000, maxResultBytes: 64 * 1024 * 1024, maxCalls: 5_000, maxLogLines: 200 };
 
 export class CodeHost {
@@ -58,7 +60,10 @@ export class CodeHost {
   ) {}
 
   run(req: CellRunRequest): Promise<CellOutcome> {
-    const p = this.queue.then(() => this.runNow(req));
+    const p = this.queue.then(async () => {
+      const w = await this.started();
+      return 'error' in w ? { ok: false as const, error: w.error, ms: 0, logs: [] } : this.runNow(w.worker, req);
+    });
     this.queue = p.catch(() => undefined);
     return p;
   }
@@ -77,17 +82,44 @@ export class CodeHost {
     this.restarts++;
   }
 
-  private runNow(req: CellRunRequest): Promise<CellOutcome> {
+  /** The worker, started and ready (its start-up does not count against a cell's time). */
+  private started(): Promise<{ worker: WorkerLike } | { error: CellError }> {
+    if (this.worker) return Promise.resolve({ worker: this.worker });
+    return new Promise((resolve) => {
+      let w: WorkerLike;
+      const fail = (why: string) => {
+        clearTimeout(timer);
+        if (w) {
+          w.onmessage = null;
+          w.onerror = null;
+          w.terminate();
+        }
+        resolve({ error: { kind: 'worker', message: `The code worker could not start: ${why}` } });
+      };
+      const timer = setTimeout(() => fail(`no answer within ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS);
+      try {
+        w = this.make();
+      } catch (e) {
+        fail((e as Error).message);
+        return;
+      }
+      w.onerror = (e) => {
+        e.preventDefault?.();
+        fail(e.message || 'it failed to load');
+      };
+      w.onmessage = (e) => {
+        if (e.data?.type !== 'ready') return;
+        clearTimeout(timer);
+        this.worker = w;
+        resolve({ worker: w });
+      };
+    });
+  }
+
+  private runNow(w: WorkerLike, req: CellRunRequest): Promise<CellOutcome> {
     return new Promise<CellOutcome>((resolve) => {
       const logs: string[] = [];
       const t0 = performance.now();
-      let w: WorkerLike;
-      try {
-        w = this.worker ??= this.make();
-      } catch (e) {
-        resolve({ ok: false, error: { kind: 'worker', message: `The code worker could not start: ${(e as Error).message}` }, ms: 0, logs });
-        return;
-      }
       const runId = ++this.nextRun;
       const limits = this.limits;
       let used = 0;

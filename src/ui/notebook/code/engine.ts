@@ -158,7 +158,7 @@ export function createEngine(deps: EngineDeps): EngineHandler {
       if (!op?.gpu || !op.queryMaps) throw new Error(`op '${c.site.op}' cannot draw maps`);
       const queries = queriesOf(o.tokens, H * W);
       const token = typeof o.token === 'number' && Number.isInteger(o.token) && o.token >= 0 && o.token < H * W ? o.token : Math.floor(H / 2) * W + Math.floor(W / 2);
-      const rows = op.gpuRows && !queries ? [token] : undefined;
+      const rows = op.gpuRows ? [token, ...(queries ?? [])] : undefined;
       const out = await op.gpu(ctx, c.x, c.params, c.site.opConfig, { maps: !rows, rows, timed: true, skipY: true });
       return {
         index: c.index,
@@ -170,7 +170,7 @@ export function createEngine(deps: EngineDeps): EngineHandler {
         config: c.site.opConfig,
         ms: out.gpuMs,
         panels: op.queryMaps(out.maps, c.site.opConfig, token, rows ? 0 : token),
-        ...(queries ? { perToken: queries.map((q) => op.queryMaps!(out.maps, c.site.opConfig, q, q)), tokens: queries } : {}),
+        ...(queries ? { perToken: queries.map((q, i) => op.queryMaps!(out.maps, c.site.opConfig, q, rows ? i + 1 : q)), tokens: queries } : {}),
       };
     },
   };
