@@ -14,7 +14,9 @@ import type { Page } from 'playwright-core';
 import { launchChromium } from './browser';
 import { art, createReport, root } from './e2e-harness';
 
-const outDir = resolve(root, 'node_modules/.e2e-code-dist');
+// --no-build: test the dist/ that an earlier suite built (npm test); else a build of its own
+const reuse = process.argv.includes('--no-build');
+const outDir = resolve(root, reuse ? 'dist' : 'node_modules/.e2e-code-dist');
 const report = createReport('e2e-code');
 const check = report.check;
 
@@ -53,7 +55,7 @@ throw new Error('boom ' + a)
 `;
 
 async function main() {
-  if (!process.argv.includes('--no-build')) await build({ root, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  if (!reuse) await build({ root, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
   const server = await preview({ root, build: { outDir }, preview: { port: 0, host: '127.0.0.1' }, logLevel: 'warn' });
   const url = server.resolvedUrls!.local[0];
   const browser = await launchChromium();
@@ -72,7 +74,8 @@ async function main() {
 
     // --- the shipped notebook runs its code cells
     const t0 = Date.now();
-    await page.goto(`${url}#nb=attention-distance`);
+    // a link with a param value: the 7×7 grid keeps SwiftShader quick (14×14 is the notebook's default)
+    await page.goto(`${url}#nb=attention-distance&grid=7`);
     await page.waitForSelector(code('distances'), { timeout: 60_000 });
     check('a shipped notebook runs without asking', (await page.locator('[data-testid=code-consent]').count()) === 0);
     await waitRuns(page, 'charts', 1);
@@ -102,6 +105,7 @@ async function main() {
     const firstBar = async () => Number(await bars.first().locator('rect').first().getAttribute('height'));
     const h0 = await firstBar();
     const cell = page.locator('[data-cell-id=code-charts]');
+    await cell.hover();
     await cell.locator('[data-action=edit]').click();
     const editor = cell.locator('[data-testid=cell-editor]');
     const src = await editor.inputValue();
@@ -118,12 +122,18 @@ async function main() {
 
     // --- a param change re-runs exactly its dependents
     const r1 = { distances: await runsOf(page, 'distances'), charts: await runsOf(page, 'charts'), summary: await runsOf(page, 'summary'), backbone: await runsOf(page, 'backbone') };
-    await page.selectOption('[data-param-cell=grid] select', { label: '7' });
+    const hiloLine = async () => ((await page.textContent(`${code('distances')} [data-testid=code-logs]`)) ?? '').split('\n').find((l) => l.startsWith('hilo')) ?? '';
+    const hilo0 = await hiloLine();
+    const alpha = page.locator('[data-param-cell=alpha] [role=slider]');
+    await alpha.focus();
+    await page.keyboard.press('ArrowLeft');
     await waitRuns(page, 'summary', r1.summary + 1);
     await waitRuns(page, 'charts', r1.charts + 1);
-    check('a param change re-runs its dependents', (await runsOf(page, 'distances')) === r1.distances + 1);
+    check('a param change re-runs its dependents', (await runsOf(page, 'distances')) === r1.distances + 1 && (await alpha.getAttribute('aria-valuenow')) === '0.8');
     check('and nothing else', (await runsOf(page, 'backbone')) === r1.backbone);
-    check('the summary follows the param', ((await page.textContent(`${code('summary')} caption`)) ?? '').includes('7×7'));
+    check('the summary follows the link\'s grid', ((await page.textContent(`${code('summary')} caption`)) ?? '').includes('7×7'));
+    const hilo1 = await hiloLine();
+    check("HiLo's distance follows alpha", hilo0 !== '' && hilo1 !== '' && hilo0 !== hilo1, `${hilo0} → ${hilo1}`);
 
     // --- a hostile notebook reached through a link: nothing runs until consent
     await page.evaluate((text) => localStorage.setItem('attnbook:nb:hostile-code', JSON.stringify({ text, savedAt: Date.now(), origin: 'file', fileName: 'hostile-code.md' })), HOSTILE);
