@@ -246,3 +246,29 @@ describe('the shipped attention-distance notebook', () => {
     expect(g.cells.length).toBeGreaterThanOrEqual(3);
   });
 });
+
+describe('trust by content hash', () => {
+  it('remembers agreed notebooks by SHA-256 of their exact text, not by name', async () => {
+    const store = new Map<string, string>();
+    const g = globalThis as unknown as { localStorage?: unknown };
+    const prev = g.localStorage;
+    g.localStorage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) };
+    try {
+      const { contentHash, isTrustedHash, rememberTrusted } = await import('../../src/ui/notebook/code/trust');
+      const a = await contentHash('```js x\n1\n```\n');
+      const { createHash } = await import('node:crypto');
+      expect(a).toBe(createHash('sha256').update('```js x\n1\n```\n').digest('hex'));
+      expect(a).toMatch(/^[0-9a-f]{64}$/);
+      expect(isTrustedHash(a)).toBe(false);
+      rememberTrusted(a);
+      expect(isTrustedHash(a)).toBe(true);
+      const b = await contentHash('```js x\n2\n```\n');
+      expect(b).not.toBe(a);
+      expect(isTrustedHash(b)).toBe(false);
+      store.set('attnbook:trusted-code', 'not json');
+      expect(isTrustedHash(a)).toBe(false);
+    } finally {
+      g.localStorage = prev;
+    }
+  });
+});
