@@ -14,7 +14,7 @@ import { CodeHost, DEFAULT_LIMITS, type EngineHandler } from '../../src/notebook
 import { asFigures, figureHelpers } from '../../src/notebook/code/figures';
 import { createEngine } from '../../src/ui/notebook/code/engine';
 import { computeOpView } from '../../src/ops/view';
-import { opByName } from '../../src/ops/registry';
+import { OPS, opByName } from '../../src/ops/registry';
 import { patchEmbed, type RgbImage } from '../../src/image/pixels';
 import { buildOpConfig } from '../../src/ui/notebook/views/op-config';
 import { nodeWorkerFactory } from './code-worker-harness';
@@ -222,7 +222,7 @@ describe('the worker protocol (real worker bundle in a thread)', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const [names, m, nt, nrgb, info] = r.value as [string[], number, number, number, unknown];
-    expect(names).toEqual(['mhsa', 'fasa', 'vicinity', 'gla', 'gla2d', 'hilo', 'gma']);
+    expect(names).toEqual(OPS.map((o) => o.name));
     expect(m).toBe(opByName('mhsa')!.macs(buildOpConfig(opByName('mhsa')!, 14, {}).cfg));
     expect(nt).toBe(49 * 8);
     expect(nrgb).toBe(224 * 224 * 3);
