@@ -12,6 +12,7 @@ import { PREVIEW, useViewPhoto } from '../usePhoto';
 
 const MAX_PREVIEW_CHARS = 4000;
 const MAX_TABLE_ROWS = 500;
+const plainX = (v: number) => String(Number(v.toPrecision(4)));
 
 function cellText(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -61,7 +62,7 @@ function Figure({ f, name, photo }: { f: FigureSpec; name: string; photo: Uint8C
         </table>
       );
     case 'line':
-      return <ChartFigure title={f.title} xLabel={f.x} yLabel={f.y} series={f.series} xLog={f.xLog} yLog={f.yLog} fileName={`${name}-${f.title}`} formatX={(v) => String(Number(v.toPrecision(4)))} />;
+      return <ChartFigure title={f.title} xLabel={f.x} yLabel={f.y} series={f.series} xLog={f.xLog} yLog={f.yLog} fileName={`${name}-${f.title}`} formatX={plainX} />;
     case 'bar':
       return <BarFigure title={f.title} x={f.x} y={f.y} labels={f.labels} series={f.series} fileName={`${name}-${f.title}`} />;
     case 'map':
