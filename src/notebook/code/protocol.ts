@@ -55,7 +55,8 @@ export interface LogMessage {
   text: string;
 }
 
-export type CellErrorKind = 'syntax' | 'runtime' | 'timeout' | 'size' | 'clone' | 'worker';
+/** 'upstream': not run because a cell it reads has no result (set on the page, never by the worker) */
+export type CellErrorKind = 'syntax' | 'runtime' | 'timeout' | 'size' | 'clone' | 'worker' | 'upstream';
 
 export interface CellError {
   kind: CellErrorKind;

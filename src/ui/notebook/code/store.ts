@@ -101,7 +101,15 @@ export const useCode = create<CodeState>((set, get) => {
       if (my !== generation) return;
       const cell = g.cells.find((c) => c.id === id)!;
       const a = cellArgs(g, id, useNotebook.getState().values, results);
-      if ('missing' in a) continue;
+      if ('missing' in a) {
+        // an upstream cell failed: say so instead of keeping a result computed from older inputs
+        inputsOf.delete(id);
+        results.delete(id);
+        if (get().runs[id]?.status !== 'error' || get().runs[id]?.error?.kind !== 'upstream') {
+          patch(id, { status: 'error', value: undefined, logs: [], error: { kind: 'upstream', message: `Not run: ${a.missing.map((m) => '$' + m).join(', ')} has no result (see the error there).` } });
+        }
+        continue;
+      }
       const prev = inputsOf.get(id);
       if (prev && prev.source === cell.compiled && prev.args.length === a.values.length && prev.args.every((v, i) => v === a.values[i])) continue;
       inputsOf.set(id, { source: cell.compiled!, args: a.values });
