@@ -20,6 +20,9 @@
  *   paramCells(nb) / viewCells(nb)         typed filters; usableParams(nb): first valid definition of each name.
  *   MAX_NOTEBOOK_CHARS                     larger input is not parsed (one prose block + an error).
  *
+ * ```js name``` fences are code cells (CodeCell, read by ./code/cell.ts: refs and syntax errors
+ * without evaluating anything); their code runs in a Worker (./code/, README "Code cells").
+ *
  * Model: `Notebook.head` (optional BOM, front matter, blank lines) followed by `cells`, each owning
  * its raw text including the blank lines after it. Ordinary code fences (```python …) stay in prose;
  * a ```view inside them is not a cell. Cell ids are deterministic for the same text
