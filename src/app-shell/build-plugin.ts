@@ -9,8 +9,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { transformWithOxc, type Plugin } from 'vite';
 
-/** Files the shell does not need offline: font formats a WebGPU browser never picks over woff2, source maps. */
-const SKIP = /\.(woff|ttf|map)$/;
+/** Files the shell does not need offline: font formats a WebGPU browser never picks over woff2, source maps; `_headers` (host configuration that hosts do not serve: one 404 would fail the whole install). */
+const SKIP = /\.(woff|ttf|map)$|(^|\/)_headers$/;
 
 function walk(dir: string, root = dir): string[] {
   return readdirSync(dir).flatMap((n) => {
