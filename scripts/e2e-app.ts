@@ -12,7 +12,7 @@
  * Without WebGPU (a second browser without --enable-unsafe-webgpu and with WebGPU disabled): the
  * page says so, the tfjs wasm backend loads from the build's own wasm files, a notebook view and a
  * classification (fixture checkpoint vig-mini, chelsea: the fixture's top-5) run on the CPU.
- * `--no-build` reuses dist/. Prints `e2e-app: N passed, N failed`.
+ * `--no-build` reuses dist/; `--part=webgpu|no-webgpu` runs one half. Prints `e2e-app: N passed, N failed`.
  */
 import { resolve } from 'node:path';
 import { build } from 'vite';
@@ -129,6 +129,7 @@ async function withWebGpu(browser: Browser, server: StaticServer): Promise<void>
   await page.screenshot({ path: resolve(art, 'app-offline.png') });
   check('no 404s and no uncaught errors (WebGPU, sub-path, offline)', failed.length === 0 && errors.length === 0, [...failed, ...errors].slice(0, 3).join(' | '));
   await context.close();
+  server.offline = false;
 }
 
 async function withoutWebGpu(url: string): Promise<void> {
@@ -172,14 +173,18 @@ async function main() {
   if (!process.argv.includes('--no-build')) await build({ root, logLevel: 'warn' });
   const server = await serveStatic(resolve(root, 'dist'), PREFIX);
   try {
-    const browser = await launchChromium();
-    try {
-      await withWebGpu(browser, server);
-      console.log(`     (WebGPU phase ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
-    } finally {
-      await browser.close();
+    // --part=webgpu or --part=no-webgpu runs one half
+    const part = process.argv.find((a) => a.startsWith('--part='))?.slice(7);
+    if (part !== 'no-webgpu') {
+      const browser = await launchChromium();
+      try {
+        await withWebGpu(browser, server);
+        console.log(`     (WebGPU phase ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+      } finally {
+        await browser.close();
+      }
     }
-    await withoutWebGpu(server.url);
+    if (part !== 'webgpu') await withoutWebGpu(server.url);
   } finally {
     await server.close();
   }
