@@ -10,6 +10,7 @@ import { GpuContext } from '../src/gpu/context';
 import { runBench } from '../src/bench/suite';
 import { benchModel, releaseBenchModels } from '../src/bench/models';
 import { variantFamily } from '../src/parity/model-check';
+import { OPS } from '../src/ops/registry';
 import { BU } from '../src/gpu/context';
 
 function arg(name: string, fallback: string): string {
@@ -49,7 +50,7 @@ async function main() {
   await measure('fresh-again');
   for (const c of churn) {
     if (c === 'tfjs') {
-      await runBench(ctx, { ops: ['mhsa', 'hilo', 'gla', 'gla2d', 'vicinity', 'fasa', 'gma'], grids: [14, 28, 56], reps: 5, warmup: 1, roofline: false, tfjs: true });
+      await runBench(ctx, { ops: OPS.map((o) => o.name), grids: [14, 28, 56], reps: 5, warmup: 1, roofline: false, tfjs: true });
     } else if (c === 'buffers') {
       // our own churn: many short-lived storage buffers of mixed sizes, as tfjs makes them
       for (let i = 0; i < 20000; i++) {
@@ -59,7 +60,7 @@ async function main() {
         if (i % 1000 === 999) await ctx.device.queue.onSubmittedWorkDone();
       }
     } else if (c === 'uniforms') {
-      for (let i = 0; i < 20000; i++) ctx.uniform([i, 1, 2, 3]);
+      for (let i = 0; i < 20000; i++) ctx.uniformBuffer(Uint32Array.of(i, 1, 2, 3).buffer);
       await ctx.device.queue.onSubmittedWorkDone();
     } else if (c === 'roofline') {
       await runBench(ctx, { ops: [], grids: [], reps: 1, warmup: 0, matmulN: 4096, roofline: true, copyMB: 256 });
