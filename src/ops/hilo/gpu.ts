@@ -24,7 +24,7 @@ import { expandWgsl } from '../../gpu/wgsl';
 import windowWgsl from '../../../kernels/hilo_window.wgsl?raw';
 import poolWgsl from '../../../kernels/hilo_pool.wgsl?raw';
 import lofiWgsl from '../../../kernels/attn_flash.wgsl?raw';
-import lofiRowsWgsl from '../../../kernels/hilo_lofi_rows.wgsl?raw';
+import lofiRowsWgsl from '../../../kernels/attn_rows.wgsl?raw';
 import effWgsl from '../../../kernels/hilo_eff.wgsl?raw';
 import hifiRowsWgsl from '../../../kernels/hilo_hifi_rows.wgsl?raw';
 import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';

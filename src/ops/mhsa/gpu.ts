@@ -82,7 +82,7 @@ export function mhsaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: MhsaConf
       attn = io.alloc('mhsa.attn', c.heads * rows.length * N);
       dispatches.push({
         pipeline: ctx.pipeline(expandWgsl(rowsWgsl, { HD: hd })),
-        buffers: [qkv, rb, attn], params: { N, C, heads: c.heads, scale, nrows: rows.length },
+        buffers: [qkv, qkv, rb, attn], params: { M: N, nrows: rows.length, qStride: 3 * C, qOff: 0, kvStride: 3 * C, kOff: C, scale },
         workgroups: [rows.length, c.heads],
       });
     }
