@@ -119,7 +119,6 @@ export function uploadHiloWeights(ctx: GpuContext, p: Params, c: HiloConfig): Hi
 }
 
 /** Scratch buffers by role; a backbone passes a pool so every block reuses the same ones. */
-export type { ScratchAlloc } from '../common/gpu-run';
 
 export interface HiloDispatchIO {
   /** input tokens: B images back to back, each [H·W, C] */
