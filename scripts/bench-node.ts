@@ -13,6 +13,7 @@
  *   --profile --profile-grid=56 --profile-ops=all --profile-reps=10 --profile-warmup=2 --profile-batch=1
  *                                   per-kernel profile of the ops (--profile-ops= for none) and --models
  */
+import { benchKnobChange } from '../src/bench/knob-change';
 import { writeFileSync } from 'node:fs';
 import { GpuContext } from '../src/gpu/context';
 import { reportMarkdown, runBench } from '../src/bench/suite';
@@ -102,6 +103,15 @@ async function main() {
   if (flag('interaction', false)) {
     const ir = await benchInteraction(ctx, { grids: list(arg('interaction-grids', '14,56')).map(Number), reps: Number(arg('interaction-reps', '30')), log: (l) => console.error(l) });
     console.log('\n' + interactionMarkdown(ir, 'Node + Dawn (GPU half: op run + map read-back)'));
+  }
+  // Knob change on a whole backbone → logits, batch 1 (--knob-models=vig-t,litv2-s).
+  const knobModels = list(arg('knob-models', ''));
+  if (knobModels.length) {
+    console.log('\n| model | knob | first visit p50 / p95 ms | new setting p50 / p95 ms | cached setting p50 / p95 ms |\n|---|---|---:|---:|---:|');
+    for (const v of knobModels) {
+      const r = await benchKnobChange(ctx, variantFamily(v), v, { log: (l) => console.error(l) });
+      console.log(`| ${v} | ${r.knob} (${r.fresh.n} values) | ${r.cold.p50.toFixed(2)} / ${r.cold.p95.toFixed(2)} | ${r.fresh.p50.toFixed(2)} / ${r.fresh.p95.toFixed(2)} | ${r.cached.p50.toFixed(2)} / ${r.cached.p95.toFixed(2)} |`);
+    }
   }
   console.log(`BENCH_JSON ${JSON.stringify(rep)}`);
   ctx.destroy();
