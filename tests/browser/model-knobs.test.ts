@@ -29,7 +29,7 @@ async function read(rel: string): Promise<Uint8Array> {
 
 /**
  * `size`: run at size×size on a PRNG input instead of the fixture's 224² photo (the default tier:
- * 3× less work on SwiftShader; LITv2's img_size follows, its weights do not depend on it).
+ * 12× less work on SwiftShader; LITv2's img_size follows, its weights do not depend on it).
  * `official`: also check the official round trip on the GPU (knob-less → setting → official).
  */
 async function gpuEqualsCpu(file: string, setting: KnobSetting, o: { size?: number; official?: boolean } = {}): Promise<void> {
@@ -56,8 +56,8 @@ async function gpuEqualsCpu(file: string, setting: KnobSetting, o: { size?: numb
   impl.releaseGpu?.(ctx, w);
 }
 
-describe('WebGPU forward = float64 forward at knob settings (six minis, 128² input)', () => {
-  KNOB_CASES.forEach((c, i) => it(c.file, () => gpuEqualsCpu(c.file, c.setting, { size: 128, official: i === 0 })));
+describe('WebGPU forward = float64 forward at knob settings (six minis, 64² input)', () => {
+  KNOB_CASES.forEach((c, i) => it(c.file, () => gpuEqualsCpu(c.file, c.setting, { size: 64, official: i === 0 })));
 });
 
 describe.runIf(__ATTN_SLOW__)('ATTN_SLOW=1: the minis on the fixture photo, and full-size variants', () => {
@@ -69,7 +69,7 @@ describe('captures of several sites and the rollout over them', () => {
   it('vig-mini: every block captured in one forward, logits unchanged, rollout a distribution', async () => {
     const file = 'models/vig-mini.safetensors';
     const { impl, cfg, w } = await loadMini(file, await read(file), read);
-    const S = 128;
+    const S = 64;
     const x = Float32Array.from(prngInput('knobs:capture', 3 * S * S));
     const knobs: KnobSetting = { scope: 'all', values: { tau: 8 } };
     const sites = impl.attentionSites!(cfg, S, S).map((_, i) => i);
