@@ -259,6 +259,17 @@ async function main() {
     const none = await page.waitForSelector('[data-testid=alpha-sweep-none]', { timeout: 60_000 }).catch(() => null);
     check('hilo-alpha.md: the alpha sweep says plainly that none is held', none !== null && /holds none of the 7/.test((await none.textContent()) ?? ''));
     await page.locator('[data-testid=alpha-sweep-view]').screenshot({ path: resolve(art, 'network-knobs-notebook-alpha-sweep.png') });
+    // --- no checkpoint: the full-size variant with synthetic weights, labelled --------------------------------
+    const fresh = await context.newPage();
+    fresh.on('pageerror', (e) => errors.push(e.message));
+    await fresh.goto(`${url}#classify`);
+    await fresh.waitForSelector('[data-testid=load-synthetic]', { timeout: 60_000 });
+    await fresh.click('[data-testid=load-synthetic]');
+    const synth = await fresh.waitForSelector('[data-testid=synthetic-label]', { timeout: 60_000 }).catch(() => null);
+    const loadedLine = (await fresh.textContent('[data-testid=loaded-model]').catch(() => '')) ?? '';
+    check('without a checkpoint, ViG-T loads full-size with synthetic weights, labelled as such', synth !== null && /vig-t/.test(loadedLine) && /synthetic weights/.test(loadedLine), loadedLine.slice(0, 140));
+    await fresh.close();
+
     if (!SLOW) console.log('     (ATTN_SLOW=1 also moves s on LITv2, θ on VVT and a Group-Mix segment on their minis)');
     if (SLOW) await slowRounds(page, url);
     check('no uncaught page errors', errors.length === 0, errors.join(' | '));
