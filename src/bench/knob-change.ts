@@ -9,6 +9,8 @@ import { MODELS } from '../models/registry';
 import { syntheticParams } from '../ops/common/params';
 import { prngInput } from '../weights/prng';
 import type { KnobSetting } from '../models/knobs';
+import { percentile } from '../tensor/stats';
+import { settleClocks } from '../gpu/clock-settle';
 
 export interface KnobChangeResult {
   variant: string;
@@ -19,10 +21,7 @@ export interface KnobChangeResult {
   cached: { p50: number; p95: number; n: number };
 }
 
-const pct = (v: number[], p: number) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * (s.length - 1) + 0.5))];
-};
+const pct = percentile;
 
 /** The values a sweep of the family's first knob visits (sliders: `n` steps over the range). */
 function sweep(family: string, n: number): { key: string; values: Array<number | string | boolean> } {
@@ -49,6 +48,7 @@ export async function benchKnobChange(ctx: GpuContext, family: string, variant: 
     return performance.now() - t0;
   };
   for (let i = 0; i < 3; i++) await run();
+  await settleClocks(() => run(), { skip: ctx.report.software }); // clocks up first (src/gpu/clock-settle.ts)
   const { key, values } = sweep(family, o.steps ?? 24);
   // never-seen settings: each value once (its pipelines may be new too: the first sweep warms them,
   // the second, with another scope, measures plan building on warm pipelines)

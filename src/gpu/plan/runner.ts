@@ -17,17 +17,14 @@ export interface PreparedGroup {
   readonly dispatches: readonly Dispatch[];
 }
 
-export function prepareGroup(ctx: GpuContext, label: string, dispatches: Dispatch[]): PreparedGroup {
-  const dev = ctx.device;
+/** `own` receives the uniform buffers made for the group (the plan destroys them with itself). */
+export function prepareGroup(ctx: GpuContext, label: string, dispatches: Dispatch[], own: (b: GPUBuffer) => void): PreparedGroup {
   return {
     label,
     dispatches,
     items: dispatches.map((d) => ({
       pipeline: d.pipeline,
-      bind: dev.createBindGroup({
-        layout: d.pipeline.getBindGroupLayout(0),
-        entries: d.buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
-      }),
+      bind: ctx.bindGroup(d, own),
       wg: [d.workgroups[0], d.workgroups[1] ?? 1, d.workgroups[2] ?? 1],
     })),
   };
@@ -289,8 +286,7 @@ function halfInput(ctx: GpuContext, plan: BackbonePlan, floats: number): { stagi
   if (!h || h.floats !== floats) {
     const staging = plan.pool.fresh('input.f32', floats);
     const d = copyDispatch(ctx, staging, plan.input, floats, 0, true);
-    plan.pool.owned.push(d.buffers[2]);
-    h = { floats, staging, group: prepareGroup(ctx, 'input → half', [d]) };
+    h = { floats, staging, group: prepareGroup(ctx, 'input → half', [d], (b) => plan.pool.owned.push(b)) };
     halfInputs.set(plan, h);
   }
   return h;

@@ -20,7 +20,6 @@
  */
 import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
-import { linearDispatch } from '../../ops/common/gpu-linear';
 import { depthwiseDispatch, depthwiseOutSize, fasaDispatches, pointwiseDispatch, uploadFasaWeights } from '../../ops/fasa/gpu';
 import { convOutSize, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, captures, captureSites } from '../../gpu/plan';
 import type { GpuForwardOptions, GpuForwardResult } from '../types';
@@ -55,7 +54,7 @@ export function gnSplit(S: number): { P: number; chunk: number } {
 function gnStats(pb: PlanBuilder, x: GPUBuffer, B: number, S: number): { part: GPUBuffer; P: number; chunk: number } {
   const { P, chunk } = gnSplit(S);
   const part = pb.scratch('gn.part', B * P * 2);
-  pb.add({ pipeline: pb.ctx.pipeline(gnStatsWgsl), buffers: [x, part, pb.ctx.uniform([S, P, chunk])], workgroups: [P, B] });
+  pb.add({ pipeline: pb.ctx.pipeline(gnStatsWgsl), buffers: [x, part], params: { S, P, chunk }, workgroups: [P, B] });
   return { part, P, chunk };
 }
 
@@ -66,7 +65,7 @@ function groupNorm(pb: PlanBuilder, st: WeightStore, prefix: string, x: GPUBuffe
   const { part, P, chunk } = gnStats(pb, x, B, S);
   pb.add({
     pipeline: ctx.pipeline(gnWgsl, 'gn_apply'),
-    buffers: [x, part, st.get(`${prefix}.weight`), st.get(`${prefix}.bias`), y, ctx.uniform([S, P, chunk, N, C, GN_EPS], ['u', 'u', 'u', 'u', 'u', 'f'])],
+    buffers: [x, part, st.get(`${prefix}.weight`), st.get(`${prefix}.bias`), y], params: { S, P, chunk, N, C, eps: GN_EPS },
     workgroups: [Math.ceil(S / 1024), B],
   });
 }
@@ -141,7 +140,7 @@ function fatPlan(ctx: GpuContext, st: WeightStore, c: FatConfig, B: number, H: n
     const y = pb.scratch(`stem${n % 2}`, B * cout * ho * wo);
     pb.add({
       pipeline: ctx.pipeline(convWgsl),
-      buffers: [cur, st.get(`${p}.weight`), st.get(`${p}.bias`), y, ctx.uniform([cin, h, w, cout, ho, wo, 3, s, 1, 1])],
+      buffers: [cur, st.get(`${p}.weight`), st.get(`${p}.bias`), y], params: { Cin: cin, H: h, W: w, Ho: ho, Wo: wo, kh: 3, kw: 3, sh: s, sw: s, ph: 1, pw: 1, channel_first: 1, Cout: cout, relu: 1 },
       workgroups: [Math.ceil((ho * wo) / 64), Math.ceil(cout / 64), B],
     });
     cur = y;
@@ -189,11 +188,11 @@ function fatPlan(ctx: GpuContext, st: WeightStore, c: FatConfig, B: number, H: n
   const pooled = pb.scratch('pooled', B * Cl);
   pb.add({
     pipeline: ctx.pipeline(gnWgsl, 'gn_pool'),
-    buffers: [x, part, st.get('norm.weight'), st.get('norm.bias'), pooled, ctx.uniform([S, P, chunk, N, Cl, GN_EPS], ['u', 'u', 'u', 'u', 'u', 'f'])],
+    buffers: [x, part, st.get('norm.weight'), st.get('norm.bias'), pooled], params: { S, P, chunk, N, C: Cl, eps: GN_EPS },
     workgroups: [Math.ceil(Cl / 256), B],
   });
   const logits = pb.pool.fresh('logits', B * c.numClasses);
-  pb.add(linearDispatch(ctx, pooled, st.get('head.weight'), st.opt('head.bias'), logits, B, c.numClasses, Cl));
+  pb.linear(pooled, st.get('head.weight'), st.opt('head.bias'), logits, B, c.numClasses, Cl);
   pb.close('head');
   return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, captures: pb.captures };
 }

@@ -18,8 +18,8 @@
  */
 import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
-import { linearDispatch } from '../../ops/common/gpu-linear';
-import { gmaDispatches, gmaLinearDispatch, uploadGmaWeights } from '../../ops/gma/gpu';
+import { linearDispatch } from '../../gpu/gemm';
+import { gmaDispatches, uploadGmaWeights } from '../../ops/gma/gpu';
 import { convDispatch, convOutSize, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, captures, captureSites } from '../../gpu/plan';
 import type { AttentionSite, GpuForwardOptions, GpuForwardResult } from '../types';
 import cpeNormWgsl from '../../../kernels/gmf_cpe_norm.wgsl?raw';
@@ -95,14 +95,14 @@ function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: n
   const h1 = convOutSize(H, 3, 2, 1);
   const w1 = convOutSize(W, 3, 2, 1);
   const e1 = pb.scratch('stem1', B * h1 * w1 * mid);
-  pb.add(convDispatch(ctx, input, st.get('conv_stem.proj1.weight'), st.opt('conv_stem.proj1.bias'), e1,
-    { B, Cin: c.inDim, H, W, Cout: mid, k: 3, stride: 2, pad: 1, channelFirst: true }, pb.dm.read));
+  pb.conv(input, st.get('conv_stem.proj1.weight'), st.opt('conv_stem.proj1.bias'), e1,
+    { B, Cin: c.inDim, H, W, Cout: mid, k: 3, stride: 2, pad: 1, channelFirst: true });
   const n1 = B * h1 * w1 * mid;
-  pb.add({ pipeline: ctx.pipeline(hswishWgsl), buffers: [e1, ctx.uniform([n1])], workgroups: grid1d(Math.ceil(n1 / 256)) });
+  pb.add({ pipeline: ctx.pipeline(hswishWgsl), buffers: [e1], params: { n: n1 }, workgroups: grid1d(Math.ceil(n1 / 256)) });
   let [ph, pw] = grids[0];
   let prev = pb.scratch('stem2', B * ph * pw * E[0]);
-  pb.add(convDispatch(ctx, e1, st.get('conv_stem.proj2.weight'), st.opt('conv_stem.proj2.bias'), prev,
-    { B, Cin: mid, H: h1, W: w1, Cout: E[0], k: 3, stride: 2, pad: 1, channelFirst: false }, pb.dm.read));
+  pb.conv(e1, st.get('conv_stem.proj2.weight'), st.opt('conv_stem.proj2.bias'), prev,
+    { B, Cin: mid, H: h1, W: w1, Cout: E[0], k: 3, stride: 2, pad: 1, channelFirst: false });
   pb.close('conv stem');
 
   const stages: Plan['stages'] = [];
@@ -124,13 +124,13 @@ function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: n
     const dwBias = st.opt(`${pe}.proj.conv1.bias`);
     pb.add({
       pipeline: ctx.pipeline(dwWgsl),
-      buffers: [prev, st.get(`${pe}.proj.conv1.weight`), dwBias ?? pb.dm.read, dwOut, ctx.uniform([ph, pw, h, w, prevC, 3, i === 0 ? 1 : 2, 1, dwBias ? 1 : 0, i === 0 ? 1 : 0])],
+      buffers: [prev, st.get(`${pe}.proj.conv1.weight`), dwBias ?? pb.dm.read, dwOut], params: { Hin: ph, Win: pw, Ho: h, Wo: w, C: prevC, K: 3, stride: i === 0 ? 1 : 2, pad: 1, has_bias: dwBias ? 1 : 0, in_act: i === 0 ? 1 : 0 },
       workgroups: [...grid1d(Math.ceil((N * prevC) / 256)), B],
     });
     const sA = pb.scratch('sA', BN * C);
     const sB = pb.scratch('sB', BN * C);
     let cur = depth ? sA : out;
-    pb.add(gmaLinearDispatch(ctx, dwOut, st.get(`${pe}.proj.pointwise_conv.weight`), st.opt(`${pe}.proj.pointwise_conv.bias`), cur, BN, C, prevC, { act: 'hswish', dummy: pb.dm.read }));
+    pb.add(linearDispatch(ctx, dwOut, st.get(`${pe}.proj.pointwise_conv.weight`), st.opt(`${pe}.proj.pointwise_conv.bias`), cur, BN, C, prevC, { act: 'hswish' }));
 
     const acfg = gmfAttnConfig(c, i, h, w);
     for (let b = 0; b < depth; b++) {
@@ -145,8 +145,7 @@ function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: n
       site++;
       pb.add({
         pipeline: ctx.pipeline(cpeNormWgsl),
-        buffers: [cur, st.get(`${p}cpe.proj.weight`), st.get(`${p}cpe.proj.bias`), st.get(`${p}norm1.weight`), st.get(`${p}norm1.bias`), t, u,
-          ctx.uniform([BN, N, h, w, C, LN_EPS], ['u', 'u', 'u', 'u', 'u', 'f'])],
+        buffers: [cur, st.get(`${p}cpe.proj.weight`), st.get(`${p}cpe.proj.bias`), st.get(`${p}norm1.weight`), st.get(`${p}norm1.bias`), t, u], params: { rows: BN, N, H: h, W: w, C, eps: LN_EPS },
         workgroups: grid1d(BN),
       });
       const gw = st.block(`${p}att.`, () => uploadGmaWeights(ctx, subParams(st.w, `${p}att.`), acfg));
@@ -156,8 +155,8 @@ function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: n
       pb.norm({ rows: BN, C, x: t, mode: 'ln', weight: st.get(`${p}norm2.weight`), bias: st.get(`${p}norm2.bias`), eps: LN_EPS, out: n });
       const hb = pb.scratch('mlp.h', BN * hid);
       pb.add(
-        gmaLinearDispatch(ctx, n, st.get(`${p}mlp.fc1.weight`), st.opt(`${p}mlp.fc1.bias`), hb, BN, hid, C, { act: 'gelu', dummy: pb.dm.read }),
-        gmaLinearDispatch(ctx, hb, st.get(`${p}mlp.fc2.weight`), st.opt(`${p}mlp.fc2.bias`), t, BN, C, hid, { accumulate: true, dummy: pb.dm.read }),
+        linearDispatch(ctx, n, st.get(`${p}mlp.fc1.weight`), st.opt(`${p}mlp.fc1.bias`), hb, BN, hid, C, { act: 'gelu' }),
+        linearDispatch(ctx, hb, st.get(`${p}mlp.fc2.weight`), st.opt(`${p}mlp.fc2.bias`), t, BN, C, hid, { accumulate: true }),
       );
       cur = t;
     }
@@ -174,7 +173,8 @@ function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: n
   const pooled = pb.scratch('pooled', B * prevC);
   const logits = pb.pool.fresh('logits', B * c.numClasses);
   const head = foldedHead(st, c);
-  pb.add(meanPoolDispatch(ctx, prev, pooled, B, ph * pw, prevC), linearDispatch(ctx, pooled, head.w, head.b, logits, B, c.numClasses, prevC));
+  pb.add(meanPoolDispatch(ctx, prev, pooled, B, ph * pw, prevC));
+  pb.linear(pooled, head.w, head.b, logits, B, c.numClasses, prevC);
   pb.close('head');
   return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, captures: pb.captures };
 }

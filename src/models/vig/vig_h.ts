@@ -162,22 +162,40 @@ export function vigHMacs(c: VigHConfig, H = 224, W = 224, knobs?: KnobSetting): 
 }
 
 /** HierViG._load_from_state_dict's legacy renames (older training code's key names). */
-export function renameLegacyVigHKeys(w: Params): Params {
-  if ('classifier.head.weight' in w && 'patch_embed.0.weight' in w) return w;
-  const rules: Array<[RegExp, string]> = [
-    [/^patch_embed\.proj/, 'patch_embed.0'],
-    [/^patch_embed\.norm/, 'patch_embed.2'],
-    [/^(layers\.\d+\.blocks\.\d+\.)ln_1/, '$1norm'],
-    [/^(layers\.\d+\.blocks\.\d+\.)self_attention/, '$1op'],
-    [/^norm/, 'classifier.norm'],
-    [/^head/, 'classifier.head'],
-  ];
-  const out: Params = {};
-  for (const [k, t] of Object.entries(w)) {
+const LEGACY_VIG_H_RULES: Array<[RegExp, string]> = [
+  [/^patch_embed\.proj/, 'patch_embed.0'],
+  [/^patch_embed\.norm/, 'patch_embed.2'],
+  [/^(layers\.\d+\.blocks\.\d+\.)ln_1/, '$1norm'],
+  [/^(layers\.\d+\.blocks\.\d+\.)self_attention/, '$1op'],
+  [/^norm/, 'classifier.norm'],
+  [/^head/, 'classifier.head'],
+];
+
+/**
+ * `HierViG._load_from_state_dict`'s renames on key names: new name → file name, or null when the
+ * keys already use the current names (or renaming would merge two keys).
+ */
+export function legacyVigHKeyMap(keys: Iterable<string>): Map<string, string> | null {
+  const all = [...keys];
+  const has = new Set(all);
+  if (has.has('classifier.head.weight') && has.has('patch_embed.0.weight')) return null;
+  const map = new Map<string, string>();
+  let changed = false;
+  for (const k of all) {
     let nk = k;
-    for (const [re, to] of rules) nk = nk.replace(re, to);
-    out[nk] = t;
+    for (const [re, to] of LEGACY_VIG_H_RULES) nk = nk.replace(re, to);
+    if (map.has(nk)) return null; // two file keys would become one: leave them for strict validation to report
+    map.set(nk, k);
+    if (nk !== k) changed = true;
   }
+  return changed ? map : null;
+}
+
+export function renameLegacyVigHKeys(w: Params): Params {
+  const map = legacyVigHKeyMap(Object.keys(w));
+  if (!map) return w;
+  const out: Params = {};
+  for (const [nk, k] of map) out[nk] = w[k];
   return out;
 }
 

@@ -18,7 +18,7 @@
 import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { uploadVicinityWeights, vicinityDispatches } from '../../ops/vicinity/gpu';
-import dwconvWgsl from '../../../kernels/litv2_dwconv.wgsl?raw';
+import dwconvWgsl from '../../../kernels/dwconv_gelu.wgsl?raw';
 import { meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, captures, captureSites } from '../../gpu/plan';
 import type { AttentionSite, GpuForwardOptions, GpuForwardResult } from '../types';
 import { subParams } from '../nn-cpu';
@@ -28,7 +28,6 @@ import { settingKey } from '../knobs';
 import { knobSites } from '../knob-apply';
 
 export { vvtAttentionSites };
-import { gemmConv, gemmLinear } from './gemm';
 
 const LN_BLOCK_EPS = 1e-6;
 const LN_PATCH_EPS = 1e-5;
@@ -53,13 +52,13 @@ function mlp(pb: PlanBuilder, st: WeightStore, prefix: string, n: GPUBuffer, m: 
   const hidden = st.tensor(`${prefix}.fc1.weight`).shape[0];
   const h = pb.scratch('mlp.h', BL * hidden);
   const g = pb.scratch('mlp.g', BL * hidden);
-  gemmLinear(pb, n, st.get(`${prefix}.fc1.weight`), st.get(`${prefix}.fc1.bias`), h, BL, hidden, C);
+  pb.linear(n, st.get(`${prefix}.fc1.weight`), st.get(`${prefix}.fc1.bias`), h, BL, hidden, C);
   pb.add({
     pipeline: pb.ctx.pipeline(dwconvWgsl),
-    buffers: [h, st.get(`${prefix}.dwconv.dwconv.weight`), st.get(`${prefix}.dwconv.dwconv.bias`), g, pb.ctx.uniform([H, W, hidden, 3, 1])],
+    buffers: [h, st.get(`${prefix}.dwconv.dwconv.weight`), st.get(`${prefix}.dwconv.dwconv.bias`), g], params: { H, W, C: hidden, k: 3, pad: 1 },
     workgroups: [Math.ceil(hidden / 64), H * W, B],
   });
-  gemmLinear(pb, g, st.get(`${prefix}.fc2.weight`), st.get(`${prefix}.fc2.bias`), m, BL, C, hidden);
+  pb.linear(g, st.get(`${prefix}.fc2.weight`), st.get(`${prefix}.fc2.bias`), m, BL, C, hidden);
 }
 
 function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: number, W: number, captureAt: number | number[] | undefined, key: string, sites: VicinityConfig[] | null): Plan {
@@ -79,7 +78,7 @@ function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: n
     const depth = c.depths[i];
     const { k, s: stride, p: pad } = vvtPatchConv(i);
     const pe = pb.scratch('pe', BL * C);
-    gemmConv(pb, prev.buf, st.get(`patch_embed${s}.proj.weight`), st.get(`patch_embed${s}.proj.bias`), pe,
+    pb.conv(prev.buf, st.get(`patch_embed${s}.proj.weight`), st.get(`patch_embed${s}.proj.bias`), pe,
       { B, Cin: prev.C, H: prev.H, W: prev.W, Cout: C, k, stride, pad, channelFirst: prev.channelFirst });
     const s0 = pb.scratch('s0', BL * C);
     const s1 = pb.scratch('s1', BL * C);
@@ -128,7 +127,7 @@ function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: n
   const pooled = pb.scratch('pooled', B * C);
   const logits = pb.pool.fresh('logits', B * c.numClasses);
   pb.add(meanPoolDispatch(ctx, prev.buf, pooled, B, gh * gw, C));
-  gemmLinear(pb, pooled, st.get('head.weight'), st.get('head.bias'), logits, B, c.numClasses, C);
+  pb.linear(pooled, st.get('head.weight'), st.get('head.bias'), logits, B, c.numClasses, C);
   pb.close('head');
   return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, captures: pb.captures };
 }
