@@ -12,6 +12,9 @@ import { relL2 } from '../../src/tensor/tensor';
 import { FULL_KNOB_CASES, KNOB_CASES } from '../shared/knob-cases';
 import { prngInput } from '../../src/weights/prng';
 import { rolloutFromCaptures } from '../../src/models/rollout';
+import { hilo } from '../../src/ops/hilo';
+import type { HiloConfig } from '../../src/ops/hilo/spec';
+import { syntheticParams } from '../../src/ops/common/params';
 
 declare const __ATTN_SLOW__: boolean;
 
@@ -84,5 +87,16 @@ describe('captures of several sites and the rollout over them', () => {
     expect(r.values.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
     expect(Math.min(...r.values)).toBeGreaterThanOrEqual(0);
     impl.releaseGpu?.(ctx, w);
+  });
+});
+
+describe('HiLo at ws = 1 with the trained head split (the network knob)', () => {
+  it('both branches, 1×1 windows and unpooled Lo-Fi keys: WebGPU = float64', async () => {
+    const cfg: HiloConfig = { dim: 64, heads: 4, alpha: 0.5, ws: 1, lHeads: 2, qkvBias: true, H: 6, W: 7, padded: false };
+    const p = syntheticParams(hilo.paramShapes({ ...cfg, ws: 2, lHeads: undefined }), 'knobs:hilo-ws1');
+    const x = prngInput('knobs:hilo-ws1:x', 42 * 64);
+    const ref = hilo.reference({ shape: [1, 42, 64], data: x }, p, cfg);
+    const got = await hilo.gpu!(ctx, Float32Array.from(x), p, cfg, { maps: false });
+    expect(relL2(got.y, ref.y.data)).toBeLessThan(1e-4);
   });
 });
