@@ -1,9 +1,10 @@
 /**
  * One-image op runs reuse their weights and scratch (src/ops/common/weight-cache.ts,
  * scratch-pool.ts): a repeated run — or one after a knob its upload does not read — creates no
- * buffer at all (x in pooled scratch, uniforms and read-back buffers reused by the context); a new params object or an upload-relevant knob uploads again; results
- * are bit-identical to a run on fresh buffers, also when the reused scratch holds garbage and when
- * runs overlap; skipY leaves y unread without changing the maps.
+ * buffer at all (x in pooled scratch, uniforms and read-back buffers reused by the context); a
+ * new params object or an upload-relevant knob uploads again; results are bit-identical to a run
+ * on fresh buffers, also when the reused scratch holds garbage and when runs overlap; skipY leaves
+ * y unread without changing the maps.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BU, GpuContext } from '../../src/gpu/context';
