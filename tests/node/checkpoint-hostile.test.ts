@@ -397,6 +397,8 @@ function safetensorsLayout(r: Rng): [string, Uint8Array] {
 
 // ---------------------------------------------------------------------------------------------
 
+/** the slow tier runs for minutes; the fast one stays within the default limit */
+const TIMEOUT = SLOW ? 3_600_000 : 120_000;
 const TIERS = SLOW ? { mutations: 6000, hostile: 12000, st: 8000, scale: 50_000 } : { mutations: 300, hostile: 620, st: 400, scale: 5000 };
 
 describe(`adversarial checkpoints (seeded; ${SLOW ? 'slow' : 'fast'} tier)`, () => {
@@ -437,7 +439,7 @@ describe(`adversarial checkpoints (seeded; ${SLOW ? 'slow' : 'fast'} tier)`, () 
     expect(t.refused).toBeGreaterThan(TIERS.mutations / 2); // most mutations break something…
     expect(t.loaded).toBeGreaterThan(0); // …and some (a flip in a float of a safetensors file) legitimately load
     expect(kinds.size).toBeGreaterThan(20);
-  });
+  }, TIMEOUT);
 
   it(`${TIERS.hostile} generated hostile pickles and zip bombs`, () => {
     const t = tally();
@@ -456,7 +458,7 @@ describe(`adversarial checkpoints (seeded; ${SLOW ? 'slow' : 'fast'} tier)`, () 
     }
     expectClean(t, TIERS.hostile);
     expect(t.loaded).toBeGreaterThan(0); // inert config objects and harmless shapes load
-  });
+  }, TIMEOUT);
 
   it(`${TIERS.st} generated safetensors layouts`, () => {
     const t = tally();
@@ -469,7 +471,7 @@ describe(`adversarial checkpoints (seeded; ${SLOW ? 'slow' : 'fast'} tier)`, () 
     }
     expectClean(t, TIERS.st);
     expect(t.loaded).toBeGreaterThanOrEqual(tilings); // every exact tiling loads, in any order
-  });
+  }, TIMEOUT);
 
   it('peak memory stays bounded over the whole suite', () => {
     // maxRSS is the high-water mark (KiB): what the adversarial inputs added to the peak
