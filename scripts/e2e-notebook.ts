@@ -14,6 +14,7 @@ import { resolve } from 'node:path';
 import { build, preview } from 'vite';
 import type { Download, Page } from 'playwright-core';
 import { launchChromium } from './browser';
+import { MECHANISMS } from '../src/ops/registry';
 import { art, createReport, root } from './e2e-harness';
 
 // its own build folder, so a parallel `npm run test:e2e` (dist/) is not disturbed
@@ -337,7 +338,7 @@ async function main() {
     await page.waitForSelector(`${ATTN}[data-photo=coffee]`, { timeout: 60_000 }).catch(() => undefined);
     check('the image param switches the photo (and re-runs its view)', (await page.getAttribute(ATTN, 'data-photo')) === 'coffee' && Number(await page.getAttribute(ATTN, 'data-runs')) > Number(runs1));
     const kernel = (await page.textContent('[data-testid=nb-kernel]')) ?? '';
-    check('the kernel view shows the op\'s WGSL', kernel.includes('mhsa_flash.wgsl') && /@compute/.test(kernel), kernel.slice(0, 80));
+    check('the kernel view shows the op\'s WGSL', kernel.includes('mhsa_flash_split.wgsl') && /@compute/.test(kernel), kernel.slice(0, 80));
     await page.screenshot({ path: resolve(art, 'e2e-notebook-widgets.png'), fullPage: true });
 
     // --- drop a .md file onto the notebook
@@ -361,7 +362,7 @@ async function main() {
     const stats = await page.locator('[data-testid=nb-compare] .compare-stats').allTextContents();
     check('every compare item shows its MACs and measured time', stats.length === items && stats.every((t) => /MACs/.test(t) && /(ms|µs)/.test(t)), stats.join(' | ').slice(0, 200));
     const ops = await page.locator('[data-testid=nb-compare] .compare-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-op')));
-    check('the six mechanisms are all there', ['mhsa', 'hilo', 'gla', 'vicinity', 'fasa', 'gma'].every((o) => ops.includes(o)), ops.join(','));
+    check('the six mechanisms are all there', MECHANISMS.every((o) => ops.includes(o)), ops.join(','));
 
     // --- the Vicinity notebook: θ moves the locality kernel and the maps
     await page.goto(`${url}#nb=vicinity-decay`);

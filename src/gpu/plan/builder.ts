@@ -3,6 +3,7 @@ import type { Dispatch, GpuContext } from '../context';
 import { ScratchPool } from './scratch';
 import { prepareGroup, type PreparedGroup } from './runner';
 import { copyDispatch, makeDummies, normDispatch, type Dummies, type NormSpec } from './layers';
+import { convGemmDispatches, gemmDispatches, type ConvGeom } from '../gemm';
 export class PlanBuilder {
   readonly pool: ScratchPool;
   readonly dm: Dummies;
@@ -16,6 +17,14 @@ export class PlanBuilder {
   add(...d: Dispatch[]): void {
     this.cur.push(...d);
   }
+  /** y[M, N] = x[M, K]·Wᵀ + b on the kernel the GEMM selection picks (../gemm.ts). */
+  linear(x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, M: number, N: number, K: number): void {
+    this.cur.push(...gemmDispatches(this.ctx, this.scratch, x, w, b, y, M, N, K));
+  }
+  /** Dense conv → tokens [B, Ho·Wo, Cout] on the kernel the GEMM selection picks. */
+  conv(x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, g: ConvGeom): void {
+    this.cur.push(...convGemmDispatches(this.ctx, this.scratch, x, w, b, y, g));
+  }
   norm(s: NormSpec): void {
     this.cur.push(normDispatch(this.ctx, s, this.dm));
   }
@@ -23,13 +32,15 @@ export class PlanBuilder {
    * Keep the first `floats` values of `src` as they are at this point of the plan (sample 0 of an
    * attention input, for the overlay) in a buffer of its own, read back with the forward.
    */
-  capture(src: GPUBuffer, floats: number): { buf: GPUBuffer; floats: number } {
-    const buf = this.pool.fresh('capture', floats);
+  capture(src: GPUBuffer, floats: number, site: number): void {
+    const buf = this.pool.fresh(`capture${site}`, floats);
     this.cur.push(copyDispatch(this.ctx, src, buf, floats));
-    return { buf, floats };
+    this.captures.push({ buf, floats, site });
   }
+  /** what capture() and the plans' own capture buffers keep, in site order */
+  readonly captures: Array<{ buf: GPUBuffer; floats: number; site: number }> = [];
   close(label: string): number {
-    this.groups.push(prepareGroup(this.ctx, label, this.cur));
+    this.groups.push(prepareGroup(this.ctx, label, this.cur, (b) => this.pool.owned.push(b)));
     this.cur = [];
     return this.groups.length - 1;
   }
