@@ -40,7 +40,7 @@ export const MAX_NOTEBOOK_LINES = 100_000;
 /** A longer line is refused (prose paragraphs written on one line stay far below). */
 export const MAX_LINE_CHARS = 32 * 1024;
 /** At most this many ```param / ```view fence lines (the shipped notebooks have 10 to 40). */
-export const MAX_FENCED_CELLS = 2000;
+export const MAX_FENCED_CELLS = 1000;
 /** A cell referencing more distinct `$params` than this is not read (real cells reference a few). */
 export const MAX_CELL_REFS = 64;
 

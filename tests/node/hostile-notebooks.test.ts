@@ -66,7 +66,7 @@ describe('regressions: super-linear parsing and graph building', () => {
     expect(nb.cells.at(-1)!.id).toBe(`view-x-${MAX_FENCED_CELLS}`);
     const params = cell('param a', 'kind: slider\nmin: 0\nmax: 1').repeat(MAX_FENCED_CELLS);
     expect(usableParams(exercise(params, 'same-named params', { render: false }))).toHaveLength(1);
-    refusedKept(views + cell('view attention x', 'op: mhsa'), /too many param and view cells to open \(more than 2,000\)/);
+    refusedKept(views + cell('view attention x', 'op: mhsa'), /too many param and view cells to open \(more than 1,000\)/);
   });
 
   it('tens of thousands of cells and multi-megabyte files: refused in well under 2 s, text kept', () => {
@@ -117,18 +117,18 @@ describe('regressions: the dependency walk is iterative', () => {
     expect(g.paramOrder).toHaveLength(MAX_FENCED_CELLS);
     expect(g.paramOrder.slice(0, 3)).toEqual(['p0', 'p1', 'p2']);
     const v = defaultValues(g);
-    expect(v.p1999).toBe(50); // clamped by p0's 50 all the way down
+    expect(v[`p${MAX_FENCED_CELLS - 1}`]).toBe(50); // clamped by p0's 50 all the way down
     const r = timed('change at the root', () => change(g, v, 'p0', 10));
-    expect(r.values.p1999).toBe(10);
+    expect(r.values[`p${MAX_FENCED_CELLS - 1}`]).toBe(10);
     expect(r.changed).toHaveLength(MAX_FENCED_CELLS);
   });
 
-  it('a circle of 2,000 params: every one blocked, one short message', () => {
+  it(`a circle of ${MAX_FENCED_CELLS} params: every one blocked, one short message`, () => {
     const g = buildGraph(exercise(chain(MAX_FENCED_CELLS, true), 'circle'));
     expect(g.paramOrder).toEqual([]);
     const cycles = g.issues.filter((i) => i.kind === 'cycle');
     expect(cycles).toHaveLength(MAX_FENCED_CELLS);
-    expect(cycles[0].message).toMatch(/^The 2000 params \$p0 → \$p1999 → .* → …/);
+    expect(cycles[0].message).toMatch(new RegExp(`^The ${MAX_FENCED_CELLS} params \\$p0 → \\$p${MAX_FENCED_CELLS - 1} → .* → …`));
     expect(cycles[0].message.length).toBeLessThan(300);
   });
 
@@ -155,14 +155,18 @@ describe('regressions: prose and math render time', () => {
   it.each(SLOW ? shapes : shapes.slice(0, 4))('prose at the render cap made of %j renders under 2 s', (unit) => {
     const src = unit.repeat(Math.floor(MAX_MARKDOWN_CHARS / unit.length));
     renderMarkdown(src.slice(0, 4096)); // warm the JIT: the bound is about growth, not start-up
-    expect(timed(`render ${JSON.stringify(unit)}`, () => renderMarkdown(src)).length).toBeGreaterThan(0);
+    expect(typeof timed(`render ${JSON.stringify(unit)}`, () => renderMarkdown(src))).toBe('string');
   });
 
   it(`at most ${MAX_MATH_PER_TEXT} formulas are typeset per text; the rest are source, with one note`, () => {
-    const html = timed('math', () => renderMarkdown('$x^2$ '.repeat(MAX_MATH_PER_TEXT + 100)));
-    expect(html.match(/class="katex"/g)?.length).toBe(MAX_MATH_PER_TEXT);
-    expect(html.match(/nb-math-skipped/g)?.length).toBe(100);
-    expect(html).toMatch(/100 formulas are shown as TeX source: a text typesets at most 500 formulas/);
+    const total = MAX_MATH_PER_TEXT + 100;
+    const html = timed('math', () => renderMarkdown('$x^2$ '.repeat(total)));
+    // the count caps it at 500; on a very slow machine the time budget may stop it earlier
+    const typeset = html.match(/class="katex"/g)?.length ?? 0;
+    expect(typeset).toBeGreaterThan(0);
+    expect(typeset).toBeLessThanOrEqual(MAX_MATH_PER_TEXT);
+    expect(html.match(/nb-math-skipped/g)?.length).toBe(total - typeset);
+    expect(html).toContain(`${total - typeset} formulas are shown as TeX source: a text typesets at most 500 formulas (0.5 s of typesetting).`);
   });
 
   it('display math across lines still renders (the look-ahead memo does not skip a closing $$)', () => {
@@ -175,7 +179,7 @@ describe('regressions: refusals lose nothing', () => {
   it('opening a file over a limit is refused before the open notebook is touched, naming the limit', async () => {
     const over = cell('view table', '').repeat(MAX_FENCED_CELLS + 1);
     await expect(readNotebookFile(new File([over], 'many.md'))).rejects.toThrow(
-      'This notebook has too many param and view cells to open (more than 2,000). The open notebook is unchanged.',
+      'This notebook has too many param and view cells to open (more than 1,000). The open notebook is unchanged.',
     );
     await expect(readNotebookFile(new File(['y'.repeat(MAX_LINE_CHARS + 1)], 'long.md'))).rejects.toThrow(/Line 1 of this notebook is too long to open/);
     const ok = await readNotebookFile(new File([cell('view table', '').repeat(MAX_FENCED_CELLS)], 'ok.md'));
