@@ -11,6 +11,7 @@ import { useSession, type Photo } from '../../state/session';
 import { useGpu } from '../../state/gpu';
 import { cancelDownload, choiceOf, classifyNow, loadFile, loadUrl } from './actions';
 import { CachedList } from './CachedList';
+import { EvictOffer } from './EvictOffer';
 import { TopKChart } from './TopKChart';
 import { AttentionOverlay } from './AttentionOverlay';
 import { useClassify } from './store';
@@ -258,6 +259,7 @@ function WeightsLoader({ zoo, onLoaded }: { zoo: Zoo; onLoaded(): void }) {
         </p>
       ) : null}
       {error ? <ErrorMessage text={error} /> : null}
+      <EvictOffer onDone={onLoaded} />
       {notes.length ? (
         <details className="load-notes">
           <summary className="muted">file notes ({notes.length})</summary>

@@ -3,7 +3,7 @@
  * or picked file, hand the bytes to the model worker for parsing + strict validation, and run a
  * classification. State goes to the classify store; errors become plain messages there.
  */
-import { fetchWeights, maxWeightBytes, requestPersistentStorage, WeightFetchError } from '../../weights/fetch-cache';
+import { deleteCachedWeights, fetchWeights, maxWeightBytes, requestPersistentStorage, WeightFetchError } from '../../weights/fetch-cache';
 import { formatBytes } from '../../weights/zoo';
 import type { Zoo } from '../../weights/zoo';
 import { resolveChoice, WeightMismatchError, type LoadTarget, type ModelChoice } from '../../models/load';
@@ -56,7 +56,7 @@ function explain(e: unknown, source: string): string {
 
 async function loadInto(source: Blob | ArrayBuffer, name: string, target: LoadTarget, origin: string): Promise<boolean> {
   const paramsFor = useGpu.getState().status === 'ready' ? MODELS.filter((m) => m.forwardGpu).map((m) => m.family) : [];
-  st().set({ busy: 'checking the file…', error: '' }); // the current weights and result stay until new ones load
+  st().set({ busy: 'checking the file…', error: '', evictable: null }); // the current weights and result stay until new ones load
   try {
     const { info, params } = await modelWorker().load(source, name, target, paramsFor, (stage) => st().set({ busy: `${stage}…` }));
     const choice = resolveChoice(info.id, target.tests);
@@ -107,10 +107,11 @@ export async function loadUrl(zoo: Zoo | null, url: string, opts: { variantId?: 
   aborter?.abort();
   const ac = new AbortController();
   aborter = ac;
-  st().set({ error: '', notes: [], progress: { label: name, received: 0, total: opts.expectedBytes ?? null }, busy: `downloading ${name}…` });
+  st().set({ error: '', evictable: null, notes: [], progress: { label: name, received: 0, total: opts.expectedBytes ?? null }, busy: `downloading ${name}…` });
   void requestPersistentStorage();
   let bytes: Uint8Array;
   let notes: string[];
+  let cached: boolean;
   try {
     const r = await fetchWeights(url, {
       signal: ac.signal,
@@ -119,6 +120,7 @@ export async function loadUrl(zoo: Zoo | null, url: string, opts: { variantId?: 
     });
     bytes = r.bytes;
     notes = r.notes;
+    cached = r.cached;
   } catch (e) {
     st().set({ busy: '', progress: null, error: explain(e, name) });
     return false;
@@ -131,7 +133,14 @@ export async function loadUrl(zoo: Zoo | null, url: string, opts: { variantId?: 
   const target: LoadTarget = opts.variantId ? { id: opts.variantId, tests: zoo?.test ?? [] } : targetFor(zoo, name);
   const ok = await loadInto(buf, name, target, url);
   if (ok) st().set({ notes: [...notes, ...st().notes] });
+  else if (cached) st().set({ evictable: url }); // the bytes are kept but do not load: offer to remove them
   return ok;
+}
+
+/** Removes a cached file that failed to load (the page's offer after such a failure). */
+export async function evictCached(url: string): Promise<void> {
+  await deleteCachedWeights(url);
+  if (st().evictable === url) st().set({ evictable: null });
 }
 
 let runSeq = 0;

@@ -43,6 +43,8 @@ export interface ClassifyState {
   busy: string;
   progress: Progress | null;
   error: string;
+  /** the URL of a cached file that failed to load: the page offers to remove it from the cache */
+  evictable: string | null;
   notes: string[];
   result: ClassifyResult | null;
   running: boolean;
@@ -57,6 +59,7 @@ export const useClassify = create<ClassifyState>((set) => ({
   busy: '',
   progress: null,
   error: '',
+  evictable: null,
   notes: [],
   result: null,
   running: false,

@@ -1,4 +1,4 @@
-// Included (`//#include softmax_row.wgsl`, resolved by expandWgsl) by the kernels that draw one
+// Included (`//#include lib/softmax_row.wgsl`, resolved by expandWgsl) by the kernels that draw one
 // softmax row per workgroup of 64 threads: attn_rows, hilo_lofi_rows, fasa_attn_rows.
 // The including kernel declares `out` (read_write storage) and `red: array<f32, 64>` (workgroup),
 // has written the row's raw scores to out[base .. base + n) with thread t striding by 64, and

@@ -31,9 +31,9 @@ fn value(r: u32, c: u32) -> f32 {
   return v;
 }
 
-//#include wg_reduce.wgsl
+//#include lib/wg_reduce.wgsl
 
-//#include gelu.wgsl
+//#include lib/gelu.wgsl
 
 fn activate(v: f32) -> f32 {
   if (P.act == 1u) { return v / (1.0 + exp(-v)); }

@@ -1,4 +1,4 @@
-// Exact (erf) GELU as torch.nn.GELU(), shared by every kernel that applies it (//#include gelu.wgsl).
+// Exact (erf) GELU as torch.nn.GELU(), shared by every kernel that applies it (//#include lib/gelu.wgsl).
 // 1 − erf(z) for z ≥ 0 by Abramowitz–Stegun 7.1.26 (|error| ≤ 1.5e-7): WGSL has no erf.
 fn erfc_pos(z: f32) -> f32 {
   let t = 1.0 / (1.0 + 0.3275911 * z);

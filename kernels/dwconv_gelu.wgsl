@@ -8,7 +8,7 @@ struct Params { H: u32, W: u32, C: u32, k: u32, pad: u32 }
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> P: Params;
 
-//#include gelu.wgsl
+//#include lib/gelu.wgsl
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

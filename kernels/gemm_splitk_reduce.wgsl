@@ -1,4 +1,4 @@
-// y[m, n] = b[n] + Σ_z part[z, m, n]: the splits of vvt_splitk.wgsl summed in order, bias added.
+// y[m, n] = b[n] + Σ_z part[z, m, n]: the splits of gemm_splitk.wgsl summed in order, bias added.
 struct Params { MN: u32, N: u32, splits: u32, has_bias: u32 }
 @group(0) @binding(0) var<storage, read> part: array<f32>; // keep-f32: partial sums
 @group(0) @binding(1) var<storage, read> b: array<f32>;
