@@ -191,7 +191,7 @@ describe('regressions: refusals lose nothing', () => {
     const st = createEditState(doc);
     const next = applyEdit(st, { type: 'insert', index: 0, cell: { type: 'view', kind: 'table', body: '' } });
     expect(next.doc).toBe(doc);
-    expect(next.error).toMatch(/too large/);
+    expect(next.error).toBe('The edit was not applied: the notebook has too many param and view cells (more than 1,000).');
   });
 });
 
