@@ -25,6 +25,9 @@
  *   MAX_NOTEBOOK_CHARS, MAX_NOTEBOOK_LINES, MAX_LINE_CHARS, MAX_FENCED_CELLS, MAX_CELL_REFS: the limits
  *                                          (far above any real notebook; every step below them is linear).
  *
+ * ```js name``` fences are code cells (CodeCell, read by ./code/cell.ts: refs and syntax errors
+ * without evaluating anything); their code runs in a Worker (./code/, README "Code cells").
+ *
  * Model: `Notebook.head` (optional BOM, front matter, blank lines) followed by `cells`, each owning
  * its raw text including the blank lines after it. Ordinary code fences (```python …) stay in prose;
  * a ```view inside them is not a cell. Cell ids are deterministic for the same text
@@ -33,6 +36,7 @@
  */
 import { readYamlMapping } from './yaml-safe';
 import { checkParamValue } from './values';
+import { buildCodeCell } from './code/cell';
 
 export const MAX_NOTEBOOK_CHARS = 2 * 1024 * 1024;
 /** More lines than this are refused (a long notebook has a few thousand). */
@@ -56,7 +60,7 @@ export interface ParseError {
 
 export const PARAM_KINDS = ['slider', 'number', 'token', 'select', 'toggle', 'image'] as const;
 export type ParamKind = (typeof PARAM_KINDS)[number];
-export const VIEW_KINDS = ['attention', 'flops', 'latency', 'classify', 'compare', 'compare-models', 'kernel', 'table'] as const;
+export const VIEW_KINDS = ['attention', 'flops', 'latency', 'classify', 'compare', 'compare-models', 'kernel', 'table', 'network', 'ablate', 'alpha-sweep'] as const;
 export type ViewKind = (typeof VIEW_KINDS)[number];
 
 export type ParamValue = number | string | boolean;
@@ -149,7 +153,20 @@ export interface ViewCell extends CellBase {
   broken: boolean;
 }
 
-export type Cell = ProseCell | ParamCell | ViewCell;
+/** A ```js name``` code cell (DESIGN.md §5): JavaScript run in a Worker; see src/notebook/code/. */
+export interface CodeCell extends CellBase {
+  type: 'code';
+  /** the result's name (`$name` in other code cells); '' when the fence names none */
+  name: string;
+  fence: Fence;
+  body: string;
+  /** `$name` identifiers the code reads (params or other code cells), in order of appearance */
+  refs: string[];
+  /** the body as the worker compiles it (a trailing expression becomes `return (…)`; same lines); null on a syntax error */
+  compiled: string | null;
+}
+
+export type Cell = ProseCell | ParamCell | ViewCell | CodeCell;
 
 export interface NotebookMeta {
   title?: string;
@@ -352,7 +369,7 @@ function parseUnsafe(text: string): Notebook {
   while (i < lines.length) {
     const f = fenceOpen(lines[i].text);
     const word = f ? f.info.split(/\s+/)[0] : '';
-    if (f && (word === 'param' || word === 'view')) {
+    if (f && (word === 'param' || word === 'view' || word === 'js')) {
       flushProse();
       let j = i + 1;
       while (j < lines.length && !isFenceClose(lines[j].text, f)) j++;
@@ -460,8 +477,9 @@ function readMeta(data: Record<string, unknown>, errors: ParseError[]): Notebook
 
 // ---------------------------------------------------------------- cells
 
-function buildCell(fence: Fence, body: string, raw: string, line: number): ParamCell | ViewCell {
+function buildCell(fence: Fence, body: string, raw: string, line: number): ParamCell | ViewCell | CodeCell {
   const words = fence.info.split(/\s+/);
+  if (words[0] === 'js') return buildCodeCell(fence, body, raw, line);
   const errors: ParseError[] = [];
   if (fence.close === null) {
     errors.push({
@@ -684,6 +702,7 @@ function slug(s: string): string {
 export function baseId(c: Cell, proseIndex: number): string {
   if (c.type === 'param') return `param-${slug(c.name || 'unnamed')}`;
   if (c.type === 'view') return `view-${slug(c.name ?? (c.viewKind || 'unknown'))}`;
+  if (c.type === 'code') return `code-${slug(c.name || 'js')}`;
   return `prose-${proseIndex}`;
 }
 
@@ -758,7 +777,8 @@ export function renderFencedCell(fence: Fence, body: string, eol: string, trail 
 export type NewCell =
   | { type: 'prose'; text: string }
   | { type: 'param'; name: string; body: string }
-  | { type: 'view'; kind: string; name?: string; body: string };
+  | { type: 'view'; kind: string; name?: string; body: string }
+  | { type: 'code'; name: string; body: string };
 
 /** The raw text of a new cell (ending with a blank line so the next block stays separate). */
 export function newCellRaw(c: NewCell, eol: string): string {
@@ -766,7 +786,7 @@ export function newCellRaw(c: NewCell, eol: string): string {
     const t = c.text.replace(/\r\n|\r|\n/g, eol);
     return endWithBlankLine(t, eol);
   }
-  const info = c.type === 'param' ? `param ${c.name}` : `view ${c.kind}${c.name ? ' ' + c.name : ''}`;
+  const info = c.type === 'param' ? `param ${c.name}` : c.type === 'code' ? `js ${c.name}` : `view ${c.kind}${c.name ? ' ' + c.name : ''}`;
   const fence: Fence = { open: '```' + info, close: '```', char: '`', size: 3, indent: 0, info };
   return renderFencedCell(fence, c.body, eol, eol);
 }

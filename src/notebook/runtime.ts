@@ -44,6 +44,10 @@ export const VIEW_COST: Record<ViewKind | 'unknown', Cost> = {
   classify: 'expensive',
   compare: 'expensive',
   'compare-models': 'expensive',
+  // knob forwards on the whole network are coalesced (latest wins), so they follow a drag
+  network: 'cheap',
+  ablate: 'expensive',
+  'alpha-sweep': 'expensive',
   unknown: 'cheap',
 };
 

@@ -286,7 +286,7 @@ describe('broken and hostile input never throws', () => {
   });
 
   it('unterminated ordinary code block and front matter: warnings', () => {
-    const a = roundTrip('text\n\n```js\nlet x;\n\n```view attention\n');
+    const a = roundTrip('text\n\n```python\nx = 1\n\n```view attention\n');
     expect(a.cells.map((c) => c.type)).toEqual(['prose']);
     expect(a.errors[0]).toMatchObject({ line: 3, severity: 'warning' });
     const b = roundTrip('---\ntitle: x\nno end\n');
