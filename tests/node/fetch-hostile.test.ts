@@ -5,7 +5,8 @@
  * adversarial tier — 1,200 scripted servers in the default run, 12,000 with ATTN_SLOW=1 — asserting
  * that every download settles within 2 s, ends with the exact file or a clear WeightFetchError, and
  * that the cache never holds anything but a whole version as complete, or a true prefix of one
- * version (with its validator) as a parked partial download.
+ * version (with its validator) as a parked partial download. ATTN_HOSTILE_N / _SEED / _C override
+ * the tier's case count, seed and concurrency (default 4).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchWeights, WeightFetchError, type FetchErrorKind, type FetchWeightsOptions, type FetchWeightsResult } from '../../src/weights/fetch-cache';
@@ -454,7 +455,7 @@ async function runCase(c: Case, n: number): Promise<string[]> {
 describe('seeded adversarial downloads', () => {
   it(`${SLOW ? '12,000' : '1,200'} scripted hostile servers: every download settles with the exact file or a clear refusal, the cache stays true`, async () => {
     const n = Number(process.env.ATTN_HOSTILE_N ?? (SLOW ? 12_000 : 1200));
-    const r = rng(SLOW ? 20261205 : 1515);
+    const r = rng(Number(process.env.ATTN_HOSTILE_SEED ?? (SLOW ? 20261205 : 1515)));
     const cases = Array.from({ length: n }, () => makeCase(r));
     const tally = new Map<string, number>();
     const t0 = performance.now();
