@@ -54,6 +54,31 @@ export const CSP = [
   "form-action 'none'",
 ].join('; ');
 
+/**
+ * The code-cell worker's own policy (README "Code cells"): it may compile the notebook's code
+ * ('unsafe-eval' — a same-origin URL worker takes its CSP from its own response, not from the
+ * page's meta tag) and nothing else: no connections, no foreign or inline script, no import().
+ */
+export const CODE_WORKER_CSP = ["default-src 'none'", "script-src 'self' 'unsafe-eval'"].join('; ');
+/** The code worker's URL in the dev server (/src/notebook/code/code-worker.ts) and in the build (/assets/code-worker-HASH.js). */
+export const isCodeWorkerPath = (url: string) => /\/code-worker(?:-[\w-]+\.js|\.ts)(?:\?|$)/.test(url);
+
+function codeWorkerCspPlugin(): Plugin {
+  const header = (req: { url?: string }, res: { setHeader(k: string, v: string): void }, next: () => void) => {
+    if (isCodeWorkerPath(req.url ?? '')) res.setHeader('Content-Security-Policy', CODE_WORKER_CSP);
+    next();
+  };
+  return {
+    name: 'attn-code-worker-csp',
+    configureServer: (server) => void server.middlewares.use(header),
+    configurePreviewServer: (server) => void server.middlewares.use(header),
+    // static hosts that read a _headers file (Netlify, Cloudflare Pages) get the same header
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: '_headers', source: `/assets/code-worker-*\n  Content-Security-Policy: ${CODE_WORKER_CSP}\n` });
+    },
+  };
+}
+
 function cspPlugin(): Plugin {
   return {
     name: 'attn-csp',
@@ -73,7 +98,7 @@ export const CHROMIUM_ARGS = [
 ];
 
 export default defineConfig({
-  plugins: [react(), fixturesPlugin(), cspPlugin()],
+  plugins: [react(), fixturesPlugin(), cspPlugin(), codeWorkerCspPlugin()],
   server: { fs: { allow: ['.', FIXTURES_DIR] } },
   // Pre-bundle every dependency up front: a discovery mid-test reloads the page under the test.
   optimizeDeps: {
@@ -93,6 +118,8 @@ export default defineConfig({
       },
       {
         extends: true,
+        // ATTN_SLOW=1: the browser suites' slow tier (full-size variants on SwiftShader)
+        define: { __ATTN_SLOW__: JSON.stringify(process.env.ATTN_SLOW === '1') },
         test: {
           name: 'browser',
           include: ['tests/browser/**/*.test.ts'],

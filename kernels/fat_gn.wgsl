@@ -16,7 +16,7 @@ struct Params { S: u32, P: u32, chunk: u32, N: u32, C: u32, eps: f32 }
 const WG: u32 = 256u;
 const PER: u32 = 1024u;
 
-//#include wg_reduce.wgsl
+//#include lib/wg_reduce.wgsl
 
 fn chunk_n(p: u32) -> f32 {
   let start = min(p * U.chunk, U.S);

@@ -10,7 +10,7 @@ struct Params { S: u32, P: u32, chunk: u32 }
 
 const WG: u32 = 256u;
 
-//#include wg_reduce.wgsl
+//#include lib/wg_reduce.wgsl
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {

@@ -15,7 +15,7 @@ struct Params { rows: u32, N: u32, H: u32, W: u32, C: u32, eps: f32 }
 
 const WG: u32 = 64u;
 
-//#include wg_reduce.wgsl
+//#include lib/wg_reduce.wgsl
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {

@@ -28,4 +28,4 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   softmax_row_finish(base, P.M, m, lid.x);
 }
 
-//#include softmax_row.wgsl
+//#include lib/softmax_row.wgsl

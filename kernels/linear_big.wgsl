@@ -24,7 +24,7 @@ const TK: u32 = 8u;
 var<workgroup> xs: array<vec4<f32>, 256>;     // [k][m/4], TK × TM/4
 var<workgroup> ws: array<vec4<f32>, 256>;     // [k][n/4], TK × TN/4 (first half used at RN = 4)
 
-//#include gelu.wgsl
+//#include lib/gelu.wgsl
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {

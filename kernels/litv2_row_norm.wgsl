@@ -1,10 +1,10 @@
-// LITv2 row tails that kernels/vig_norm.wgsl (residual add + LayerNorm) would need a dispatch
+// LITv2 row tails that kernels/add_norm.wgsl (residual add + LayerNorm) would need a dispatch
 // before: one workgroup of 64 threads per row r of [rows, C] computes v, writes it to `sum` (the
 // residual stream) and, when mode = 2, out = LayerNorm(v)·nw + nb (biased variance, two passes).
 //   src 0, the DTM tail: v = GELU(a[r]·p1 + p2)  (eval BatchNorm folded on the CPU into a
 //                        per-channel scale p1 and shift p2, then exact GELU);
 //   src 1, a split-K Linear then the residual: v = a[r] + (p1 + Σ_z part[z, r])  (the splits summed
-//                        in order, bias last, as vvt_splitk_reduce.wgsl; p1 unused unless has_p1).
+//                        in order, bias last, as gemm_splitk_reduce.wgsl; p1 unused unless has_p1).
 // Each v is the same float operations as the two dispatches it replaces, so results are equal.
 struct Params { rows: u32, C: u32, src: u32, splits: u32, has_p1: u32, mode: u32, has_nb: u32, eps: f32 }
 @group(0) @binding(0) var<storage, read> a: array<f32>;
@@ -19,7 +19,7 @@ struct Params { rows: u32, C: u32, src: u32, splits: u32, has_p1: u32, mode: u32
 
 const WG: u32 = 64u;
 
-//#include gelu.wgsl
+//#include lib/gelu.wgsl
 
 fn value(r: u32, c: u32) -> f32 {
   let i = r * P.C + c;
@@ -32,7 +32,7 @@ fn value(r: u32, c: u32) -> f32 {
   return a[i] + d;
 }
 
-//#include wg_reduce.wgsl
+//#include lib/wg_reduce.wgsl
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -40,7 +40,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   if (r >= P.rows) { return; } // whole workgroup leaves together: barriers stay uniform
   let tid = lid.x;
   let base = r * P.C;
-  // v is recomputed in each pass, as vig_norm does (reading sum back would see its rounding under
+  // v is recomputed in each pass, as add_norm does (reading sum back would see its rounding under
   // 16-bit storage)
   var s1 = 0.0;
   for (var c = tid; c < P.C; c += WG) {

@@ -10,8 +10,13 @@
  *   --models=vig-t,vig-h-t --batches=1,32 --model-reps=20   backbones
  *   --storage=f32,half              backbone float storage: fp32, and/or 16-bit (f16 with shader-f16,
  *                                   else its emulation), whose logits error against fp32 is printed
+ *   --knob-latency[=vig-t,litv2-s] --knob-reps=40   knob change → logits + top-5 at batch 1 (issue 13)
  *   --profile --profile-grid=56 --profile-ops=all --profile-reps=10 --profile-warmup=2 --profile-batch=1
  *                                   per-kernel profile of the ops (--profile-ops= for none) and --models
+ *   --again                         steadiness: after everything above (ops, tfjs compositions,
+ *                                   backbones, profile, interaction), time the ops and the backbones
+ *                                   once more in the same process and print both tables again, to
+ *                                   set beside the first ones and beside fresh processes
  */
 import { writeFileSync } from 'node:fs';
 import { GpuContext } from '../src/gpu/context';
@@ -48,19 +53,22 @@ async function main() {
   else if (!g.navigator.gpu) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
   const ctx = await GpuContext.acquire(gpu);
   const growth = list(arg('growth', '')).map(Number);
-  const rep = await runBench(ctx, {
+  const opOptions = {
     gpuName: arg('gpu-name', ''),
     ops: list(arg('ops', 'mhsa')),
     grids: list(arg('grids', '14,28,56')).map(Number),
     reps: Number(arg('reps', '20')),
     warmup: Number(arg('warmup', '3')),
+    log: (l: string) => console.error(l),
+  };
+  const rep = await runBench(ctx, {
+    ...opOptions,
     matmulN: Number(arg('matmul', '4096')) || undefined,
     roofline: flag('roofline', true),
     copyMB: Number(arg('copy-mb', '256')),
     tfjs: flag('tfjs', false),
     growth,
     growthOps: list(arg('growth-ops', '')),
-    log: (l) => console.error(l),
   });
   console.log(reportMarkdown(rep, 'Node + Dawn (webgpu npm)'));
   const chart = arg('chart', '');
@@ -70,7 +78,8 @@ async function main() {
   }
   // Backbones: batch-1 latency and batch-N throughput with PRNG weights (--models=vig-t,vig-h-t).
   const models = list(arg('models', ''));
-  if (models.length) {
+  const runModels = async () => {
+    if (!models.length) return;
     const batches = arg('batches', '1,32').split(',').map(Number);
     const storages = list(arg('storage', 'f32'));
     console.log('\n| model | storage | batch | MACs/img | median ms (wall) | p10–p90 ms | GPU ms | GPU ms per stage | img/s | logits vs f32 (rel L2, top-1) |\n|---|---|---:|---:|---:|---:|---:|---|---:|---|');
@@ -88,7 +97,8 @@ async function main() {
       }
     }
     releaseBenchModels(ctx);
-  }
+  };
+  await runModels();
   // Per launch: kernel, workgroups, bytes bound, time; totals against the roofs (--profile).
   if (flag('profile', false)) {
     console.log('\n' + await profileSection(ctx, {
@@ -98,10 +108,27 @@ async function main() {
       roofs: roofsFromReport(rep), log: (l) => console.error(l),
     }));
   }
+  // Knob change → top-5 on a whole backbone (--knob-latency).
+  const knobArg = arg('knob-latency', process.argv.includes('--knob-latency') ? 'vig-t,litv2-s' : '');
+  if (knobArg) {
+    const { benchKnobLatency, knobLatencyMarkdown } = await import('../src/bench/knob-latency');
+    const kr = await benchKnobLatency(ctx, list(knobArg), Number(arg('knob-reps', '40')), (l) => console.error(l));
+    console.log('\n' + knobLatencyMarkdown(kr));
+  }
   // Slider → map, the GPU half (op run + map read-back per change), p50/p95 (--interaction).
   if (flag('interaction', false)) {
     const ir = await benchInteraction(ctx, { grids: list(arg('interaction-grids', '14,56')).map(Number), reps: Number(arg('interaction-reps', '30')), log: (l) => console.error(l) });
     console.log('\n' + interactionMarkdown(ir, 'Node + Dawn (GPU half: op run + map read-back)'));
+  }
+  if (flag('again', false)) {
+    // the same op rows (no roofs, tfjs or growth this time) and backbones, late in the same process
+    const again = await runBench(ctx, { ...opOptions, roofline: false });
+    for (const row of again.rows) {
+      const first = rep.rows.find((r) => r.op === row.op && r.grid === row.grid);
+      if (first) Object.assign(row, { floorMs: first.floorMs, bound: first.bound, floorRatio: first.floorMs ? row.medianMs / first.floorMs : null });
+    }
+    console.log('\n### Again, after everything above in the same process\n\n' + reportMarkdown({ ...again, tfjsBackend: null }, 'Node + Dawn (webgpu npm), same process'));
+    await runModels();
   }
   console.log(`BENCH_JSON ${JSON.stringify(rep)}`);
   ctx.destroy();

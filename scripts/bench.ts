@@ -37,22 +37,22 @@ const opts = {
   growthOps: list(arg('growth-ops', '')),
 };
 
-export async function buildNodeBundle(): Promise<string> {
+export async function buildNodeBundle(entry = 'bench-node'): Promise<string> {
   await build({
     root,
     configFile: false,
     publicDir: false,
     logLevel: 'warn',
     build: {
-      ssr: resolve(root, 'scripts/bench-node.ts'),
+      ssr: resolve(root, `scripts/${entry}.ts`),
       outDir: resolve(root, 'dist-bench'),
-      emptyOutDir: true,
+      emptyOutDir: false,
       target: 'node20',
-      rollupOptions: { external: ['webgpu'], output: { entryFileNames: 'bench-node.mjs', codeSplitting: false } },
+      rollupOptions: { external: ['webgpu'], output: { entryFileNames: `${entry}.mjs`, codeSplitting: false } },
     },
     ssr: { noExternal: true, external: ['webgpu'] },
   });
-  return resolve(root, 'dist-bench/bench-node.mjs');
+  return resolve(root, `dist-bench/${entry}.mjs`);
 }
 
 async function browserRun(): Promise<BenchReport> {
@@ -73,7 +73,8 @@ async function browserRun(): Promise<BenchReport> {
 
 async function main() {
   if (argv.includes('--bundle-only')) {
-    console.log(`built ${await buildNodeBundle()}`);
+    // the bench, and the steadiness probe (scripts/steady-probe.ts)
+    console.log(`built ${await buildNodeBundle()} ${await buildNodeBundle('steady-probe')}`);
     return;
   }
   const date = new Date().toISOString().slice(0, 10);

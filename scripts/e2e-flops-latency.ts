@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { build, preview } from 'vite';
 import { launchChromium } from './browser';
 import { art, createReport, root } from './e2e-harness';
+import { MECHANISMS } from '../src/ops/registry';
 
 const report = createReport('e2e-flops-latency');
 const check = report.check;
@@ -19,7 +20,7 @@ const argv = process.argv.slice(2);
 const largest = Number(argv.find((a) => a.startsWith('--largest='))?.slice(10) ?? '28');
 const outDir = resolve(root, 'dist');
 const LAT = '[data-testid=nb-latency]';
-const OPS = ['mhsa', 'hilo', 'gla', 'vicinity', 'fasa', 'gma'];
+const OPS = MECHANISMS;
 const GRIDS = [14, 28, 42, 56].filter((g) => g <= largest);
 
 async function main() {

@@ -14,6 +14,7 @@ import { resolve } from 'node:path';
 import { build, preview } from 'vite';
 import type { Download, Page } from 'playwright-core';
 import { launchChromium } from './browser';
+import { MECHANISMS } from '../src/ops/registry';
 import { art, createReport, root } from './e2e-harness';
 
 // its own build folder, so a parallel `npm run test:e2e` (dist/) is not disturbed
@@ -361,7 +362,7 @@ async function main() {
     const stats = await page.locator('[data-testid=nb-compare] .compare-stats').allTextContents();
     check('every compare item shows its MACs and measured time', stats.length === items && stats.every((t) => /MACs/.test(t) && /(ms|µs)/.test(t)), stats.join(' | ').slice(0, 200));
     const ops = await page.locator('[data-testid=nb-compare] .compare-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-op')));
-    check('the six mechanisms are all there', ['mhsa', 'hilo', 'gla', 'vicinity', 'fasa', 'gma'].every((o) => ops.includes(o)), ops.join(','));
+    check('the six mechanisms are all there', MECHANISMS.every((o) => ops.includes(o)), ops.join(','));
 
     // --- the Vicinity notebook: θ moves the locality kernel and the maps
     await page.goto(`${url}#nb=vicinity-decay`);

@@ -10,14 +10,15 @@
  */
 import type { GpuContext } from '../gpu/context';
 import { patchEmbed, type RgbImage } from '../image/pixels';
-import { opByName } from '../ops/registry';
+import { MECHANISMS, opByName } from '../ops/registry';
 import type { AnyOp } from '../ops/types';
 import { computeOpView } from '../ops/view';
+import { settleClocks } from '../gpu/clock-settle';
 
 /** Issue 8's targets for slider → map p95, ms, by grid. */
 export const INTERACTION_TARGETS_MS: Record<number, number> = { 14: 16, 56: 50 };
 
-export const INTERACTION_OPS = ['mhsa', 'hilo', 'gla', 'vicinity', 'fasa', 'gma'] as const;
+export const INTERACTION_OPS = MECHANISMS;
 
 /** The control moved for each op: a param the op really has, flipped between two values. */
 export interface InteractionKnob {
@@ -32,7 +33,8 @@ export interface InteractionKnob {
   input: 'slider' | 'toggle';
 }
 
-export const INTERACTION_KNOBS: Record<(typeof INTERACTION_OPS)[number], InteractionKnob> = {
+/** The knob moved for each mechanism (tests/node/op-lists.test.ts: one for every one). */
+export const INTERACTION_KNOBS: Record<string, InteractionKnob> = {
   // heads must divide the width (64): 4 ↔ 8
   mhsa: { key: 'heads', label: 'heads 4 ↔ 8', param: ['kind: slider', 'min: 4', 'max: 8', 'step: 4', 'value: 4'], values: [4, 8], input: 'slider' },
   // 12 heads: 10 Lo-Fi ↔ 9 Lo-Fi
@@ -55,7 +57,7 @@ export function interactionConfig(op: AnyOp, grid: number, key: string, value: n
 
 /** The one-view notebook the browser script opens for op at grid×grid (the knob as its param). */
 export function interactionNotebook(op: string, grid: number): string {
-  const k = INTERACTION_KNOBS[op as keyof typeof INTERACTION_KNOBS];
+  const k = INTERACTION_KNOBS[op];
   if (!k) throw new Error(`no interaction knob for ${op}`);
   return [
     '---',
@@ -266,6 +268,7 @@ export async function benchInteraction(ctx: GpuContext, o: InteractionOptions = 
       const opMs: number[] = [];
       let calls = 0;
       try {
+        await settleClocks(async () => { await computeOpView(op, cfgs[0], tokens, token, ctx); return null; }, { skip: ctx.report.software });
         for (let i = 0; i < warmup + reps; i++) {
           const acc: PhaseAcc = { upload: 0, gpu: 0, read: 0 };
           const callMs: number[] = [];

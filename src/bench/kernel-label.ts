@@ -3,7 +3,7 @@
  * pipeline was made from is matched against the kernels/*.wgsl templates (includes resolved,
  * `{{NAME}}` placeholders as gaps), and its @workgroup_size is read from the source.
  */
-import { includeWgsl, kernelSources } from '../gpu/wgsl';
+import { INCLUDE_LINE, includeWgsl, kernelSources } from '../gpu/wgsl';
 
 /** A template as the literal pieces between its placeholders, includes already inlined. */
 interface Template {
@@ -12,12 +12,11 @@ interface Template {
   chars: number;
 }
 
-const INCLUDE = /^\/\/#include ([A-Za-z0-9_]+\.wgsl)[ \t]*$/gm;
 /** Piece boundary around inlined text: whitespace at an include's edges is not compared. */
 const CUT = '\u0000';
 
 function inlineIncludes(src: string, byFile: Record<string, string>, seen = new Set<string>()): string {
-  return src.replace(INCLUDE, (_, file: string) => {
+  return src.replace(INCLUDE_LINE, (_, file: string) => {
     if (seen.has(file)) return CUT;
     seen.add(file);
     return CUT + inlineIncludes(byFile[file] ?? '', byFile, seen) + CUT;
@@ -27,7 +26,8 @@ function inlineIncludes(src: string, byFile: Record<string, string>, seen = new 
 /** Templates of every file with a compute entry, own or included (pure helper files are never a pipeline). */
 export function kernelTemplates(sources: Record<string, string> = kernelSources): Template[] {
   const byFile: Record<string, string> = {};
-  for (const [path, text] of Object.entries(sources)) byFile[path.split('/').pop()!] = text;
+  // keyed as include lines name them: the path under kernels/ ('linear.wgsl', 'lib/gemm.wgsl')
+  for (const [path, text] of Object.entries(sources)) byFile[path.includes('kernels/') ? path.slice(path.lastIndexOf('kernels/') + 8) : path.split('/').pop()!] = text;
   const out: Template[] = [];
   for (const [file, text] of Object.entries(byFile)) {
     const full = inlineIncludes(text, byFile);

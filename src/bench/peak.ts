@@ -5,7 +5,7 @@
  */
 import { BU, type GpuContext } from '../gpu/context';
 import { median } from '../tensor/stats';
-import { linearDispatch } from '../ops/common/gpu-linear';
+import { linearDispatch } from '../gpu/gemm';
 import copyWgsl from '../../kernels/copy_vec4.wgsl?raw';
 
 /** Dense fp32 FMA peak in TFLOP/s and memory bandwidth in GB/s (vendor data sheets; boost clocks). */
@@ -101,7 +101,7 @@ export async function measureCopyGBps(ctx: GpuContext, mb = 256, reps = 5, k = 4
   const perRow = Math.min(Math.ceil(n / 256), 32768);
   const dispatch = {
     pipeline: ctx.pipeline(copyWgsl),
-    buffers: [src, dst, ctx.uniform([n])],
+    buffers: [src, dst], params: { n },
     workgroups: [perRow, Math.ceil(n / 256 / perRow)] as [number, number],
   };
   const moved = 2 * bytes * k;

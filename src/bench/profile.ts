@@ -18,6 +18,7 @@ import { prngInput } from '../weights/prng';
 import { scoped, type BenchReport } from './suite';
 import { kernelName, workgroupSize } from './kernel-label';
 import { modelProfileMarkdown, opProfileMarkdown, profileLegend, type KernelTiming, type ProfileMeasure, type Roofs } from './profile-report';
+import { settleClocks } from '../gpu/clock-settle';
 
 interface KernelInfo {
   name: string;
@@ -162,6 +163,7 @@ export async function profileDispatches(ctx: GpuContext, passes: ReadonlyArray<r
   const each: number[][] = kernels.map(() => []);
   const whole: number[] = [];
   let source: 'timestamp' | 'wall' = 'wall';
+  await settleClocks(async () => (await timePasses(ctx, grouped)).ms.reduce((x, y) => x + y, 0), { skip: ctx.report.software });
   for (let r = 0; r < o.warmup + o.reps; r++) {
     const a = await timePasses(ctx, single);
     const b = await timePasses(ctx, grouped);

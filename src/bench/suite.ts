@@ -7,12 +7,13 @@
 import type { GpuContext } from '../gpu/context';
 import { percentile as pct } from '../tensor/stats';
 import { syntheticParams } from '../ops/common/params';
-import { opByName } from '../ops/registry';
+import { MECHANISMS, opByName } from '../ops/registry';
 import type { AnyOp } from '../ops/types';
 import { prngInput } from '../weights/prng';
 import { measureCopyGBps, measureMatmulTflops, nominalPeak, type CopyBandwidth } from './peak';
 import { opMinBytes, rooflineFloor, type Bound } from './roofline';
 import { growthMarkdown, type GrowthReport, type GrowthRow } from './growth';
+import { settleClocks } from '../gpu/clock-settle';
 
 export interface BenchRow {
   op: string;
@@ -84,7 +85,7 @@ export interface BenchOptions {
 }
 
 /** The six mechanisms, softmax baseline first. */
-export const GROWTH_OPS = ['mhsa', 'hilo', 'gla', 'vicinity', 'fasa', 'gma'];
+export const GROWTH_OPS = MECHANISMS;
 
 
 interface Prepared {
@@ -105,6 +106,7 @@ function prepare(op: AnyOp, g: number): Prepared {
 async function timeOurs(ctx: GpuContext, r: Prepared, reps: number, warmup: number): Promise<{ times: number[]; y: Float32Array }> {
   const times: number[] = [];
   let y: Float32Array | null = null;
+  await settleClocks(async () => (await r.op.gpu!(ctx, r.x, r.p, r.cfg, { maps: false, timed: true })).gpuMs, { skip: ctx.report.software });
   for (let i = 0; i < warmup + reps; i++) {
     const out = await r.op.gpu!(ctx, r.x, r.p, r.cfg, { maps: false, timed: true });
     y ??= out.y;

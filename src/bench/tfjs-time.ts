@@ -12,6 +12,7 @@ import type { AnyOp, Params } from '../ops/types';
 import { relL2 } from '../tensor/tensor';
 import { median } from '../tensor/stats';
 import { TFJS_COMPOSED, TFJS_IMPOSSIBLE } from './tfjs-ops';
+import { settleClocks } from '../gpu/clock-settle';
 
 /** Make tfjs run on this context's device (initTfjs replaces a backend of an earlier device). */
 export async function useTfjsOn(ctx: GpuContext): Promise<string> {
@@ -45,6 +46,12 @@ export async function timeTfjs(
       y.dispose();
       if (i === 0 && ours) err = relL2(v, ours);
     }
+    await settleClocks(async () => {
+      const y = run();
+      await y.data();
+      y.dispose();
+      return null;
+    }, { skip: ctx.report.software });
     const wall: number[] = [];
     for (let i = 0; i < reps; i++) {
       const t0 = performance.now();

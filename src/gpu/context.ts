@@ -6,6 +6,7 @@
 
 import { fromF16Bits, toF16Bits } from './f16-bits';
 import { toHalfStorage, type HalfEncoding } from './half-storage';
+import { encodeUniform, uniformLayout, type UniformLayout, type UniformValues } from './uniforms';
 import { includeWgsl } from './wgsl';
 
 // Numeric usage flags: Node's `webgpu` package does not always install the GPU* globals.
@@ -27,10 +28,24 @@ export interface GpuReport {
 
 export interface Dispatch {
   pipeline: GPUComputePipeline;
-  /** Storage/uniform buffers bound at @group(0) @binding(i) in order. */
+  /** Storage buffers bound at @group(0) @binding(i) in order. */
   buffers: GPUBuffer[];
+  /** The kernel's uniform (`struct Params`, bound after `buffers`) by field name; see uniforms.ts. */
+  params?: UniformValues;
   workgroups: [number, number?, number?];
 }
+
+/** A pipeline's uniform layout and a name for messages, read from its WGSL when it is made. */
+const layouts = new WeakMap<GPUComputePipeline, { layout: UniformLayout | null; kernel: string }>();
+
+/** The kernel's first comment line, to name it in a uniform mismatch. */
+const kernelTag = (src: string): string => (/^\s*\/\/\s*(.{0,72})/m.exec(src)?.[1] ?? 'WGSL kernel').trim();
+
+/** Uniform buffers of one-off runs, by content: a bounded LRU (plans own theirs). */
+const UNIFORM_CACHE = 512;
+/** Idle read-back buffers kept per size, and the largest kept (see takeStaging). */
+const STAGING_IDLE = 4;
+const STAGING_MAX_BYTES = 64 * 2 ** 20;
 
 type LostListener = (reason: string) => void;
 
@@ -156,9 +171,75 @@ export class GpuContext {
       const module = this.device.createShaderModule({ code: source });
       p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: entry } });
       this.pipelines.set(key, p);
+      layouts.set(p, { layout: uniformLayout(source), kernel: kernelTag(source) });
     }
     return p;
   }
+
+  /**
+   * The bytes of `d`'s uniform, checked against the kernel's struct Params (null: the kernel has
+   * none). Throws when params are missing, unexpected, misnamed or not bound right after `buffers`.
+   */
+  uniformBytes(d: Dispatch): ArrayBuffer | null {
+    const info = layouts.get(d.pipeline);
+    if (!info) throw new Error('dispatch: pipeline not made by GpuContext.pipeline');
+    const { layout, kernel } = info;
+    if (!layout) {
+      if (d.params) throw new Error(`${kernel}: the kernel has no uniform, but params were given`);
+      return null;
+    }
+    if (!d.params) throw new Error(`${kernel}: the kernel reads a uniform, but no params were given`);
+    if (layout.binding !== d.buffers.length) throw new Error(`${kernel}: uniform is @binding(${layout.binding}), but ${d.buffers.length} buffers come before it`);
+    return encodeUniform(layout, d.params, kernel);
+  }
+
+  /** A uniform buffer holding `bytes` (owned by the caller). */
+  uniformBuffer(bytes: ArrayBuffer): GPUBuffer {
+    const buf = this.device.createBuffer({ size: bytes.byteLength, usage: BU.UNIFORM | BU.COPY_DST });
+    this.device.queue.writeBuffer(buf, 0, bytes);
+    return buf;
+  }
+
+  /**
+   * The bind group of `d` (its buffers, then its uniform). `own` receives a uniform buffer made for
+   * it (a plan keeps and destroys them); without `own` the buffer comes from a bounded cache by
+   * content, so repeated one-off runs of the same op create no buffers.
+   */
+  bindGroup(d: Dispatch, own?: (b: GPUBuffer) => void): GPUBindGroup {
+    const bytes = this.uniformBytes(d);
+    const buffers = [...d.buffers];
+    if (bytes) {
+      let u: GPUBuffer;
+      if (own) own((u = this.uniformBuffer(bytes)));
+      else u = this.cachedUniform(bytes);
+      buffers.push(u);
+    }
+    return this.device.createBindGroup({
+      layout: d.pipeline.getBindGroupLayout(0),
+      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+  }
+
+  private cachedUniform(bytes: ArrayBuffer): GPUBuffer {
+    const cache = this.uniforms;
+    const key = Array.from(new Uint32Array(bytes), (w) => w.toString(36)).join(',');
+    let buf = cache.get(key);
+    if (buf) cache.delete(key);
+    else {
+      buf = this.uniformBuffer(bytes);
+      if (cache.size >= UNIFORM_CACHE) {
+        // submitted work keeps an evicted buffer alive until it completes
+        const [oldest, b] = cache.entries().next().value as [string, GPUBuffer];
+        cache.delete(oldest);
+        b.destroy();
+      }
+    }
+    cache.set(key, buf);
+    return buf;
+  }
+
+  /** see cachedUniform; shared with half() views through the prototype */
+  private uniforms = new Map<string, GPUBuffer>();
 
   get pipelineCount(): number {
     return this.pipelines.size;
@@ -175,25 +256,15 @@ export class GpuContext {
     return buf;
   }
 
+  /** Write float data into an existing buffer from its start, stored as this context's kernels read it. */
+  write(buf: GPUBuffer, data: Float32Array): void {
+    const enc = this.encodeFloats(data);
+    this.device.queue.writeBuffer(buf, 0, enc.buffer, enc.byteOffset, enc.byteLength);
+  }
+
   /** A storage buffer of `floats` 32-bit elements. */
   scratch(floats: number, usage: number = BU.STORAGE | BU.COPY_SRC | BU.COPY_DST): GPUBuffer {
     return this.device.createBuffer({ size: Math.max(16, floats * 4), usage });
-  }
-
-  /** A uniform buffer of u32/f32 words (padded to 16 bytes). */
-  uniform(words: Array<number>, kinds?: Array<'u' | 'f' | 'i'>): GPUBuffer {
-    const n = Math.max(4, Math.ceil(words.length / 4) * 4);
-    const ab = new ArrayBuffer(n * 4);
-    const dv = new DataView(ab);
-    words.forEach((w, i) => {
-      const k = kinds?.[i] ?? (Number.isInteger(w) && w >= 0 ? 'u' : 'f');
-      if (k === 'u') dv.setUint32(i * 4, w, true);
-      else if (k === 'i') dv.setInt32(i * 4, w, true);
-      else dv.setFloat32(i * 4, w, true);
-    });
-    const buf = this.device.createBuffer({ size: ab.byteLength, usage: BU.UNIFORM | BU.COPY_DST });
-    this.device.queue.writeBuffer(buf, 0, ab);
-    return buf;
   }
 
   /**
@@ -209,10 +280,7 @@ export class GpuContext {
     const pass = enc.beginComputePass(qs ? { timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {});
     for (const d of dispatches) {
       pass.setPipeline(d.pipeline);
-      pass.setBindGroup(0, dev.createBindGroup({
-        layout: d.pipeline.getBindGroupLayout(0),
-        entries: d.buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
-      }));
+      pass.setBindGroup(0, this.bindGroup(d));
       const [x, y = 1, z = 1] = d.workgroups;
       pass.dispatchWorkgroups(x, y, z);
     }
@@ -259,16 +327,44 @@ export class GpuContext {
     // element early when the offset is odd and drop it after decoding.
     const skip = (offsetFloats * fb) % 4 === 0 ? 0 : 1;
     const size = Math.max(4, Math.ceil(((floats + skip) * fb) / 4) * 4);
-    const staging = this.device.createBuffer({ size, usage: BU.MAP_READ | BU.COPY_DST });
+    const staging = this.takeStaging(size);
     const enc = this.device.createCommandEncoder();
     enc.copyBufferToBuffer(buffer, (offsetFloats - skip) * fb, staging, 0, size);
     this.device.queue.submit([enc.finish()]);
-    await staging.mapAsync(1);
-    const out = this.decodeFloats(staging.getMappedRange().slice(0), floats + skip).subarray(skip);
-    staging.unmap();
-    staging.destroy();
-    return out;
+    try {
+      await staging.mapAsync(1, 0, size);
+      const out = this.decodeFloats(staging.getMappedRange(0, size).slice(0), floats + skip).subarray(skip);
+      staging.unmap();
+      this.giveStaging(staging);
+      return out;
+    } catch (e) {
+      staging.destroy();
+      throw e;
+    }
   }
+
+  /**
+   * A read-back buffer of at least `bytes` (a power of two from 256 B): reads reuse them instead of
+   * creating and destroying one per read (a slider drag reads maps many times a second). Idle ones
+   * are kept up to STAGING_IDLE per size; concurrent reads each take their own.
+   */
+  private takeStaging(bytes: number): GPUBuffer {
+    const size = 2 ** Math.max(8, Math.ceil(Math.log2(bytes)));
+    return this.staging.get(size)?.pop() ?? this.device.createBuffer({ size, usage: BU.MAP_READ | BU.COPY_DST });
+  }
+
+  private giveStaging(b: GPUBuffer): void {
+    const free = this.staging.get(b.size) ?? [];
+    if (free.length >= STAGING_IDLE || b.size > STAGING_MAX_BYTES) {
+      b.destroy();
+      return;
+    }
+    free.push(b);
+    this.staging.set(b.size, free);
+  }
+
+  /** idle read-back buffers by size (see takeStaging); shared with half() views through the prototype */
+  private staging = new Map<number, GPUBuffer[]>();
 
   destroy(): void {
     // a half view shares its base's device: destroying it would take the base down too

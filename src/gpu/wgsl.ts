@@ -1,8 +1,9 @@
 /**
  * WGSL kernels live in `kernels/*.wgsl` as templates: `{{NAME}}` placeholders are replaced by
  * compile-time constants (head size, tile sizes) because WGSL cannot size function-scope arrays
- * with override constants, and `//#include file.wgsl` lines by that kernel file (WGSL has no
- * includes; code shared by several kernels lives once). Each distinct expansion is one cached pipeline.
+ * with override constants, and `//#include lib/file.wgsl` lines by that file of `kernels/` (WGSL has
+ * no includes; code shared by several kernels — the tiled GEMM, reductions, GELU, softmax rows —
+ * lives once, in `kernels/lib/`). Each distinct expansion is one cached pipeline.
  */
 export function expandWgsl(template: string, defines: Record<string, number | string> = {}): string {
   return includeWgsl(template).replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
@@ -11,9 +12,12 @@ export function expandWgsl(template: string, defines: Record<string, number | st
   });
 }
 
-/** Replace `//#include name.wgsl` lines by kernels/name.wgsl (once each; nested includes resolved). */
+/** An include line; the path is relative to `kernels/` (e.g. `lib/gemm.wgsl`). */
+export const INCLUDE_LINE = /^\/\/#include ([A-Za-z0-9_/]+\.wgsl)[ \t]*$/gm;
+
+/** Replace `//#include lib/name.wgsl` lines by kernels/lib/name.wgsl (once each; nested includes resolved). */
 export function includeWgsl(src: string, seen = new Set<string>()): string {
-  return src.replace(/^\/\/#include ([A-Za-z0-9_]+\.wgsl)\s*$/gm, (_, file: string) => {
+  return src.replace(INCLUDE_LINE, (_, file: string) => {
     if (seen.has(file)) return '';
     seen.add(file);
     const text = kernelSources[`../../kernels/${file}`];
@@ -22,8 +26,8 @@ export function includeWgsl(src: string, seen = new Set<string>()): string {
   });
 }
 
-/** Every kernel's source by file name, for the "kernel source" view. */
-export const kernelSources: Record<string, string> = import.meta.glob('../../kernels/*.wgsl', {
+/** Every kernel's source (and the shared `lib/` files) by path, for the "kernel source" view. */
+export const kernelSources: Record<string, string> = import.meta.glob('../../kernels/**/*.wgsl', {
   query: '?raw',
   import: 'default',
   eager: true,

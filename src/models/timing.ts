@@ -8,6 +8,7 @@ import type { GpuContext } from '../gpu/context';
 import type { Params } from '../ops/types';
 import type { AnyModel } from './types';
 import { median, percentile } from '../tensor/stats';
+import { settleClocks } from '../gpu/clock-settle';
 
 export interface ForwardTiming {
   batch: number;
@@ -41,6 +42,8 @@ export async function timeForward(
   const shape = [batch, 3, size, size];
   const run = () => model.forwardGpu!(ctx, x, shape, w, cfg, { stages: false, timed: true });
   for (let i = 0; i < (opts.warmup ?? 2); i++) await run();
+  // then back to back until the clocks are up (src/gpu/clock-settle.ts): a run right after idleness reads up to 4× slow
+  if (reps > 2) await settleClocks(async () => (await run()).gpuMs, { signal: opts.signal, skip: ctx.report.software });
   const wall: number[] = [];
   const gpu: number[] = [];
   const stage: number[][] = [];

@@ -5,6 +5,7 @@
 import type { Tensor } from '../tensor/tensor';
 import type { GpuContext } from '../gpu/context';
 import type { Params } from '../ops/types';
+import type { KnobSetting, NetworkKnob } from './knobs';
 
 export interface ModelForwardOutput {
   /** [B, numClasses] */
@@ -26,6 +27,8 @@ export interface GpuForwardOptions {
    * sample 0, in the op's own input layout — the overlay re-runs the op on it for a query's map.
    */
   capture?: number;
+  /** the knob setting (src/models/knobs.ts); absent or official = the trained network, bit-identical */
+  knobs?: KnobSetting;
 }
 
 export interface GpuForwardResult {
@@ -72,10 +75,12 @@ export interface ModelImpl<C> {
   configFromFixture(config: Record<string, unknown>): C;
   /** the exact state_dict (name, shape) in the official order */
   expectedKeys(cfg: C): Array<[string, number[]]>;
-  /** MACs at the given input size as fvcore/FlopCounterMode count them (meta.macs_counted) */
-  macs(cfg: C, H?: number, W?: number): number;
-  /** float64 CPU forward: x [B,3,H,W] normalised */
-  forwardReference(x: Tensor, w: Params, cfg: C): ModelForwardOutput;
+  /** MACs at the given input size as fvcore/FlopCounterMode count them (meta.macs_counted), at a knob setting when given */
+  macs(cfg: C, H?: number, W?: number, knobs?: KnobSetting): number;
+  /** float64 CPU forward: x [B,3,H,W] normalised; `knobs` applies a setting to the attention sites */
+  forwardReference(x: Tensor, w: Params, cfg: C, knobs?: KnobSetting): ModelForwardOutput;
+  /** the knobs this family offers on its trained network (official values at the eval input size) */
+  knobs?(cfg: C): NetworkKnob[];
   /** eval input size (224, or 384 for LITv2-B-384) and whether to centre-crop */
   inputSize(cfg: C): { size: number; crop: boolean };
   /** WebGPU forward (our kernels on the device tfjs-backend-webgpu shares); absent until written */

@@ -19,6 +19,8 @@ export interface OpViewResult {
   backend: 'webgpu' | 'cpu';
   /** the op's output, only when asked for (opts.y): the views draw maps and time, and the GPU skips reading y back */
   y?: Float32Array;
+  /** the panels of every token in opts.queries (same order), from the same run (code cells' run(op, …, { tokens })) */
+  perQuery?: MapPanel[][];
 }
 
 const paramCache = new Map<string, Params>();
@@ -41,6 +43,7 @@ export function viewParams(op: AnyOp, cfg: unknown): Params {
  * `timingRuns` (default 0): extra timed runs after the map run. The map run is itself timed, so a
  * slider change costs one op run; views that report a careful median (compare, latency) ask for more.
  * `y`: also return the op's output (read back from the GPU only then).
+ * `queries`: also the panels of these query tokens — the run then forms every map row (maps: true).
  */
 export async function computeOpView(
   op: AnyOp,
@@ -48,14 +51,15 @@ export async function computeOpView(
   tokens: Tensor,
   token: number,
   ctx: GpuContext | null,
-  opts: { timingRuns?: number; y?: boolean } = {},
+  opts: { timingRuns?: number; y?: boolean; queries?: readonly number[] } = {},
 ): Promise<OpViewResult> {
   const shape = op.inputShape(cfg);
   const x = tokensToLayout(tokens, shape);
   const p = viewParams(op, cfg);
   const macs = op.macs(cfg);
   if (ctx && op.gpu) {
-    const rows = op.gpuRows ? [token] : undefined;
+    // ops that form chosen rows only get the token's row and the queries' rows (rowIndex = position)
+    const rows = op.gpuRows ? [token, ...(opts.queries ?? [])] : undefined;
     const t0 = performance.now();
     const out = await op.gpu(ctx, x, p, cfg, { maps: !rows, rows, timed: true, skipY: !opts.y });
     const wall = performance.now() - t0;
@@ -65,7 +69,8 @@ export async function computeOpView(
     const timed = times.length > 0 || out.gpuMs !== undefined;
     const source: OpViewResult['timeSource'] = ctx.report.timestamps && timed ? 'gpu-timestamp' : 'gpu-wall';
     // without extra runs the time is the map run's own (the op plus the clicked token's map rows)
-    return { panels, macs, ms: times.length ? median(times) : (out.gpuMs ?? wall), timeSource: source, backend: 'webgpu', ...(opts.y ? { y: out.y } : {}) };
+    const perQuery = opts.queries && op.queryMaps ? opts.queries.map((q, i) => op.queryMaps!(out.maps, cfg, q, rows ? i + 1 : q)) : undefined;
+    return { panels, macs, ms: times.length ? median(times) : (out.gpuMs ?? wall), timeSource: source, backend: 'webgpu', ...(opts.y ? { y: out.y } : {}), ...(perQuery ? { perQuery } : {}) };
   }
   const t0 = performance.now();
   const out = op.reference({ shape, data: Float64Array.from(x) }, p, cfg);
@@ -79,5 +84,6 @@ export async function computeOpView(
     timeSource: 'cpu-reference',
     backend: 'cpu',
     ...(opts.y ? { y: Float32Array.from(out.y.data) } : {}),
+    ...(opts.queries && op.queryMaps ? { perQuery: opts.queries.map((q) => op.queryMaps!(maps, cfg, q, q)) } : {}),
   };
 }

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GpuContext } from '../../src/gpu/context';
-import { linearDispatch } from '../../src/ops/common/gpu-linear';
+import { linearDispatch } from '../../src/gpu/gemm';
 import { syntheticParams } from '../../src/ops/common/params';
 import { OPS } from '../../src/ops/registry';
 import { linear } from '../../src/tensor/ops';

@@ -1,5 +1,5 @@
 /**
- * LITv2's faster paths: the Linear kernels picked by shape (./src/models/litv2/gemm.ts) against the
+ * LITv2's faster paths: the Linear kernels picked by shape (src/gpu/gemm.ts) against the
  * plain linear.wgsl, which picks what for LITv2-S at batch 1 and 32, HiLo's fused dispatch list
  * (6 dispatches per stage-2 block, no concat), and a batch-32 forward of a tiny LITv2 — large
  * enough for the 128-row tiles, the vec4 depthwise conv and the > 1 MiB input upload buffer —
@@ -7,9 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GpuContext } from '../../src/gpu/context';
-import { linearDispatch } from '../../src/ops/common/gpu-linear';
 import { syntheticParams } from '../../src/ops/common/params';
-import { litv2Linear, linearPlan } from '../../src/models/litv2/gemm';
+import { gemmDispatches, gemmPlan, linearDispatch } from '../../src/gpu/gemm';
 import { litv2, releaseLitv2Gpu, type Litv2Config } from '../../src/models/litv2';
 import { LITV2_VARIANTS, stageGeom, stageHilo } from '../../src/models/litv2/config';
 import { hilo } from '../../src/ops/hilo';
@@ -24,7 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => ctx?.destroy());
 
-/** y of litv2Linear and of linear.wgsl for one product, same inputs (through `c`: f32 or a half() view). */
+/** y of gemmDispatches and of linear.wgsl for one product, same inputs (through `c`: f32 or a half() view). */
 async function both(M: number, N: number, K: number, bias: boolean, wRows = N, c: GpuContext = ctx) {
   const made: GPUBuffer[] = [];
   const keep = (b: GPUBuffer) => (made.push(b), b);
@@ -33,9 +32,8 @@ async function both(M: number, N: number, K: number, bias: boolean, wRows = N, c
   const b = bias ? keep(c.upload(Float32Array.from(prngInput(`gemm-b:${N}`, N)))) : null;
   const y1 = keep(c.scratch(M * N));
   const y2 = keep(c.scratch(M * N));
-  const dummy = keep(c.scratch(4));
   const alloc = (_role: string, n: number) => keep(c.scratch(n));
-  await c.run([...litv2Linear(c, alloc, dummy, x, w, b, y1, M, N, K), linearDispatch(c, x, w, b, y2, M, N, K)]);
+  await c.run([...gemmDispatches(c, alloc, x, w, b, y1, M, N, K), linearDispatch(c, x, w, b, y2, M, N, K)]);
   const got = await c.read(y1, M * N);
   const want = await c.read(y2, M * N);
   for (const m of made) m.destroy();
@@ -45,43 +43,43 @@ async function both(M: number, N: number, K: number, bias: boolean, wRows = N, c
 describe('LITv2 Linear kernels', () => {
   it('picks 128-row tiles when they fill the GPU, split K for few tiles and a long K', () => {
     // LITv2-S at batch 32: every big product of stages 0-3 on 128-row tiles
-    expect(linearPlan(32 * 3136, 384, 96)).toMatchObject({ kind: 'big', rn: 8 });
-    expect(linearPlan(32 * 3136, 96, 384)).toMatchObject({ kind: 'big', rn: 4 });
-    expect(linearPlan(32 * 196, 384, 1536)).toMatchObject({ kind: 'big', rn: 8 });
-    expect(linearPlan(32 * 49, 768, 3072)).toMatchObject({ kind: 'big', rn: 8 });
+    expect(gemmPlan(32 * 3136, 384, 96)).toMatchObject({ kind: 'big', rn: 8 });
+    expect(gemmPlan(32 * 3136, 96, 384)).toMatchObject({ kind: 'big', rn: 4 });
+    expect(gemmPlan(32 * 196, 384, 1536)).toMatchObject({ kind: 'big', rn: 8 });
+    expect(gemmPlan(32 * 49, 768, 3072)).toMatchObject({ kind: 'big', rn: 8 });
     // batch 1: the 7×7 and 14×14 products with long K are split, short K stays on linear.wgsl
-    expect(linearPlan(196, 384, 1536).kind).toBe('splitk');
-    expect(linearPlan(49, 768, 3072).kind).toBe('splitk');
-    expect(linearPlan(1, 1000, 768).kind).toBe('splitk');
-    expect(linearPlan(196, 512, 384).kind).toBe('linear');
+    expect(gemmPlan(196, 384, 1536).kind).toBe('splitk');
+    expect(gemmPlan(49, 768, 3072).kind).toBe('splitk');
+    expect(gemmPlan(1, 1000, 768).kind).toBe('splitk');
+    expect(gemmPlan(196, 512, 384).kind).toBe('linear');
     // model-litv2.test.ts's tiny official layout at batch 2: stage-3 fc2 (8 rows, K 512) takes the
     // split-K path whose partial sums litv2_row_norm adds into the block tail
-    expect(linearPlan(2 * 2 * 2, 128, 512).kind).toBe('splitk');
+    expect(gemmPlan(2 * 2 * 2, 128, 512).kind).toBe('splitk');
     // vec4 rows are required
-    expect(linearPlan(32 * 3136, 383, 96).kind).not.toBe('big');
-    expect(linearPlan(32 * 3136, 384, 98).kind).not.toBe('big');
+    expect(gemmPlan(32 * 3136, 383, 96).kind).not.toBe('big');
+    expect(gemmPlan(32 * 3136, 384, 98).kind).not.toBe('big');
   });
 
   it('128×128 tiles equal linear.wgsl (ragged M, K not a multiple of the slice, bias)', async () => {
-    expect(linearPlan(8229, 256, 100)).toMatchObject({ kind: 'big', rn: 8 });
+    expect(gemmPlan(8229, 256, 100)).toMatchObject({ kind: 'big', rn: 8 });
     const { got, want } = await both(8229, 256, 100, true);
     expect(relL2(got, want)).toBeLessThan(1e-6);
   });
 
   it('128×64 tiles equal linear.wgsl (N not a multiple of the tile, no bias, W with extra rows)', async () => {
-    expect(linearPlan(8192, 100, 64)).toMatchObject({ kind: 'big', rn: 4 });
+    expect(gemmPlan(8192, 100, 64)).toMatchObject({ kind: 'big', rn: 4 });
     const { got, want } = await both(8192, 100, 64, false, 104);
     expect(relL2(got, want)).toBeLessThan(1e-6);
   });
 
   it('16-bit storage (the half-storage rewrite of the vec4 kernel) equals linear.wgsl rewritten the same way', async () => {
-    expect(linearPlan(8192, 128, 64).kind).toBe('big');
+    expect(gemmPlan(8192, 128, 64).kind).toBe('big');
     const { got, want } = await both(8192, 128, 64, true, 128, ctx.half());
     expect(relL2(got, want)).toBeLessThan(1e-6);
   });
 
   it('split K equals linear.wgsl', async () => {
-    expect(linearPlan(49, 256, 1536).kind).toBe('splitk');
+    expect(gemmPlan(49, 256, 1536).kind).toBe('splitk');
     const { got, want } = await both(49, 256, 1536, true);
     expect(relL2(got, want)).toBeLessThan(1e-5);
   });
@@ -116,8 +114,8 @@ describe('LITv2 forwardGpu at batch 32 (128-row tiles, vec4 depthwise conv, inpu
   it('equals the float64 reference', async () => {
     const B = 32;
     // the products this test is about really take the big-tile path
-    expect(linearPlan(B * 256, 128, 32).kind).toBe('big');
-    expect(linearPlan(B * 256, 32, 128).kind).toBe('big');
+    expect(gemmPlan(B * 256, 128, 32).kind).toBe('big');
+    expect(gemmPlan(B * 256, 32, 128).kind).toBe('big');
     const p = syntheticParams(litv2.expectedKeys(cfg), 'test:litv2-b32');
     const S = cfg.imgSize;
     const x = prngInput('model-gpu:litv2-b32', B * 3 * S * S);

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { buildGraph, decodeLinkState, parseNotebook, planAll, resolveView } from '../../src/notebook';
 import { crossovers, gflops, latencyPlan, throughputReadings, type LatencyPoint } from '../../src/ui/notebook/views/latency';
 import { flopsTable } from '../../src/ui/notebook/views/flops-table';
+import { MECHANISMS } from '../../src/ops/registry';
 
 const pt = (op: string, grid: number, macs: number, ms: number, error?: string): LatencyPoint => ({ op, grid, tokens: grid * grid, macs, ms, ...(error ? { error } : {}) });
 
@@ -104,7 +105,7 @@ describe('the shipped notebook flops-vs-latency.md', () => {
     const r = resolveView(g, latency.id, decodeLinkState('#nb=flops-vs-latency', g).values);
     if (!r.ok) throw new Error(r.message);
     const p = latencyPlan(r.config);
-    expect(p.ops.map((o) => o.name)).toEqual(['mhsa', 'hilo', 'gla', 'vicinity', 'fasa', 'gma']);
+    expect(p.ops.map((o) => o.name)).toEqual(MECHANISMS);
     expect(p.grids).toEqual([14, 28, 42, 56]);
     expect(p.baseline).toBe('mhsa');
     expect(p.throughput).toBe(true);

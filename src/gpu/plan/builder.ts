@@ -3,6 +3,7 @@ import type { Dispatch, GpuContext } from '../context';
 import { ScratchPool } from './scratch';
 import { prepareGroup, type PreparedGroup } from './runner';
 import { copyDispatch, makeDummies, normDispatch, type Dummies, type NormSpec } from './layers';
+import { convGemmDispatches, gemmDispatches, type ConvGeom } from '../gemm';
 export class PlanBuilder {
   readonly pool: ScratchPool;
   readonly dm: Dummies;
@@ -15,6 +16,14 @@ export class PlanBuilder {
   }
   add(...d: Dispatch[]): void {
     this.cur.push(...d);
+  }
+  /** y[M, N] = x[M, K]·Wᵀ + b on the kernel the GEMM selection picks (../gemm.ts). */
+  linear(x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, M: number, N: number, K: number): void {
+    this.cur.push(...gemmDispatches(this.ctx, this.scratch, x, w, b, y, M, N, K));
+  }
+  /** Dense conv → tokens [B, Ho·Wo, Cout] on the kernel the GEMM selection picks. */
+  conv(x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, g: ConvGeom): void {
+    this.cur.push(...convGemmDispatches(this.ctx, this.scratch, x, w, b, y, g));
   }
   norm(s: NormSpec): void {
     this.cur.push(normDispatch(this.ctx, s, this.dm));
@@ -29,7 +38,7 @@ export class PlanBuilder {
     return { buf, floats };
   }
   close(label: string): number {
-    this.groups.push(prepareGroup(this.ctx, label, this.cur));
+    this.groups.push(prepareGroup(this.ctx, label, this.cur, (b) => this.pool.owned.push(b)));
     this.cur = [];
     return this.groups.length - 1;
   }

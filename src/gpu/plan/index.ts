@@ -7,3 +7,4 @@ export * from './layers';
 export * from './runner';
 export * from './builder';
 export * from './weights';
+export * from '../gemm';

@@ -17,17 +17,14 @@ export interface PreparedGroup {
   readonly dispatches: readonly Dispatch[];
 }
 
-export function prepareGroup(ctx: GpuContext, label: string, dispatches: Dispatch[]): PreparedGroup {
-  const dev = ctx.device;
+/** `own` receives the uniform buffers made for the group (the plan destroys them with itself). */
+export function prepareGroup(ctx: GpuContext, label: string, dispatches: Dispatch[], own: (b: GPUBuffer) => void): PreparedGroup {
   return {
     label,
     dispatches,
     items: dispatches.map((d) => ({
       pipeline: d.pipeline,
-      bind: dev.createBindGroup({
-        layout: d.pipeline.getBindGroupLayout(0),
-        entries: d.buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
-      }),
+      bind: ctx.bindGroup(d, own),
       wg: [d.workgroups[0], d.workgroups[1] ?? 1, d.workgroups[2] ?? 1],
     })),
   };
@@ -189,8 +186,8 @@ export function observeBackbonePlans(f: ((plan: BackbonePlan) => void) | null): 
 }
 
 /**
- * One forward on a store's cached plan (call it inside `st.locked`): rebuild the plan when `key`
- * changes, write the input, run every pass in one submit, read back logits, the stages when asked
+ * One forward on a store's cached plan (call it inside `st.locked`): the plan for `key` (built on
+ * first use, a few kept: GpuWeightStore.planFor), write the input, run every pass in one submit, read back logits, the stages when asked
  * (`stageOut` may reshape them, e.g. to channel-first) and the capture.
  */
 export async function runBackbonePlan<P extends BackbonePlan>(
@@ -198,12 +195,7 @@ export async function runBackbonePlan<P extends BackbonePlan>(
   stageOut: (data: Float32Array, i: number, plan: P) => Float32Array = (d) => d.slice(),
 ): Promise<GpuForwardResult> {
   const ctx = st.ctx;
-  if (st.plan?.key !== key) {
-    st.plan?.pool.destroy();
-    st.plan = null;
-    st.plan = build();
-  }
-  const plan = st.plan;
+  const plan = st.planFor(key, build);
   planObserver?.(plan);
   if (o.capture !== undefined && !plan.capture) throw new Error(`no attention site ${o.capture}`);
   // Half storage: the f32 input goes to a buffer of its own and a first pass stores it as the
@@ -290,8 +282,7 @@ function halfInput(ctx: GpuContext, plan: BackbonePlan, floats: number): { stagi
   if (!h || h.floats !== floats) {
     const staging = plan.pool.fresh('input.f32', floats);
     const d = copyDispatch(ctx, staging, plan.input, floats, 0, true);
-    plan.pool.owned.push(d.buffers[2]);
-    h = { floats, staging, group: prepareGroup(ctx, 'input → half', [d]) };
+    h = { floats, staging, group: prepareGroup(ctx, 'input → half', [d], (b) => plan.pool.owned.push(b)) };
     halfInputs.set(plan, h);
   }
   return h;

@@ -20,7 +20,6 @@
  */
 import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
-import { linearDispatch } from '../../ops/common/gpu-linear';
 import { depthwiseDispatch, depthwiseOutSize, fasaDispatches, pointwiseDispatch, uploadFasaWeights } from '../../ops/fasa/gpu';
 import { convOutSize, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan } from '../../gpu/plan';
 import type { GpuForwardOptions, GpuForwardResult } from '../types';
@@ -29,6 +28,9 @@ import convWgsl from '../../../kernels/fat_conv.wgsl?raw';
 import gnStatsWgsl from '../../../kernels/fat_gn_stats.wgsl?raw';
 import gnWgsl from '../../../kernels/fat_gn.wgsl?raw';
 import { fatAttentionSites, fatAttnConfig, fatBlock, fatStageGrids, fatStem, type FatConfig } from './config';
+import type { FasaConfig } from '../../ops/fasa/spec';
+import { settingKey } from '../knobs';
+import { knobSites } from '../knob-apply';
 import { foldBatchNorms } from './fold';
 
 const GN_EPS = 1e-5;
@@ -52,7 +54,7 @@ export function gnSplit(S: number): { P: number; chunk: number } {
 function gnStats(pb: PlanBuilder, x: GPUBuffer, B: number, S: number): { part: GPUBuffer; P: number; chunk: number } {
   const { P, chunk } = gnSplit(S);
   const part = pb.scratch('gn.part', B * P * 2);
-  pb.add({ pipeline: pb.ctx.pipeline(gnStatsWgsl), buffers: [x, part, pb.ctx.uniform([S, P, chunk])], workgroups: [P, B] });
+  pb.add({ pipeline: pb.ctx.pipeline(gnStatsWgsl), buffers: [x, part], params: { S, P, chunk }, workgroups: [P, B] });
   return { part, P, chunk };
 }
 
@@ -63,7 +65,7 @@ function groupNorm(pb: PlanBuilder, st: WeightStore, prefix: string, x: GPUBuffe
   const { part, P, chunk } = gnStats(pb, x, B, S);
   pb.add({
     pipeline: ctx.pipeline(gnWgsl, 'gn_apply'),
-    buffers: [x, part, st.get(`${prefix}.weight`), st.get(`${prefix}.bias`), y, ctx.uniform([S, P, chunk, N, C, GN_EPS], ['u', 'u', 'u', 'u', 'u', 'f'])],
+    buffers: [x, part, st.get(`${prefix}.weight`), st.get(`${prefix}.bias`), y], params: { S, P, chunk, N, C, eps: GN_EPS },
     workgroups: [Math.ceil(S / 1024), B],
   });
 }
@@ -89,7 +91,7 @@ function fusedTail(st: WeightStore, b: string, outDim: number, hidden: number, C
 }
 
 /** One FATBlock: x [B, C, H·W] → out [B, outDim, Ho·Wo]; `captureBuf` receives GN1(t) (the FASA input). */
-function blockPlan(pb: PlanBuilder, st: WeightStore, c: FatConfig, i: number, j: number, B: number, H: number, W: number, x: GPUBuffer, out: GPUBuffer, captureBuf?: GPUBuffer): void {
+function blockPlan(pb: PlanBuilder, st: WeightStore, c: FatConfig, i: number, j: number, B: number, H: number, W: number, x: GPUBuffer, out: GPUBuffer, captureBuf?: GPUBuffer, siteCfg?: FasaConfig): void {
   const ctx = pb.ctx;
   const none = pb.dm.read;
   const { dim: C, outDim, stride, hidden } = fatBlock(c, i, j);
@@ -103,7 +105,7 @@ function blockPlan(pb: PlanBuilder, st: WeightStore, c: FatConfig, i: number, j:
   const acfg = fatAttnConfig(c, i, H, W);
   const aw = st.block(`${b}attn.`, () => uploadFasaWeights(ctx, subParams(st.w, `${b}attn.`), acfg));
   const u = pb.scratch('sU', B * C * N);
-  pb.add(...fasaDispatches(ctx, aw, acfg, { x: n1, y: u, batch: B, residual: t }, pb.scratch).dispatches);
+  pb.add(...fasaDispatches(ctx, aw, siteCfg ?? acfg, { x: n1, y: u, batch: B, residual: t }, pb.scratch).dispatches);
   const n2 = pb.scratch('n', B * C * N);
   groupNorm(pb, st, `${b}norm2`, u, n2, B, C, N);
   const f = pb.scratch('ffn.h', B * hidden * N);
@@ -124,7 +126,7 @@ function blockPlan(pb: PlanBuilder, st: WeightStore, c: FatConfig, i: number, j:
   pb.add(pointwiseDispatch(ctx, cat, tail.w, tail.bias, out, { Co: outDim, Ci: K, P: No, batch: B }, none));
 }
 
-function fatPlan(ctx: GpuContext, st: WeightStore, c: FatConfig, B: number, H: number, W: number, capture: number | undefined, key: string): Plan {
+function fatPlan(ctx: GpuContext, st: WeightStore, c: FatConfig, B: number, H: number, W: number, capture: number | undefined, key: string, sites: FasaConfig[] | null): Plan {
   const pb = new PlanBuilder(ctx);
   const input = pb.pool.fresh('input', B * c.inChans * H * W);
   // stem: conv{1..4} (BN folded) + ReLU, ping-ponging two buffers
@@ -138,7 +140,7 @@ function fatPlan(ctx: GpuContext, st: WeightStore, c: FatConfig, B: number, H: n
     const y = pb.scratch(`stem${n % 2}`, B * cout * ho * wo);
     pb.add({
       pipeline: ctx.pipeline(convWgsl),
-      buffers: [cur, st.get(`${p}.weight`), st.get(`${p}.bias`), y, ctx.uniform([cin, h, w, cout, ho, wo, 3, s, 1, 1])],
+      buffers: [cur, st.get(`${p}.weight`), st.get(`${p}.bias`), y], params: { Cin: cin, H: h, W: w, Ho: ho, Wo: wo, kh: 3, kw: 3, sh: s, sw: s, ph: 1, pw: 1, channel_first: 1, Cout: cout, relu: 1 },
       workgroups: [Math.ceil((ho * wo) / 64), Math.ceil(cout / 64), B],
     });
     cur = y;
@@ -171,7 +173,7 @@ function fatPlan(ctx: GpuContext, st: WeightStore, c: FatConfig, B: number, H: n
         captureBuf = pb.pool.fresh('capture', B * dim * h * w);
         cap = { buf: captureBuf, floats: dim * h * w };
       }
-      blockPlan(pb, st, c, i, j, B, h, w, x, out, captureBuf);
+      blockPlan(pb, st, c, i, j, B, h, w, x, out, captureBuf, sites?.[site]);
       site++;
       x = out;
       if (last) stages.push({ buf: out, floats: B * outDim * No });
@@ -187,11 +189,11 @@ function fatPlan(ctx: GpuContext, st: WeightStore, c: FatConfig, B: number, H: n
   const pooled = pb.scratch('pooled', B * Cl);
   pb.add({
     pipeline: ctx.pipeline(gnWgsl, 'gn_pool'),
-    buffers: [x, part, st.get('norm.weight'), st.get('norm.bias'), pooled, ctx.uniform([S, P, chunk, N, Cl, GN_EPS], ['u', 'u', 'u', 'u', 'u', 'f'])],
+    buffers: [x, part, st.get('norm.weight'), st.get('norm.bias'), pooled], params: { S, P, chunk, N, C: Cl, eps: GN_EPS },
     workgroups: [Math.ceil(Cl / 256), B],
   });
   const logits = pb.pool.fresh('logits', B * c.numClasses);
-  pb.add(linearDispatch(ctx, pooled, st.get('head.weight'), st.opt('head.bias'), logits, B, c.numClasses, Cl));
+  pb.linear(pooled, st.get('head.weight'), st.opt('head.bias'), logits, B, c.numClasses, Cl);
   pb.close('head');
   return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, capture: cap };
 }
@@ -209,7 +211,7 @@ export async function fatForwardGpu(ctx: GpuContext, x: Float32Array, shape: num
   // BatchNorms folded once per weights object; the store keeps the folded view
   const st = stores.get(ctx, w, (v) => foldBatchNorms(v, c));
   return st.locked(async () => {
-    const key = `${B}|${H}x${W}|${o.capture ?? '-'}|${JSON.stringify(c)}`;
-    return runBackbonePlan(st, key, () => fatPlan(ctx, st, c, B, H, W, o.capture, key), x, o);
+    const key = `${B}|${H}x${W}|${o.capture ?? '-'}|${JSON.stringify(c)}|${settingKey(o.knobs)}`;
+    return runBackbonePlan(st, key, () => fatPlan(ctx, st, c, B, H, W, o.capture, key, knobSites(fatAttentionSites(c, H, W), o.knobs) as FasaConfig[] | null), x, o);
   });
 }

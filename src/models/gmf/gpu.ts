@@ -18,15 +18,20 @@
  */
 import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
-import { linearDispatch } from '../../ops/common/gpu-linear';
-import { gmaDispatches, gmaLinearDispatch, uploadGmaWeights } from '../../ops/gma/gpu';
+import { linearDispatch } from '../../gpu/gemm';
+import { gmaDispatches, uploadGmaWeights } from '../../ops/gma/gpu';
 import { convDispatch, convOutSize, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan } from '../../gpu/plan';
 import type { AttentionSite, GpuForwardOptions, GpuForwardResult } from '../types';
 import cpeNormWgsl from '../../../kernels/gmf_cpe_norm.wgsl?raw';
 import dwWgsl from '../../../kernels/gmf_dw.wgsl?raw';
 import hswishWgsl from '../../../kernels/gmf_hswish.wgsl?raw';
 import { subParams } from '../nn-cpu';
-import { gmfAttnConfig, gmfGrids, type GmfConfig } from './config';
+import { blockPrefix, gmfAttentionSites, gmfAttnConfig, gmfGrids, type GmfConfig } from './config';
+import type { GmaConfig } from '../../ops/gma/spec';
+import { settingKey } from '../knobs';
+import { knobSites } from '../knob-apply';
+
+export { gmfAttentionSites };
 import { foldBatchNorms } from './fold';
 
 const LN_EPS = 1e-6;
@@ -42,19 +47,7 @@ export function releaseGmfGpu(ctx: GpuContext, w: Params): void {
   stores.release(ctx, w);
 }
 
-const blockPrefix = (i: number, b: number) => `groupmixformer_backbone.${i}.gma_stage.${b}.`;
 
-/** One GMA module per block, in forward order, with the op config of its stage grid. */
-export function gmfAttentionSites(c: GmfConfig, H: number, W: number): AttentionSite[] {
-  const grids = gmfGrids(H, W);
-  return c.serialDepths.flatMap((depth, i) => {
-    const opConfig = gmfAttnConfig(c, i, grids[i][0], grids[i][1]);
-    return Array.from({ length: depth }, (_, b) => ({
-      label: `stage ${i} · block ${b}`, stage: i, block: b, op: 'gma', opConfig,
-      params: (w: Params) => subParams(w, `${blockPrefix(i, b)}att.`),
-    }));
-  });
-}
 
 /** norm4 (eval BN on the last map) folded into the head: W' = W·diag(sc), b' = b + W·sh. */
 function foldedHead(st: WeightStore, c: GmfConfig): { w: GPUBuffer; b: GPUBuffer } {
@@ -91,7 +84,7 @@ function foldedHead(st: WeightStore, c: GmfConfig): { w: GPUBuffer; b: GPUBuffer
   return { w, b };
 }
 
-function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: number, W: number, capture: number | undefined, key: string): Plan {
+function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: number, W: number, capture: number | undefined, key: string, sites: GmaConfig[] | null): Plan {
   const grids = gmfGrids(H, W);
   const pb = new PlanBuilder(ctx);
   const E = c.embeddingDims;
@@ -102,14 +95,14 @@ function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: n
   const h1 = convOutSize(H, 3, 2, 1);
   const w1 = convOutSize(W, 3, 2, 1);
   const e1 = pb.scratch('stem1', B * h1 * w1 * mid);
-  pb.add(convDispatch(ctx, input, st.get('conv_stem.proj1.weight'), st.opt('conv_stem.proj1.bias'), e1,
-    { B, Cin: c.inDim, H, W, Cout: mid, k: 3, stride: 2, pad: 1, channelFirst: true }, pb.dm.read));
+  pb.conv(input, st.get('conv_stem.proj1.weight'), st.opt('conv_stem.proj1.bias'), e1,
+    { B, Cin: c.inDim, H, W, Cout: mid, k: 3, stride: 2, pad: 1, channelFirst: true });
   const n1 = B * h1 * w1 * mid;
-  pb.add({ pipeline: ctx.pipeline(hswishWgsl), buffers: [e1, ctx.uniform([n1])], workgroups: grid1d(Math.ceil(n1 / 256)) });
+  pb.add({ pipeline: ctx.pipeline(hswishWgsl), buffers: [e1], params: { n: n1 }, workgroups: grid1d(Math.ceil(n1 / 256)) });
   let [ph, pw] = grids[0];
   let prev = pb.scratch('stem2', B * ph * pw * E[0]);
-  pb.add(convDispatch(ctx, e1, st.get('conv_stem.proj2.weight'), st.opt('conv_stem.proj2.bias'), prev,
-    { B, Cin: mid, H: h1, W: w1, Cout: E[0], k: 3, stride: 2, pad: 1, channelFirst: false }, pb.dm.read));
+  pb.conv(e1, st.get('conv_stem.proj2.weight'), st.opt('conv_stem.proj2.bias'), prev,
+    { B, Cin: mid, H: h1, W: w1, Cout: E[0], k: 3, stride: 2, pad: 1, channelFirst: false });
   pb.close('conv stem');
 
   const stages: Plan['stages'] = [];
@@ -132,13 +125,13 @@ function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: n
     const dwBias = st.opt(`${pe}.proj.conv1.bias`);
     pb.add({
       pipeline: ctx.pipeline(dwWgsl),
-      buffers: [prev, st.get(`${pe}.proj.conv1.weight`), dwBias ?? pb.dm.read, dwOut, ctx.uniform([ph, pw, h, w, prevC, 3, i === 0 ? 1 : 2, 1, dwBias ? 1 : 0, i === 0 ? 1 : 0])],
+      buffers: [prev, st.get(`${pe}.proj.conv1.weight`), dwBias ?? pb.dm.read, dwOut], params: { Hin: ph, Win: pw, Ho: h, Wo: w, C: prevC, K: 3, stride: i === 0 ? 1 : 2, pad: 1, has_bias: dwBias ? 1 : 0, in_act: i === 0 ? 1 : 0 },
       workgroups: [...grid1d(Math.ceil((N * prevC) / 256)), B],
     });
     const sA = pb.scratch('sA', BN * C);
     const sB = pb.scratch('sB', BN * C);
     let cur = depth ? sA : out;
-    pb.add(gmaLinearDispatch(ctx, dwOut, st.get(`${pe}.proj.pointwise_conv.weight`), st.opt(`${pe}.proj.pointwise_conv.bias`), cur, BN, C, prevC, { act: 'hswish', dummy: pb.dm.read }));
+    pb.add(linearDispatch(ctx, dwOut, st.get(`${pe}.proj.pointwise_conv.weight`), st.opt(`${pe}.proj.pointwise_conv.bias`), cur, BN, C, prevC, { act: 'hswish' }));
 
     const acfg = gmfAttnConfig(c, i, h, w);
     for (let b = 0; b < depth; b++) {
@@ -153,18 +146,18 @@ function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: n
       site++;
       pb.add({
         pipeline: ctx.pipeline(cpeNormWgsl),
-        buffers: [cur, st.get(`${p}cpe.proj.weight`), st.get(`${p}cpe.proj.bias`), st.get(`${p}norm1.weight`), st.get(`${p}norm1.bias`), t, u,
-          ctx.uniform([BN, N, h, w, C, LN_EPS], ['u', 'u', 'u', 'u', 'u', 'f'])],
+        buffers: [cur, st.get(`${p}cpe.proj.weight`), st.get(`${p}cpe.proj.bias`), st.get(`${p}norm1.weight`), st.get(`${p}norm1.bias`), t, u], params: { rows: BN, N, H: h, W: w, C, eps: LN_EPS },
         workgroups: grid1d(BN),
       });
       const gw = st.block(`${p}att.`, () => uploadGmaWeights(ctx, subParams(st.w, `${p}att.`), acfg));
-      pb.add(...gmaDispatches(ctx, gw, acfg, { x: u, y: t, batch: B, accumulate: true }, pb.scratch).dispatches);
+      // (site was advanced above: this block is site − 1)
+      pb.add(...gmaDispatches(ctx, gw, sites?.[site - 1] ?? acfg, { x: u, y: t, batch: B, accumulate: true }, pb.scratch).dispatches);
       const n = pb.scratch('n', BN * C);
       pb.norm({ rows: BN, C, x: t, mode: 'ln', weight: st.get(`${p}norm2.weight`), bias: st.get(`${p}norm2.bias`), eps: LN_EPS, out: n });
       const hb = pb.scratch('mlp.h', BN * hid);
       pb.add(
-        gmaLinearDispatch(ctx, n, st.get(`${p}mlp.fc1.weight`), st.opt(`${p}mlp.fc1.bias`), hb, BN, hid, C, { act: 'gelu', dummy: pb.dm.read }),
-        gmaLinearDispatch(ctx, hb, st.get(`${p}mlp.fc2.weight`), st.opt(`${p}mlp.fc2.bias`), t, BN, C, hid, { accumulate: true, dummy: pb.dm.read }),
+        linearDispatch(ctx, n, st.get(`${p}mlp.fc1.weight`), st.opt(`${p}mlp.fc1.bias`), hb, BN, hid, C, { act: 'gelu' }),
+        linearDispatch(ctx, hb, st.get(`${p}mlp.fc2.weight`), st.opt(`${p}mlp.fc2.bias`), t, BN, C, hid, { accumulate: true }),
       );
       cur = t;
     }
@@ -180,7 +173,8 @@ function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: n
   const pooled = pb.scratch('pooled', B * prevC);
   const logits = pb.pool.fresh('logits', B * c.numClasses);
   const head = foldedHead(st, c);
-  pb.add(meanPoolDispatch(ctx, prev, pooled, B, ph * pw, prevC), linearDispatch(ctx, pooled, head.w, head.b, logits, B, c.numClasses, prevC));
+  pb.add(meanPoolDispatch(ctx, prev, pooled, B, ph * pw, prevC));
+  pb.linear(pooled, head.w, head.b, logits, B, c.numClasses, prevC);
   pb.close('head');
   return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, capture: captured };
 }
@@ -195,7 +189,7 @@ export async function gmfForwardGpu(ctx: GpuContext, x: Float32Array, shape: num
   // BNs folded once, when this weights object is first seen on this context
   const st = stores.get(ctx, w, (v) => foldBatchNorms(v, c));
   return st.locked(async () => {
-    const key = `${B}x${H}x${W}|${o.capture ?? ''}|${JSON.stringify(c)}`;
-    return runBackbonePlan(st, key, () => gmfPlan(ctx, st, c, B, H, W, o.capture, key), x, o);
+    const key = `${B}x${H}x${W}|${o.capture ?? ''}|${JSON.stringify(c)}|${settingKey(o.knobs)}`;
+    return runBackbonePlan(st, key, () => gmfPlan(ctx, st, c, B, H, W, o.capture, key, knobSites(gmfAttentionSites(c, H, W), o.knobs) as GmaConfig[] | null), x, o);
   });
 }

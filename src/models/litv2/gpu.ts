@@ -16,15 +16,18 @@
 import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import type { GpuForwardOptions, GpuForwardResult } from '../types';
-import { linearPlan, litv2Linear, splitkPartials } from './gemm';
+import { gemmDispatches, gemmPlan, splitkPartials } from '../../gpu/gemm';
 import { hiloDispatches, uploadHiloWeights, type LinearBuilder } from '../../ops/hilo/gpu';
 import { convDispatch, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type NormSpec } from '../../gpu/plan';
 import { expandWgsl } from '../../gpu/wgsl';
-import dwconvWgsl from '../../../kernels/litv2_dwconv.wgsl?raw';
-import dwconvV4Wgsl from '../../../kernels/litv2_dwconv_v4.wgsl?raw';
+import dwconvWgsl from '../../../kernels/dwconv_gelu.wgsl?raw';
+import dwconvV4Wgsl from '../../../kernels/dwconv_gelu_v4.wgsl?raw';
 import deformWgsl from '../../../kernels/litv2_deform.wgsl?raw';
 import rowNormWgsl from '../../../kernels/litv2_row_norm.wgsl?raw';
-import { stageGeom, stageHilo, validateLitv2, type Litv2Config } from './config';
+import { litv2AttentionSites, stageGeom, stageHilo, validateLitv2, type Litv2Config } from './config';
+import type { HiloConfig } from '../../ops/hilo/spec';
+import { settingKey } from '../knobs';
+import { knobSites } from '../knob-apply';
 import { subParams } from '../nn-cpu';
 
 /**
@@ -52,7 +55,7 @@ export function releaseLitv2Gpu(ctx: GpuContext, w: Params): void {
 const lnOf = (st: WeightStore, prefix: string) => ({ mode: 'ln' as const, weight: st.get(`${prefix}.weight`), bias: st.get(`${prefix}.bias`), eps: LN_EPS });
 
 /** The plan's Linear: kernel chosen by shape (./gemm.ts: big tiles at batch 32, split K at batch 1). */
-const linearOf = (pb: PlanBuilder): LinearBuilder => (x, w, b, y, M, N, K) => litv2Linear(pb.ctx, pb.scratch, pb.dm.read, x, w, b, y, M, N, K);
+const linearOf = (pb: PlanBuilder): LinearBuilder => (x, w, b, y, M, N, K) => gemmDispatches(pb.ctx, pb.scratch, x, w, b, y, M, N, K);
 
 /** Output pixels per thread of the vec4 depthwise kernel (litv2_dwconv_v4.wgsl). */
 const DW_RUN = 8;
@@ -71,8 +74,7 @@ function rowNorm(pb: PlanBuilder, rows: number, C: number, src: RowSrc, sum: GPU
   pb.add({
     pipeline: pb.ctx.pipeline(rowNormWgsl),
     buffers: [src.a, bn ? d.read : src.part, bn ? src.scale : src.bias ?? d.read, bn ? src.shift : d.read,
-      (ln && next.weight) || d.read, (ln && next.bias) || d.read, sum, (ln && next.out) || d.out,
-      pb.ctx.uniform([rows, C, bn ? 0 : 1, bn ? 0 : src.splits, bn || src.bias ? 1 : 0, ln ? 2 : 0, ln && next.bias ? 1 : 0, next.eps ?? LN_EPS], ['u', 'u', 'u', 'u', 'u', 'u', 'u', 'f'])],
+      (ln && next.weight) || d.read, (ln && next.bias) || d.read, sum, (ln && next.out) || d.out], params: { rows, C, src: bn ? 0 : 1, splits: bn ? 0 : src.splits, has_p1: bn || src.bias ? 1 : 0, mode: ln ? 2 : 0, has_nb: ln && next.bias ? 1 : 0, eps: next.eps ?? LN_EPS },
     workgroups: grid1d(rows),
   });
 }
@@ -102,19 +104,19 @@ function dwMlp(pb: PlanBuilder, st: WeightStore, prefix: string, n: GPUBuffer, B
     const runs = Math.ceil(W / DW_RUN);
     pb.add({
       pipeline: pb.ctx.pipeline(expandWgsl(dwconvV4Wgsl, { K: k, RUN: DW_RUN })),
-      buffers: [h, taps, st.get(`${prefix}.dwconv.dwconv.bias`), g, pb.ctx.uniform([H, W, hidden / 4, pad, runs])],
+      buffers: [h, taps, st.get(`${prefix}.dwconv.dwconv.bias`), g], params: { H, W, C4: hidden / 4, pad, runs },
       workgroups: [Math.ceil(hidden / 4 / 64), H * runs, B],
     });
   } else {
     pb.add({
       pipeline: pb.ctx.pipeline(dwconvWgsl),
-      buffers: [h, st.get(wKey), st.get(`${prefix}.dwconv.dwconv.bias`), g, pb.ctx.uniform([H, W, hidden, k, pad])],
+      buffers: [h, st.get(wKey), st.get(`${prefix}.dwconv.dwconv.bias`), g], params: { H, W, C: hidden, k, pad },
       workgroups: [Math.ceil(hidden / 64), H * W, B],
     });
   }
   const w2 = st.get(`${prefix}.fc2.weight`);
   const b2 = st.opt(`${prefix}.fc2.bias`);
-  const p = linearPlan(BL, C, hidden);
+  const p = gemmPlan(BL, C, hidden);
   if (p.kind === 'splitk') {
     const { dispatch, part } = splitkPartials(pb.ctx, pb.scratch, g, w2, BL, C, hidden, p.splits);
     pb.add(dispatch);
@@ -143,12 +145,12 @@ function dtm(pb: PlanBuilder, st: WeightStore, prefix: string, x: GPUBuffer, B: 
   const offC = st.tensor(`${prefix}.dconv.conv_offset.weight`).shape[0];
   if (offC !== 2 * k * k) throw new Error(`litv2 DTM: conv_offset has ${offC} outputs, expected ${2 * k * k}`);
   const off = pb.scratch('dtm.off', rows * offC);
-  pb.add(convDispatch(ctx, x, st.get(`${prefix}.dconv.conv_offset.weight`), st.opt(`${prefix}.dconv.conv_offset.bias`), off,
-    { B, Cin: C, H, W, Cout: offC, k, stride, pad, channelFirst: false }, pb.dm.read));
+  pb.conv(x, st.get(`${prefix}.dconv.conv_offset.weight`), st.opt(`${prefix}.dconv.conv_offset.bias`), off,
+    { B, Cin: C, H, W, Cout: offC, k, stride, pad, channelFirst: false });
   const cols = pb.scratch('dtm.cols', rows * C * k * k);
   pb.add({
     pipeline: ctx.pipeline(deformWgsl),
-    buffers: [x, off, cols, ctx.uniform([H, W, C, Ho, Wo, k, stride, pad])],
+    buffers: [x, off, cols], params: { H, W, C, Ho, Wo, k, stride, pad },
     workgroups: [Math.ceil(C / 64), Ho * Wo, B],
   });
   const lin = pb.scratch('dtm.lin', rows * O);
@@ -170,7 +172,7 @@ function dtm(pb: PlanBuilder, st: WeightStore, prefix: string, x: GPUBuffer, B: 
   rowNorm(pb, rows, O, { kind: 'bn-gelu', a: lin, scale: sc, shift: sh }, sum, next);
 }
 
-function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, key: string, captureAt?: number): Plan {
+function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, key: string, sites: HiloConfig[] | null, captureAt?: number): Plan {
   validateLitv2(c);
   const pb = new PlanBuilder(ctx);
   const S = c.imgSize;
@@ -179,8 +181,8 @@ function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, 
   let { C, H, W } = stageGeom(c, 0);
   // PatchEmbed: conv k = s = patch → tokens (→ LayerNorm); the stream always starts a stage in 's0'
   const pe = pb.scratch(c.patchNorm ? 'pe' : 's0', B * H * W * C);
-  pb.add(convDispatch(ctx, input, st.get('patch_embed.proj.weight'), st.opt('patch_embed.proj.bias'), pe,
-    { B, Cin: c.inChans, H: S, W: S, Cout: C, k: c.patchSize, stride: c.patchSize, pad: 0, channelFirst: true }, pb.dm.read));
+  pb.conv(input, st.get('patch_embed.proj.weight'), st.opt('patch_embed.proj.bias'), pe,
+    { B, Cin: c.inChans, H: S, W: S, Cout: C, k: c.patchSize, stride: c.patchSize, pad: 0, channelFirst: true });
   if (c.patchNorm) pb.norm({ rows: B * H * W, C, x: pe, ...lnOf(st, 'patch_embed.norm'), out: pb.scratch('s0', B * H * W * C) });
   pb.close('patch embed');
 
@@ -215,8 +217,9 @@ function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, 
     for (let j = 0; j < depth; j++) {
       if (hcfg) {
         const a = pb.scratch('a', BL * C);
-        if (site++ === captureAt) capture = pb.capture(n, H * W * C);
-        pb.add(...hiloDispatches(ctx, st.block(`${blk(j)}.attn.`, () => uploadHiloWeights(ctx, subParams(st.w, `${blk(j)}.attn.`), hcfg)), hcfg, { x: n, y: a, batch: B }, pb.scratch, { linear: linearOf(pb) }).dispatches);
+        if (site === captureAt) capture = pb.capture(n, H * W * C);
+        pb.add(...hiloDispatches(ctx, st.block(`${blk(j)}.attn.`, () => uploadHiloWeights(ctx, subParams(st.w, `${blk(j)}.attn.`), hcfg)), sites?.[site] ?? hcfg, { x: n, y: a, batch: B }, pb.scratch, { linear: linearOf(pb) }).dispatches);
+        site++;
         const alt = flip(cur);
         pb.norm({ rows: BL, C, x: cur, delta: { buf: a, rows: BL }, sum: alt, ...lnOf(st, `${blk(j)}.norm2`), out: n });
         cur = alt;
@@ -252,7 +255,7 @@ export function litv2ForwardGpu(ctx: GpuContext, x: Float32Array, shape: number[
   }
   const st = stores.get(ctx, w);
   return st.locked(async () => {
-    const key = `${B}|${o.capture ?? '-'}|${JSON.stringify(c)}`;
-    return runBackbonePlan(st, key, () => litv2Plan(ctx, st, c, B, key, o.capture), x, o);
+    const key = `${B}|${o.capture ?? '-'}|${JSON.stringify(c)}|${settingKey(o.knobs)}`;
+    return runBackbonePlan(st, key, () => litv2Plan(ctx, st, c, B, key, knobSites(litv2AttentionSites(c), o.knobs) as HiloConfig[] | null, o.capture), x, o);
   });
 }

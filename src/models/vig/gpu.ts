@@ -10,14 +10,18 @@
 import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import type { Tensor } from '../../tensor/tensor';
-import { linearDispatch } from '../../ops/common/gpu-linear';
+import { linearDispatch } from '../../gpu/gemm';
 import { glaDispatches, uploadGlaWeights } from '../../ops/gla/gpu';
 import type { Dispatch } from '../../gpu/context';
 import type { GpuForwardOptions, GpuForwardResult } from '../types';
 import { blockGlaConfig } from './common';
 import { subParams } from '../nn-cpu';
-import { resizePosEmbed, vigMlpHidden, type VigConfig } from './vig';
-import { renameLegacyVigHKeys, vigHMlpHidden, type VigHConfig } from './vig_h';
+import { resizePosEmbed, vigAttentionSites, vigMlpHidden, type VigConfig } from './vig';
+import { renameLegacyVigHKeys, vigHAttentionSites, vigHMlpHidden, type VigHConfig } from './vig_h';
+import type { GlaConfig } from '../../ops/gla/spec';
+import { settingKey } from '../knobs';
+import { knobSites } from '../knob-apply';
+import type { AttentionSite } from '../types';
 import { convDispatch, convOutSize, meanPoolDispatch, runBackbonePlan, swigluDispatch, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type PlanSlot } from '../../gpu/plan';
 
 /**
@@ -54,9 +58,9 @@ function mlpTail(pb: PlanBuilder, st: WeightStore, o: {
   const h = pb.scratch('h', BL * 2 * I);
   const hm = pb.scratch('hmid', BL * I);
   const m = pb.scratch('m', BL * C);
-  pb.add(linearDispatch(pb.ctx, o.n, st.get(o.fc1), null, h, BL, 2 * I, C));
+  pb.linear(o.n, st.get(o.fc1), null, h, BL, 2 * I, C);
   pb.add(swigluDispatch(pb.ctx, h, hm, BL, I));
-  pb.add(linearDispatch(pb.ctx, hm, st.get(o.fc2), null, m, BL, C, I));
+  pb.linear(hm, st.get(o.fc2), null, m, BL, C, I);
   const nx = o.next;
   pb.norm({
     rows: BL, C, x: r, delta: { buf: m, rows: BL, scale: o.gamma2 }, sum: o.sum, mode: nx.mode,
@@ -64,7 +68,7 @@ function mlpTail(pb: PlanBuilder, st: WeightStore, o: {
   });
 }
 
-function vigPlan(ctx: GpuContext, st: WeightStore, c: VigConfig, B: number, H: number, W: number, captureAt?: number): Plan {
+function vigPlan(ctx: GpuContext, st: WeightStore, c: VigConfig, B: number, H: number, W: number, key: string, sites: GlaConfig[] | null, captureAt?: number): Plan {
   const pb = new PlanBuilder(ctx);
   const s0 = Math.floor(c.patchSize / 2);
   const k0 = s0 + 1;
@@ -85,9 +89,9 @@ function vigPlan(ctx: GpuContext, st: WeightStore, c: VigConfig, B: number, H: n
   const e1n = pb.scratch('e1n', B * h1 * w1 * Ch);
   const e2 = pb.scratch('e2', BL * C);
   const e2n = pb.scratch('e2n', BL * C);
-  pb.add(convDispatch(ctx, input, st.get('patch_embed.proj.0.weight'), bias('patch_embed.proj.0.bias'), e1, { B, Cin: 3, H, W, Cout: Ch, k: k0, stride: s0, pad: 1, channelFirst: true }, pb.dm.read));
+  pb.conv(input, st.get('patch_embed.proj.0.weight'), bias('patch_embed.proj.0.bias'), e1, { B, Cin: 3, H, W, Cout: Ch, k: k0, stride: s0, pad: 1, channelFirst: true });
   pb.norm({ rows: B * h1 * w1, C: Ch, x: e1, mode: 'ln', weight: st.get('patch_embed.proj.1.weight'), bias: st.get('patch_embed.proj.1.bias'), eps: 1e-5, act: 'silu', out: e1n });
-  pb.add(convDispatch(ctx, e1n, st.get('patch_embed.proj.3.weight'), bias('patch_embed.proj.3.bias'), e2, { B, Cin: Ch, H: h1, W: w1, Cout: C, k: 3, stride: 2, pad: 1, channelFirst: false }, pb.dm.read));
+  pb.conv(e1n, st.get('patch_embed.proj.3.weight'), bias('patch_embed.proj.3.bias'), e2, { B, Cin: Ch, H: h1, W: w1, Cout: C, k: 3, stride: 2, pad: 1, channelFirst: false });
   pb.norm({ rows: BL, C, x: e2, mode: 'ln', weight: st.get('patch_embed.proj.4.weight'), bias: st.get('patch_embed.proj.4.bias'), eps: 1e-5, act: c.useActInPatch ? 'silu' : 'none', out: e2n });
   const n = pb.scratch('n', BL * C);
   let t = e2n;
@@ -108,7 +112,7 @@ function vigPlan(ctx: GpuContext, st: WeightStore, c: VigConfig, B: number, H: n
     const b = `blocks.${i}.`;
     const a = pb.scratch('a', BL * C);
     if (i === captureAt) capture = pb.capture(n, L * C);
-    pb.add(...glaDispatches(ctx, st.block(`${b}attn.`, () => uploadGlaWeights(ctx, subParams(st.w, `${b}attn.`), gla)), gla, { x: n, y: a, batch: B }, pb.scratch).dispatches);
+    pb.add(...glaDispatches(ctx, st.block(`${b}attn.`, () => uploadGlaWeights(ctx, subParams(st.w, `${b}attn.`), gla)), sites?.[i] ?? gla, { x: n, y: a, batch: B }, pb.scratch).dispatches);
     const out = pb.pool.fresh(`stage${i}`, BL * C);
     const gam = c.initValues !== null;
     mlpTail(pb, st, {
@@ -123,12 +127,13 @@ function vigPlan(ctx: GpuContext, st: WeightStore, c: VigConfig, B: number, H: n
   // head: n = norm(last block output) (written by the last block's tail) → token mean → Linear
   const pooled = pb.scratch('pooled', B * C);
   const logits = pb.pool.fresh('logits', B * c.numClasses);
-  pb.add(meanPoolDispatch(ctx, n, pooled, B, L, C), linearDispatch(ctx, pooled, st.get('head.weight'), st.get('head.bias'), logits, B, c.numClasses, C));
+  pb.add(meanPoolDispatch(ctx, n, pooled, B, L, C));
+  pb.linear(pooled, st.get('head.weight'), st.get('head.bias'), logits, B, c.numClasses, C);
   pb.close('head');
-  return { key: planKey(B, H, W, captureAt), pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, channelFirst: false, capture };
+  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, channelFirst: false, capture };
 }
 
-function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H: number, W: number, captureAt?: number): Plan {
+function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H: number, W: number, key: string, sites: GlaConfig[] | null, captureAt?: number): Plan {
   const pb = new PlanBuilder(ctx);
   const s = Math.floor(c.patchSize / 2);
   const k = s + 1;
@@ -142,9 +147,9 @@ function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H:
   const p1 = pb.scratch('e1', B * h1 * w1 * (D / 2));
   const p1n = pb.scratch('e1n', B * h1 * w1 * (D / 2));
   const p2 = pb.scratch('e2', B * gh * gw * D);
-  pb.add(convDispatch(ctx, input, st.get('patch_embed.0.weight'), st.get('patch_embed.0.bias'), p1, { B, Cin: 3, H, W, Cout: D / 2, k, stride: s, pad: 1, channelFirst: true }, pb.dm.read));
+  pb.conv(input, st.get('patch_embed.0.weight'), st.get('patch_embed.0.bias'), p1, { B, Cin: 3, H, W, Cout: D / 2, k, stride: s, pad: 1, channelFirst: true });
   pb.norm({ rows: B * h1 * w1, C: D / 2, x: p1, mode: 'ln', weight: st.get('patch_embed.2.weight'), bias: st.get('patch_embed.2.bias'), eps: 1e-5, act: 'gelu', out: p1n });
-  pb.add(convDispatch(ctx, p1n, st.get('patch_embed.5.weight'), st.get('patch_embed.5.bias'), p2, { B, Cin: D / 2, H: h1, W: w1, Cout: D, k, stride: s, pad: 1, channelFirst: false }, pb.dm.read));
+  pb.conv(p1n, st.get('patch_embed.5.weight'), st.get('patch_embed.5.bias'), p2, { B, Cin: D / 2, H: h1, W: w1, Cout: D, k, stride: s, pad: 1, channelFirst: false });
   let t = pb.scratch('t', B * gh * gw * D);
   pb.norm({ rows: B * gh * gw, C: D, x: p2, mode: 'ln', weight: st.get('patch_embed.7.weight'), bias: st.get('patch_embed.7.bias'), eps: 1e-5, out: t });
   pb.close('patch embed');
@@ -165,7 +170,7 @@ function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H:
       gw = convOutSize(pw, 3, 2, 1);
       const ds = pb.scratch('ds', B * gh * gw * d);
       const p = `layers.${i - 1}.downsample.`;
-      pb.add(convDispatch(ctx, prev.buf, st.get(`${p}1.weight`), st.get(`${p}1.bias`), ds, { B, Cin: c.dims[i - 1], H: ph, W: pw, Cout: d, k: 3, stride: 2, pad: 1, channelFirst: false }, pb.dm.read));
+      pb.conv(prev.buf, st.get(`${p}1.weight`), st.get(`${p}1.bias`), ds, { B, Cin: c.dims[i - 1], H: ph, W: pw, Cout: d, k: 3, stride: 2, pad: 1, channelFirst: false });
       t = pb.scratch('t', B * gh * gw * d);
       pb.norm({ rows: B * gh * gw, C: d, x: ds, mode: 'ln', weight: st.get(`${p}3.weight`), bias: st.get(`${p}3.bias`), eps: 1e-5, out: t });
     }
@@ -180,8 +185,9 @@ function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H:
     for (let j = 0; j < depth; j++) {
       const b = blk(j);
       const a = pb.scratch('a', BL * d);
-      if (site++ === captureAt) capture = pb.capture(n, L * d);
-      pb.add(...glaDispatches(ctx, st.block(`${b}op.`, () => uploadGlaWeights(ctx, subParams(st.w, `${b}op.`), gla)), gla, { x: n, y: a, batch: B }, pb.scratch).dispatches);
+      if (site === captureAt) capture = pb.capture(n, L * d);
+      pb.add(...glaDispatches(ctx, st.block(`${b}op.`, () => uploadGlaWeights(ctx, subParams(st.w, `${b}op.`), gla)), sites?.[site] ?? gla, { x: n, y: a, batch: B }, pb.scratch).dispatches);
+      site++;
       const last = j === depth - 1;
       const next = !last
         ? { mode: 'ln' as const, w: `${blk(j + 1)}norm.weight`, b: `${blk(j + 1)}norm.bias`, eps: 1e-5 }
@@ -201,9 +207,10 @@ function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H:
   const L = gh * gw;
   const pooled = pb.scratch('pooled', B * F);
   const logits = pb.pool.fresh('logits', B * c.numClasses);
-  pb.add(meanPoolDispatch(ctx, n, pooled, B, L, F), linearDispatch(ctx, pooled, st.get('classifier.head.weight'), st.get('classifier.head.bias'), logits, B, c.numClasses, F));
+  pb.add(meanPoolDispatch(ctx, n, pooled, B, L, F));
+  pb.linear(pooled, st.get('classifier.head.weight'), st.get('classifier.head.bias'), logits, B, c.numClasses, F);
   pb.close('head');
-  return { key: planKey(B, H, W, captureAt), pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, channelFirst: true, capture };
+  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, channelFirst: true, capture };
 }
 
 /** [B, L, C] → [B, C, L]. */
@@ -216,23 +223,24 @@ function tokensToChannels(x: Float32Array, B: number, L: number, C: number): Flo
   return out;
 }
 
-const planKey = (B: number, H: number, W: number, capture?: number) => `${B}x${H}x${W}@${capture ?? '-'}`;
+type PlanBuild = (B: number, H: number, W: number, key: string, sites: GlaConfig[] | null, capture?: number) => Plan;
 
-function runPlanned(st: WeightStore, x: Float32Array, shape: number[], build: (B: number, H: number, W: number, capture?: number) => Plan, o: VigGpuOptions): Promise<VigGpuResult> {
+function runPlanned(st: WeightStore, x: Float32Array, shape: number[], siteList: (H: number, W: number) => AttentionSite[], build: PlanBuild, o: VigGpuOptions): Promise<VigGpuResult> {
   const [B, Cin, H, W] = shape;
   if (Cin !== 3 || x.length !== B * 3 * H * W) throw new Error(`vig gpu: input [${shape}] with ${x.length} values; expected [B,3,H,W]`);
-  return runBackbonePlan(st, planKey(B, H, W, o.capture), () => build(B, H, W, o.capture), x, o, (d, i, plan) =>
+  const key = `${B}x${H}x${W}@${o.capture ?? '-'}|${settingKey(o.knobs)}`;
+  return runBackbonePlan(st, key, () => build(B, H, W, key, knobSites(siteList(H, W), o.knobs) as GlaConfig[] | null, o.capture), x, o, (d, i, plan) =>
     plan.channelFirst ? tokensToChannels(d, B, plan.stages[i].L, plan.stages[i].C) : d.slice(),
   );
 }
 
 export function vigForwardGpu(ctx: GpuContext, x: Float32Array, shape: number[], w: Params, c: VigConfig, o: VigGpuOptions = {}): Promise<VigGpuResult> {
   const st = stores.get(ctx, w);
-  return st.locked(() => runPlanned(st, x, shape, (B, H, W, cap) => vigPlan(ctx, st, c, B, H, W, cap), o));
+  return st.locked(() => runPlanned(st, x, shape, (H, W) => vigAttentionSites(c, H, W), (B, H, W, key, sites, cap) => vigPlan(ctx, st, c, B, H, W, key, sites, cap), o));
 }
 
 export function vigHForwardGpu(ctx: GpuContext, x: Float32Array, shape: number[], w: Params, c: VigHConfig, o: VigGpuOptions = {}): Promise<VigGpuResult> {
   // legacy key names are renamed once; the store keeps the renamed view for this weights object
   const st = stores.get(ctx, w, renameLegacyVigHKeys);
-  return st.locked(() => runPlanned(st, x, shape, (B, H, W, cap) => vigHPlan(ctx, st, c, B, H, W, cap), o));
+  return st.locked(() => runPlanned(st, x, shape, (H, W) => vigHAttentionSites(c, H, W), (B, H, W, key, sites, cap) => vigHPlan(ctx, st, c, B, H, W, key, sites, cap), o));
 }

@@ -18,12 +18,16 @@
 import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { uploadVicinityWeights, vicinityDispatches } from '../../ops/vicinity/gpu';
-import dwconvWgsl from '../../../kernels/litv2_dwconv.wgsl?raw';
+import dwconvWgsl from '../../../kernels/dwconv_gelu.wgsl?raw';
 import { meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan } from '../../gpu/plan';
 import type { AttentionSite, GpuForwardOptions, GpuForwardResult } from '../types';
 import { subParams } from '../nn-cpu';
-import { vvtAttnConfig, vvtGrids, vvtPatchConv, type VvtConfig } from './config';
-import { gemmConv, gemmLinear } from './gemm';
+import { vvtAttentionSites, vvtAttnConfig, vvtGrids, vvtPatchConv, type VvtConfig } from './config';
+import type { VicinityConfig } from '../../ops/vicinity/spec';
+import { settingKey } from '../knobs';
+import { knobSites } from '../knob-apply';
+
+export { vvtAttentionSites };
 
 const LN_BLOCK_EPS = 1e-6;
 const LN_PATCH_EPS = 1e-5;
@@ -38,18 +42,6 @@ export function releaseVvtGpu(ctx: GpuContext, w: Params): void {
   stores.release(ctx, w);
 }
 
-/** One Vicinity module per block, in forward order, for an H×W input. */
-export function vvtAttentionSites(c: VvtConfig, H: number, W: number): AttentionSite[] {
-  const grids = vvtGrids(H, W);
-  return c.depths.flatMap((depth, i) => {
-    const [h, w] = grids[i];
-    const opConfig = vvtAttnConfig(c, i, h, w);
-    return Array.from({ length: depth }, (_, j) => ({
-      label: `stage ${i} · block ${j}`, stage: i, block: j, op: 'vicinity', opConfig,
-      params: (p: Params) => subParams(p, `block${i + 1}.${j}.attn.`),
-    }));
-  });
-}
 
 /** LayerNorm `prefix` ('block1.0.norm2', 'norm4', …) as a norm spec's weight/bias. */
 const lnOf = (st: WeightStore, prefix: string, eps = LN_BLOCK_EPS) => ({ mode: 'ln' as const, weight: st.get(`${prefix}.weight`), bias: st.get(`${prefix}.bias`), eps });
@@ -60,16 +52,16 @@ function mlp(pb: PlanBuilder, st: WeightStore, prefix: string, n: GPUBuffer, m: 
   const hidden = st.tensor(`${prefix}.fc1.weight`).shape[0];
   const h = pb.scratch('mlp.h', BL * hidden);
   const g = pb.scratch('mlp.g', BL * hidden);
-  gemmLinear(pb, n, st.get(`${prefix}.fc1.weight`), st.get(`${prefix}.fc1.bias`), h, BL, hidden, C);
+  pb.linear(n, st.get(`${prefix}.fc1.weight`), st.get(`${prefix}.fc1.bias`), h, BL, hidden, C);
   pb.add({
     pipeline: pb.ctx.pipeline(dwconvWgsl),
-    buffers: [h, st.get(`${prefix}.dwconv.dwconv.weight`), st.get(`${prefix}.dwconv.dwconv.bias`), g, pb.ctx.uniform([H, W, hidden, 3, 1])],
+    buffers: [h, st.get(`${prefix}.dwconv.dwconv.weight`), st.get(`${prefix}.dwconv.dwconv.bias`), g], params: { H, W, C: hidden, k: 3, pad: 1 },
     workgroups: [Math.ceil(hidden / 64), H * W, B],
   });
-  gemmLinear(pb, g, st.get(`${prefix}.fc2.weight`), st.get(`${prefix}.fc2.bias`), m, BL, C, hidden);
+  pb.linear(g, st.get(`${prefix}.fc2.weight`), st.get(`${prefix}.fc2.bias`), m, BL, C, hidden);
 }
 
-function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: number, W: number, captureAt: number | undefined, key: string): Plan {
+function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: number, W: number, captureAt: number | undefined, key: string, sites: VicinityConfig[] | null): Plan {
   const pb = new PlanBuilder(ctx);
   const grids = vvtGrids(H, W);
   const input = pb.pool.fresh('input', B * c.inChans * H * W);
@@ -87,7 +79,7 @@ function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: n
     const depth = c.depths[i];
     const { k, s: stride, p: pad } = vvtPatchConv(i);
     const pe = pb.scratch('pe', BL * C);
-    gemmConv(pb, prev.buf, st.get(`patch_embed${s}.proj.weight`), st.get(`patch_embed${s}.proj.bias`), pe,
+    pb.conv(prev.buf, st.get(`patch_embed${s}.proj.weight`), st.get(`patch_embed${s}.proj.bias`), pe,
       { B, Cin: prev.C, H: prev.H, W: prev.W, Cout: C, k, stride, pad, channelFirst: prev.channelFirst });
     const s0 = pb.scratch('s0', BL * C);
     const s1 = pb.scratch('s1', BL * C);
@@ -110,7 +102,7 @@ function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: n
       const b = `block${s}.${j}`;
       const a = pb.scratch('a', BL * C);
       const w = st.block(`${b}.attn.`, () => uploadVicinityWeights(ctx, subParams(st.w, `${b}.attn.`), attnCfg));
-      pb.add(...vicinityDispatches(ctx, w, attnCfg, { x: u, y: a, batch: B }, pb.scratch).dispatches);
+      pb.add(...vicinityDispatches(ctx, w, sites?.[site + j] ?? attnCfg, { x: u, y: a, batch: B }, pb.scratch).dispatches);
       const mid = flip(cur);
       pb.norm({ rows: BL, C, x: cur, delta: { buf: a, rows: BL }, sum: mid, ...lnOf(st, `${b}.norm2`), out: n });
       const m = pb.scratch('m', BL * C);
@@ -135,7 +127,7 @@ function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: n
   const pooled = pb.scratch('pooled', B * C);
   const logits = pb.pool.fresh('logits', B * c.numClasses);
   pb.add(meanPoolDispatch(ctx, prev.buf, pooled, B, gh * gw, C));
-  gemmLinear(pb, pooled, st.get('head.weight'), st.get('head.bias'), logits, B, c.numClasses, C);
+  pb.linear(pooled, st.get('head.weight'), st.get('head.bias'), logits, B, c.numClasses, C);
   pb.close('head');
   return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, capture };
 }
@@ -157,7 +149,7 @@ export async function vvtForwardGpu(ctx: GpuContext, x: Float32Array, shape: num
   }
   const st = stores.get(ctx, w);
   return st.locked(async () => {
-    const key = `${B}x${H}x${W}@${o.capture ?? '-'}|${JSON.stringify(c)}`;
-    return runBackbonePlan(st, key, () => vvtPlan(ctx, st, c, B, H, W, o.capture, key), x, o);
+    const key = `${B}x${H}x${W}@${o.capture ?? '-'}|${JSON.stringify(c)}|${settingKey(o.knobs)}`;
+    return runBackbonePlan(st, key, () => vvtPlan(ctx, st, c, B, H, W, o.capture, key, knobSites(vvtAttentionSites(c, H, W), o.knobs) as VicinityConfig[] | null), x, o);
   });
 }

@@ -1,17 +1,18 @@
 /**
  * What every op's one-image GPU entry (the explorer, the notebook views, parity) shares: the
  * run's buffers, one submit, read-back, and cleanup. Weights come from the context's cache
- * (uploaded once per params object and upload-relevant config), scratch from its pool; only x and
- * the builders' uniforms are made and destroyed per run. The dispatch builders stay per op
+ * (uploaded once per params object and upload-relevant config), scratch (x included) from its
+ * pool, uniforms from the context's cache by content: a run creates no GPU buffer once warm. The
+ * dispatch builders stay per op
  * (backbones put the same dispatches into their plans); only this wrapper is common.
  */
-import { BU, type Dispatch, type GpuContext } from '../../gpu/context';
+import type { Dispatch, GpuContext } from '../../gpu/context';
+import type { ScratchAlloc } from '../../gpu/gemm';
 import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
 import { scratchPoolFor } from './scratch-pool';
 import { weightCacheFor, type UploadedWeights, type WeightLease } from './weight-cache';
 
-/** Scratch allocation by role (a backbone plan reuses buffers by role; a single run checks them out of the pool). */
-export type ScratchAlloc = (role: string, floats: number) => GPUBuffer;
+export type { ScratchAlloc };
 
 export interface OpRunIO {
   x: GPUBuffer;
@@ -27,9 +28,9 @@ export interface OpRunIO {
 /**
  * Upload x, let `build` take its weights and record its dispatches, run them in one submit (timed
  * unless opts.timed is false), read y [yFloats] (unless opts.skipY) and whatever `maps` reads.
- * Afterwards x and the builders' uniforms are destroyed, scratch goes back to the pool and the
- * weights stay cached — never destroyed here is a buffer shared beyond the run, such as the Linear
- * kernel's no-bias placeholder (later bias-free Linears bind it).
+ * Afterwards scratch (x included) goes back to the pool and the weights stay cached; nothing is
+ * destroyed here (buffers shared beyond the run, such as the Linear kernel's no-bias placeholder,
+ * are bound by later runs).
  */
 export async function runOpOnce<R extends { dispatches: Dispatch[] }>(
   ctx: GpuContext,
@@ -42,7 +43,6 @@ export async function runOpOnce<R extends { dispatches: Dispatch[] }>(
   const pool = scratchPoolFor(ctx);
   const cache = weightCacheFor(ctx);
   const scratch = new Set<GPUBuffer>();
-  const temp = new Set<GPUBuffer>();
   const leases: Array<WeightLease<UploadedWeights>> = [];
   const alloc: ScratchAlloc = (_role, floats) => {
     const b = pool.checkOut(floats);
@@ -50,9 +50,9 @@ export async function runOpOnce<R extends { dispatches: Dispatch[] }>(
     return b;
   };
   try {
-    // x through ctx.upload (not the pool) so whatever conversion upload does applies to inputs too
-    const xb = ctx.upload(x);
-    temp.add(xb);
+    // x into a pooled buffer, stored as the context's kernels read it (no buffer made per run)
+    const xb = alloc('x', x.length);
+    ctx.write(xb, x);
     const y = alloc('y', yFloats);
     const weights = <W extends UploadedWeights>(p: Params, key: string, upload: () => W): W => {
       const l = cache.acquire(p, key, upload);
@@ -60,12 +60,10 @@ export async function runOpOnce<R extends { dispatches: Dispatch[] }>(
       return l.w;
     };
     const r = build({ x: xb, y, alloc, weights });
-    for (const d of r.dispatches) for (const b of d.buffers) if (b.usage & BU.UNIFORM) temp.add(b);
     const t = await ctx.run(r.dispatches, { timed: opts.timed ?? true });
     const yOut = opts.skipY ? new Float32Array(0) : await ctx.read(y, yFloats);
     return { y: yOut, maps: await maps(r), gpuMs: t.ms };
   } finally {
-    for (const b of temp) b.destroy();
     pool.checkIn(scratch);
     for (const l of leases) l.release();
   }

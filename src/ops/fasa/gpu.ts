@@ -13,7 +13,7 @@
  */
 import type { Dispatch, GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
-import conv1x1Wgsl from '../../../kernels/fasa_conv1x1.wgsl?raw';
+import conv1x1Wgsl from '../../../kernels/conv1x1.wgsl?raw';
 import dwconvWgsl from '../../../kernels/fasa_dwconv.wgsl?raw';
 import attnWgsl from '../../../kernels/fasa_attn.wgsl?raw';
 import rowsWgsl from '../../../kernels/fasa_attn_rows.wgsl?raw';
@@ -55,7 +55,7 @@ export interface PointwiseSpec {
 export function pointwiseDispatch(ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer, y: GPUBuffer, s: PointwiseSpec, none: GPUBuffer): Dispatch {
   return {
     pipeline: ctx.pipeline(conv1x1Wgsl),
-    buffers: [x, w, b, y, s.res ?? none, ctx.uniform([s.Co, s.P, s.Ci, s.act === 'gelu' ? 1 : 0, s.res ? 1 : 0])],
+    buffers: [x, w, b, y, s.res ?? none], params: { Co: s.Co, P: s.P, Ci: s.Ci, act: s.act === 'gelu' ? 1 : 0, has_res: s.res ? 1 : 0 },
     workgroups: [Math.ceil(s.P / 64), Math.ceil(s.Co / 64), s.batch],
   };
 }
@@ -93,7 +93,7 @@ export function depthwiseDispatch(ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b
   const out = s.out ?? { channels: s.C, offset: 0 };
   return {
     pipeline: ctx.pipeline(expandWgsl(dwconvWgsl, { KS: s.k, STRIDE: s.stride, T, IN_T: inT, IN_T2: inT * inT, KS2: s.k * s.k })),
-    buffers: [x, w, b, y, ctx.uniform([s.C, s.H, s.W, Ho, Wo, s.act === 'silu' ? 1 : 0, s.residual ? 1 : 0, tilesY, out.channels, out.offset])],
+    buffers: [x, w, b, y], params: { C: s.C, H: s.H, W: s.W, Ho, Wo, act: s.act === 'silu' ? 1 : 0, res: s.residual ? 1 : 0, tiles_y: tilesY, OC: out.channels, off: out.offset },
     workgroups: [Math.ceil(Wo / T), s.batch * tilesY, s.C],
   };
 }
@@ -222,7 +222,7 @@ export function fasaDispatches(ctx: GpuContext, w: FasaGpuWeights, c: FasaConfig
   const kt = fasaKeyTile(hd);
   dispatches.push({
     pipeline: ctx.pipeline(expandWgsl(attnWgsl, { HD: hd, KT: kt, KT_HD: kt * hd })),
-    buffers: [q, kv, lact, z, localMod, ctx.uniform([N, M, C, hd ** -0.5, wantMod ? 1 : 0], ['u', 'u', 'u', 'f', 'u'])],
+    buffers: [q, kv, lact, z, localMod], params: { N, M, C, scale: hd ** -0.5, write_mod: wantMod ? 1 : 0 },
     workgroups: [Math.ceil(N / 64), c.heads, B],
   });
   dispatches.push(pw(z, w.mixW, w.mixB, io.y, C, N, io.residual));
@@ -236,7 +236,7 @@ export function fasaDispatches(ctx: GpuContext, w: FasaGpuWeights, c: FasaConfig
     attn = alloc('fasa.attn', c.heads * rows.length * M);
     dispatches.push({
       pipeline: ctx.pipeline(expandWgsl(rowsWgsl, { HD: hd })),
-      buffers: [q, kv, rb, attn, ctx.uniform([N, M, hd ** -0.5, rows.length], ['u', 'u', 'f', 'u'])],
+      buffers: [q, kv, rb, attn], params: { N, M, scale: hd ** -0.5, nrows: rows.length },
       workgroups: [rows.length, c.heads],
     });
   }

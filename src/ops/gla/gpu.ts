@@ -15,12 +15,14 @@ import { expandWgsl } from '../../gpu/wgsl';
 import dwconvWgsl from '../../../kernels/gla_dwconv.wgsl?raw';
 import gatesWgsl from '../../../kernels/gla_gates.wgsl?raw';
 import scanWgsl from '../../../kernels/gla_scan.wgsl?raw';
+import chunkStateWgsl from '../../../kernels/gla_chunk_state.wgsl?raw';
+import chunkScanWgsl from '../../../kernels/gla_chunk_scan.wgsl?raw';
 import mergeWgsl from '../../../kernels/gla_merge.wgsl?raw';
 import mapsWgsl from '../../../kernels/gla_maps.wgsl?raw';
 import transposeWgsl from '../../../kernels/gla_transpose.wgsl?raw';
 import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
 import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
-import { linearDispatch } from '../common/gpu-linear';
+import { linearDispatch } from '../../gpu/gemm';
 import { requireParam, uploadParam } from '../common/params';
 import { directionWeights, glaDims, validateGla, type GlaConfig } from './spec';
 
@@ -139,10 +141,16 @@ export function glaDispatches(ctx: GpuContext, w: GlaGpuWeights, c: GlaConfig, i
 
   const bt = scanChunk(dk);
   const dirs = wf && wb ? 2 : 1;
+  const dir0 = wf ? 0 : 1;
+  const ncb = Math.ceil(dv / DVB);
+  const nchunks = Math.ceil(L / bt);
+  const states = alloc('gla.states', dirs * B * h * nchunks * dk * dv);
+  const blast = alloc('gla.blast', dirs * B * h * nchunks * dk);
+  const carry = wantMaps ? alloc('gla.carry', dirs * B * h * nchunks * dk) : alloc('gla.carry.none', 1);
   const dispatches: Dispatch[] = [
     {
       pipeline: ctx.pipeline(dwconvWgsl),
-      buffers: [io.x, w.wIn, loc, ctx.uniform([c.H, c.W, C, channels ? 1 : 0, c.actInConv ? 1 : 0])],
+      buffers: [io.x, w.wIn, loc], params: { H: c.H, W: c.W, C, channel_first: channels ? 1 : 0, act: c.actInConv ? 1 : 0 },
       workgroups: [Math.ceil(C / 64), L, B],
     },
     linearDispatch(ctx, loc, w.wProj, w.bProj, proj, BL, stride, C),
@@ -150,21 +158,30 @@ export function glaDispatches(ctx: GpuContext, w: GlaGpuWeights, c: GlaConfig, i
     linearDispatch(ctx, z0, w.wGk1, w.bGk1, z, BL, 2 * K, r),
     {
       pipeline: ctx.pipeline(gatesWgsl),
-      buffers: [z, gam, ctx.uniform([L, K, dk, h, 1 / c.tau, c.clampMin === null ? 0 : 1, c.clampMin ?? 0], ['u', 'u', 'u', 'u', 'f', 'u', 'f'])],
+      buffers: [z, gam], params: { L, K, dk, heads: h, inv_tau: 1 / c.tau, use_clamp: c.clampMin === null ? 0 : 1, clamp_min: c.clampMin ?? 0 },
       workgroups: [Math.ceil((2 * K) / 64), L, B],
+    },
+    // the scan, chunk-parallel: every chunk's state contribution, the recurrence over chunk states,
+    // every chunk's output from the state entering it
+    {
+      pipeline: ctx.pipeline(expandWgsl(chunkStateWgsl, { DK: dk, BT: bt, DVB })),
+      buffers: [proj, gam, states, blast], params: { L, K, dv, heads: h, stride, ncb, nchunks, dir0, dirs },
+      workgroups: [nchunks, ncb * h, dirs * B],
+    },
+    {
+      pipeline: ctx.pipeline(chunkScanWgsl),
+      buffers: [states, blast, carry], params: { DK: dk, dv, nchunks, heads: h, write_cum: wantMaps ? 1 : 0 },
+      workgroups: [Math.ceil((dk * dv) / 64), h, dirs * B],
     },
     {
       pipeline: ctx.pipeline(expandWgsl(scanWgsl, { DK: dk, BT: bt, DVB })),
-      buffers: [proj, gam, ob, gcum, ctx.uniform([L, K, dv, h, stride, V, scale, wantMaps ? 1 : 0, wf ? 0 : 1, dirs, BL], ['u', 'u', 'u', 'u', 'u', 'u', 'f', 'u', 'u', 'u', 'u'])],
-      workgroups: [Math.ceil(dv / DVB), h, dirs * B],
+      buffers: [proj, gam, states, carry, ob, gcum], params: { L, K, dv, heads: h, stride, V, scale, write_cum: wantMaps ? 1 : 0, dir0, dirs, BL, ncb, nchunks },
+      workgroups: [nchunks, ncb * h, dirs * B],
     },
     {
       pipeline: ctx.pipeline(mergeWgsl),
-      buffers: [
-        ob, loc, proj, w.gnw, w.lnw, ycat, gate,
-        ctx.uniform([BL, V, h, dv, wf, wb, { learned: 0, off: 1, full: 2 }[c.locality], c.outAct ? 1 : 0, c.eps, stride, 2 * K + V],
-          ['u', 'u', 'u', 'u', 'f', 'f', 'u', 'u', 'f', 'u', 'u']),
-      ],
+      buffers: [ob, loc, proj, w.gnw, w.lnw, ycat, gate],
+      params: { L: BL, V, heads: h, dv, wf, wb, mode: { learned: 0, off: 1, full: 2 }[c.locality], out_act: c.outAct ? 1 : 0, eps: c.eps, stride, goff: 2 * K + V },
       workgroups: [Math.ceil(BL / 64), h],
     },
     linearDispatch(ctx, ycat, w.wO, null, yTok, BL, C, V),
@@ -172,7 +189,7 @@ export function glaDispatches(ctx: GpuContext, w: GlaGpuWeights, c: GlaConfig, i
   if (channels) {
     dispatches.push({
       pipeline: ctx.pipeline(transposeWgsl),
-      buffers: [yTok, io.y, ctx.uniform([L, C])],
+      buffers: [yTok, io.y], params: { M: L, N: C },
       workgroups: [Math.ceil(C / 16), Math.ceil(L / 16), B],
     });
   }
@@ -185,7 +202,7 @@ export function glaDispatches(ctx: GpuContext, w: GlaGpuWeights, c: GlaConfig, i
     decay = alloc('gla.decay', 2 * h * rows.length * L);
     dispatches.push({
       pipeline: ctx.pipeline(expandWgsl(mapsWgsl, { DK: dk })),
-      buffers: [proj, gcum, rb, attn, decay, ctx.uniform([L, K, h, stride, rows.length, scale, wf ? 1 : 0, wb ? 1 : 0], ['u', 'u', 'u', 'u', 'u', 'f', 'u', 'u'])],
+      buffers: [proj, gcum, rb, attn, decay], params: { L, K, heads: h, stride, R: rows.length, scale, on_f: wf ? 1 : 0, on_b: wb ? 1 : 0 },
       workgroups: [Math.ceil(L / 64), Math.ceil(rows.length / 8), 2 * h],
     });
   }

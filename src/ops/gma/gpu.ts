@@ -18,7 +18,6 @@
  */
 import type { Dispatch, GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
-import linearWgsl from '../../../kernels/gma_linear.wgsl?raw';
 import aggWgsl from '../../../kernels/gma_agg.wgsl?raw';
 import agg0Wgsl from '../../../kernels/gma_agg0.wgsl?raw';
 import ktvWgsl from '../../../kernels/gma_ktv.wgsl?raw';
@@ -29,7 +28,7 @@ import rowsWgsl from '../../../kernels/gma_rows.wgsl?raw';
 import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
 import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
 import type { Tensor } from '../../tensor/tensor';
-import { linearDispatch } from '../common/gpu-linear';
+import { linearDispatch } from '../../gpu/gemm';
 import { requireParam, uploadParam } from '../common/params';
 import { GMA_CRPE_SPLIT, GMA_SEG_KERNEL, gmaDims, gmaSegmentOn, validateGma, type GmaConfig } from './spec';
 
@@ -41,27 +40,6 @@ const BN_EPS = 1e-5;
 function grid1d(n: number): [number, number] {
   const x = Math.max(1, Math.min(n, 65535));
   return [x, Math.ceil(n / x)];
-}
-
-export type GmaAct = 'none' | 'hswish' | 'gelu';
-
-/**
- * y[M,N] = act(x[M,K]·Wᵀ + b) (+ y when `accumulate`). Plain Linears go to the shared kernel;
- * an activation or an in-place residual add uses gma_linear (same tiling, fused epilogue).
- */
-export function gmaLinearDispatch(
-  ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, M: number, N: number, K: number,
-  opts: { act?: GmaAct; accumulate?: boolean; dummy?: GPUBuffer } = {},
-): Dispatch {
-  const act = opts.act ?? 'none';
-  if (act === 'none' && !opts.accumulate) return linearDispatch(ctx, x, w, b, y, M, N, K);
-  const bias = b ?? opts.dummy;
-  if (!bias) throw new Error('gmaLinearDispatch: a Linear without bias needs a dummy buffer');
-  return {
-    pipeline: ctx.pipeline(linearWgsl),
-    buffers: [x, w, bias, y, ctx.uniform([M, N, K, b ? 1 : 0, { none: 0, hswish: 1, gelu: 2 }[act], opts.accumulate ? 1 : 0])],
-    workgroups: [Math.ceil(N / 64), Math.ceil(M / 64)],
-  };
 }
 
 /** One GMA module's weights on the GPU (float32). */
@@ -198,24 +176,24 @@ export function gmaDispatches(ctx: GpuContext, w: GmaGpuWeights, c: GmaConfig, i
   const nh = c.heads;
   const B = io.batch ?? 1;
   const BN = B * N;
-  const dummy = alloc('gma.dummy', 4);
   const qkv = alloc('gma.qkv', BN * 3 * C);
   const A = alloc('gma.A', B * 3 * N * Cp);
   const Y = alloc('gma.Y', BN * C);
-  const dispatches: Dispatch[] = [gmaLinearDispatch(ctx, io.x, w.qkvW, w.qkvB, qkv, BN, 3 * C, C)];
+  const dispatches: Dispatch[] = [linearDispatch(ctx, io.x, w.qkvW, w.qkvB, qkv, BN, 3 * C, C)];
 
   let mask = 0;
   for (let j = 0; j < 4; j++) if (gmaSegmentOn(c, j)) mask |= 1 << j;
   const tt = Math.max(1, Math.min(64, Math.floor(WG_FLOATS / s)));
   dispatches.push({
     pipeline: ctx.pipeline(expandWgsl(aggWgsl, { TT: tt, TTS: tt * s })),
-    buffers: [qkv, w.agg, A, ctx.uniform([N, c.H, c.W, C, s, mask, ...w.aggOff])],
+    buffers: [qkv, w.agg, A],
+    params: { N, H: c.H, W: c.W, C, s, mask, off1: w.aggOff[0], off2: w.aggOff[1], off3: w.aggOff[2] },
     workgroups: [Math.ceil(N / tt), 12, B],
   });
   const tt0 = Math.max(1, Math.min(64, Math.floor(WG_FLOATS / (4 * s))));
   dispatches.push({
     pipeline: ctx.pipeline(expandWgsl(agg0Wgsl, { TT: tt0, TT3S: tt0 * 3 * s, TTS: tt0 * s })),
-    buffers: [qkv, w.agg0, Y, ctx.uniform([N, c.H, c.W, C, s, gmaSegmentOn(c, 4) ? 1 : 0])],
+    buffers: [qkv, w.agg0, Y], params: { N, H: c.H, W: c.W, C, s, on: gmaSegmentOn(c, 4) ? 1 : 0 },
     workgroups: [Math.ceil(N / tt0), B],
   });
 
@@ -230,12 +208,12 @@ export function gmaDispatches(ctx: GpuContext, w: GmaGpuWeights, c: GmaConfig, i
   dispatches.push(
     {
       pipeline: ctx.pipeline(expandWgsl(ktvWgsl, { CH: Ch, CHUNK: chunk, CHUNKCH: chunk * Ch })),
-      buffers: [A, part, ctx.uniform([N, Cp, nh, nchunks])],
+      buffers: [A, part], params: { N, cp: Cp, heads: nh, nchunks },
       workgroups: [nchunks, nh, B],
     },
     {
       pipeline: ctx.pipeline(expandWgsl(reduceWgsl, { CH: Ch })),
-      buffers: [part, M, stats, ctx.uniform([nh, nchunks, Cp, total])],
+      buffers: [part, M, stats], params: { heads: nh, nchunks, cp: Cp, total },
       workgroups: grid1d(Math.ceil(total / 256)),
     },
   );
@@ -245,13 +223,10 @@ export function gmaDispatches(ctx: GpuContext, w: GmaGpuWeights, c: GmaConfig, i
   dispatches.push(
     {
       pipeline: ctx.pipeline(expandWgsl(applyWgsl, { CH: Ch, TOK: tok, CHCH: Ch * Ch, TOKCH: tok * Ch })),
-      buffers: [A, M, w.crpe, Y, ctx.uniform(
-        [N, c.H, c.W, Cp, C, nh, h3, h3 + h5, w.crpeOff.off5, w.crpeOff.off7, w.crpeOff.offb, scale],
-        ['u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'f'],
-      )],
+      buffers: [A, M, w.crpe, Y], params: { N, H: c.H, W: c.W, cp: Cp, C, heads: nh, e1: h3, e2: h3 + h5, off5: w.crpeOff.off5, off7: w.crpeOff.off7, offb: w.crpeOff.offb, scale },
       workgroups: [Math.ceil(N / tok), nh, B],
     },
-    gmaLinearDispatch(ctx, Y, w.projW, w.projB, io.y, BN, C, C, { accumulate: io.accumulate, dummy }),
+    linearDispatch(ctx, Y, w.projW, w.projB, io.y, BN, C, C, { accumulate: io.accumulate }),
   );
 
   const rows = opts.rows ?? (opts.maps ? Array.from({ length: N }, (_, i) => i) : []);
@@ -262,10 +237,10 @@ export function gmaDispatches(ctx: GpuContext, w: GmaGpuWeights, c: GmaConfig, i
   const kSoftmax = alloc('gma.kSoftmax', N * Cp);
   // sample 0: A's first [3, N, cp] block and stats' first cp pairs
   dispatches.push(
-    { pipeline: ctx.pipeline(ksoftmaxWgsl), buffers: [A, stats, kSoftmax, ctx.uniform([N, Cp, Ch])], workgroups: [Math.ceil((N * Cp) / 256)] },
+    { pipeline: ctx.pipeline(ksoftmaxWgsl), buffers: [A, stats, kSoftmax], params: { N, cp: Cp, CH: Ch }, workgroups: [Math.ceil((N * Cp) / 256)] },
     {
       pipeline: ctx.pipeline(expandWgsl(rowsWgsl, { CH: Ch })),
-      buffers: [A, stats, rb, attnEff, ctx.uniform([N, Cp, rows.length, scale], ['u', 'u', 'u', 'f'])],
+      buffers: [A, stats, rb, attnEff], params: { N, cp: Cp, nrows: rows.length, scale },
       workgroups: [rows.length, nh],
     },
   );

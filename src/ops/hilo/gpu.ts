@@ -29,7 +29,7 @@ import effWgsl from '../../../kernels/hilo_eff.wgsl?raw';
 import hifiRowsWgsl from '../../../kernels/hilo_hifi_rows.wgsl?raw';
 import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
 import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
-import { linearDispatch } from '../common/gpu-linear';
+import { linearDispatch } from '../../gpu/gemm';
 import { uploadParam } from '../common/params';
 import { hiloDerived, type HiloConfig } from './spec';
 
@@ -183,8 +183,7 @@ export function hiloDispatches(ctx: GpuContext, w: HiloGpuWeights, c: HiloConfig
     hifiMap = wantMaps ? alloc('hilo.hifiMap', g.hHeads * g.G * g.T * g.T) : null;
     dispatches.push({
       pipeline: ctx.pipeline(expandWgsl(windowWgsl, { HD: g.d, TKEY: keyTile(g.d), TQ: g.T <= 32 ? 32 : 64 })),
-      buffers: [xin, w.inB ?? alloc('hilo.noBias', 1), o, hifiMap ?? alloc('hilo.noMap', 1),
-        ctx.uniform([c.H, c.W, g.Gw, c.ws, g.hDim, g.G, w.inB ? 1 : 0, wantMaps ? 1 : 0, g.scale, inCols, C], ['u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'f', 'u', 'u'])],
+      buffers: [xin, w.inB ?? alloc('hilo.noBias', 1), o, hifiMap ?? alloc('hilo.noMap', 1)], params: { H: c.H, W: c.W, Gw: g.Gw, ws: c.ws, hDim: g.hDim, G: g.G, hasBias: w.inB ? 1 : 0, writeMap: wantMaps ? 1 : 0, scale: g.scale, qkvStride: inCols, oStride: C },
       workgroups: [g.G, g.hHeads, B],
     });
   }
@@ -197,13 +196,17 @@ export function hiloDispatches(ctx: GpuContext, w: HiloGpuWeights, c: HiloConfig
     let kv = xin;
     let kvStride = inCols;
     let kOff = g.lDim;
-    if (c.ws > 1) {
-      const pooled = alloc('hilo.pooled', B * g.M * C);
-      dispatches.push({
-        pipeline: ctx.pipeline(poolWgsl),
-        buffers: [io.x, pooled, ctx.uniform([c.H, c.W, g.Gw, c.ws, C, 1 / g.T], ['u', 'u', 'u', 'u', 'u', 'f'])],
-        workgroups: [Math.ceil(C / 64), g.M, B],
-      });
+    // both branches at ws = 1 (a network knob keeping the trained head split): l_kv on x itself
+    if (c.ws > 1 || hi) {
+      let pooled = io.x;
+      if (c.ws > 1) {
+        pooled = alloc('hilo.pooled', B * g.M * C);
+        dispatches.push({
+          pipeline: ctx.pipeline(poolWgsl),
+          buffers: [io.x, pooled], params: { H: c.H, W: c.W, Gw: g.Gw, ws: c.ws, C, inv: 1 / g.T },
+          workgroups: [Math.ceil(C / 64), g.M, B],
+        });
+      }
       kvStride = hi ? 2 * g.lDim : 3 * g.lDim;
       kOff = hi ? 0 : g.lDim;
       kv = alloc('hilo.kv', B * g.M * kvStride);
@@ -211,14 +214,14 @@ export function hiloDispatches(ctx: GpuContext, w: HiloGpuWeights, c: HiloConfig
     }
     dispatches.push({
       pipeline: ctx.pipeline(expandWgsl(lofiWgsl, { HD: g.d, TKEY: keyTile(g.d) })),
-      buffers: [xin, kv, o, ctx.uniform([N, g.M, inCols, qOff, kvStride, kOff, kOff + g.lDim, C, g.hDim, g.scale], ['u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'f'])],
+      buffers: [xin, kv, o], params: { N, M: g.M, qStride: inCols, qOff, kvStride, kOff, vOff: kOff + g.lDim, oStride: C, oOff: g.hDim, scale: g.scale },
       workgroups: [Math.ceil(N / 64), g.lHeads, B],
     });
     if (rb) {
       lofiMap = alloc('hilo.lofiMap', g.lHeads * R * g.M);
       dispatches.push({
         pipeline: ctx.pipeline(expandWgsl(lofiRowsWgsl, { HD: g.d })),
-        buffers: [xin, kv, rb, lofiMap, ctx.uniform([g.M, R, inCols, qOff, kvStride, kOff, g.scale], ['u', 'u', 'u', 'u', 'u', 'u', 'f'])],
+        buffers: [xin, kv, rb, lofiMap], params: { M: g.M, nrows: R, qStride: inCols, qOff, kvStride, kOff, scale: g.scale },
         workgroups: [R, g.lHeads],
       });
     }
@@ -232,14 +235,14 @@ export function hiloDispatches(ctx: GpuContext, w: HiloGpuWeights, c: HiloConfig
     const none = alloc('hilo.noMapIn', 1);
     dispatches.push({
       pipeline: ctx.pipeline(effWgsl),
-      buffers: [rb, hifiMap ?? none, lofiMap ?? none, eff, ctx.uniform([c.W, N, c.ws, g.Gw, g.G, g.hHeads, g.M, R], ['u', 'u', 'u', 'u', 'u', 'u', 'u', 'u'])],
+      buffers: [rb, hifiMap ?? none, lofiMap ?? none, eff], params: { W: c.W, N, ws: c.ws, Gw: g.Gw, G: g.G, hHeads: g.hHeads, M: g.M, nrows: R },
       workgroups: [Math.ceil(N / 64), R, c.heads],
     });
     if (hifiMap && rowsLayout) {
       hifiRows = alloc('hilo.hifiRows', g.hHeads * R * g.T);
       dispatches.push({
         pipeline: ctx.pipeline(hifiRowsWgsl),
-        buffers: [rb, hifiMap, hifiRows, ctx.uniform([c.W, c.ws, g.Gw, g.G, R], ['u', 'u', 'u', 'u', 'u'])],
+        buffers: [rb, hifiMap, hifiRows], params: { W: c.W, ws: c.ws, Gw: g.Gw, G: g.G, nrows: R },
         workgroups: [Math.ceil(g.T / 64), R, g.hHeads],
       });
     }

@@ -5,7 +5,7 @@ import flashWgsl from '../../../kernels/mhsa_flash.wgsl?raw';
 import flashSplitWgsl from '../../../kernels/mhsa_flash_split.wgsl?raw';
 import rowsWgsl from '../../../kernels/attn_rows.wgsl?raw';
 import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
-import { linearDispatch } from '../common/gpu-linear';
+import { linearDispatch } from '../../gpu/gemm';
 import { runOpOnce } from '../common/gpu-run';
 import { uploadParam } from '../common/params';
 import { validateMhsa, type MhsaConfig } from './spec';
@@ -63,7 +63,8 @@ export function mhsaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: MhsaConf
       linearDispatch(ctx, io.x, wq, bq, qkv, N, 3 * C, C),
       {
         pipeline: ctx.pipeline(expandWgsl(flash.source, flash.defines)),
-        buffers: [qkv, o, ctx.uniform([N, C, c.heads, scale], ['u', 'u', 'u', 'f'])],
+        buffers: [qkv, o],
+        params: { N, C, heads: c.heads, scale },
         workgroups: flash.workgroups,
       },
       linearDispatch(ctx, o, wp, bp, io.y, N, C, C),
@@ -75,7 +76,7 @@ export function mhsaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: MhsaConf
       attn = io.alloc('mhsa.attn', c.heads * rows.length * N);
       dispatches.push({
         pipeline: ctx.pipeline(expandWgsl(rowsWgsl, { HD: hd })),
-        buffers: [qkv, rb, attn, ctx.uniform([N, C, c.heads, scale, rows.length], ['u', 'u', 'u', 'f', 'u'])],
+        buffers: [qkv, rb, attn], params: { N, C, heads: c.heads, scale, nrows: rows.length },
         workgroups: [rows.length, c.heads],
       });
     }

@@ -24,7 +24,7 @@ import outprojWgsl from '../../../kernels/vicinity_outproj.wgsl?raw';
 import rowsWgsl from '../../../kernels/vicinity_rows.wgsl?raw';
 import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
 import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
-import { linearDispatch } from '../common/gpu-linear';
+import { linearDispatch } from '../../gpu/gemm';
 import { requireParam, uploadParam } from '../common/params';
 import { validateVicinity, vicinityDims, type VicinityConfig } from './spec';
 import { vicinityTrig } from './angles';
@@ -141,37 +141,37 @@ export function vicinityDispatches(ctx: GpuContext, w: VicinityGpuWeights, c: Vi
     linearDispatch(ctx, io.x, w.wqkv, w.bqkv, qkv, BN, 3 * r, C),
     {
       pipeline: ctx.pipeline(colsumWgsl),
-      buffers: [io.x, colsum, ctx.uniform([N, C, COLSUM_CHUNK, ncol])],
+      buffers: [io.x, colsum], params: { N, C, chunk: COLSUM_CHUNK, nchunk: ncol },
       workgroups: [Math.ceil(C / 64), ncol, B],
     },
     {
       pipeline: ctx.pipeline(matvecWgsl),
-      buffers: [colsum, w.wse0, seHid, ctx.uniform([seHidden, C, 0, ncol, 1 / N], ['u', 'u', 'u', 'u', 'f'])],
+      buffers: [colsum, w.wse0, seHid], params: { outF: seHidden, inF: C, act: 0, nsum: ncol, scale: 1 / N },
       workgroups: [seHidden, B],
     },
     {
       pipeline: ctx.pipeline(matvecWgsl),
-      buffers: [seHid, w.wse2, se, ctx.uniform([C, seHidden, 1, 1, 1], ['u', 'u', 'u', 'u', 'f'])],
+      buffers: [seHid, w.wse2, se], params: { outF: C, inF: seHidden, act: 1, nsum: 1, scale: 1 },
       workgroups: [C, B],
     },
     {
       pipeline: ctx.pipeline(expandWgsl(kvWgsl, { D: d, PER: per, PER4: 4 * per, TTD: 16 * d })),
-      buffers: [qkv, trig, part, ctx.uniform([N, r, chunk, h])],
+      buffers: [qkv, trig, part], params: { N, r, chunk, heads: h },
       workgroups: [nchunks, h, B],
     },
     {
       pipeline: ctx.pipeline(kvReduceWgsl),
-      buffers: [part, kv, ctx.uniform([B * h * S, h * S, nchunks, S, 4 * d * d])],
+      buffers: [part, kv], params: { total: B * h * S, hs: h * S, nchunks, S, kvLen: 4 * d * d },
       workgroups: [rx, Math.ceil(reduceWgs / rx)],
     },
     {
       pipeline: ctx.pipeline(expandWgsl(applyWgsl, { D: d })),
-      buffers: [qkv, trig, kv, o, ctx.uniform([N, r, h])],
+      buffers: [qkv, trig, kv, o], params: { N, r, heads: h },
       workgroups: [Math.ceil(d / 64), Math.ceil(N / 64), B * h],
     },
     {
       pipeline: ctx.pipeline(outprojWgsl),
-      buffers: [o, w.wout, w.bout, se, io.y, ctx.uniform([BN, C, r, N])],
+      buffers: [o, w.wout, w.bout, se, io.y], params: { M: BN, N: C, K: r, L: N },
       workgroups: [Math.ceil(C / 64), Math.ceil(BN / 64)],
     },
   ];
@@ -183,7 +183,7 @@ export function vicinityDispatches(ctx: GpuContext, w: VicinityGpuWeights, c: Vi
   const locality = alloc('vicinity.localityRows', rows.length * N);
   dispatches.push({
     pipeline: ctx.pipeline(expandWgsl(rowsWgsl, { D: d })),
-    buffers: [qkv, trig, kv, rb, attn, locality, ctx.uniform([N, r, h, rows.length])],
+    buffers: [qkv, trig, kv, rb, attn, locality], params: { N, r, heads: h, nrows: rows.length },
     workgroups: [rows.length, h],
   });
   return { dispatches, maps: { attn, locality, rows: rows.length } };

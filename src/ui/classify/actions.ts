@@ -13,6 +13,7 @@ import { releaseVigGpu } from '../../models/vig';
 import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { CheckpointFormatError } from '../../weights/safetensors';
+import { syntheticParams } from '../../ops/common/params';
 import { useGpu } from '../../state/gpu';
 import { useSession, type Photo } from '../../state/session';
 import { runClassify } from './run';
@@ -143,6 +144,42 @@ export async function evictCached(url: string): Promise<void> {
   if (st().evictable === url) st().set({ evictable: null });
 }
 
+/**
+ * The full-size variant with seeded synthetic weights (fixtures/README.md PRNG rule) for when no
+ * checkpoint is held: the knobs, MACs, time and maps of the real architecture, with meaningless
+ * classes. Runs on WebGPU only (the CPU worker holds checkpoints, not these); labelled everywhere.
+ */
+export async function loadSynthetic(zoo: Zoo | null, variantId: string): Promise<boolean> {
+  const choice = choiceOf(zoo, variantId);
+  if (!choice?.model.forwardGpu || useGpu.getState().status !== 'ready') {
+    st().set({ error: `synthetic weights run on WebGPU only${choice ? '' : ` (unknown model ${variantId})`}` });
+    return false;
+  }
+  st().set({ busy: `generating synthetic weights for ${variantId}…`, error: '' });
+  await new Promise((r) => setTimeout(r, 0)); // let the status paint before the generator blocks
+  try {
+    const t0 = performance.now();
+    const params = syntheticParams(choice.model.expectedKeys(choice.cfg));
+    const ms = performance.now() - t0;
+    const paramCount = Object.entries(params).filter(([k]) => !/(running_mean|running_var|num_batches_tracked)$/.test(k)).reduce((n, [, t]) => n + t.data.length, 0);
+    releaseOld();
+    st().set({
+      loaded: {
+        info: { family: choice.family, id: choice.id, kind: choice.kind, label: choice.label, notes: [], format: 'synthetic (seeded PRNG)', paramCount, tensorCount: Object.keys(params).length, ms: { read: 0, parse: ms } },
+        source: 'synthetic weights (seeded PRNG, not trained)',
+        params,
+        synthetic: true,
+      },
+      busy: '',
+      notes: [],
+    });
+    return true;
+  } catch (e) {
+    st().set({ busy: '', error: explain(e, `synthetic ${variantId}`) });
+    return false;
+  }
+}
+
 let runSeq = 0;
 
 /** Classifies `photo` (default: the session photo) with the loaded weights (newest request wins). */
@@ -158,7 +195,7 @@ export async function classifyNow(zoo: Zoo | null, photoIn?: Photo | null): Prom
   const seq = ++runSeq;
   st().set({ running: true, error: '' });
   try {
-    const { result, pre } = await runClassify({ photo, choice, worker: modelWorker(), ctx: useGpu.getState().ctx, params: loaded.params, forceCpu: st().forceCpu });
+    const { result, pre } = await runClassify({ photo, choice, worker: modelWorker(), ctx: useGpu.getState().ctx, params: loaded.params, forceCpu: st().forceCpu && !loaded.synthetic, gpuOnly: loaded.synthetic });
     if (seq !== runSeq) return;
     st().set({ result, running: false });
     window.__attnLastClassify = {

@@ -14,6 +14,8 @@ export interface LoadedWeights {
   source: string;
   /** float64 weights on the page (GPU forward only) */
   params?: Params;
+  /** seeded synthetic weights of the full-size variant (no checkpoint held): WebGPU only, labelled everywhere */
+  synthetic?: boolean;
 }
 
 export interface Progress {

@@ -9,6 +9,8 @@ import { CellErrors } from './CellErrors';
 import { ProseBody } from './ProseCell';
 import { ParamControl } from './ParamControl';
 import { ViewCellBody } from './ViewCellBody';
+import { CodeCellBody } from './code/CodeCellBody';
+import { useCode } from './code/store';
 import { editText, runCell } from './shortcuts';
 import { newCell, type NewKind } from './templates';
 import { focusCell } from './focus';
@@ -16,6 +18,7 @@ import { focusCell } from './focus';
 function cellLabel(c: Cell): string {
   if (c.type === 'prose') return 'text';
   if (c.type === 'param') return `param ${c.name || '?'}`;
+  if (c.type === 'code') return `js ${c.name || ''}`.trim();
   return `view ${c.viewKind || '?'}${c.name ? ` ${c.name}` : ''}`;
 }
 
@@ -37,6 +40,7 @@ function AddMenu({ index }: { index: number }) {
         <button type="button" role="menuitem" onClick={(e) => add('prose', e)}>text</button>
         <button type="button" role="menuitem" onClick={(e) => add('param', e)}>param</button>
         <button type="button" role="menuitem" onClick={(e) => add('view', e)}>view</button>
+        <button type="button" role="menuitem" onClick={(e) => add('code', e)}>code</button>
       </div>
     </details>
   );
@@ -52,7 +56,15 @@ export function CellFrame({ cell, index, count }: { cell: Cell; index: number; c
     focusCell(cell.id);
   };
   const body =
-    cell.type === 'prose' ? <ProseBody cell={cell} /> : cell.type === 'param' ? <ParamControl cell={cell} /> : <ViewCellBody cell={cell} />;
+    cell.type === 'prose' ? (
+      <ProseBody cell={cell} />
+    ) : cell.type === 'param' ? (
+      <ParamControl cell={cell} />
+    ) : cell.type === 'code' ? (
+      <CodeCellBody cell={cell} />
+    ) : (
+      <ViewCellBody cell={cell} />
+    );
   return (
     <section
       className={`cell cell-${cell.type} ${selected ? 'selected' : ''} ${editing ? 'editing' : ''}`}
@@ -75,6 +87,9 @@ export function CellFrame({ cell, index, count }: { cell: Cell; index: number; c
         )}
         {cell.type === 'view' ? (
           <button type="button" onClick={() => runCell(cell.id, false)} title="Run (Ctrl+Enter)" data-action="run">run</button>
+        ) : null}
+        {cell.type === 'code' ? (
+          <button type="button" onClick={() => useCode.getState().rerun(cell.id)} title="Run again" data-action="run">run</button>
         ) : null}
         <button type="button" onClick={() => move(index - 1)} disabled={index === 0} aria-label="move up" title="Move up">↑</button>
         <button type="button" onClick={() => move(index + 1)} disabled={index === count - 1} aria-label="move down" title="Move down">↓</button>

@@ -36,6 +36,7 @@ export function NotebookToolbar() {
       <button type="button" onClick={() => add('prose')}>text</button>
       <button type="button" onClick={() => add('param')}>param</button>
       <button type="button" onClick={() => add('view')}>view</button>
+      <button type="button" onClick={() => add('code')}>code</button>
       <span className="sep" />
       <button type="button" onClick={() => download(serializeNotebook(useNotebook.getState().ed.doc), `${name ?? 'notebook'}.md`, 'text/markdown')} data-testid="download-md">
         Download .md

@@ -3,6 +3,7 @@ import { useEffect } from 'react';
 import { useNotebook } from './store';
 import { NotebookToolbar } from './NotebookToolbar';
 import { Notices } from './Notices';
+import { CodeConsent } from './code/CodeConsent';
 import { CellFrame } from './CellFrame';
 import { useNotebookShortcuts } from './shortcuts';
 import { useFileDrop } from './useFileDrop';
@@ -31,6 +32,7 @@ export function NotebookView() {
         <NotebookToolbar />
       </div>
       <Notices />
+      <CodeConsent />
       {count === 0 ? <p className="muted">This notebook is empty: add a cell with the buttons above.</p> : null}
       {doc.cells.map((c, i) => (
         <CellFrame key={c.id} cell={c} index={i} count={count} />

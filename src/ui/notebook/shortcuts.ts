@@ -7,6 +7,7 @@
 import { useEffect } from 'react';
 import { cellSource } from '../../notebook';
 import { useNotebook } from './store';
+import { useCode } from './code/store';
 import { focusCell } from './focus';
 import { newCell } from './templates';
 
@@ -25,6 +26,7 @@ export function runCell(id: string, next: boolean): void {
   if (st.editing === id) st.commitEdit();
   const s = useNotebook.getState();
   s.runCell(id);
+  if (s.ed.doc.cells.some((c) => c.id === id && c.type === 'code')) useCode.getState().rerun(id);
   const cells = s.ed.doc.cells;
   const i = cells.findIndex((c) => c.id === id);
   const target = next ? (cells[i + 1]?.id ?? id) : id;

@@ -22,6 +22,10 @@ export interface CompareSource {
   source: string;
   /** the loaded weights, when they come from the Classify page */
   loaded?: { id: string; params?: Params };
+  /** a file given to the view itself (dropped, not cached); `source` is then its name */
+  file?: Blob;
+  /** validate strictly against this variant instead of detecting it */
+  variantId?: string;
 }
 
 export interface CompareEntry {
@@ -59,11 +63,15 @@ async function weightsOf(src: CompareSource, zoo: Zoo, worker: () => ModelWorker
     if (!choice) throw new Error(`unknown configuration ${src.loaded.id}`);
     return { choice, params: src.loaded.params, paramCount: 0, notes: ['the weights loaded on the Classify page'], viaWorker: false };
   }
-  const r = await fetchWeights(src.source, { signal });
   const name = decodeURIComponent(src.source.split(/[?#]/)[0].split('/').pop() || 'weights');
+  let buf: ArrayBuffer;
+  if (src.file) buf = await src.file.arrayBuffer();
+  else {
+    const r = await fetchWeights(src.source, { signal });
+    buf = r.bytes.byteOffset === 0 && r.bytes.byteLength === r.bytes.buffer.byteLength ? (r.bytes.buffer as ArrayBuffer) : r.bytes.slice().buffer;
+  }
   const prefer = zoo.variants.filter((v) => v.sources.some((s) => s.url === src.source || s.file === name)).map((v) => v.id);
-  const buf = r.bytes.byteOffset === 0 && r.bytes.byteLength === r.bytes.buffer.byteLength ? (r.bytes.buffer as ArrayBuffer) : r.bytes.slice().buffer;
-  const { info, params } = await worker().load(buf, name, { tests: zoo.test, prefer }, ctx ? gpuFamilies() : []);
+  const { info, params } = await worker().load(buf, name, src.variantId ? { id: src.variantId, tests: zoo.test } : { tests: zoo.test, prefer }, ctx ? gpuFamilies() : []);
   const choice = resolveChoice(info.id, zoo.test);
   if (!choice) throw new Error(`unknown configuration ${info.id}`);
   return { choice, params, paramCount: info.paramCount, notes: info.notes, viaWorker: true };

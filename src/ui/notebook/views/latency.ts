@@ -10,6 +10,7 @@ import { median } from '../../../tensor/stats';
 import type { AnyOp } from '../../../ops/types';
 import { viewParams } from '../../../ops/view';
 import { gridsOf, opsOf } from './op-config';
+import { settleClocks } from '../../../gpu/clock-settle';
 
 export interface LatencyPoint {
   op: string;
@@ -45,6 +46,8 @@ export async function timeOp(op: AnyOp, cfg: unknown, ctx: GpuContext | null, ru
   if (ctx && op.gpu) {
     // time only: y is never read back
     await op.gpu(ctx, x, p, cfg, { maps: false, timed: true, skipY: true });
+    // back to back until the GPU's clocks are up (src/gpu/clock-settle.ts)
+    await settleClocks(async () => (await op.gpu!(ctx, x, p, cfg, { maps: false, timed: true, skipY: true })).gpuMs, { skip: ctx.report.software, minMs: 300, maxMs: 1000 });
     const times: number[] = [];
     for (let i = 0; i < runs && !cancelled(); i++) {
       const r = await op.gpu(ctx, x, p, cfg, { maps: false, timed: true, skipY: true });

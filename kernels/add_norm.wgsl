@@ -1,0 +1,70 @@
+// Row-wise residual add + norm + activation, one workgroup per row of [rows, C] (ViG / ViG-H):
+//   v   = x[r] + dscale ⊙ delta[r mod delta_rows]   (delta optional: residual branch, or the
+//                                                    abs pos embed broadcast over the batch)
+//   sum = v                                          (written when write_sum: the residual stream)
+//   out = act(norm(v) ⊙ w + b)                       (norm: none / RMSNorm / LayerNorm (biased var))
+// act: 0 none, 1 SiLU, 2 exact (erf) GELU. Two-pass mean/variance (v is recomputed, not stored),
+// so any C works without workgroup storage per channel.
+struct Params {
+  rows: u32, C: u32, delta_rows: u32, has_delta: u32,
+  has_dscale: u32, mode: u32, has_bias: u32, act: u32,
+  write_sum: u32, eps: f32,
+}
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> delta: array<f32>;
+@group(0) @binding(2) var<storage, read> dscale: array<f32>;
+@group(0) @binding(3) var<storage, read> nw: array<f32>;
+@group(0) @binding(4) var<storage, read> nb: array<f32>;
+@group(0) @binding(5) var<storage, read_write> sum: array<f32>;
+@group(0) @binding(6) var<storage, read_write> out: array<f32>;
+@group(0) @binding(7) var<uniform> P: Params;
+
+const WG: u32 = 64u;
+
+fn value(r: u32, c: u32) -> f32 {
+  var v = x[r * P.C + c];
+  if (P.has_delta != 0u) {
+    var d = delta[(r % P.delta_rows) * P.C + c];
+    if (P.has_dscale != 0u) { d *= dscale[c]; }
+    v += d;
+  }
+  return v;
+}
+
+//#include lib/wg_reduce.wgsl
+
+//#include lib/gelu.wgsl
+
+fn activate(v: f32) -> f32 {
+  if (P.act == 1u) { return v / (1.0 + exp(-v)); }
+  if (P.act == 2u) { return gelu(v); }
+  return v;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let r = wg.y * nwg.x + wg.x;
+  if (r >= P.rows) { return; } // whole workgroup leaves together: barriers stay uniform
+  let tid = lid.x;
+  let base = r * P.C;
+  var s1 = 0.0;
+  for (var c = tid; c < P.C; c += WG) {
+    let v = value(r, c);
+    if (P.write_sum != 0u) { sum[base + c] = v; }
+    s1 += v;
+  }
+  if (P.mode == 0u) { return; }
+  var mean = 0.0;
+  if (P.mode == 2u) { mean = reduce(s1, tid) / f32(P.C); }
+  var s2 = 0.0;
+  for (var c = tid; c < P.C; c += WG) {
+    let d = value(r, c) - mean;
+    s2 = fma(d, d, s2);
+  }
+  let inv = inverseSqrt(reduce(s2, tid) / f32(P.C) + P.eps);
+  for (var c = tid; c < P.C; c += WG) {
+    var v = (value(r, c) - mean) * inv * nw[c];
+    if (P.has_bias != 0u) { v += nb[c]; }
+    out[base + c] = activate(v);
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Steadiness probe (issue 14): the same work measured fresh, after tfjs-composition churn, after
+ * re-creating our buffers, and after explicit buffer churn — in ONE process, so a slowdown and what
+ * clears it show up side by side. Node + Dawn only (bundled like the bench, see buildProbeBundle).
+ *   node dist-bench/steady-probe.mjs --models=litv2-s,vig-t --ops=gla2d,fasa,vicinity,gma --grid=56
+ *        [--dawn=flag,flag] [--churn=tfjs|buffers|none] [--reps=20]
+ * Prints `PROBE {json}` lines: { phase, what, gpuMs, wallMs }.
+ */
+import { GpuContext } from '../src/gpu/context';
+import { runBench } from '../src/bench/suite';
+import { benchModel, releaseBenchModels } from '../src/bench/models';
+import { variantFamily } from '../src/parity/model-check';
+import { BU } from '../src/gpu/context';
+
+function arg(name: string, fallback: string): string {
+  return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+}
+const list = (v: string) => v.split(',').filter(Boolean);
+
+async function main() {
+  const mod = (await import(/* @vite-ignore */ process.env.WEBGPU_MODULE ?? 'webgpu')) as { create(flags: string[]): GPU; globals: Record<string, unknown> };
+  Object.assign(globalThis, mod.globals);
+  const extra = list(arg('dawn', ''));
+  const gpu = mod.create(['disable-dawn-features=timestamp_quantization', ...extra]);
+  const g = globalThis as { navigator?: { gpu?: GPU } };
+  if (!g.navigator) g.navigator = { gpu };
+  else if (!g.navigator.gpu) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+  const ctx = await GpuContext.acquire(gpu);
+  const models = list(arg('models', 'litv2-s'));
+  const ops = list(arg('ops', 'gla2d,fasa,vicinity,gma'));
+  const grid = Number(arg('grid', '56'));
+  const reps = Number(arg('reps', '20'));
+  const churn = list(arg('churn', 'tfjs'));
+  const emit = (phase: string, what: string, gpuMs: number | null, wallMs: number) =>
+    console.log(`PROBE ${JSON.stringify({ phase, what, gpuMs: gpuMs === null ? null : +gpuMs.toFixed(4), wallMs: +wallMs.toFixed(4) })}`);
+
+  const measure = async (phase: string) => {
+    for (const v of models) {
+      const r = await benchModel(ctx, variantFamily(v), v, 1, reps, { warmup: 3 });
+      emit(phase, `${v} b1`, r.gpuMedianMs, r.medianMs);
+    }
+    if (ops.length) {
+      const rep = await runBench(ctx, { ops, grids: [grid], reps, warmup: 3, roofline: false, tfjs: false });
+      for (const row of rep.rows) emit(phase, `${row.op} ${row.grid}`, row.medianMs, row.medianMs);
+    }
+  };
+
+  await measure('fresh');
+  await measure('fresh-again');
+  for (const c of churn) {
+    if (c === 'tfjs') {
+      await runBench(ctx, { ops: ['mhsa', 'hilo', 'gla', 'gla2d', 'vicinity', 'fasa', 'gma'], grids: [14, 28, 56], reps: 5, warmup: 1, roofline: false, tfjs: true });
+    } else if (c === 'buffers') {
+      // our own churn: many short-lived storage buffers of mixed sizes, as tfjs makes them
+      for (let i = 0; i < 20000; i++) {
+        const b = ctx.device.createBuffer({ size: 256 * (1 + (i * 7919) % 4096), usage: BU.STORAGE | BU.COPY_SRC | BU.COPY_DST });
+        if (i % 2 === 0) ctx.device.queue.writeBuffer(b, 0, new Float32Array(64));
+        b.destroy();
+        if (i % 1000 === 999) await ctx.device.queue.onSubmittedWorkDone();
+      }
+    } else if (c === 'uniforms') {
+      for (let i = 0; i < 20000; i++) ctx.uniformBuffer(new Uint32Array([i, 1, 2, 3]).buffer).destroy();
+      await ctx.device.queue.onSubmittedWorkDone();
+    } else if (c === 'roofline') {
+      await runBench(ctx, { ops: [], grids: [], reps: 1, warmup: 0, matmulN: 4096, roofline: true, copyMB: 256 });
+    }
+    await measure(`after-${c}`);
+    releaseBenchModels(ctx);
+    await measure(`after-${c}-rebuilt`);
+  }
+  ctx.destroy();
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.error(`steady-probe: ${(e as Error).stack}`);
+  process.exit(1);
+});
