@@ -97,10 +97,34 @@ function cpuTop5(file: string, input: number[], setting: KnobSetting | undefined
 }
 
 /** One family: move a knob, see top-5 / MACs / map change (as `expect` says), reset, see them restored. */
+interface RolloutHook {
+  seq: number;
+  model: string;
+  setting: string;
+  query: number;
+  layers: number;
+  sum: number;
+  values: number[];
+}
+
+/** The rollout drawn for this model at setting `key` (the knob hooks' 'official' is the rollout's ''). */
+async function waitRollout(page: Page, key: string, after = 0): Promise<RolloutHook | null> {
+  return page
+    .waitForFunction(([k, m, a]) => {
+      const r = window.__attnLastRollout;
+      return r && r.model === m && (r.setting || 'official') === k && r.seq > a ? r : null;
+    }, [key, model, after] as const, { timeout: 180_000 })
+    .then((h) => h.jsonValue() as Promise<RolloutHook>)
+    .catch(() => null);
+}
+
 async function knobRound(page: Page, name: string, move: () => Promise<void>, key: string, expect: { macs: 'same' | 'change'; cpu?: { file: string; setting: KnobSetting } }): Promise<void> {
   const off = await waitSetting(page, 'official');
   check(`${name}: the official setting runs on load (top-5, MACs, map)`, off !== null && off.knob.top5.length === 5 && off.knob.macs === off.knob.officialMacs && off.map.length > 0, off ? `[${off.knob.top5}] ${off.knob.macs} MACs` : 'timed out');
   if (!off) return;
+  const rOff = await waitRollout(page, 'official');
+  check(`${name}: the attention rollout is drawn with its definition`, rOff !== null && Math.abs(rOff.sum - 1) < 1e-4 && rOff.layers > 0 && /Rollout = /.test((await page.textContent('[data-testid=rollout-definition]')) ?? ''),
+    rOff ? `${rOff.layers} layers, Σ = ${rOff.sum.toFixed(6)}` : 'timed out');
   await move();
   const moved = await waitSetting(page, key);
   check(`${name}: the knob runs the network at ${key}`, moved !== null, moved?.knob.setting);
@@ -112,14 +136,19 @@ async function knobRound(page: Page, name: string, move: () => Promise<void>, ke
   check(`${name}: MACs ${expect.macs === 'same' ? 'stay (the knob only re-weights)' : 'change'}`, macsOk, `${off.knob.macs} → ${moved.knob.macs}`);
   check(`${name}: the layer's map changes`, maxDiff(moved.map, off.map) > 1e-6, `max |Δ| ${maxDiff(moved.map, off.map).toExponential(2)}`);
   check(`${name}: the time is measured`, moved.knob.gpuMs > 0, `${moved.knob.gpuMs.toFixed(2)} ms`);
+  const rMoved = await waitRollout(page, key);
+  check(`${name}: the rollout changes`, rOff !== null && rMoved !== null && maxDiff(rMoved.values, rOff.values) > 1e-9, rMoved && rOff ? `max |Δ| ${maxDiff(rMoved.values, rOff.values).toExponential(2)}` : 'timed out');
   if (expect.cpu) {
     const input = await page.evaluate(() => Array.from(window.__attnLastClassify?.input ?? []));
     const cpu = cpuTop5(expect.cpu.file, input, expect.cpu.setting);
     check(`${name}: the top-5 equals the float64 CPU forward at the same setting`, same(cpu.top5, moved.knob.top5) && maxDiff(cpu.probs, moved.knob.probs) < 1e-3, `GPU [${moved.knob.top5}] CPU [${cpu.top5}], max |Δp| ${maxDiff(cpu.probs, moved.knob.probs).toExponential(2)}`);
   }
   await page.screenshot({ path: resolve(art, `network-knobs-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.png`), fullPage: true });
+  const seqBefore = rMoved?.seq ?? 0;
   await page.click('[data-testid=knob-reset]');
   const back = await waitSetting(page, 'official');
+  const rBack = await waitRollout(page, 'official', seqBefore);
+  check(`${name}: reset restores the rollout exactly`, rOff !== null && rBack !== null && maxDiff(rBack.values, rOff.values) === 0, rBack && rOff ? `max |Δ| ${maxDiff(rBack.values, rOff.values)}` : 'timed out');
   check(`${name}: reset restores the official top-5, probabilities, MACs and map exactly`,
     back !== null && same(back.knob.top5, off.knob.top5) && same(back.knob.probs, off.knob.probs) && back.knob.macs === off.knob.macs && same(back.map, off.map),
     back ? `[${back.knob.top5}] max |Δmap| ${maxDiff(back.map, off.map)}` : 'timed out');
@@ -159,6 +188,16 @@ async function main() {
     check('a choice knob in one block only runs (scope named in the setting)', blk !== null && /scan direction = forward/.test(stateText) && /block 0 only/.test(stateText), stateText.slice(0, 120));
     await page.click('[data-testid=knob-reset]');
     await waitSetting(page, 'official');
+    const r0 = await waitRollout(page, 'official');
+    const rc = await page.$('[data-testid=rollout-map] canvas');
+    const rbox = await rc?.boundingBox();
+    if (rc && rbox && r0) {
+      const knobSeq = (await knobHook(page))?.seq;
+      await rc.click({ position: { x: rbox.width * 0.1, y: rbox.height * 0.1 } });
+      const r1 = await page.waitForFunction((q) => (window.__attnLastRollout && window.__attnLastRollout.query !== q ? window.__attnLastRollout.query : null), r0.query, { timeout: 120_000 }).then((h) => h.jsonValue()).catch(() => null);
+      check('a click on the rollout map moves its query (no new forward)', r1 !== null && (await knobHook(page))?.seq === knobSeq, `query ${r0.query} → ${r1}`);
+      await page.locator('[data-testid=network-knobs]').screenshot({ path: resolve(art, 'network-knobs-rollout.png') });
+    } else check('a click on the rollout map moves its query (no new forward)', false, 'no rollout map');
 
     // --- the multi-photo ablation on ViG: τ at two values over several photos ----------------------------
     const nPhotos = SLOW ? 7 : 3;
@@ -220,6 +259,17 @@ async function main() {
     const none = await page.waitForSelector('[data-testid=alpha-sweep-none]', { timeout: 60_000 }).catch(() => null);
     check('hilo-alpha.md: the alpha sweep says plainly that none is held', none !== null && /holds none of the 7/.test((await none.textContent()) ?? ''));
     await page.locator('[data-testid=alpha-sweep-view]').screenshot({ path: resolve(art, 'network-knobs-notebook-alpha-sweep.png') });
+    // --- no checkpoint: the full-size variant with synthetic weights, labelled --------------------------------
+    const fresh = await context.newPage();
+    fresh.on('pageerror', (e) => errors.push(e.message));
+    await fresh.goto(`${url}#classify`);
+    await fresh.waitForSelector('[data-testid=load-synthetic]', { timeout: 60_000 });
+    await fresh.click('[data-testid=load-synthetic]');
+    const synth = await fresh.waitForSelector('[data-testid=synthetic-label]', { timeout: 60_000 }).catch(() => null);
+    const loadedLine = (await fresh.textContent('[data-testid=loaded-model]').catch(() => '')) ?? '';
+    check('without a checkpoint, ViG-T loads full-size with synthetic weights, labelled as such', synth !== null && /vig-t/.test(loadedLine) && /synthetic weights/.test(loadedLine), loadedLine.slice(0, 140));
+    await fresh.close();
+
     if (!SLOW) console.log('     (ATTN_SLOW=1 also moves s on LITv2, θ on VVT and a Group-Mix segment on their minis)');
     if (SLOW) await slowRounds(page, url);
     check('no uncaught page errors', errors.length === 0, errors.join(' | '));

@@ -25,8 +25,9 @@ export interface GpuForwardOptions {
   /**
    * Also read back the input of one attention module (index into attentionSites(cfg, H, W)) for
    * sample 0, in the op's own input layout — the overlay re-runs the op on it for a query's map.
+   * Several indices capture several modules (attention rollout): `captures` holds them all.
    */
-  capture?: number;
+  capture?: number | number[];
   /** the knob setting (src/models/knobs.ts); absent or official = the trained network, bit-identical */
   knobs?: KnobSetting;
 }
@@ -41,8 +42,10 @@ export interface GpuForwardResult {
   /** GPU ms of the whole forward (timestamps) or wall ms to completion */
   gpuMs: number;
   timeSource: 'timestamp' | 'wall';
-  /** the captured attention input (opts.capture), op.inputShape(site.opConfig) with batch 1 */
+  /** the captured attention input (opts.capture; the first one when several), op.inputShape(site.opConfig) with batch 1 */
   captured?: Float32Array;
+  /** every captured attention input by site index (opts.capture) */
+  captures?: Record<number, Float32Array>;
 }
 
 /**

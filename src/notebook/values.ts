@@ -98,15 +98,19 @@ function checkNumber(spec: CheckableSpec, value: unknown): Checked {
   const step = num(spec.step);
   if (spec.kind === 'slider' && !spec.log && step !== undefined && step > 0 && min !== undefined) {
     const k = Math.round((v - min) / step);
-    let snapped = k === 0 ? min : Number((min + k * step).toPrecision(12));
+    // the grid value, printed short when that only drops float noise (0.1 + 0.2 → 0.3) but exact
+    // when the short print would move it (θ = 32·π/64 must stay π/2, not 1.57079632679)
+    const exact = min + k * step;
+    const short = Number(exact.toPrecision(12));
+    let snapped = k === 0 ? min : Math.abs(short - exact) <= 1e-14 * Math.max(1, Math.abs(exact)) ? short : exact;
     if (snapped < min) snapped = min;
     if (max !== undefined && snapped > max) snapped = max;
     if (Number.isFinite(snapped)) {
       if (Math.abs(snapped - v) > 1e-9 * Math.max(1, Math.abs(v))) {
         notes.push(`is not on the slider's steps of ${formatParamValue(step)}; using ${formatParamValue(snapped)}`);
       }
-      // always the grid value itself (0.1 + 0.2 → 0.3): one canonical number per step, so a
-      // shared link writes it short and reads back exactly the same number
+      // always the grid value itself: one canonical number per step, so a shared link writes it
+      // short and reads back exactly the same number
       v = snapped;
     }
   }

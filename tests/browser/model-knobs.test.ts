@@ -11,6 +11,7 @@ import { OFFICIAL, type KnobSetting } from '../../src/models/knobs';
 import { relL2 } from '../../src/tensor/tensor';
 import { FULL_KNOB_CASES, KNOB_CASES } from '../shared/knob-cases';
 import { prngInput } from '../../src/weights/prng';
+import { rolloutFromCaptures } from '../../src/models/rollout';
 
 declare const __ATTN_SLOW__: boolean;
 
@@ -28,7 +29,7 @@ async function read(rel: string): Promise<Uint8Array> {
 
 /**
  * `size`: run at size×size on a PRNG input instead of the fixture's 224² photo (the default tier:
- * 3× less work on SwiftShader; LITv2's img_size follows, its weights do not depend on it).
+ * 12× less work on SwiftShader; LITv2's img_size follows, its weights do not depend on it).
  * `official`: also check the official round trip on the GPU (knob-less → setting → official).
  */
 async function gpuEqualsCpu(file: string, setting: KnobSetting, o: { size?: number; official?: boolean } = {}): Promise<void> {
@@ -55,11 +56,33 @@ async function gpuEqualsCpu(file: string, setting: KnobSetting, o: { size?: numb
   impl.releaseGpu?.(ctx, w);
 }
 
-describe('WebGPU forward = float64 forward at knob settings (six minis, 128² input)', () => {
-  KNOB_CASES.forEach((c, i) => it(c.file, () => gpuEqualsCpu(c.file, c.setting, { size: 128, official: i === 0 })));
+describe('WebGPU forward = float64 forward at knob settings (six minis, 64² input)', () => {
+  KNOB_CASES.forEach((c, i) => it(c.file, () => gpuEqualsCpu(c.file, c.setting, { size: 64, official: i === 0 })));
 });
 
 describe.runIf(__ATTN_SLOW__)('ATTN_SLOW=1: the minis on the fixture photo, and full-size variants', () => {
   for (const c of KNOB_CASES) it(`${c.file} (224², official round trip)`, () => gpuEqualsCpu(c.file, c.setting, { official: true }));
   for (const c of FULL_KNOB_CASES) it(c.file, () => gpuEqualsCpu(c.file, c.setting), 1_800_000);
+});
+
+describe('captures of several sites and the rollout over them', () => {
+  it('vig-mini: every block captured in one forward, logits unchanged, rollout a distribution', async () => {
+    const file = 'models/vig-mini.safetensors';
+    const { impl, cfg, w } = await loadMini(file, await read(file), read);
+    const S = 64;
+    const x = Float32Array.from(prngInput('knobs:capture', 3 * S * S));
+    const knobs: KnobSetting = { scope: 'all', values: { tau: 8 } };
+    const sites = impl.attentionSites!(cfg, S, S).map((_, i) => i);
+    const plain = await impl.forwardGpu!(ctx, x, [1, 3, S, S], w, cfg, { stages: false, knobs });
+    const all = await impl.forwardGpu!(ctx, x, [1, 3, S, S], w, cfg, { stages: false, knobs, capture: sites });
+    expect(Array.from(all.logits)).toEqual(Array.from(plain.logits));
+    expect(Object.keys(all.captures!).map(Number)).toEqual(sites);
+    const one = await impl.forwardGpu!(ctx, x, [1, 3, S, S], w, cfg, { stages: false, knobs, capture: 1 });
+    expect(Array.from(one.captured!)).toEqual(Array.from(all.captures![1]));
+    const r = await rolloutFromCaptures(impl, cfg, w, S, S, all.captures!, 5, { knobs });
+    expect(r.layers).toBe(sites.length);
+    expect(r.values.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    expect(Math.min(...r.values)).toBeGreaterThanOrEqual(0);
+    impl.releaseGpu?.(ctx, w);
+  });
 });

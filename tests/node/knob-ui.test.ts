@@ -170,3 +170,15 @@ describe('the controls on the real families', () => {
     expect(networkMacs(m, cfg, size, s)).toBe(macsByOps(m, cfg, size, size, s));
   });
 });
+
+import { cellOver, queryUnder } from '../../src/ui/classify/knobs/rollout-run';
+
+describe('rollout query between grids', () => {
+  it('a click on the first layer grid picks the last-layer token under it, and back', () => {
+    // 14×14 rollout grid, 7×7 last layer: cell (3, 5) lies under token (1, 2)
+    expect(queryUnder(3 * 14 + 5, 14, 14, 7, 7)).toBe(1 * 7 + 2);
+    expect(cellOver(1 * 7 + 2, 14, 14, 7, 7)).toBe(3 * 14 + 5);
+    for (let q = 0; q < 49; q++) expect(queryUnder(cellOver(q, 14, 14, 7, 7), 14, 14, 7, 7)).toBe(q);
+    expect(queryUnder(17, 14, 14, 14, 14)).toBe(17);
+  });
+});

@@ -21,7 +21,7 @@
 import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { depthwiseDispatch, depthwiseOutSize, fasaDispatches, pointwiseDispatch, uploadFasaWeights } from '../../ops/fasa/gpu';
-import { convOutSize, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan } from '../../gpu/plan';
+import { convOutSize, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, captures, captureSites } from '../../gpu/plan';
 import type { GpuForwardOptions, GpuForwardResult } from '../types';
 import { subParams } from '../nn-cpu';
 import convWgsl from '../../../kernels/fat_conv.wgsl?raw';
@@ -126,7 +126,7 @@ function blockPlan(pb: PlanBuilder, st: WeightStore, c: FatConfig, i: number, j:
   pb.add(pointwiseDispatch(ctx, cat, tail.w, tail.bias, out, { Co: outDim, Ci: K, P: No, batch: B }, none));
 }
 
-function fatPlan(ctx: GpuContext, st: WeightStore, c: FatConfig, B: number, H: number, W: number, capture: number | undefined, key: string, sites: FasaConfig[] | null): Plan {
+function fatPlan(ctx: GpuContext, st: WeightStore, c: FatConfig, B: number, H: number, W: number, capture: number | number[] | undefined, key: string, sites: FasaConfig[] | null): Plan {
   const pb = new PlanBuilder(ctx);
   const input = pb.pool.fresh('input', B * c.inChans * H * W);
   // stem: conv{1..4} (BN folded) + ReLU, ping-ponging two buffers
@@ -158,7 +158,6 @@ function fatPlan(ctx: GpuContext, st: WeightStore, c: FatConfig, B: number, H: n
   const stages: Plan['stages'] = [];
   const stageGroup: number[] = [];
   let site = 0;
-  let cap: Plan['capture'];
   for (let i = 0; i < c.depths.length; i++) {
     if (c.depths[i] < 1) throw new Error('fat gpu: a stage without blocks is not supported');
     [h, w] = grids[i];
@@ -169,9 +168,9 @@ function fatPlan(ctx: GpuContext, st: WeightStore, c: FatConfig, B: number, H: n
       // the block's input is read only by its first dispatch, so its output may reuse the buffer
       const out = last ? pb.pool.fresh(`stage${i}`, B * outDim * No) : pb.scratch('sX', B * outDim * No);
       let captureBuf: GPUBuffer | undefined;
-      if (site === capture) {
-        captureBuf = pb.pool.fresh('capture', B * dim * h * w);
-        cap = { buf: captureBuf, floats: dim * h * w };
+      if (captures(capture, site)) {
+        captureBuf = pb.pool.fresh(`capture${site}`, B * dim * h * w);
+        pb.captures.push({ buf: captureBuf, floats: dim * h * w, site });
       }
       blockPlan(pb, st, c, i, j, B, h, w, x, out, captureBuf, sites?.[site]);
       site++;
@@ -195,7 +194,7 @@ function fatPlan(ctx: GpuContext, st: WeightStore, c: FatConfig, B: number, H: n
   const logits = pb.pool.fresh('logits', B * c.numClasses);
   pb.linear(pooled, st.get('head.weight'), st.opt('head.bias'), logits, B, c.numClasses, Cl);
   pb.close('head');
-  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, capture: cap };
+  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, captures: pb.captures };
 }
 
 /** x [B, inChans, H, W] normalised, any batch and size (the stem needs H, W ≥ 1). */
@@ -206,7 +205,8 @@ export async function fatForwardGpu(ctx: GpuContext, x: Float32Array, shape: num
   }
   if (o.capture !== undefined) {
     const n = fatAttentionSites(c, H, W).length;
-    if (!Number.isInteger(o.capture) || o.capture < 0 || o.capture >= n) throw new Error(`fat gpu: capture ${o.capture} is not an attention module index (0…${n - 1})`);
+    const bad = captureSites(o.capture).find((s) => !Number.isInteger(s) || s < 0 || s >= n);
+    if (bad !== undefined) throw new Error(`fat gpu: capture ${bad} is not an attention module index (0…${n - 1})`);
   }
   // BatchNorms folded once per weights object; the store keeps the folded view
   const st = stores.get(ctx, w, (v) => foldBatchNorms(v, c));

@@ -20,7 +20,7 @@ import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { linearDispatch } from '../../gpu/gemm';
 import { gmaDispatches, uploadGmaWeights } from '../../ops/gma/gpu';
-import { convDispatch, convOutSize, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan } from '../../gpu/plan';
+import { convDispatch, convOutSize, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, captures, captureSites } from '../../gpu/plan';
 import type { AttentionSite, GpuForwardOptions, GpuForwardResult } from '../types';
 import cpeNormWgsl from '../../../kernels/gmf_cpe_norm.wgsl?raw';
 import dwWgsl from '../../../kernels/gmf_dw.wgsl?raw';
@@ -84,7 +84,7 @@ function foldedHead(st: WeightStore, c: GmfConfig): { w: GPUBuffer; b: GPUBuffer
   return { w, b };
 }
 
-function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: number, W: number, capture: number | undefined, key: string, sites: GmaConfig[] | null): Plan {
+function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: number, W: number, capture: number | number[] | undefined, key: string, sites: GmaConfig[] | null): Plan {
   const grids = gmfGrids(H, W);
   const pb = new PlanBuilder(ctx);
   const E = c.embeddingDims;
@@ -107,7 +107,6 @@ function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: n
 
   const stages: Plan['stages'] = [];
   const stageGroup: number[] = [];
-  let captured: Plan['capture'];
   let site = 0;
   let prevC = E[0];
   for (let i = 0; i < 4; i++) {
@@ -139,9 +138,9 @@ function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: n
       // the stream alternates sA ↔ sB; the stage's last block writes the stage buffer
       const t = b === depth - 1 ? out : cur === sA ? sB : sA;
       let u = pb.scratch('u', BN * C);
-      if (site === capture) {
-        u = pb.pool.fresh('capture', BN * C);
-        captured = { buf: u, floats: N * C };
+      if (captures(capture, site)) {
+        u = pb.pool.fresh(`capture${site}`, BN * C);
+        pb.captures.push({ buf: u, floats: N * C, site });
       }
       site++;
       pb.add({
@@ -167,7 +166,8 @@ function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: n
     prevC = C;
     [ph, pw] = [h, w];
   }
-  if (capture !== undefined && !captured) throw new Error(`groupmixformer: no attention module ${capture} (the model has ${site})`);
+  const missing = captureSites(capture).filter((s) => !pb.captures.some((c) => c.site === s));
+  if (missing.length) throw new Error(`groupmixformer: no attention module ${missing.join(', ')} (the model has ${site})`);
 
   // head: mean over tokens → Linear with norm4 folded in
   const pooled = pb.scratch('pooled', B * prevC);
@@ -176,7 +176,7 @@ function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: n
   pb.add(meanPoolDispatch(ctx, prev, pooled, B, ph * pw, prevC));
   pb.linear(pooled, head.w, head.b, logits, B, c.numClasses, prevC);
   pb.close('head');
-  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, capture: captured };
+  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, captures: pb.captures };
 }
 
 /** x [B, inDim, H, W] normalised; H and W multiples of 32 (as the official model requires). */

@@ -18,7 +18,7 @@ import type { Params } from '../../ops/types';
 import type { GpuForwardOptions, GpuForwardResult } from '../types';
 import { gemmDispatches, gemmPlan, splitkPartials } from '../../gpu/gemm';
 import { hiloDispatches, uploadHiloWeights, type LinearBuilder } from '../../ops/hilo/gpu';
-import { convDispatch, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type NormSpec } from '../../gpu/plan';
+import { convDispatch, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type NormSpec, captures } from '../../gpu/plan';
 import { expandWgsl } from '../../gpu/wgsl';
 import dwconvWgsl from '../../../kernels/dwconv_gelu.wgsl?raw';
 import dwconvV4Wgsl from '../../../kernels/dwconv_gelu_v4.wgsl?raw';
@@ -172,7 +172,7 @@ function dtm(pb: PlanBuilder, st: WeightStore, prefix: string, x: GPUBuffer, B: 
   rowNorm(pb, rows, O, { kind: 'bn-gelu', a: lin, scale: sc, shift: sh }, sum, next);
 }
 
-function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, key: string, sites: HiloConfig[] | null, captureAt?: number): Plan {
+function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, key: string, sites: HiloConfig[] | null, captureAt?: number | number[]): Plan {
   validateLitv2(c);
   const pb = new PlanBuilder(ctx);
   const S = c.imgSize;
@@ -190,7 +190,6 @@ function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, 
   const stageGroup: number[] = [];
   let n = pb.scratch('n', 1);
   let site = 0;
-  let capture: Plan['capture'];
   for (let i = 0; i < nS; i++) {
     const g = stageGeom(c, i);
     const BL = B * g.H * g.W;
@@ -217,7 +216,7 @@ function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, 
     for (let j = 0; j < depth; j++) {
       if (hcfg) {
         const a = pb.scratch('a', BL * C);
-        if (site === captureAt) capture = pb.capture(n, H * W * C);
+        if (captures(captureAt, site)) pb.capture(n, H * W * C, site);
         pb.add(...hiloDispatches(ctx, st.block(`${blk(j)}.attn.`, () => uploadHiloWeights(ctx, subParams(st.w, `${blk(j)}.attn.`), hcfg)), sites?.[site] ?? hcfg, { x: n, y: a, batch: B }, pb.scratch, { linear: linearOf(pb) }).dispatches);
         site++;
         const alt = flip(cur);
@@ -244,7 +243,7 @@ function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, 
   }
   pb.close('head');
   const nOut = c.numClasses > 0 ? c.numClasses : C;
-  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * nOut }, stages, capture };
+  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * nOut }, stages, captures: pb.captures };
 }
 
 /** x [B, inChans, S, S] normalised, S = img_size exactly (as the official PatchEmbed asserts). */

@@ -22,7 +22,7 @@ import type { GlaConfig } from '../../ops/gla/spec';
 import { settingKey } from '../knobs';
 import { knobSites } from '../knob-apply';
 import type { AttentionSite } from '../types';
-import { convDispatch, convOutSize, meanPoolDispatch, runBackbonePlan, swigluDispatch, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type PlanSlot } from '../../gpu/plan';
+import { captures, convDispatch, convOutSize, meanPoolDispatch, runBackbonePlan, swigluDispatch, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type PlanSlot } from '../../gpu/plan';
 
 /**
  * stages: ViG tokens [B, L, C] per block, ViG-H [B, C, H, W] per stage (as the fixtures);
@@ -68,7 +68,7 @@ function mlpTail(pb: PlanBuilder, st: WeightStore, o: {
   });
 }
 
-function vigPlan(ctx: GpuContext, st: WeightStore, c: VigConfig, B: number, H: number, W: number, key: string, sites: GlaConfig[] | null, captureAt?: number): Plan {
+function vigPlan(ctx: GpuContext, st: WeightStore, c: VigConfig, B: number, H: number, W: number, key: string, sites: GlaConfig[] | null, captureAt?: number | number[]): Plan {
   const pb = new PlanBuilder(ctx);
   const s0 = Math.floor(c.patchSize / 2);
   const k0 = s0 + 1;
@@ -107,11 +107,10 @@ function vigPlan(ctx: GpuContext, st: WeightStore, c: VigConfig, B: number, H: n
   const gla = blockGlaConfig({ layout: 'tokens', dim: C, heads: c.heads, expandK: c.expandK, expandV: c.expandV, actInConv: c.actInConv, outAct: c.outAct, mergeDiv: 4, H: gh, W: gw });
   const stages: Plan['stages'] = [];
   const stageGroup: number[] = [];
-  let capture: Plan['capture'];
   for (let i = 0; i < c.depth; i++) {
     const b = `blocks.${i}.`;
     const a = pb.scratch('a', BL * C);
-    if (i === captureAt) capture = pb.capture(n, L * C);
+    if (captures(captureAt, i)) pb.capture(n, L * C, i);
     pb.add(...glaDispatches(ctx, st.block(`${b}attn.`, () => uploadGlaWeights(ctx, subParams(st.w, `${b}attn.`), gla)), sites?.[i] ?? gla, { x: n, y: a, batch: B }, pb.scratch).dispatches);
     const out = pb.pool.fresh(`stage${i}`, BL * C);
     const gam = c.initValues !== null;
@@ -130,10 +129,10 @@ function vigPlan(ctx: GpuContext, st: WeightStore, c: VigConfig, B: number, H: n
   pb.add(meanPoolDispatch(ctx, n, pooled, B, L, C));
   pb.linear(pooled, st.get('head.weight'), st.get('head.bias'), logits, B, c.numClasses, C);
   pb.close('head');
-  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, channelFirst: false, capture };
+  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, channelFirst: false, captures: pb.captures };
 }
 
-function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H: number, W: number, key: string, sites: GlaConfig[] | null, captureAt?: number): Plan {
+function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H: number, W: number, key: string, sites: GlaConfig[] | null, captureAt?: number | number[]): Plan {
   const pb = new PlanBuilder(ctx);
   const s = Math.floor(c.patchSize / 2);
   const k = s + 1;
@@ -158,7 +157,6 @@ function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H:
   const nS = c.depths.length;
   let n = pb.scratch('n', 1);
   let site = 0;
-  let capture: Plan['capture'];
   c.depths.forEach((depth, i) => {
     if (depth < 1) throw new Error('vig_h: a stage without blocks is not supported on the GPU path');
     const d = c.dims[i];
@@ -185,7 +183,7 @@ function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H:
     for (let j = 0; j < depth; j++) {
       const b = blk(j);
       const a = pb.scratch('a', BL * d);
-      if (site === captureAt) capture = pb.capture(n, L * d);
+      if (captures(captureAt, site)) pb.capture(n, L * d, site);
       pb.add(...glaDispatches(ctx, st.block(`${b}op.`, () => uploadGlaWeights(ctx, subParams(st.w, `${b}op.`), gla)), sites?.[site] ?? gla, { x: n, y: a, batch: B }, pb.scratch).dispatches);
       site++;
       const last = j === depth - 1;
@@ -210,7 +208,7 @@ function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H:
   pb.add(meanPoolDispatch(ctx, n, pooled, B, L, F));
   pb.linear(pooled, st.get('classifier.head.weight'), st.get('classifier.head.bias'), logits, B, c.numClasses, F);
   pb.close('head');
-  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, channelFirst: true, capture };
+  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, channelFirst: true, captures: pb.captures };
 }
 
 /** [B, L, C] → [B, C, L]. */
@@ -223,7 +221,7 @@ function tokensToChannels(x: Float32Array, B: number, L: number, C: number): Flo
   return out;
 }
 
-type PlanBuild = (B: number, H: number, W: number, key: string, sites: GlaConfig[] | null, capture?: number) => Plan;
+type PlanBuild = (B: number, H: number, W: number, key: string, sites: GlaConfig[] | null, capture?: number | number[]) => Plan;
 
 function runPlanned(st: WeightStore, x: Float32Array, shape: number[], siteList: (H: number, W: number) => AttentionSite[], build: PlanBuild, o: VigGpuOptions): Promise<VigGpuResult> {
   const [B, Cin, H, W] = shape;

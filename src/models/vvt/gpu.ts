@@ -19,7 +19,7 @@ import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { uploadVicinityWeights, vicinityDispatches } from '../../ops/vicinity/gpu';
 import dwconvWgsl from '../../../kernels/dwconv_gelu.wgsl?raw';
-import { meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan } from '../../gpu/plan';
+import { meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, captures, captureSites } from '../../gpu/plan';
 import type { AttentionSite, GpuForwardOptions, GpuForwardResult } from '../types';
 import { subParams } from '../nn-cpu';
 import { vvtAttentionSites, vvtAttnConfig, vvtGrids, vvtPatchConv, type VvtConfig } from './config';
@@ -61,13 +61,12 @@ function mlp(pb: PlanBuilder, st: WeightStore, prefix: string, n: GPUBuffer, m: 
   pb.linear(g, st.get(`${prefix}.fc2.weight`), st.get(`${prefix}.fc2.bias`), m, BL, C, hidden);
 }
 
-function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: number, W: number, captureAt: number | undefined, key: string, sites: VicinityConfig[] | null): Plan {
+function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: number, W: number, captureAt: number | number[] | undefined, key: string, sites: VicinityConfig[] | null): Plan {
   const pb = new PlanBuilder(ctx);
   const grids = vvtGrids(H, W);
   const input = pb.pool.fresh('input', B * c.inChans * H * W);
   const stages: Plan['stages'] = [];
   const stageGroup: number[] = [];
-  let capture: Plan['capture'];
   let site = 0;
   let prev = { buf: input, C: c.inChans, H, W, channelFirst: true };
   for (let i = 0; i < 4; i++) {
@@ -88,9 +87,10 @@ function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: n
     const out = pb.pool.fresh(`stage${i}`, BL * C);
     // where block j's LN1 output goes: the shared `n`, or a buffer of its own when it is captured
     const attnIn = (j: number): GPUBuffer => {
-      if (site + j !== captureAt) return n;
-      capture = { buf: pb.pool.fresh('capture', BL * C), floats: L * C };
-      return capture.buf;
+      if (!captures(captureAt, site + j)) return n;
+      const buf = pb.pool.fresh(`capture${site + j}`, BL * C);
+      pb.captures.push({ buf, floats: L * C, site: site + j });
+      return buf;
     };
     pb.norm({ rows: BL, C, x: pe, ...lnOf(st, `patch_embed${s}.norm`, LN_PATCH_EPS), out: s0 });
     const attnCfg = vvtAttnConfig(c, i, gh, gw);
@@ -129,7 +129,7 @@ function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: n
   pb.add(meanPoolDispatch(ctx, prev.buf, pooled, B, gh * gw, C));
   pb.linear(pooled, st.get('head.weight'), st.get('head.bias'), logits, B, c.numClasses, C);
   pb.close('head');
-  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, capture };
+  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, captures: pb.captures };
 }
 
 /** x [B, inChans, H, W] normalised, any B ≥ 1 and H, W ≥ 1. */
@@ -144,7 +144,7 @@ export async function vvtForwardGpu(ctx: GpuContext, x: Float32Array, shape: num
   const [g0h, g0w] = vvtGrids(H, W)[0];
   if (g0h * g0w > 65535 || B * Math.max(...c.numHeads) > 65535) throw new Error(`vvt gpu: input [${shape}] is too large for the WebGPU path (at most 65535 tokens in the first stage and 65535 image·heads)`);
   const nSites = c.depths.reduce((a, d) => a + d, 0);
-  if (o.capture !== undefined && !(Number.isInteger(o.capture) && o.capture >= 0 && o.capture < nSites)) {
+  if (captureSites(o.capture).some((s) => !(Number.isInteger(s) && s >= 0 && s < nSites))) {
     throw new Error(`vvt gpu: no attention site ${o.capture} (the model has ${nSites})`);
   }
   const st = stores.get(ctx, w);

@@ -23,8 +23,8 @@ import type { GpuContext, Dispatch } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
 import windowWgsl from '../../../kernels/hilo_window.wgsl?raw';
 import poolWgsl from '../../../kernels/hilo_pool.wgsl?raw';
-import lofiWgsl from '../../../kernels/hilo_lofi.wgsl?raw';
-import lofiRowsWgsl from '../../../kernels/hilo_lofi_rows.wgsl?raw';
+import lofiWgsl from '../../../kernels/attn_flash.wgsl?raw';
+import lofiRowsWgsl from '../../../kernels/attn_rows.wgsl?raw';
 import effWgsl from '../../../kernels/hilo_eff.wgsl?raw';
 import hifiRowsWgsl from '../../../kernels/hilo_hifi_rows.wgsl?raw';
 import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
@@ -119,7 +119,6 @@ export function uploadHiloWeights(ctx: GpuContext, p: Params, c: HiloConfig): Hi
 }
 
 /** Scratch buffers by role; a backbone passes a pool so every block reuses the same ones. */
-export type { ScratchAlloc } from '../common/gpu-run';
 
 export interface HiloDispatchIO {
   /** input tokens: B images back to back, each [H·W, C] */

@@ -19,11 +19,15 @@ import { compareToOfficial, type KnobDelta } from './compare';
 import { KnobControls } from './KnobControls';
 import { knobForward } from './knob-run';
 import { latestWins } from './latest-wins';
+import { RolloutPanel } from './RolloutPanel';
+import { rolloutMap, type RolloutMap } from './rollout-run';
 import { describeSetting, networkKnobs, networkMacs, settingKey, settingOf } from './net-knobs';
 
 declare global {
   interface Window {
     /** test hook: the last knob forward shown */
+    /** test hook: the last rollout drawn */
+    __attnLastRollout?: { seq: number; model: string; setting: string; query: number; layers: number; H: number; W: number; sum: number; values: number[] };
     __attnLastKnob?: { seq: number; model: string; setting: string; official: boolean; top5: number[]; probs: number[]; macs: number; officialMacs: number; gpuMs: number; delta: KnobDelta; site: number };
   }
 }
@@ -59,6 +63,18 @@ interface Request {
   resultKey: string;
   setting: KnobSetting;
   siteIdx: number;
+  /** also the attention rollout (every layer captured in the same forward) */
+  rollout: boolean;
+  /** the rollout's query (last layer's grid; null = centre) */
+  query: number | null;
+  /** only the rollout query moved: reuse the last forward's captures when they are of this setting */
+  queryOnly: boolean;
+}
+
+interface Done {
+  outcome: Outcome | null;
+  rollout: RolloutMap | null;
+  rolloutError: string;
 }
 
 export function NetworkKnobs({ choice, ctx, params, tensor, preview, resultKey, weightsLabel, preset }: NetworkKnobsProps) {
@@ -71,6 +87,9 @@ export function NetworkKnobs({ choice, ctx, params, tensor, preview, resultKey, 
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [pending, setPending] = useState(false);
   const [error, setError] = useState('');
+  const [rolloutOn, setRolloutOn] = useState(true);
+  const [query, setQuery] = useState<number | null>(null);
+  const [roll, setRoll] = useState<{ map: RolloutMap | null; error: string }>({ map: null, error: '' });
 
   // a notebook's params drive their knobs
   const presetKey = JSON.stringify(preset ?? {});
@@ -89,39 +108,53 @@ export function NetworkKnobs({ choice, ctx, params, tensor, preview, resultKey, 
   const live = useRef({ choice, ctx, params, tensor, knobs, sites });
   live.current = { choice, ctx, params, tensor, knobs, sites };
   const baseline = useRef<{ key: string; logits: Float32Array } | null>(null);
-  const runner = useRef<ReturnType<typeof latestWins<Request, Outcome>> | null>(null);
-  runner.current ??= latestWins<Request, Outcome>(
+  const lastCaptures = useRef<{ key: string; captures: Record<number, Float32Array> } | null>(null);
+  const show = (req: Request, o: Outcome) => {
+    if (req.resultKey !== latestReq.current?.resultKey) return; // the photo or weights changed meanwhile
+    setOutcome(o);
+    setError('');
+    window.__attnLastKnob = {
+      seq: (window.__attnLastKnob?.seq ?? 0) + 1, model: live.current.choice.id, setting: o.key, official: isOfficial(o.setting), top5: o.top.map((t) => t.index), probs: o.top.map((t) => t.p),
+      macs: o.macs, officialMacs: live.current.choice.model.macs(live.current.choice.cfg, S, S), gpuMs: o.gpuMs, delta: o.delta, site: o.siteIdx,
+    };
+  };
+  const runner = useRef<ReturnType<typeof latestWins<Request, Done>> | null>(null);
+  runner.current ??= latestWins<Request, Done>(
     async (req) => {
       const { choice: c, ctx: g, params: w, tensor: x } = live.current;
-      if (baseline.current?.key !== req.resultKey && !isOfficial(req.setting)) {
-        const off = await knobForward(g, c, w, x, { values: {}, scope: 'all' }, null);
-        baseline.current = { key: req.resultKey, logits: off.logits };
-      }
-      const r = await knobForward(g, c, w, x, req.setting, req.siteIdx);
-      if (isOfficial(req.setting)) baseline.current = { key: req.resultKey, logits: r.logits };
       const size = x.shape[2];
-      return {
-        key: settingKey(req.setting),
-        setting: req.setting,
-        top: topK(r.logits, 5),
-        delta: compareToOfficial(baseline.current!.logits, r.logits),
-        macs: networkMacs(c.model, c.cfg, size, req.setting),
-        gpuMs: r.gpuMs,
-        timeSource: r.timeSource,
-        wallMs: r.wallMs,
-        captured: r.captured,
-        siteIdx: req.siteIdx,
-      };
+      const capKey = `${req.resultKey}|${settingKey(req.setting)}`;
+      let outcome: Outcome | null = null;
+      let captures = req.queryOnly && lastCaptures.current?.key === capKey ? lastCaptures.current.captures : null;
+      if (!captures) {
+        if (baseline.current?.key !== req.resultKey && !isOfficial(req.setting)) {
+          const off = await knobForward(g, c, w, x, { values: {}, scope: 'all' }, null);
+          baseline.current = { key: req.resultKey, logits: off.logits };
+        }
+        const r = await knobForward(g, c, w, x, req.setting, req.siteIdx, req.rollout);
+        if (isOfficial(req.setting)) baseline.current = { key: req.resultKey, logits: r.logits };
+        outcome = {
+          key: settingKey(req.setting), setting: req.setting, top: topK(r.logits, 5), delta: compareToOfficial(baseline.current!.logits, r.logits),
+          macs: networkMacs(c.model, c.cfg, size, req.setting), gpuMs: r.gpuMs, timeSource: r.timeSource, wallMs: r.wallMs, captured: r.captured, siteIdx: req.siteIdx,
+        };
+        show(req, outcome); // the top-5, MACs, time and layer map now; the rollout follows
+        captures = r.captures;
+        if (captures) lastCaptures.current = { key: capKey, captures };
+      }
+      if (!req.rollout || !captures) return { outcome, rollout: null, rolloutError: '' };
+      try {
+        return { outcome, rollout: await rolloutMap(g, c, w, size, captures, req.setting, req.query), rolloutError: '' };
+      } catch (e) {
+        return { outcome, rollout: null, rolloutError: (e as Error).message };
+      }
     },
-    (req, o) => {
-      if (req.resultKey !== latestReq.current?.resultKey) return; // the photo or weights changed meanwhile
-      setOutcome(o);
-      setError('');
+    (req, d) => {
+      if (req.resultKey !== latestReq.current?.resultKey) return;
       setPending(latestReq.current !== req);
-      window.__attnLastKnob = {
-        seq: (window.__attnLastKnob?.seq ?? 0) + 1, model: live.current.choice.id, setting: o.key, official: isOfficial(o.setting), top5: o.top.map((t) => t.index), probs: o.top.map((t) => t.p),
-        macs: o.macs, officialMacs: live.current.choice.model.macs(live.current.choice.cfg, S, S), gpuMs: o.gpuMs, delta: o.delta, site: o.siteIdx,
-      };
+      if (req.rollout) {
+        setRoll({ map: d.rollout, error: d.rolloutError });
+        if (d.rollout) window.__attnLastRollout = { seq: (window.__attnLastRollout?.seq ?? 0) + 1, model: live.current.choice.id, setting: settingKey(req.setting), query: d.rollout.query, layers: d.rollout.layers, H: d.rollout.H, W: d.rollout.W, sum: d.rollout.values.reduce((a, v) => a + v, 0), values: Array.from(d.rollout.values) };
+      }
     },
     (req, e) => {
       if (req !== latestReq.current) return;
@@ -131,14 +164,19 @@ export function NetworkKnobs({ choice, ctx, params, tensor, preview, resultKey, 
   );
   const latestReq = useRef<Request | null>(null);
 
+  // a query click only recomputes the rollout from the last forward's captures
+  const prev = useRef<{ resultKey: string; sKey: string; siteIdx: number; rolloutOn: boolean } | null>(null);
   useEffect(() => {
-    const req = { resultKey, setting, siteIdx };
+    const p = prev.current;
+    const queryOnly = p !== null && p.resultKey === resultKey && p.sKey === sKey && p.siteIdx === siteIdx && p.rolloutOn === rolloutOn;
+    prev.current = { resultKey, sKey, siteIdx, rolloutOn };
+    const req: Request = { resultKey, setting, siteIdx, rollout: rolloutOn, query, queryOnly };
     latestReq.current = req;
     setPending(true);
     runner.current!.submit(req);
     // setting is described by sKey
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [resultKey, sKey, siteIdx]);
+  }, [resultKey, sKey, siteIdx, rolloutOn, query]);
   useEffect(() => () => runner.current?.cancel(), []);
 
   if (!knobs.length) {
@@ -228,6 +266,13 @@ export function NetworkKnobs({ choice, ctx, params, tensor, preview, resultKey, 
           Running the forward…
         </p>
       )}
+      <label className="muted">
+        <input type="checkbox" checked={rolloutOn} data-testid="rollout-toggle" onChange={(e) => setRolloutOn(e.target.checked)} /> attention rollout through every
+        layer (each forward then captures all layers’ inputs)
+      </label>
+      {rolloutOn ? (
+        <RolloutPanel family={choice.family} modelId={choice.id} map={roll.map} pending={pending} error={roll.error} preview={preview} size={S} opacity={0.6} onQuery={setQuery} />
+      ) : null}
       <AttentionOverlay
         choice={choice}
         ctx={ctx}

@@ -21,6 +21,8 @@ export interface KnobForward {
   wallMs: number;
   /** the chosen layer's input and its op config at the setting */
   captured: CapturedSite | null;
+  /** every attention layer's input by site index (when all were asked for: the rollout) */
+  captures: Record<number, Float32Array> | null;
 }
 
 /** One weights object per (model weights, site), so the op's GPU upload of them is cached across knob moves. */
@@ -34,17 +36,19 @@ function siteParams(w: Params, site: { params(w: Params): Params }, index: numbe
 }
 
 export async function knobForward(
-  ctx: GpuContext, choice: ModelChoice, params: Params, tensor: { data: Float32Array; shape: number[] }, setting: KnobSetting, captureIndex: number | null,
+  ctx: GpuContext, choice: ModelChoice, params: Params, tensor: { data: Float32Array; shape: number[] }, setting: KnobSetting, captureIndex: number | null, captureAll = false,
 ): Promise<KnobForward> {
   const fwd = choice.model.forwardGpu;
   if (!fwd) throw new Error(`${choice.model.title} has no WebGPU forward`);
   const sites = choice.model.attentionSites?.(choice.cfg, tensor.shape[2], tensor.shape[3]) ?? [];
   const site = captureIndex !== null ? sites[captureIndex] : undefined;
-  const opts: GpuForwardOptions & { knobs: KnobSetting } = { stages: false, timed: true, knobs: setting, ...(site ? { capture: captureIndex! } : {}) };
+  const capture = captureAll && sites.length ? sites.map((_, i) => i) : site ? captureIndex! : undefined;
+  const opts: GpuForwardOptions = { stages: false, timed: true, knobs: setting, ...(capture !== undefined ? { capture } : {}) };
   const t0 = performance.now();
   const out = await fwd.call(choice.model, ctx, tensor.data, tensor.shape, params, choice.cfg, opts);
   const wallMs = performance.now() - t0;
   let captured: CapturedSite | null = null;
-  if (site && out.captured) captured = { site: { ...site, opConfig: siteConfigAt(site, captureIndex!, setting) }, index: captureIndex!, x: out.captured, params: siteParams(params, site, captureIndex!) };
-  return { logits: out.logits, gpuMs: out.timeSource === 'timestamp' ? out.gpuMs : wallMs, timeSource: out.timeSource, wallMs, captured };
+  const x = site ? (out.captures?.[captureIndex!] ?? (captureAll ? undefined : out.captured)) : undefined;
+  if (site && x) captured = { site: { ...site, opConfig: siteConfigAt(site, captureIndex!, setting) }, index: captureIndex!, x, params: siteParams(params, site, captureIndex!) };
+  return { logits: out.logits, gpuMs: out.timeSource === 'timestamp' ? out.gpuMs : wallMs, timeSource: out.timeSource, wallMs, captured, captures: captureAll ? (out.captures ?? null) : null };
 }
