@@ -151,7 +151,9 @@ async function main() {
     check('a linked notebook with code asks first', consentText.includes('This notebook contains code — run it?'));
     check('the question shows the code', consentText.includes('while (true)') && consentText.includes("throw new Error('boom '"));
     await page2.waitForTimeout(1500);
-    check('nothing ran before consent', (await page2.locator('text=PWNED').count()) === 0 && (await runsOf(page2, 'pwn')) === 0 && !workers2.some((u) => u.includes('code-worker')), workers2.join(','));
+    // (the consent banner itself shows the code, so look for the cell's result, not its text)
+    const ran = { result: await page2.locator('text=PWNED-undefined').count(), runs: await runsOf(page2, 'pwn'), worker: workers2.some((u) => u.includes('code-worker')) };
+    check('nothing ran before consent', ran.result === 0 && ran.runs === 0 && !ran.worker, JSON.stringify(ran));
     await page2.screenshot({ path: resolve(art, 'e2e-code-consent.png'), fullPage: true });
     void workersBefore;
 
