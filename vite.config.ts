@@ -118,6 +118,8 @@ export default defineConfig({
       },
       {
         extends: true,
+        // ATTN_SLOW=1: the browser suites' slow tier (full-size variants on SwiftShader)
+        define: { __ATTN_SLOW__: JSON.stringify(process.env.ATTN_SLOW === '1') },
         test: {
           name: 'browser',
           include: ['tests/browser/**/*.test.ts'],

@@ -10,6 +10,7 @@
  *   --models=vig-t,vig-h-t --batches=1,32 --model-reps=20   backbones
  *   --storage=f32,half              backbone float storage: fp32, and/or 16-bit (f16 with shader-f16,
  *                                   else its emulation), whose logits error against fp32 is printed
+ *   --knob-models=vig-t,litv2-s     knob change on a whole backbone → logits at batch 1 (issue 13)
  *   --profile --profile-grid=56 --profile-ops=all --profile-reps=10 --profile-warmup=2 --profile-batch=1
  *                                   per-kernel profile of the ops (--profile-ops= for none) and --models
  *   --again                         steadiness: after everything above (ops, tfjs compositions,
@@ -17,6 +18,7 @@
  *                                   once more in the same process and print both tables again, to
  *                                   set beside the first ones and beside fresh processes
  */
+import { benchKnobChange } from '../src/bench/knob-change';
 import { writeFileSync } from 'node:fs';
 import { GpuContext } from '../src/gpu/context';
 import { reportMarkdown, runBench } from '../src/bench/suite';
@@ -121,6 +123,15 @@ async function main() {
     }
     console.log('\n### Again, after everything above in the same process\n\n' + reportMarkdown({ ...again, tfjsBackend: null }, 'Node + Dawn (webgpu npm), same process'));
     await runModels();
+  }
+  // Knob change on a whole backbone → logits, batch 1 (--knob-models=vig-t,litv2-s).
+  const knobModels = list(arg('knob-models', ''));
+  if (knobModels.length) {
+    console.log('\n| model | knob | first visit p50 / p95 ms | new setting p50 / p95 ms | cached setting p50 / p95 ms |\n|---|---|---:|---:|---:|');
+    for (const v of knobModels) {
+      const r = await benchKnobChange(ctx, variantFamily(v), v, { log: (l) => console.error(l) });
+      console.log(`| ${v} | ${r.knob} (${r.fresh.n} values) | ${r.cold.p50.toFixed(2)} / ${r.cold.p95.toFixed(2)} | ${r.fresh.p50.toFixed(2)} / ${r.fresh.p95.toFixed(2)} | ${r.cached.p50.toFixed(2)} / ${r.cached.p95.toFixed(2)} |`);
+    }
   }
   console.log(`BENCH_JSON ${JSON.stringify(rep)}`);
   ctx.destroy();

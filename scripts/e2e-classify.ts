@@ -192,7 +192,12 @@ async function main() {
     await page.setInputFiles('[data-testid=weights-input]', fixture('checkpoints/truncated.pth'));
     await page.waitForFunction(() => /truncat|corrupt/i.test(document.querySelector('[data-testid=classify-error]')?.textContent ?? ''), undefined, { timeout: 60_000 });
     check('a truncated file is refused', true);
-    check('still classifiable after the refusals', (await lastClassify(page))?.modelId === 'vig-mini');
+    // the refusals left the model in the worker too: a fresh run of the CPU reference (the worker's own copy) still works
+    if (await page.$('[data-testid=force-cpu]')) await page.check('[data-testid=force-cpu]');
+    else await page.click('[data-testid=classify-run]');
+    const after = await waitClassify(page, { modelId: 'vig-mini', backend: 'cpu-reference' });
+    check('the loaded model survives the refusals: the worker still classifies with it', after?.top5.join(',') === VIG_MINI_TOP5.join(','), `[${after?.top5}] ${await errorText(page, 1000).catch(() => '')}`);
+    if (await page.$('[data-testid=force-cpu]')) await page.uncheck('[data-testid=force-cpu]');
 
     // --- drop a safetensors file (bf16 ViG-H mini) ----------------------------------------------------
     const bytes = [...readFileSync(fixture('checkpoints/vig_h-mini.bf16.safetensors'))];

@@ -15,6 +15,7 @@ import { patchEmbed } from '../src/image/pixels';
 import { opByName } from '../src/ops/registry';
 import { computeOpView } from '../src/ops/view';
 import { relL2 } from '../src/tensor/tensor';
+import { pngDeclaring } from '../tests/node/hostile-inputs';
 
 const report = createReport('e2e');
 const check = report.check;
@@ -83,6 +84,18 @@ async function main() {
     check('a non-image is refused with a message', /not an image/.test((await alert.textContent()) ?? ''));
     check('the maps are still there', (await page.$$('[data-testid=maps] canvas')).length > 0);
     await page.screenshot({ path: resolve(art, 'e2e-bad-input.png'), fullPage: true });
+
+    // A hostile PNG: a few dozen bytes declaring 100000×100000 are refused from the header, before
+    // any decode (no freeze, no gigabytes), and the current photo stays.
+    const t0 = Date.now();
+    await page.setInputFiles('[data-testid=photo-input]', { name: 'huge.png', mimeType: 'image/png', buffer: Buffer.from(pngDeclaring(100000, 100000)) });
+    const huge = await page.waitForFunction(() => /huge\.png is 100,000×100,000 pixels/.test(document.querySelector('.photo-picker [role=alert]')?.textContent ?? ''), null, { timeout: 30_000 });
+    const hugeText = ((await page.textContent('.photo-picker [role=alert]')) ?? '').trim();
+    await huge.dispose();
+    check('a PNG declaring 100000×100000 is refused with a message', /megapixels are decoded\. Downscale it first\./.test(hugeText), `${hugeText} (${Date.now() - t0} ms)`);
+    const meta = (await page.textContent('.photo-meta')) ?? '';
+    check('the current photo is kept', meta.startsWith('chelsea.png'), meta);
+    check('the maps are still there after the hostile PNG', (await page.$$('[data-testid=maps] canvas')).length > 0);
     check('no uncaught page errors', errors.length === 0, errors.join(' | '));
   } finally {
     await browser.close();

@@ -19,6 +19,8 @@ const suites = [
   { name: 'e2e notebook', cmd: ['npx', 'vite-node', 'scripts/e2e-notebook.ts'], summary: /^e2e-notebook: (\d+) passed, (\d+) failed/m },
   { name: 'e2e code cells', cmd: ['npx', 'vite-node', 'scripts/e2e-code.ts', '--no-build'], summary: /^e2e-code: (\d+) passed, (\d+) failed/m },
   { name: 'e2e classify', cmd: ['npx', 'vite-node', 'scripts/e2e-classify.ts', '--no-build'], summary: /^e2e-classify: (\d+) passed, (\d+) failed/m },
+  { name: 'e2e downloads', cmd: ['npx', 'vite-node', 'scripts/e2e-downloads.ts', '--no-build'], summary: /^e2e-downloads: (\d+) passed, (\d+) failed/m },
+  { name: 'e2e network knobs', cmd: ['npx', 'vite-node', 'scripts/e2e-network-knobs.ts', '--no-build'], summary: /^e2e-network-knobs: (\d+) passed, (\d+) failed/m },
   { name: 'e2e flops vs latency', cmd: ['npx', 'vite-node', 'scripts/e2e-flops-latency.ts', '--no-build'], summary: /^e2e-flops-latency: (\d+) passed, (\d+) failed/m },
   { name: 'e2e compare backbones', cmd: ['npx', 'vite-node', 'scripts/e2e-compare.ts'], summary: /^e2e-compare: (\d+) passed, (\d+) failed/m },
 ];

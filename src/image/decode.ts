@@ -1,8 +1,15 @@
 /**
  * Browser decoding of anything the user gives us (file, paste, URL) into RGB pixels, with EXIF
  * orientation applied and transparency composited. Browser-only (createImageBitmap + canvas).
+ *
+ * Nothing is decoded before its declared size is known to be within the budget (size-budget.ts):
+ * the header is read first (header.ts); a file whose header tells no size is decoded only when it
+ * is small (MAX_UNKNOWN_BYTES), and every decoded bitmap is checked again before its pixels are
+ * read. A refusal is an ImageInputError with a plain message; the caller keeps its current photo.
  */
 import { rgbaToRgb, type RgbImage } from './pixels';
+import { HEADER_BYTES, readImageHeader } from './header';
+import { downscaledSize, imageSizeRefusal, MAX_FILE_BYTES, MAX_UNKNOWN_BYTES } from './size-budget';
 
 export class ImageInputError extends Error {
   constructor(message: string) {
@@ -11,28 +18,31 @@ export class ImageInputError extends Error {
   }
 }
 
-/** Larger photos are downscaled while decoding: the views never need more than this. */
-const MAX_SIDE = 2048;
-const MAX_BYTES = 64 * 1024 * 1024;
-const MIN_SIDE = 8;
+const mb = (n: number) => `${(n / 2 ** 20).toFixed(0)} MB`;
 
 export async function decodeImage(blob: Blob, name = 'image'): Promise<RgbImage> {
   if (blob.size === 0) throw new ImageInputError(`${name} is empty.`);
-  if (blob.size > MAX_BYTES) throw new ImageInputError(`${name} is ${(blob.size / 2 ** 20).toFixed(0)} MB; photos up to 64 MB are accepted.`);
+  if (blob.size > MAX_FILE_BYTES) throw new ImageInputError(`${name} is ${mb(blob.size)}; photos up to ${mb(MAX_FILE_BYTES)} are accepted.`);
+  const header = readImageHeader(new Uint8Array(await blob.slice(0, HEADER_BYTES).arrayBuffer()));
+  if (header) {
+    const refused = imageSizeRefusal(name, header.width, header.height);
+    if (refused) throw new ImageInputError(refused);
+  } else if (blob.size > MAX_UNKNOWN_BYTES) {
+    throw new ImageInputError(`${name} does not say its size in a form this app reads (PNG, JPEG, GIF, WebP, BMP, AVIF), and at ${mb(blob.size)} it is too large to decode blind (limit ${mb(MAX_UNKNOWN_BYTES)}).`);
+  }
   let bmp: ImageBitmap;
   try {
     bmp = await createImageBitmap(blob, { imageOrientation: 'from-image', colorSpaceConversion: 'default', premultiplyAlpha: 'none' });
   } catch {
     throw new ImageInputError(`${name} is not an image this browser can decode (try PNG, JPEG, WebP, GIF or AVIF).`);
   }
-  if (bmp.width < MIN_SIDE || bmp.height < MIN_SIDE) {
-    const s = `${bmp.width}×${bmp.height}`;
+  // the decoded size can differ from the header's (a GIF frame, an unknown format): check it too
+  const refused = imageSizeRefusal(name, bmp.width, bmp.height);
+  if (refused) {
     bmp.close();
-    throw new ImageInputError(`${name} is only ${s} pixels; at least ${MIN_SIDE}×${MIN_SIDE} is needed.`);
+    throw new ImageInputError(refused);
   }
-  const scale = Math.min(1, MAX_SIDE / Math.max(bmp.width, bmp.height));
-  const w = Math.max(1, Math.round(bmp.width * scale));
-  const h = Math.max(1, Math.round(bmp.height * scale));
+  const { width: w, height: h, scale } = downscaledSize(bmp.width, bmp.height);
   if (scale < 1) {
     const small = await createImageBitmap(bmp, { resizeWidth: w, resizeHeight: h, resizeQuality: 'high' });
     bmp.close();

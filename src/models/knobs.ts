@@ -26,7 +26,10 @@ export interface NetworkKnob {
   max?: number;
   step?: number;
   log?: boolean;
-  /** choice options (kind 'choice') */
+  /**
+   * choice options (kind 'choice'). The option 'trained' means "each site keeps its own trained
+   * value" (FAT's pooling window, trained 8/4/2/1 by stage).
+   */
   options?: readonly string[];
   /** the trained value (where it differs by site, the value of the first site in scope) */
   official: KnobValue;
@@ -55,6 +58,13 @@ export function inScope(scope: KnobScope, siteIndex: number, stage: number): boo
   const [kind, n] = scope.split(':');
   const v = Number(n);
   return kind === 'stage' ? stage === v : siteIndex === v;
+}
+
+/** A canonical text for a setting (plan cache keys, CSV rows): '' for the official setting. */
+export function settingKey(s: KnobSetting | undefined): string {
+  if (isOfficial(s)) return '';
+  const keys = Object.keys(s!.values).sort();
+  return `${s!.scope}|${keys.map((k) => `${k}=${String(s!.values[k])}`).join(',')}`;
 }
 
 /** Parse a scope from text ('all', 'stage:2', 'block:5'); throws a one-line message otherwise. */

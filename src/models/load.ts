@@ -10,7 +10,7 @@ import { describeMismatch, rankVariants, validateStateDict, type ExpectedKeys, t
 import type { Params } from '../ops/types';
 import { MODELS } from './registry';
 import type { AnyModel } from './types';
-import { renameLegacyVigHKeys } from './vig/vig_h';
+import { legacyVigHKeyMap } from './vig/vig_h';
 
 /** A small configuration that is not an official variant (the fixtures' minis): meta.config. */
 export interface TestConfigRef {
@@ -109,25 +109,9 @@ export function paramCountOf(keys: ExpectedKeys): number {
 
 type Shapes = Map<string, readonly number[]>;
 
-const FILE_KEY = Symbol('fileKey');
-
-/**
- * Key renames a family's official loader applies before load_state_dict (ViG-H's legacy names).
- * Returns new name → file name.
- */
+/** Key renames a family's official loader applies before load_state_dict (ViG-H's legacy names): new name → file name. */
 function familyKeyMap(family: string, keys: string[]): Map<string, string> | null {
-  if (family !== 'vig_h') return null;
-  const tagged: Params = {};
-  for (const k of keys) tagged[k] = { shape: [], data: new Float64Array(0), [FILE_KEY]: k } as unknown as Params[string];
-  const renamed = renameLegacyVigHKeys(tagged);
-  const map = new Map<string, string>();
-  let changed = false;
-  for (const [nk, t] of Object.entries(renamed)) {
-    const old = (t as unknown as Record<symbol, string>)[FILE_KEY];
-    map.set(nk, old);
-    if (nk !== old) changed = true;
-  }
-  return changed ? map : null;
+  return family === 'vig_h' ? legacyVigHKeyMap(keys) : null;
 }
 
 function shapesFor(family: string, shapes: Shapes): { shapes: Shapes; keyMap: Map<string, string> | null } {
@@ -232,26 +216,52 @@ function hint(best: (VariantMatch & { choice: ModelChoice }) | undefined, chosen
   return best.choice.kind === 'test' ? ` — it loads as ${best.choice.label} with "detect from the file"` : ` — it loads as ${best.choice.label}: choose that (or "detect from the file")`;
 }
 
-/** A loaded checkpoint → float64 params of the matched configuration. */
-export function modelFromCheckpoint(ck: LoadedCheckpoint, name: string, target: LoadTarget = {}): LoadedModel {
+/**
+ * A checkpoint that passed every check (container, pickle, geometry, strict keys and shapes):
+ * `convert()` then only decodes values, so nothing after this point refuses the file.
+ */
+export interface CheckedWeights {
+  choice: ModelChoice;
+  report: KeyReport;
+  convert(): LoadedModel;
+}
+
+/** A loaded checkpoint → its matched configuration, validated strictly; values not decoded yet. */
+export function checkCheckpoint(ck: LoadedCheckpoint, name: string, target: LoadTarget = {}): CheckedWeights {
   const shapes: Shapes = new Map([...ck.tensors].map(([k, t]) => [k, t.shape]));
   const m = matchShapes(shapes, name, target);
-  const notes = [...ck.notes];
-  if (m.keyMap) notes.push(`renamed legacy ${m.choice.family} key names as the official loader does`);
-  const params: Params = {};
-  let paramCount = 0;
-  for (const [k, shape] of m.choice.model.expectedKeys(m.choice.cfg)) {
-    if (k.endsWith('num_batches_tracked')) continue; // int64 counters: unused at eval
-    const t = ck.tensors.get(m.keyMap?.get(k) ?? k);
-    if (!t) continue; // optional key absent (validated above)
-    params[k] = { shape: [...shape], data: t.values() };
-    if (!isBuffer(k)) paramCount += t.numel;
-  }
-  if (m.report.missingOptional.length) notes.push(`${m.report.missingOptional.length} BatchNorm counters absent (not needed)`);
-  return { choice: m.choice, params, report: m.report, notes, format: ck.format, paramCount };
+  return {
+    choice: m.choice,
+    report: m.report,
+    convert(): LoadedModel {
+      const notes = [...ck.notes];
+      if (m.keyMap) notes.push(`renamed legacy ${m.choice.family} key names as the official loader does`);
+      const params: Params = {};
+      let paramCount = 0;
+      for (const [k, shape] of m.choice.model.expectedKeys(m.choice.cfg)) {
+        if (k.endsWith('num_batches_tracked')) continue; // int64 counters: unused at eval
+        const t = ck.tensors.get(m.keyMap?.get(k) ?? k);
+        if (!t) continue; // optional key absent (validated above)
+        params[k] = { shape: [...shape], data: t.values() };
+        if (!isBuffer(k)) paramCount += t.numel;
+      }
+      if (m.report.missingOptional.length) notes.push(`${m.report.missingOptional.length} BatchNorm counters absent (not needed)`);
+      return { choice: m.choice, params, report: m.report, notes, format: ck.format, paramCount };
+    },
+  };
+}
+
+/** A loaded checkpoint → float64 params of the matched configuration. */
+export function modelFromCheckpoint(ck: LoadedCheckpoint, name: string, target: LoadTarget = {}): LoadedModel {
+  return checkCheckpoint(ck, name, target).convert();
+}
+
+/** Bytes of a .pth/.safetensors file, checked completely (throws CheckpointFormatError or WeightMismatchError); values not decoded yet. */
+export function checkModelWeights(bytes: Uint8Array, name: string, target: LoadTarget = {}, opts: LoadOptions = {}): CheckedWeights {
+  return checkCheckpoint(loadCheckpoint(bytes, name, opts), name, target);
 }
 
 /** Bytes of a .pth/.safetensors file → the matched model's weights. Throws CheckpointFormatError or WeightMismatchError. */
 export function loadModelWeights(bytes: Uint8Array, name: string, target: LoadTarget = {}, opts: LoadOptions = {}): LoadedModel {
-  return modelFromCheckpoint(loadCheckpoint(bytes, name, opts), name, target);
+  return checkModelWeights(bytes, name, target, opts).convert();
 }

@@ -1,10 +1,11 @@
 /**
  * What the model worker does, as a plain message handler so the same code also runs on the page
  * when Workers are unavailable: load a checkpoint (parse, validate, convert to float64) and keep the
- * weights; run the float64 CPU reference forward on them.
+ * weights; run the float64 CPU reference forward on them. A refused file keeps the model loaded
+ * before it (nothing is ever half-loaded).
  */
 import { CheckpointFormatError } from '../weights/safetensors';
-import { loadModelWeights, WeightMismatchError, type LoadedModel } from './load';
+import { checkModelWeights, WeightMismatchError, type LoadedModel } from './load';
 import type { WorkerRequest, WorkerResponse } from './worker-protocol';
 
 export function createModelHost(post: (msg: WorkerResponse, transfer?: Transferable[]) => void) {
@@ -19,13 +20,22 @@ export function createModelHost(post: (msg: WorkerResponse, transfer?: Transfera
   return async function handle(req: WorkerRequest): Promise<void> {
     try {
       if (req.type === 'load') {
-        current = null; // free the previous weights before reading new ones
         const t0 = performance.now();
         post({ type: 'progress', id: req.id, stage: 'reading the file' });
         const buf = req.source instanceof ArrayBuffer ? req.source : await req.source.arrayBuffer();
         const t1 = performance.now();
         post({ type: 'progress', id: req.id, stage: 'checking keys and converting the weights' });
-        const m = loadModelWeights(new Uint8Array(buf), req.name, req.target);
+        // Every refusal (corrupt, hostile, wrong model) happens in this check, while the loaded
+        // weights stay untouched; only a file that passed it replaces them. The old weights are
+        // released before the new ones are decoded, so memory never holds two models.
+        const checked = checkModelWeights(new Uint8Array(buf), req.name, req.target);
+        current = null;
+        let m: LoadedModel;
+        try {
+          m = checked.convert();
+        } catch (e) {
+          throw new Error(`not enough memory to convert ${req.name} (${e instanceof Error ? e.message : String(e)}); the previously loaded weights were released — load them again`);
+        }
         current = m;
         const info = {
           family: m.choice.family,

@@ -5,6 +5,7 @@
 import type { Tensor } from '../tensor/tensor';
 import type { GpuContext } from '../gpu/context';
 import type { Params } from '../ops/types';
+import type { KnobSetting, NetworkKnob } from './knobs';
 
 export interface ModelForwardOutput {
   /** [B, numClasses] */
@@ -24,8 +25,11 @@ export interface GpuForwardOptions {
   /**
    * Also read back the input of one attention module (index into attentionSites(cfg, H, W)) for
    * sample 0, in the op's own input layout — the overlay re-runs the op on it for a query's map.
+   * Several indices capture several modules (attention rollout): `captures` holds them all.
    */
-  capture?: number;
+  capture?: number | number[];
+  /** the knob setting (src/models/knobs.ts); absent or official = the trained network, bit-identical */
+  knobs?: KnobSetting;
 }
 
 export interface GpuForwardResult {
@@ -38,8 +42,10 @@ export interface GpuForwardResult {
   /** GPU ms of the whole forward (timestamps) or wall ms to completion */
   gpuMs: number;
   timeSource: 'timestamp' | 'wall';
-  /** the captured attention input (opts.capture), op.inputShape(site.opConfig) with batch 1 */
+  /** the captured attention input (opts.capture; the first one when several), op.inputShape(site.opConfig) with batch 1 */
   captured?: Float32Array;
+  /** every captured attention input by site index (opts.capture) */
+  captures?: Record<number, Float32Array>;
 }
 
 /**
@@ -72,10 +78,12 @@ export interface ModelImpl<C> {
   configFromFixture(config: Record<string, unknown>): C;
   /** the exact state_dict (name, shape) in the official order */
   expectedKeys(cfg: C): Array<[string, number[]]>;
-  /** MACs at the given input size as fvcore/FlopCounterMode count them (meta.macs_counted) */
-  macs(cfg: C, H?: number, W?: number): number;
-  /** float64 CPU forward: x [B,3,H,W] normalised */
-  forwardReference(x: Tensor, w: Params, cfg: C): ModelForwardOutput;
+  /** MACs at the given input size as fvcore/FlopCounterMode count them (meta.macs_counted), at a knob setting when given */
+  macs(cfg: C, H?: number, W?: number, knobs?: KnobSetting): number;
+  /** float64 CPU forward: x [B,3,H,W] normalised; `knobs` applies a setting to the attention sites */
+  forwardReference(x: Tensor, w: Params, cfg: C, knobs?: KnobSetting): ModelForwardOutput;
+  /** the knobs this family offers on its trained network (official values at the eval input size) */
+  knobs?(cfg: C): NetworkKnob[];
   /** eval input size (224, or 384 for LITv2-B-384) and whether to centre-crop */
   inputSize(cfg: C): { size: number; crop: boolean };
   /** WebGPU forward (our kernels on the device tfjs-backend-webgpu shares); absent until written */

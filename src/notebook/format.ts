@@ -18,7 +18,12 @@
  *   renderFencedCell(fence, body, eol)     the raw text of a param/view cell with a new body.
  *   newCellRaw(spec, eol)                  the raw text of a brand-new cell.
  *   paramCells(nb) / viewCells(nb)         typed filters; usableParams(nb): first valid definition of each name.
- *   MAX_NOTEBOOK_CHARS                     larger input is not parsed (one prose block + an error).
+ *   notebookLimitError(text) → string|null  why a text is refused before parsing (size, lines, line
+ *                                          length, param/view cells), in words; null when it is within
+ *                                          the limits. parseNotebook keeps a refused text as one
+ *                                          unparsed prose block with this message (`tooLarge`).
+ *   MAX_NOTEBOOK_CHARS, MAX_NOTEBOOK_LINES, MAX_LINE_CHARS, MAX_FENCED_CELLS, MAX_CELL_REFS: the limits
+ *                                          (far above any real notebook; every step below them is linear).
  *
  * ```js name``` fences are code cells (CodeCell, read by ./code/cell.ts: refs and syntax errors
  * without evaluating anything); their code runs in a Worker (./code/, README "Code cells").
@@ -34,6 +39,14 @@ import { checkParamValue } from './values';
 import { buildCodeCell } from './code/cell';
 
 export const MAX_NOTEBOOK_CHARS = 2 * 1024 * 1024;
+/** More lines than this are refused (a long notebook has a few thousand). */
+export const MAX_NOTEBOOK_LINES = 100_000;
+/** A longer line is refused (prose paragraphs written on one line stay far below). */
+export const MAX_LINE_CHARS = 32 * 1024;
+/** At most this many ```param / ```view fence lines (the shipped notebooks have 10 to 40). */
+export const MAX_FENCED_CELLS = 2000;
+/** A cell referencing more distinct `$params` than this is not read (real cells reference a few). */
+export const MAX_CELL_REFS = 64;
 
 export interface ParseError {
   /** 1-based line in the notebook file */
@@ -47,7 +60,7 @@ export interface ParseError {
 
 export const PARAM_KINDS = ['slider', 'number', 'token', 'select', 'toggle', 'image'] as const;
 export type ParamKind = (typeof PARAM_KINDS)[number];
-export const VIEW_KINDS = ['attention', 'flops', 'latency', 'classify', 'compare', 'compare-models', 'kernel', 'table'] as const;
+export const VIEW_KINDS = ['attention', 'flops', 'latency', 'classify', 'compare', 'compare-models', 'kernel', 'table', 'network', 'ablate', 'alpha-sweep'] as const;
 export type ViewKind = (typeof VIEW_KINDS)[number];
 
 export type ParamValue = number | string | boolean;
@@ -255,14 +268,53 @@ function opaque(text: string, message: string): Notebook {
   return { head: '', frontMatter: null, meta: { extra: {} }, cells, eol: detectEol(text.slice(0, 4096)), errors: [err], tooLarge: true };
 }
 
-function parseUnsafe(text: string): Notebook {
+/** A line opening a param/view cell (sticky: tested in place at each line start, whatever the fence length). */
+const FENCED_CELL_LINE = / {0,3}(?:`{3,}|~{3,})[ \t]*(?:param|view)(?:[ \t\r\n]|$)/y;
+const KEPT = 'Nothing was run; the file is kept unchanged.';
+
+/**
+ * Why `text` is refused before parsing, or null. One linear pass; the same check guards opening
+ * a file (the open notebook stays), parsing (the text is kept as one unparsed block) and edits
+ * (an edit that would cross a limit is not applied).
+ */
+export function notebookLimitError(text: string): string | null {
+  const en = (n: number) => n.toLocaleString('en-US');
   if (text.length > MAX_NOTEBOOK_CHARS) {
     const mb = (n: number) => (n / (1024 * 1024)).toFixed(1);
-    return opaque(
-      text,
-      `This notebook is too large to open (${mb(text.length)} MB; the limit is ${mb(MAX_NOTEBOOK_CHARS)} MB). Nothing was run; the file is kept unchanged.`,
-    );
+    return `This notebook is too large to open (${mb(text.length)} MB; the limit is ${mb(MAX_NOTEBOOK_CHARS)} MB). ${KEPT}`;
   }
+  let lines = 0;
+  let fenced = 0;
+  let start = 0;
+  const n = text.length;
+  while (start <= n) {
+    let end = start;
+    while (end < n) {
+      const c = text.charCodeAt(end);
+      if (c === 10 || c === 13) break;
+      end++;
+    }
+    lines++;
+    if (end - start > MAX_LINE_CHARS) {
+      return `Line ${en(lines)} of this notebook is too long to open (${en(end - start)} characters; the limit is ${en(MAX_LINE_CHARS)}). ${KEPT}`;
+    }
+    if (lines > MAX_NOTEBOOK_LINES) return `This notebook has too many lines to open (more than ${en(MAX_NOTEBOOK_LINES)}). ${KEPT}`;
+    const first = text.charCodeAt(start);
+    FENCED_CELL_LINE.lastIndex = start;
+    if ((first === 0x60 || first === 0x7e || first === 0x20) && FENCED_CELL_LINE.test(text)) {
+      if (++fenced > MAX_FENCED_CELLS) {
+        return `This notebook has too many param and view cells to open (more than ${en(MAX_FENCED_CELLS)}). ${KEPT}`;
+      }
+    }
+    if (end >= n) break;
+    start = end + (text.charCodeAt(end) === 13 && text.charCodeAt(end + 1) === 10 ? 2 : 1);
+  }
+  return null;
+}
+
+function parseUnsafe(text: string): Notebook {
+  const refused = notebookLimitError(text);
+  if (refused) return opaque(text, refused);
   const eol = detectEol(text);
   const bom = text.startsWith('\uFEFF') ? '\uFEFF' : '';
   const lines = splitLines(text.slice(bom.length));
@@ -485,19 +537,23 @@ function buildCell(fence: Fence, body: string, raw: string, line: number): Param
   const r = readYamlMapping(body, bodyLine, `View \`${viewKind || '?'}\``);
   errors.push(...r.errors);
   const config = r.data ?? {};
-  const refs: string[] = [];
+  const refs = new Set<string>();
   collectRefs(config, refs, 0);
+  if (refs.size > MAX_CELL_REFS) {
+    errors.push({ line, severity: 'error', message: `This view references more than ${MAX_CELL_REFS} different params, so it is not read (a view needs a few).` });
+    return { type: 'view', id: '', line, raw, errors, view, viewKind, name, fence, body, config: {}, op: null, refs: [], broken: true };
+  }
   const op = typeof config.op === 'string' ? config.op : null;
   if (config.op !== undefined && op === null) errors.push({ line: bodyLine, severity: 'error', message: 'A view\'s `op` must be a name, e.g. `op: mhsa`.' });
-  return { type: 'view', id: '', line, raw, errors, view, viewKind, name, fence, body, config, op, refs, broken: r.data === null };
+  return { type: 'view', id: '', line, raw, errors, view, viewKind, name, fence, body, config, op, refs: [...refs], broken: r.data === null };
 }
 
 /** Every `$name` string anywhere in a value (depth-limited; readYamlMapping already bounds depth). */
-function collectRefs(v: unknown, out: string[], depth: number): void {
-  if (depth > 64) return;
+function collectRefs(v: unknown, out: Set<string>, depth: number): void {
+  if (depth > 64 || out.size > MAX_CELL_REFS) return;
   if (typeof v === 'string') {
     const m = REF_RE.exec(v);
-    if (m && !out.includes(m[1])) out.push(m[1]);
+    if (m) out.add(m[1]);
   } else if (Array.isArray(v)) {
     for (const x of v) collectRefs(x, out, depth + 1);
   } else if (v !== null && typeof v === 'object') {
@@ -650,17 +706,24 @@ export function baseId(c: Cell, proseIndex: number): string {
   return `prose-${proseIndex}`;
 }
 
-export function uniqueId(base: string, used: Set<string>): string {
+/**
+ * `base`, or `base-2`, `base-3`, … whichever is free in `used` (then marked used). `next` remembers
+ * where each base's search stopped, so n cells with one name cost O(n), not O(n²).
+ */
+export function uniqueId(base: string, used: Set<string>, next?: Map<string, number>): string {
   let id = base;
-  for (let k = 2; used.has(id); k++) id = `${base}-${k}`;
+  let k = next?.get(base) ?? 2;
+  if (used.has(id)) for (id = `${base}-${k}`; used.has(id); k++) id = `${base}-${k + 1}`;
+  next?.set(base, k);
   used.add(id);
   return id;
 }
 
 function assignIds(cells: Cell[]): void {
   const used = new Set<string>();
+  const next = new Map<string, number>();
   let prose = 0;
-  for (const c of cells) c.id = uniqueId(baseId(c, c.type === 'prose' ? ++prose : 0), used);
+  for (const c of cells) c.id = uniqueId(baseId(c, c.type === 'prose' ? ++prose : 0), used, next);
 }
 
 /**
@@ -669,11 +732,12 @@ function assignIds(cells: Cell[]): void {
  */
 export function withIds(nb: Notebook, ids: ReadonlyArray<string | undefined>): Notebook {
   const used = new Set<string>();
+  const next = new Map<string, number>();
   for (const id of ids) if (id) used.add(id);
   let prose = 0;
   const cells = nb.cells.map((c, i) => {
     const pi = c.type === 'prose' ? ++prose : 0;
-    const id = ids[i] ?? uniqueId(baseId(c, pi), used);
+    const id = ids[i] ?? uniqueId(baseId(c, pi), used, next);
     return { ...c, id, errors: c.errors.map((e) => ({ ...e, cellId: id })) } as Cell;
   });
   const headErrors = nb.errors.filter((e) => e.cellId === undefined);

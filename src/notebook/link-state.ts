@@ -12,21 +12,84 @@
  *       each with a plain-language note. Never throws.
  *
  * Limits: links longer than MAX_LINK_CHARS are read only up to it, values longer than
- * MAX_VALUE_CHARS and entries beyond MAX_LINK_ENTRIES are ignored (each with a note).
+ * MAX_VALUE_CHARS and entries beyond MAX_LINK_ENTRIES are ignored (each with a note). At most
+ * MAX_LINK_NOTES notes of at most MAX_NOTE_CHARS characters come back (then one summary note).
+ *
+ * How values are written, so that every value the notebook can hold reads back identical (===):
+ *   numbers   the shortest text that parses back to the same number ("0.3", "1.2345678901234567");
+ *             slider values are already on their step grid (values.ts), so no float noise;
+ *   toggles   1 / 0;
+ *   options   (select, image with options) the option's text when that text names exactly one
+ *             option, is at most MAX_VALUE_CHARS long, has no surrounding spaces and is not of the
+ *             form `~N`; otherwise `~N`, the option's 0-based position (`true` next to "true",
+ *             "1" next to 1, options hundreds of characters long, names like `__proto__` are all
+ *             safe either way).
  */
-import { checkParamValue, formatParamValue, parseParamString } from './values';
+import { checkParamValue, formatParamValue, parseParamString, type CheckableSpec } from './values';
 import { normalizeValues, resolveParamSpec, type NotebookGraph, type ParamValues } from './runtime';
-import type { ParamValue } from './format';
+import type { ParamValue, SelectOption } from './format';
 
 export const MAX_LINK_CHARS = 4096;
 export const MAX_VALUE_CHARS = 256;
 export const MAX_LINK_ENTRIES = 64;
+export const MAX_LINK_NOTES = 12;
+export const MAX_NOTE_CHARS = 240;
 const NOTEBOOK_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const KEY_RE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const OPTION_INDEX_RE = /^~(\d{1,6})$/;
 
-function encodeValue(v: ParamValue): string {
+/** The shortest decimal text that parses back to exactly `v` (-0 included). */
+function numberText(v: number): string {
+  if (Object.is(v, -0)) return '-0';
+  const short = formatParamValue(v);
+  return Number(short) === v ? short : String(v);
+}
+
+function encodable(t: string): boolean {
+  try {
+    encodeURIComponent(t);
+    return true;
+  } catch {
+    return false; // a lone surrogate
+  }
+}
+
+/** Each option's link text: its own text where that is unambiguous and short, else `~index`. */
+function optionTexts(options: readonly SelectOption[]): string[] {
+  const texts = options.map((o) => formatParamValue(o.value));
+  const count = new Map<string, number>();
+  for (const t of texts) count.set(t, (count.get(t) ?? 0) + 1);
+  return texts.map((t, i) =>
+    count.get(t) === 1 && t.length > 0 && t.length <= MAX_VALUE_CHARS && t === t.trim() && !OPTION_INDEX_RE.test(t) && encodable(t) ? t : `~${i}`,
+  );
+}
+
+const hasOptions = (spec: CheckableSpec) => (spec.kind === 'select' || spec.kind === 'image') && !!spec.options && spec.options.length > 0;
+
+/** How `v` is written in a link (not yet URI-encoded); null when it cannot be written. */
+function valueText(spec: CheckableSpec, v: ParamValue): string | null {
+  if (hasOptions(spec)) {
+    const opts = spec.options!;
+    let i = opts.findIndex((o) => o.value === v);
+    if (i < 0 && spec.kind === 'image') i = opts.findIndex((o) => String(o.value) === v);
+    return i < 0 ? null : optionTexts(opts)[i];
+  }
   if (typeof v === 'boolean') return v ? '1' : '0';
-  return encodeURIComponent(formatParamValue(v));
+  if (typeof v === 'number') return numberText(v);
+  return encodable(v) ? v : null;
+}
+
+/** The option a link's text names (see valueText), or undefined. */
+function optionFromText(spec: CheckableSpec, text: string): ParamValue | undefined {
+  const opts = spec.options!;
+  const texts = optionTexts(opts);
+  const t = text.trim();
+  let i = texts.indexOf(t);
+  const m = OPTION_INDEX_RE.exec(t);
+  if (i < 0 && m && Number(m[1]) < opts.length) i = Number(m[1]);
+  if (i < 0) return undefined;
+  // an image param holds its option as text (an option written `1` is the image named "1")
+  return spec.kind === 'image' ? String(opts[i].value) : opts[i].value;
 }
 
 export function encodeLinkState(
@@ -40,13 +103,21 @@ export function encodeLinkState(
   const parts: string[] = [];
   if (NOTEBOOK_NAME_RE.test(notebook)) parts.push(`nb=${notebook}`);
   let len = parts.join('&').length;
+  const resolved: ParamValues = {};
   for (const name of g.paramOrder) {
     if (!Object.prototype.hasOwnProperty.call(values, name)) continue;
-    const v = values[name];
+    // the value as the notebook holds it (bounds from the values before it, slider grid)
+    const spec = resolveParamSpec(g, name, resolved);
+    if (!spec) continue;
+    const checked = checkParamValue(spec, values[name]);
+    if ('error' in checked) continue;
+    const v = checked.value;
+    resolved[name] = v;
     if (onlyChanged && v === defaults[name]) continue;
-    const part = `${name}=${encodeValue(v)}`;
+    const text = valueText(spec, v);
     // a value too long to be read back is not written
-    if (part.length - name.length - 1 > MAX_VALUE_CHARS) continue;
+    if (text === null || text.length > MAX_VALUE_CHARS) continue;
+    const part = `${name}=${encodeURIComponent(text)}`;
     if (len + part.length + 1 > MAX_LINK_CHARS || parts.length > MAX_LINK_ENTRIES) break;
     parts.push(part);
     len += part.length + 1;
@@ -148,11 +219,20 @@ export interface LinkState {
 export function decodeLinkState(input: string, g: NotebookGraph): LinkState {
   const notes: string[] = [];
   try {
-    return decodeUnsafe(input, g, notes);
+    const r = decodeUnsafe(input, g, notes);
+    return { ...r, notes: boundNotes(r.notes) };
   } catch {
     notes.push('The link could not be read; the notebook opens with its default values.');
-    return { notebook: null, values: safeDefaults(g), fromLink: [], notes };
+    return { notebook: null, values: safeDefaults(g), fromLink: [], notes: boundNotes(notes) };
   }
+}
+
+/** At most MAX_LINK_NOTES notes, each at most MAX_NOTE_CHARS long: a link cannot flood the page. */
+function boundNotes(notes: string[]): string[] {
+  const clipNote = (n: string) => (n.length > MAX_NOTE_CHARS ? n.slice(0, MAX_NOTE_CHARS - 1) + '…' : n);
+  if (notes.length <= MAX_LINK_NOTES) return notes.map(clipNote);
+  const rest = notes.length - (MAX_LINK_NOTES - 1);
+  return [...notes.slice(0, MAX_LINK_NOTES - 1).map(clipNote), `${rest} more notes about the link are not shown.`];
 }
 
 function safeDefaults(g: NotebookGraph): ParamValues {
@@ -183,7 +263,8 @@ function decodeUnsafe(input: string, g: NotebookGraph, notes: string[]): LinkSta
       notes.push(`The link sets \`${key}\`, but that param has errors in the notebook; ignored.`);
       continue;
     }
-    const parsed = parseParamString(cell.spec!, value);
+    const option = hasOptions(cell.spec!) ? optionFromText(cell.spec!, value) : undefined;
+    const parsed = option !== undefined ? { value: option } : parseParamString(cell.spec!, value);
     if ('error' in parsed) {
       notes.push(`Ignored \`${key}\` from the link: ${parsed.error}.`);
       continue;

@@ -9,6 +9,9 @@
  *     sanitizeHtml from './sanitize-dom' (DOMPurify); it is a parameter so this module stays
  *     DOM-free.
  *   MAX_MARKDOWN_CHARS: longer prose is not rendered (a message is shown instead).
+ *   Math budget: at most MAX_MATH_PER_TEXT formulas of at most MAX_TEX_CHARS characters are typeset
+ *     per text, within MATH_BUDGET_MS; the rest are shown as TeX source with one note at the end.
+ *     KaTeX runs with maxExpand/maxSize limits, a `$$` block spans at most MAX_MATH_BLOCK_LINES lines.
  *
  * Why the first layer is already safe: markdown-it runs with html: false, so every `<` in the
  * source is escaped and the only tags are the ones markdown-it and KaTeX emit; links and images
@@ -19,8 +22,13 @@ import MarkdownIt from 'markdown-it';
 import type { MarkdownIt as MarkdownItInstance, StateBlock, StateInline, Token } from 'markdown-it';
 import katex from 'katex';
 
-export const MAX_MARKDOWN_CHARS = 256 * 1024;
-const MAX_TEX_CHARS = 4000;
+export const MAX_MARKDOWN_CHARS = 64 * 1024;
+export const MAX_TEX_CHARS = 4000;
+export const MAX_MATH_PER_TEXT = 500;
+/** Typesetting time per text; formulas after it are shown as source (a safety net behind the count). */
+export const MATH_BUDGET_MS = 500;
+/** A display block looks this many lines ahead for its closing `$$` (keeps the block rule linear). */
+export const MAX_MATH_BLOCK_LINES = 100;
 const SAFE_SCHEMES = ['http', 'https', 'mailto'];
 
 export interface RenderOptions {
@@ -40,8 +48,15 @@ export function isSafeUrl(url: string): boolean {
   return SAFE_SCHEMES.includes(m[1]);
 }
 
+/** What one render may still spend on math (reset by renderMarkdown). */
+const mathBudget = { count: 0, deadline: 0, skipped: 0 };
+
 function renderTex(tex: string, display: boolean): string {
   if (tex.length > MAX_TEX_CHARS) return `<code class="nb-math-error">${escapeHtml(tex.slice(0, 200))}…</code>`;
+  if (++mathBudget.count > MAX_MATH_PER_TEXT || performance.now() > mathBudget.deadline) {
+    mathBudget.skipped++;
+    return `<code class="nb-math-skipped">${escapeHtml(tex.slice(0, 200))}${tex.length > 200 ? '…' : ''}</code>`;
+  }
   try {
     return katex.renderToString(tex, {
       displayMode: display,
@@ -101,6 +116,9 @@ function mathInline(state: StateInline, silent: boolean): boolean {
   return true;
 }
 
+/** Lines [from, to) of `src` (at block indent `indent`) hold no closing `$$` and no dedent (reset per render). */
+const blockScan = { src: '', indent: 0, from: 0, to: 0 };
+
 /** A paragraph-level `$$ … $$` (on one line or spanning lines). */
 function mathBlock(state: StateBlock, startLine: number, endLine: number, silent: boolean): boolean {
   let pos = state.bMarks[startLine] + state.tShift[startLine];
@@ -112,23 +130,39 @@ function mathBlock(state: StateBlock, startLine: number, endLine: number, silent
   let last = '';
   let line = startLine;
   let found = false;
+  const m = blockScan;
+  const from = startLine + 1;
+  let jumped = false;
   if (first.trim().endsWith('$$')) {
     first = first.trim().slice(0, -2);
     found = true;
   } else {
-    while (++line < endLine) {
+    // Bounded look-ahead, and lines already known to hold no closing `$$` are skipped: this rule
+    // is asked again at every line of a paragraph, which would otherwise be quadratic.
+    const stop = Math.min(endLine, startLine + MAX_MATH_BLOCK_LINES);
+    jumped = m.src === state.src && m.indent === state.blkIndent && from >= m.from && from < m.to;
+    if (jumped) line = m.to - 1;
+    while (++line < stop) {
       pos = state.bMarks[line] + state.tShift[line];
       max = state.eMarks[line];
       if (pos < max && state.tShift[line] < state.blkIndent) break;
-      const text = state.src.slice(pos, max).trim();
-      if (text.endsWith('$$')) {
-        last = text.slice(0, -2);
+      // O(1) test for a line ending in `$$` (trailing spaces aside) before slicing anything
+      let e = max;
+      while (e > pos && isSpace(state.src.charCodeAt(e - 1))) e--;
+      if (e - pos >= 2 && state.src.charCodeAt(e - 1) === 0x24 && state.src.charCodeAt(e - 2) === 0x24) {
+        last = state.src.slice(pos, e - 2).trim();
         found = true;
         break;
       }
     }
   }
-  if (!found) return false;
+  if (!found) {
+    if (line > startLine) {
+      if (jumped) m.to = Math.max(m.to, line);
+      else Object.assign(m, { src: state.src, indent: state.blkIndent, from, to: line });
+    }
+    return false;
+  }
   if (silent) return true;
   state.line = line + 1;
   const t = state.push('math_block', 'math', 0);
@@ -182,7 +216,15 @@ export function renderMarkdown(src: string, opts: RenderOptions = {}): string {
   } else {
     try {
       renderer ??= createRenderer();
+      mathBudget.count = 0;
+      mathBudget.skipped = 0;
+      mathBudget.deadline = performance.now() + MATH_BUDGET_MS;
+      blockScan.src = '';
       html = renderer.render(text);
+      if (mathBudget.skipped > 0) {
+        const n = mathBudget.skipped;
+        html += `<p class="nb-error">${n.toLocaleString('en-US')} formula${n === 1 ? ' is' : 's are'} shown as TeX source: a text typesets at most ${MAX_MATH_PER_TEXT.toLocaleString('en-US')} formulas (${MATH_BUDGET_MS / 1000} s of typesetting).</p>`;
+      }
     } catch {
       html = `<pre class="nb-error">${escapeHtml(text)}</pre>`;
     }

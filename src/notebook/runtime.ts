@@ -44,6 +44,10 @@ export const VIEW_COST: Record<ViewKind | 'unknown', Cost> = {
   classify: 'expensive',
   compare: 'expensive',
   'compare-models': 'expensive',
+  // knob forwards on the whole network are coalesced (latest wins), so they follow a drag
+  network: 'cheap',
+  ablate: 'expensive',
+  'alpha-sweep': 'expensive',
   unknown: 'cheap',
 };
 
@@ -97,13 +101,25 @@ export function buildGraph(nb: Notebook): NotebookGraph {
     viewDependents.set(name, []);
   }
 
+  // lookups built once: every step below is linear in the notebook's size
+  const cellsById = new Map(nb.cells.map((c) => [c.id, c]));
+  const brokenByName = new Map<string, ParamCell>();
+  for (const c of nb.cells) if (c.type === 'param' && c.name && (c.spec === null || c.duplicate) && !brokenByName.has(c.name)) brokenByName.set(c.name, c);
+  const refLines = new Map<string, Map<string, number>>();
+  const suggester = makeSuggester([...params.keys()]);
   const unknownRef = (cellId: string, cellLine: number, ref: string): string => {
-    const c = nb.cells.find((x) => x.id === cellId);
-    const line = c && c.type !== 'prose' ? refLine(c.body, cellLine, ref) : cellLine;
-    const broken = nb.cells.find((c) => c.type === 'param' && c.name === ref && (c.spec === null || c.duplicate));
+    const c = cellsById.get(cellId);
+    let line = cellLine;
+    if (c && c.type !== 'prose') {
+      let lines = refLines.get(cellId);
+      if (!lines) refLines.set(cellId, (lines = firstRefLines(c.body)));
+      const at = lines.get(ref);
+      if (at !== undefined) line = cellLine + 1 + at;
+    }
+    const broken = brokenByName.get(ref);
     const message = broken
       ? `\`$${ref}\` refers to the param on line ${broken.line}, which has errors.`
-      : `\`$${ref}\` does not match any param${suggest(ref, [...params.keys()])}.`;
+      : `\`$${ref}\` does not match any param${suggester(ref)}.`;
     issues.push({ cellId, line, kind: broken ? 'broken-param' : 'unknown-ref', message });
     return message;
   };
@@ -116,35 +132,26 @@ export function buildGraph(nb: Notebook): NotebookGraph {
     }
   }
 
-  // cycles among param bounds (a → b means b's bounds reference a)
-  const state = new Map<string, 0 | 1 | 2>();
+  // cycles among param bounds (a → b means b's bounds reference a): strongly connected components
+  // (Tarjan, iterative: a chain of thousands of params must not overflow the stack). Components
+  // come out references first, which is the order values are resolved in.
   const order: string[] = [];
-  const stack: string[] = [];
-  const inCycle = new Set<string>();
-  const visit = (name: string) => {
-    state.set(name, 1);
-    stack.push(name);
-    for (const r of params.get(name)!.refs) {
-      if (!params.has(r)) continue;
-      const s = state.get(r) ?? 0;
-      if (s === 1) {
-        const cycle = stack.slice(stack.indexOf(r));
-        const path = [...cycle, r].map((n) => `$${n}`).join(' → ');
-        for (const n of cycle) {
-          if (inCycle.has(n)) continue;
-          inCycle.add(n);
-          const c = params.get(n)!;
-          const message = `The params ${path} reference each other in a circle, so none of them can be set.`;
-          blocked.set(c.id, message);
-          issues.push({ cellId: c.id, line: c.line, kind: 'cycle', message });
-        }
-      } else if (s === 0) visit(r);
+  for (const scc of boundComponents(params)) {
+    const first = params.get(scc[0])!;
+    if (scc.length > 1 || first.refs.includes(scc[0])) {
+      const shown = scc.length > 8 ? [...scc.slice(0, 6), '…', scc[scc.length - 1]] : scc;
+      const path = [...shown, scc[0]].map((n) => (n === '…' ? n : `$${n}`)).join(' → ');
+      const message = scc.length > 8
+        ? `The ${scc.length} params ${path} reference each other in a circle, so none of them can be set.`
+        : `The params ${path} reference each other in a circle, so none of them can be set.`;
+      for (const n of scc) {
+        const c = params.get(n)!;
+        blocked.set(c.id, message);
+        issues.push({ cellId: c.id, line: c.line, kind: 'cycle', message });
+      }
     }
-    stack.pop();
-    state.set(name, 2);
-    order.push(name);
-  };
-  for (const name of params.keys()) if (!state.get(name)) visit(name);
+    order.push(...scc);
+  }
 
   // anything whose bounds depend on a blocked param is blocked too (order: references first)
   for (const name of order) {
@@ -172,27 +179,99 @@ export function buildGraph(nb: Notebook): NotebookGraph {
   return { notebook: nb, params, paramOrder, views, deps, paramDependents, viewDependents, blocked, issues };
 }
 
-/** The file line of the first `$ref` in a cell body (the cell's line when not found). */
-function refLine(body: string, cellLine: number, ref: string): number {
-  const re = new RegExp(`\\$${ref}(?![A-Za-z0-9_])`);
-  const i = body.split(/\r\n|\n|\r/).findIndex((l) => re.test(l));
-  return i < 0 ? cellLine : cellLine + 1 + i;
+/** Each `$name` in a cell body → the 0-based line of its first occurrence (one pass over the body). */
+function firstRefLines(body: string): Map<string, number> {
+  const out = new Map<string, number>();
+  body.split(/\r\n|\n|\r/).forEach((l, i) => {
+    for (const m of l.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)/g)) if (!out.has(m[1])) out.set(m[1], i);
+  });
+  return out;
 }
 
-/** " (did you mean `$alpha`?)" for a near miss, else the list of names. */
-function suggest(ref: string, names: string[]): string {
-  if (names.length === 0) return ' (this notebook has no params)';
-  let best = '';
-  let bestD = Infinity;
-  for (const n of names) {
-    const d = editDistance(ref.toLowerCase(), n.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = n;
+/** Edit-distance comparisons allowed per graph: suggestions are a courtesy, not a quadratic cost. */
+const SUGGEST_BUDGET = 20_000;
+
+/** ref → " (did you mean `$alpha`?)" for a near miss, else the list of names (memoised, budgeted). */
+function makeSuggester(names: string[]): (ref: string) => string {
+  const memo = new Map<string, string>();
+  let budget = SUGGEST_BUDGET;
+  const list = ` (params: ${names.slice(0, 12).map((n) => '$' + n).join(', ')}${names.length > 12 ? ', …' : ''})`;
+  return (ref) => {
+    const hit = memo.get(ref);
+    if (hit !== undefined) return hit;
+    let out: string;
+    if (names.length === 0) out = ' (this notebook has no params)';
+    else {
+      let best = '';
+      let bestD = Infinity;
+      const r = ref.toLowerCase();
+      for (const n of names) {
+        if (budget <= 0) break;
+        budget--;
+        const d = editDistance(r, n.toLowerCase());
+        if (d < bestD) {
+          bestD = d;
+          best = n;
+        }
+      }
+      out = bestD <= 2 ? ` (did you mean \`$${best}\`?)` : list;
+    }
+    memo.set(ref, out);
+    return out;
+  };
+}
+
+/**
+ * Strongly connected components of the "bounds reference" graph (name → the params its
+ * min/max/step reference), each in discovery order, dependencies before dependents.
+ * Iterative Tarjan: O(params + references), no recursion.
+ */
+function boundComponents(params: Map<string, ParamCell>): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: string[] = [];
+  const out: string[][] = [];
+  let counter = 0;
+  for (const root of params.keys()) {
+    if (index.has(root)) continue;
+    // frames: [name, position in its refs]
+    const frames: Array<[string, number]> = [[root, 0]];
+    index.set(root, counter);
+    low.set(root, counter++);
+    stack.push(root);
+    onStack.add(root);
+    while (frames.length) {
+      const top = frames[frames.length - 1];
+      const [v, i] = top;
+      const refs = params.get(v)!.refs;
+      if (i < refs.length) {
+        top[1]++;
+        const w = refs[i];
+        if (!params.has(w)) continue;
+        if (!index.has(w)) {
+          index.set(w, counter);
+          low.set(w, counter++);
+          stack.push(w);
+          onStack.add(w);
+          frames.push([w, 0]);
+        } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+        continue;
+      }
+      frames.pop();
+      if (frames.length) {
+        const u = frames[frames.length - 1][0];
+        low.set(u, Math.min(low.get(u)!, low.get(v)!));
+      }
+      if (low.get(v) === index.get(v)) {
+        const at = stack.lastIndexOf(v);
+        const scc = stack.splice(at);
+        for (const n of scc) onStack.delete(n);
+        out.push(scc);
+      }
     }
   }
-  if (bestD <= 2) return ` (did you mean \`$${best}\`?)`;
-  return ` (params: ${names.slice(0, 12).map((n) => '$' + n).join(', ')})`;
+  return out;
 }
 
 function editDistance(a: string, b: string): number {

@@ -43,6 +43,15 @@ const show = (v: unknown): string => {
   return Array.isArray(v) ? 'a list' : v === null ? 'null' : typeof v;
 };
 
+/** The options for a message: the first few, each shortened (a notebook may list thousands). */
+function listOptions(opts: readonly SelectOption[]): string {
+  const shown = opts.slice(0, 8).map((o) => {
+    const t = formatParamValue(o.value);
+    return t.length > 40 ? t.slice(0, 40) + '…' : t;
+  });
+  return opts.length > 8 ? `${shown.join(', ')}, … ${opts.length - 8} more` : shown.join(', ');
+}
+
 export function checkParamValue(spec: CheckableSpec, value: unknown): Checked {
   switch (spec.kind) {
     case 'slider':
@@ -54,13 +63,13 @@ export function checkParamValue(spec: CheckableSpec, value: unknown): Checked {
     case 'select': {
       const opts = spec.options ?? [];
       const hit = opts.find((o) => o.value === value) ?? (typeof value === 'string' ? opts.find((o) => String(o.value) === value) : undefined);
-      return hit ? { value: hit.value } : { error: `${show(value)} is not one of the options (${opts.map((o) => formatParamValue(o.value)).join(', ')})` };
+      return hit ? { value: hit.value } : { error: `${show(value)} is not one of the options (${listOptions(opts)})` };
     }
     case 'image': {
       if (typeof value !== 'string') return { error: `${show(value)} must be an image name` };
       if (spec.options && spec.options.length > 0) {
         const hit = spec.options.find((o) => String(o.value) === value);
-        return hit ? { value: String(hit.value) } : { error: `${show(value)} is not one of the images (${spec.options.map((o) => String(o.value)).join(', ')})` };
+        return hit ? { value: String(hit.value) } : { error: `${show(value)} is not one of the images (${listOptions(spec.options)})` };
       }
       return IMAGE_NAME_RE.test(value) ? { value } : { error: `${show(value)} is not an image name (letters, digits, '.', '_' and '-' only)` };
     }
@@ -88,10 +97,20 @@ function checkNumber(spec: CheckableSpec, value: unknown): Checked {
   }
   const step = num(spec.step);
   if (spec.kind === 'slider' && !spec.log && step !== undefined && step > 0 && min !== undefined) {
-    let snapped = Number((min + Math.round((v - min) / step) * step).toPrecision(12));
+    const k = Math.round((v - min) / step);
+    // the grid value, printed short when that only drops float noise (0.1 + 0.2 → 0.3) but exact
+    // when the short print would move it (θ = 32·π/64 must stay π/2, not 1.57079632679)
+    const exact = min + k * step;
+    const short = Number(exact.toPrecision(12));
+    let snapped = k === 0 ? min : Math.abs(short - exact) <= 1e-14 * Math.max(1, Math.abs(exact)) ? short : exact;
+    if (snapped < min) snapped = min;
     if (max !== undefined && snapped > max) snapped = max;
-    if (Math.abs(snapped - v) > 1e-9 * Math.max(1, Math.abs(v))) {
-      notes.push(`is not on the slider's steps of ${formatParamValue(step)}; using ${formatParamValue(snapped)}`);
+    if (Number.isFinite(snapped)) {
+      if (Math.abs(snapped - v) > 1e-9 * Math.max(1, Math.abs(v))) {
+        notes.push(`is not on the slider's steps of ${formatParamValue(step)}; using ${formatParamValue(snapped)}`);
+      }
+      // always the grid value itself: one canonical number per step, so a shared link writes it
+      // short and reads back exactly the same number
       v = snapped;
     }
   }

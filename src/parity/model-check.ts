@@ -209,3 +209,21 @@ export const modelChecker: FixtureChecker = {
   gpu: (relPath, _bytes, f, ctx, read) => checkModelGpu(relPath, f, ctx, read),
   wantsGpu: wantsModelGpu,
 };
+
+/** A mini model (or full-variant `.prng`) fixture ready to run: its family, config, PRNG weights and input (knob tests, the CLI tests). */
+export async function loadMini(relPath: string, bytes: Uint8Array, read: ReadSibling): Promise<{ impl: AnyModel; cfg: unknown; w: Params; x: Tensor; f: FixtureFile }> {
+  const f = openFixture(relPath, bytes);
+  const { impl, name } = familyOf(relPath, f);
+  if (!impl) throw new Error(`model '${name}' not implemented`);
+  const salt = typeof f.meta.salt === 'string' ? f.meta.salt : DEFAULT_SALT;
+  let config = f.meta.config ?? {};
+  let keys = f.meta.keys as KeyList;
+  if (f.meta.kind === 'variant') {
+    // a full variant (<variant>.prng.safetensors): config and keys come from its keys file
+    const kj = JSON.parse(new TextDecoder().decode(await read(String(f.meta.keys_file)))) as KeysJson;
+    config = kj.config;
+    keys = kj.keys;
+  }
+  const cfg = impl.configFromFixture(config);
+  return { impl, cfg, w: prngParams(keys, salt), x: await inputOf(f.meta, read), f };
+}

@@ -5,9 +5,12 @@
  * (optimizer, scheduler, config objects…) and notes for the UI. Every size, offset, stride and CRC
  * is checked before anything is returned, so a load either succeeds completely or throws a
  * CheckpointFormatError that says what is wrong with the file; nothing is ever executed.
+ * Hostile files are bounded: pickles go through an allow-list of globals (unpickler.ts), deflated
+ * zip entries inflate only up to what the tensors referencing them can need (zip.ts), walks over
+ * loaded objects are iterative, and names from the file are only ever Map keys.
  */
-import { CheckpointFormatError, decodeValues, dtypeBytes, readSafetensors, type DType } from './safetensors';
-import { isTensorRef, describe, unpickle, PyObject, type StorageRef, type TensorRef, type UnpickleResult } from './unpickler';
+import { CheckpointFormatError, decodeValues, dtypeBytes, isSafetensors, readSafetensors, type DType } from './safetensors';
+import { isTensorRef, describe, unpickle, PyObject, RefusedGlobalError, type StorageRef, type TensorRef, type UnpickleResult } from './unpickler';
 import { looksLikeZip, ZipArchive } from './zip';
 
 export interface LoadedTensor {
@@ -27,17 +30,14 @@ export interface LoadedCheckpoint {
 }
 
 export interface LoadOptions {
-  /**
-   * A pickle that references os.system, subprocess, eval… was made to run code when loaded by
-   * PyTorch. 'refuse' (default) rejects the whole file; 'ignore' loads the tensors and drops those
-   * objects (they are inert here either way).
-   */
-  unsafeGlobals?: 'refuse' | 'ignore';
   /** verify the zip CRC of every storage read (default true; one pass over the bytes) */
   verifyCrc?: boolean;
   /** largest element count accepted for one tensor (default 2^28) */
   maxTensorElements?: number;
 }
+
+/** Largest data.pkl we inflate (a real one is well under 1 MB, even with optimizer state). */
+const MAX_PICKLE_BYTES = 64 << 20;
 
 /** Keys under which training scripts nest the model's state_dict, in the order we look. */
 const STATE_DICT_KEYS = ['model', 'state_dict', 'model_state_dict'];
@@ -48,15 +48,9 @@ const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 export function loadCheckpoint(bytes: Uint8Array, name: string, opts: LoadOptions = {}): LoadedCheckpoint {
   if (bytes.length === 0) throw new CheckpointFormatError(`${name}: the file is empty (0 bytes)`);
   if (looksLikeZip(bytes)) return loadTorchZip(bytes, name, opts);
-  if (looksLikeSafetensors(bytes)) return loadSafetensors(bytes, name);
+  if (isSafetensors(bytes)) return loadSafetensors(bytes, name);
   if (bytes[0] === 0x80 && bytes.length > 1 && bytes[1] >= 2 && bytes[1] <= 5) return loadTorchLegacy(bytes, name, opts);
   throw new CheckpointFormatError(`${name}: not a PyTorch checkpoint or safetensors file (${whatIsIt(bytes)})`);
-}
-
-function looksLikeSafetensors(b: Uint8Array): boolean {
-  if (b.length < 9) return false;
-  const n = new DataView(b.buffer, b.byteOffset, b.byteLength).getBigUint64(0, true);
-  return n >= 2n && n <= 100_000_000n && b[8] === 0x7b; // '{'
 }
 
 /** A human description of bytes that are no checkpoint, to explain what the user actually has. */
@@ -98,14 +92,14 @@ function loadTorchZip(bytes: Uint8Array, name: string, opts: LoadOptions): Loade
   if ([...zip.entries.keys()].some((k) => k.startsWith(`${prefix}code/`))) {
     throw new CheckpointFormatError(`${name}: a TorchScript archive (torch.jit.save), not a state_dict; export the weights with torch.save(model.state_dict())`);
   }
-  const order = zip.entries.has(`${prefix}byteorder`) ? new TextDecoder().decode(zip.read(`${prefix}byteorder`)).trim() : 'little';
-  if (order !== 'little') throw new CheckpointFormatError(`${name}: saved on a ${order}-endian machine; only little-endian checkpoints are supported`);
-  const verify = opts.verifyCrc ?? true;
-  const res = unpickle(zip.read(`${prefix}data.pkl`, verify), 0, { label: `${name} (data.pkl)` });
-  const storage = (ref: StorageRef): Uint8Array => {
+  const verifyCrc = opts.verifyCrc ?? true;
+  const order = zip.entries.has(`${prefix}byteorder`) ? new TextDecoder().decode(zip.read(`${prefix}byteorder`, { verifyCrc, maxBytes: 64 })).trim() : 'little';
+  if (order !== 'little') throw new CheckpointFormatError(`${name}: saved on a ${order.slice(0, 20)}-endian machine; only little-endian checkpoints are supported`);
+  const res = unpickle(zip.read(`${prefix}data.pkl`, { verifyCrc, maxBytes: MAX_PICKLE_BYTES }), 0, { label: `${name} (data.pkl)` });
+  const storage = (ref: StorageRef, maxBytes: number): Uint8Array => {
     const entry = `${prefix}data/${ref.key}`;
     if (!zip.entries.has(entry)) throw new CheckpointFormatError(`${name}: storage '${ref.key}' is missing from the archive (truncated or corrupt)`);
-    return zip.read(entry, verify);
+    return zip.read(entry, { verifyCrc, maxBytes });
   };
   return build(res, storage, name, 'torch-zip', opts);
 }
@@ -121,6 +115,7 @@ function loadTorchLegacy(bytes: Uint8Array, name: string, opts: LoadOptions): Lo
   try {
     magic = unpickle(bytes, 0, { label });
   } catch (e) {
+    if (e instanceof RefusedGlobalError) throw e;
     throw new CheckpointFormatError(`${name}: not a PyTorch checkpoint or safetensors file (it starts like a pickle but does not parse: ${(e as Error).message})`);
   }
   if (magic.value !== LEGACY_MAGIC) {
@@ -166,50 +161,50 @@ function loadTorchLegacy(bytes: Uint8Array, name: string, opts: LoadOptions): Lo
 
 // ---------------------------------------------------------------------------------------------
 
-function build(
-  res: UnpickleResult,
-  storageBytes: (ref: StorageRef) => Uint8Array,
-  name: string,
-  format: LoadedCheckpoint['format'],
-  opts: LoadOptions,
-): LoadedCheckpoint {
-  const notes: string[] = [];
-  if (res.unsafe.length) {
-    // os.system pickles as posix.system / nt.system (its __module__); say both names.
-    const list = res.unsafe.map((g) => (/^(posix|nt)\./.test(g) ? `${g} (os.${g.split('.').slice(1).join('.')})` : g)).join(', ');
-    if ((opts.unsafeGlobals ?? 'refuse') === 'refuse') {
-      throw new CheckpointFormatError(
-        `${name}: refused — the pickle references ${list}, which PyTorch's own loader (weights_only=False) would call while reading the file, ` +
-          'i.e. the file runs code on load. Nothing was executed. Only load it if you trust its source.',
-      );
-    }
-    notes.push(`ignored objects that would run code under PyTorch's loader: ${list} (nothing was executed)`);
-  }
-  const safePlaceholders = res.placeholders.filter((p) => !res.unsafe.includes(p));
-  if (safePlaceholders.length) notes.push(`objects kept as inert placeholders: ${safePlaceholders.join(', ')}`);
+/** Bytes of one storage, inflated to at most `maxBytes` (what the tensors referencing it can need). */
+type StorageReader = (ref: StorageRef, maxBytes: number) => Uint8Array;
 
+function build(res: UnpickleResult, storageBytes: StorageReader, name: string, format: LoadedCheckpoint['format'], opts: LoadOptions): LoadedCheckpoint {
+  const notes: string[] = [];
+  if (res.placeholders.length) notes.push(`configuration objects kept as inert data: ${res.placeholders.join(', ')}`);
   const { sd, skipped, where } = pickStateDict(res.value, name);
   if (where) notes.push(`state_dict taken from the '${where}' entry`);
   const maxEl = opts.maxTensorElements ?? 2 ** 28;
-  const cache = new Map<string, Uint8Array>();
-  const tensors = new Map<string, LoadedTensor>();
+  // 1. Every tensor's geometry against its storage's declared size, before any byte is read.
+  const refs: Array<[string, TensorRef]> = [];
+  const need = new Map<string, number>();
   for (const [k, v] of sd) {
-    const key = String(k);
     if (!isTensorRef(v)) {
-      skipped.push(`${where ? `${where}.` : ''}${key}`);
+      skipped.push(`${where ? `${where}.` : ''}${keyName(k)}`);
       continue;
     }
+    if (typeof k !== 'string') throw new CheckpointFormatError(`${name}: a tensor is stored under the non-string key ${describe(k)}`);
+    const s = v.storage;
+    const rootKey = s.view?.key ?? s.key;
+    const bytes = checkGeometry(v, `${name}: tensor '${k}'`, maxEl);
+    need.set(rootKey, Math.max(need.get(rootKey) ?? 0, bytes));
+    refs.push([k, v]);
+  }
+  if (!refs.length) throw new CheckpointFormatError(`${name}: the checkpoint holds no tensors`);
+  // 2. Each storage read once, bounded by what its tensors declared; then each tensor against the bytes it got.
+  const cache = new Map<string, Uint8Array>();
+  const tensors = new Map<string, LoadedTensor>();
+  for (const [key, v] of refs) {
     const s = v.storage;
     const rootKey = s.view?.key ?? s.key;
     let raw = cache.get(rootKey);
     if (!raw) {
-      raw = storageBytes(s.view ? { ...s, key: rootKey } : s);
+      raw = storageBytes(s.view ? { ...s, key: rootKey } : s, need.get(rootKey)!);
       cache.set(rootKey, raw);
     }
-    tensors.set(key, resolveTensor(v, raw, `${name}: tensor '${key}'`, maxEl));
+    tensors.set(key, resolveTensor(v, raw, `${name}: tensor '${key}'`));
   }
-  if (!tensors.size) throw new CheckpointFormatError(`${name}: the checkpoint holds no tensors`);
   return finish(stripModulePrefix({ tensors, skipped, format, notes }));
+}
+
+/** A dict key for messages: strings as they are, anything else described (never String(), which recurses into nested tuples). */
+function keyName(k: unknown): string {
+  return typeof k === 'string' ? k : describe(k);
 }
 
 /** Finds the state_dict: `{'model': sd, …}`, `{'state_dict': sd, …}` or a bare dict of tensors. */
@@ -221,11 +216,11 @@ function pickStateDict(root: unknown, name: string): { sd: Map<unknown, unknown>
   for (const k of STATE_DICT_KEYS) {
     const v = root.get(k);
     if (v instanceof Map && countTensors(v) > 0) {
-      return { sd: v, where: k, skipped: [...root.keys()].filter((x) => x !== k).map(String) };
+      return { sd: v, where: k, skipped: [...root.keys()].filter((x) => x !== k).map(keyName) };
     }
   }
   if (countTensors(root) > 0) return { sd: root, where: null, skipped: [] };
-  const keys = [...root.keys()].slice(0, 12).map(String).join(', ');
+  const keys = [...root.keys()].slice(0, 12).map(keyName).join(', ');
   const whole = [...root.values()].find((v) => v instanceof PyObject) as PyObject | undefined;
   const hint = whole ? ` (entries such as ${whole.cls} are pickled objects, not state_dicts)` : '';
   throw new CheckpointFormatError(`${name}: no state_dict of tensors found; top-level keys: ${keys || '(none)'}${hint}`);
@@ -244,41 +239,72 @@ function collectStorages(root: unknown, visit: (r: StorageRef) => void): void {
   let budget = 50_000_000;
   while (todo.length) {
     const v = todo.pop();
-    if (typeof v !== 'object' || v === null || seen.has(v)) continue;
     if (--budget < 0) throw new CheckpointFormatError('pickle object graph is too large');
+    if (typeof v !== 'object' || v === null || seen.has(v)) continue;
     seen.add(v);
+    // one push per element: spreading a million-element list into push() overflows the stack
     if (isTensorRef(v)) visit(v.storage);
     else if ((v as StorageRef).kind === 'storage') visit(v as StorageRef);
-    else if (Array.isArray(v)) todo.push(...v);
+    else if (Array.isArray(v)) for (const x of v) todo.push(x);
     else if (v instanceof Map) for (const [a, b] of v) todo.push(a, b);
-    else if (v instanceof Set) todo.push(...v);
-    else if (v instanceof PyObject) todo.push(...v.args, v.state, ...v.items.values(), ...v.list);
+    else if (v instanceof Set) for (const x of v) todo.push(x);
+    else if (v instanceof PyObject) {
+      todo.push(v.state);
+      for (const x of v.args) todo.push(x);
+      for (const x of v.items.values()) todo.push(x);
+      for (const x of v.list) todo.push(x);
+    }
   }
 }
 
-function resolveTensor(t: TensorRef, raw: Uint8Array, what: string, maxEl: number): LoadedTensor {
-  const eb = dtypeBytes(t.dtype);
-  let available = Math.floor(raw.byteLength / eb);
-  let base = t.offset;
-  const s = t.storage;
-  if (s.view) {
-    // legacy view storages: a window [offset, offset+size) of the root storage
-    if (s.view.offset + s.view.size > available) throw new CheckpointFormatError(`${what}: storage view runs past its root storage`);
-    base += s.view.offset;
-    available = s.view.offset + s.view.size;
-  } else if (s.dtype === t.dtype && s.numel * eb > raw.byteLength) {
-    throw new CheckpointFormatError(`${what}: storage '${s.key}' declares ${s.numel} elements (${s.numel * eb} bytes) but holds ${raw.byteLength} bytes (truncated or corrupt)`);
-  }
-  const shape = t.shape;
-  const numel = product(shape);
-  if (numel > maxEl) throw new CheckpointFormatError(`${what} declares ${numel} elements [${shape}] (limit ${maxEl})`);
+/** Elements of a shape, or Infinity past `limit` (no overflow, a zero dimension wins). */
+function countElements(shape: readonly number[], limit: number): number {
+  if (shape.includes(0)) return 0;
+  let n = 1;
+  for (const d of shape) if ((n *= d) > limit) return Infinity;
+  return n;
+}
+
+/** Where a tensor starts and the last element it reaches, in elements of its dtype from the root storage's start. */
+function span(t: TensorRef): { base: number; last: number } {
+  const base = t.offset + (t.storage.view?.offset ?? 0);
   let last = base;
+  for (let i = 0; i < t.shape.length; i++) last += (t.shape[i] - 1) * t.stride[i];
+  return { base, last };
+}
+
+/**
+ * Checks a tensor against what its storage declares, before a byte is read; returns the bytes
+ * the root storage must then hold (what the inflater may produce for it, and no more).
+ */
+function checkGeometry(t: TensorRef, what: string, maxEl: number): number {
+  const numel = countElements(t.shape, maxEl);
+  if (numel > maxEl) throw new CheckpointFormatError(`${what} declares ${t.shape.reduce((a, b) => a * b, 1)} elements [${t.shape}] (limit ${maxEl})`);
+  const s = t.storage;
+  const declared = s.view ? (s.view.offset + s.view.size) * dtypeBytes(s.dtype) : s.numel * dtypeBytes(s.dtype);
+  if (!Number.isSafeInteger(declared)) throw new CheckpointFormatError(`${what}: storage '${s.key}' declares an impossible size`);
   if (numel > 0) {
-    for (let i = 0; i < shape.length; i++) last += (shape[i] - 1) * t.stride[i];
-    if (last >= available) {
-      throw new CheckpointFormatError(`${what} [${shape}] (offset ${t.offset}, strides ${t.stride}) reaches element ${last} of a ${available}-element storage (truncated or corrupt)`);
+    const { last } = span(t);
+    const limit = s.view ? s.view.offset + s.view.size : Math.floor(declared / dtypeBytes(t.dtype));
+    if (!(last < limit)) {
+      throw new CheckpointFormatError(`${what} [${t.shape}] (offset ${t.offset}, strides ${t.stride}) reaches element ${last} of a ${limit}-element storage (truncated or corrupt)`);
     }
   }
+  return declared;
+}
+
+/** A tensor whose geometry passed checkGeometry, against the bytes its root storage really holds. */
+function resolveTensor(t: TensorRef, raw: Uint8Array, what: string): LoadedTensor {
+  const eb = dtypeBytes(t.dtype);
+  const s = t.storage;
+  const declared = s.view ? (s.view.offset + s.view.size) * dtypeBytes(s.dtype) : s.numel * dtypeBytes(s.dtype);
+  if (declared > raw.byteLength) {
+    const el = s.view ? `a view up to element ${s.view.offset + s.view.size}` : `${s.numel} elements`;
+    throw new CheckpointFormatError(`${what}: storage '${s.key}' declares ${el} (${declared} bytes) but holds ${raw.byteLength} bytes (truncated or corrupt)`);
+  }
+  const shape = t.shape;
+  const numel = countElements(shape, Infinity);
+  const { base, last } = span(t);
   const contiguous = isContiguous(shape, t.stride);
   const dtype = t.dtype;
   const stride = t.stride;

@@ -1,19 +1,36 @@
 /**
  * Downloading checkpoint files in the browser: a streamed fetch with progress, resumed with HTTP
- * Range requests when the connection drops (the bytes already received are kept; a server that
- * ignores Range simply starts over), and kept in the Cache API under one namespace so a file is
- * downloaded once. A download that fails part-way is parked in the cache too, so the next attempt
- * (even after a reload) continues from where it stopped.
+ * Range requests when the connection drops, and kept in the Cache API under one namespace so a file
+ * is downloaded once. A download that fails part-way is parked in the cache too, so the next attempt
+ * (even after a reload) continues from where it stopped — when, and only when, the server proves the
+ * rest belongs to the same version of the file (src/weights/download-checks.ts).
+ *
+ * Downloads always settle: every request carries the caller's AbortSignal (required) and a stall
+ * timeout (src/weights/download-guard.ts), and the attempts are counted. Nothing but the whole file
+ * enters the cache as complete: pages (HTML/JSON), more or fewer bytes than declared, and splices of
+ * two versions are refused or started over; a cache entry is checked again when read, and a bad one
+ * is removed.
  *
  * Every failure is a WeightFetchError whose `kind` and message say what happened in plain words:
  * offline / unreachable host, a host that forbids reading its files from a web page (CORS), an HTTP
- * error, a file too large for this page's memory, a full disk.
+ * error, a stalled server, an answer that is not the file, a file too large for this page's memory,
+ * a full disk.
  *
  * fetch and the CacheStorage are injectable so Node tests can run the same code against a local
  * server and an in-memory cache.
  */
+import {
+  declaredBodyLength, ifRangeOf, looksLikePage, pageContentType, parseContentRange, parseLength, resumeMismatch, SNIFF_BYTES, validatorOf, type Validator,
+} from './download-checks';
+import { readGuarded, RequestGuard, sleep } from './download-guard';
 
-export type FetchErrorKind = 'network' | 'cors' | 'http' | 'too-large' | 'incomplete' | 'aborted';
+/**
+ * network: unreachable or the connection dropped; cors: the host forbids pages to read it; http: an
+ * HTTP error status; stalled: no data for the stall timeout; incomplete: the server ended early or
+ * could not continue; not-the-file: a page, an empty body or more bytes than declared; too-large;
+ * aborted: cancelled.
+ */
+export type FetchErrorKind = 'network' | 'cors' | 'http' | 'stalled' | 'too-large' | 'incomplete' | 'not-the-file' | 'aborted';
 
 export class WeightFetchError extends Error {
   constructor(
@@ -38,13 +55,16 @@ export interface FetchProgress {
 
 export interface FetchWeightsOptions {
   onProgress?(p: FetchProgress): void;
-  signal?: AbortSignal;
+  /** every download can be cancelled: abort() settles it promptly, with the received part parked */
+  signal: AbortSignal;
+  /** a request that gets no headers or no bytes for this long is dropped as stalled (default 30 s) */
+  stallMs?: number;
   /** largest file accepted (default: maxWeightBytes()) */
   maxBytes?: number;
-  /** retries after a dropped connection or a 5xx (default 4) */
+  /** attempts after the first one (dropped connection, stall, 5xx, a resume the server could not honour; default 4) */
   retries?: number;
   retryDelayMs?: number;
-  /** size published in the zoo, used for progress when the server sends none */
+  /** size published in the zoo: progress, and the size the body is held to when the server declares none */
   expectedBytes?: number;
   /** Cache API namespace (default WEIGHTS_CACHE) */
   namespace?: string;
@@ -61,6 +81,11 @@ export interface FetchWeightsResult {
   fromCache: boolean;
   /** whether the file is now in the cache */
   cached: boolean;
+  /**
+   * whether the length was checked against a size the server (Content-Length, Content-Range) or the
+   * zoo declared; a file with no declared size cannot be proved whole, so it is never cached
+   */
+  verified: boolean;
   /** something the user should know (resumed, not cached because the disk is full…) */
   notes: string[];
 }
@@ -81,13 +106,15 @@ export function maxWeightBytes(): number {
   return typeof gb === 'number' && gb > 0 ? Math.min(hard, (gb * 1e9) / 3) : hard;
 }
 
-function cachesOf(opts: FetchWeightsOptions): CacheStorage | null {
+type CacheOptions = Pick<FetchWeightsOptions, 'caches' | 'namespace' | 'useCache'>;
+
+function cachesOf(opts: CacheOptions): CacheStorage | null {
   if (opts.useCache === false) return null;
   if (opts.caches !== undefined) return opts.caches;
   return typeof globalThis.caches !== 'undefined' ? globalThis.caches : null;
 }
 
-async function openCache(opts: FetchWeightsOptions): Promise<Cache | null> {
+async function openCache(opts: CacheOptions): Promise<Cache | null> {
   const cs = cachesOf(opts);
   if (!cs) return null;
   try {
@@ -99,34 +126,18 @@ async function openCache(opts: FetchWeightsOptions): Promise<Cache | null> {
 
 const partialKey = (url: string) => PARTIAL_PREFIX + encodeURIComponent(url);
 
-function checkAbort(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new WeightFetchError('aborted', 'The download was cancelled.');
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(new WeightFetchError('aborted', 'The download was cancelled.'));
-    });
-  });
+const cancelled = () => new WeightFetchError('aborted', 'The download was cancelled.');
 
-/** Reads a whole Response body with progress (used for cache hits, which can be large too). */
-async function readBody(res: Response, onChunk: (n: number) => void, signal?: AbortSignal): Promise<Uint8Array> {
-  if (!res.body) return new Uint8Array(await res.arrayBuffer());
-  const chunks: Uint8Array[] = [];
-  let n = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    checkAbort(signal);
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    n += value.length;
-    onChunk(n);
-  }
-  return concat(chunks, n);
+function checkAbort(signal: AbortSignal): void {
+  if (signal.aborted) throw cancelled();
 }
 
 function concat(chunks: Uint8Array[], n: number): Uint8Array {
@@ -134,8 +145,9 @@ function concat(chunks: Uint8Array[], n: number): Uint8Array {
   const out = new Uint8Array(n);
   let o = 0;
   for (const c of chunks) {
-    out.set(c, o);
+    out.set(c.subarray(0, Math.min(c.length, n - o)), o);
     o += c.length;
+    if (o >= n) break;
   }
   return out;
 }
@@ -143,26 +155,26 @@ function concat(chunks: Uint8Array[], n: number): Uint8Array {
 /**
  * Why did fetch() reject without a response? A page cannot see a CORS refusal directly; an opaque
  * `no-cors` request to the same URL tells the two apart: if that one gets through, the host is
- * reachable and only forbids reading (CORS); if it fails too, the network is the problem.
+ * reachable and only forbids reading (CORS); if it fails too, the network is the problem. The probe
+ * is guarded like the download (cancel and stall timeout).
  */
-async function diagnose(url: string, fetchImpl: typeof fetch, err: unknown): Promise<WeightFetchError> {
-  const host = (() => {
-    try {
-      return new URL(url).host;
-    } catch {
-      return url;
-    }
-  })();
+async function diagnose(url: string, fetchImpl: typeof fetch, err: unknown, signal: AbortSignal, stallMs: number): Promise<WeightFetchError> {
+  const host = hostOf(url);
   if (typeof navigator !== 'undefined' && navigator.onLine === false) {
     return new WeightFetchError('network', `You are offline: ${host} cannot be reached. Connect and try again.`);
   }
   let reachable = false;
+  const g = new RequestGuard(signal, stallMs);
   try {
     // HEAD: an opaque GET would download the whole file just to learn that it exists
-    await fetchImpl(url, { method: 'HEAD', mode: 'no-cors', credentials: 'omit', cache: 'no-store' });
+    const res = await g.race(fetchImpl(url, { method: 'HEAD', mode: 'no-cors', credentials: 'omit', cache: 'no-store', signal: g.signal }));
+    void res.body?.cancel().catch(() => undefined);
     reachable = typeof window !== 'undefined'; // outside a page there is no CORS to blame
   } catch {
+    if (g.why === 'cancelled') return cancelled();
     reachable = false;
+  } finally {
+    g.dispose();
   }
   if (reachable) {
     return new WeightFetchError(
@@ -170,7 +182,9 @@ async function diagnose(url: string, fetchImpl: typeof fetch, err: unknown): Pro
       `${host} answered but does not let web pages read this file (no CORS permission). Download it with your browser instead (open the link), then drop the file here or use "choose a file".`,
     );
   }
-  const why = err instanceof Error && err.message ? ` (${err.message})` : '';
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  const parts = [err instanceof Error ? err.message : '', cause instanceof Error ? cause.message : ''].filter(Boolean);
+  const why = parts.length ? ` (${parts.join(': ')})` : '';
   return new WeightFetchError('network', `Could not reach ${host}${why}: the network is down, the address is wrong, or something blocks it.`);
 }
 
@@ -184,211 +198,321 @@ function httpError(status: number, statusText: string, url: string): WeightFetch
   return new WeightFetchError('http', `Download of ${url} failed: ${what}.`, status);
 }
 
-/** Content-Range: bytes start-end/total → {start, total|null}. */
-function parseContentRange(v: string | null): { start: number; total: number | null } | null {
-  const m = v ? /bytes\s+(\d+)-(\d+)\/(\d+|\*)/i.exec(v) : null;
-  if (!m) return null;
-  return { start: Number(m[1]), total: m[3] === '*' ? null : Number(m[3]) };
+const notTheFile = (host: string, what: string) =>
+  new WeightFetchError('not-the-file', `${host} sent ${what} — not the checkpoint file, so nothing was kept. The link may lead to a web page about the file, a login or an error page; open it in the browser to see.`);
+
+/**
+ * The bytes of one version of the file received so far, from byte 0, with the validator and the
+ * total its server declared. Only such a prefix with a validator and a total can be continued.
+ */
+class Held {
+  chunks: Uint8Array[] = [];
+  length = 0;
+  version: Validator | null = null;
+  /** the file's size as its server declared it (Content-Length / Content-Range), else null */
+  total: number | null = null;
+
+  push(c: Uint8Array): void {
+    this.chunks.push(c);
+    this.length += c.length;
+  }
+  reset(): void {
+    this.chunks = [];
+    this.length = 0;
+    this.version = null;
+    this.total = null;
+  }
+  bytes(): Uint8Array {
+    const b = concat(this.chunks, this.length);
+    this.chunks = [b];
+    return b;
+  }
+  head(n: number): Uint8Array {
+    return concat(this.chunks, Math.min(n, this.length));
+  }
+  /** a strict prefix of a file whose server can prove, when asked to continue, that it is the same version */
+  resumable(): boolean {
+    return this.length > 0 && this.total !== null && this.length < this.total && ifRangeOf(this.version) !== null;
+  }
 }
 
-interface Partial {
-  bytes: Uint8Array;
-  validator: string | null;
-  total: number | null;
-}
-
-async function readPartial(cache: Cache | null, url: string): Promise<Partial | null> {
+async function readPartial(cache: Cache | null, url: string): Promise<Held | null> {
   if (!cache) return null;
   try {
     const r = await cache.match(partialKey(url));
     if (!r) return null;
-    const total = Number(r.headers.get('x-attn-total')) || null;
-    return { bytes: new Uint8Array(await r.arrayBuffer()), validator: r.headers.get('x-attn-validator') || null, total };
+    const h = new Held();
+    h.push(new Uint8Array(await r.arrayBuffer()));
+    h.total = parseLength(r.headers.get('x-attn-total'));
+    h.version = { etag: r.headers.get('x-attn-etag'), lastModified: r.headers.get('x-attn-last-modified') };
+    if (h.resumable()) return h;
+    await cache.delete(partialKey(url)); // unusable (no validator, no total, or not a strict prefix): never spliced onto
+    return null;
   } catch {
     return null;
   }
 }
 
-async function writePartial(cache: Cache | null, url: string, p: Partial): Promise<boolean> {
-  if (!cache || p.bytes.length === 0) return false;
+async function writePartial(cache: Cache | null, url: string, h: Held): Promise<boolean> {
+  if (!cache || !h.resumable()) return false;
   try {
-    const headers: Record<string, string> = { 'content-type': 'application/octet-stream', 'x-attn-url': url, 'x-attn-saved': new Date().toISOString() };
-    if (p.validator) headers['x-attn-validator'] = p.validator;
-    if (p.total) headers['x-attn-total'] = String(p.total);
-    await cache.put(partialKey(url), new Response(p.bytes as Uint8Array<ArrayBuffer>, { headers }));
+    const headers: Record<string, string> = {
+      'content-type': 'application/octet-stream',
+      'x-attn-url': url,
+      'x-attn-saved': new Date().toISOString(),
+      'x-attn-total': String(h.total),
+    };
+    if (h.version?.etag) headers['x-attn-etag'] = h.version.etag;
+    if (h.version?.lastModified) headers['x-attn-last-modified'] = h.version.lastModified;
+    await cache.put(partialKey(url), new Response(h.bytes() as Uint8Array<ArrayBuffer>, { headers }));
     return true;
   } catch {
     return false;
   }
 }
 
+/** Why a complete cache entry is not a whole file (length against the recorded size, page sniff), or null. */
+function cachedEntryProblem(headers: Headers, bytes: Uint8Array): string | null {
+  const recorded = parseLength(headers.get('x-attn-total')) ?? parseLength(headers.get('content-length'));
+  if (recorded === null) return 'it has no recorded size';
+  if (bytes.length !== recorded) return `it holds ${bytes.length} bytes where ${recorded} were recorded`;
+  if (bytes.length === 0) return 'it is empty';
+  const page = looksLikePage(bytes);
+  return page ? `it is ${page}` : null;
+}
+
+/** A complete file from the cache, checked; a bad entry is removed (null: download it). */
+async function fromCache(cache: Cache, url: string, opts: FetchWeightsOptions, stallMs: number, notes: string[]): Promise<Uint8Array | null> {
+  const hit = await cache.match(url).catch(() => undefined);
+  if (!hit) return null;
+  const total = parseLength(hit.headers.get('x-attn-total')) ?? parseLength(hit.headers.get('content-length'));
+  const g = new RequestGuard(opts.signal, stallMs);
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  let problem: string | null;
+  try {
+    if (hit.body) {
+      await readGuarded(hit.body, g, (c) => {
+        chunks.push(c);
+        n += c.length;
+        if (total !== null && n > total) throw new Error(`it holds more than the ${total} bytes recorded`);
+        opts.onProgress?.({ received: n, total, phase: 'cache', resumedFrom: 0, attempt: 0 });
+      });
+    }
+    problem = cachedEntryProblem(hit.headers, concat(chunks, n));
+  } catch (e) {
+    if (g.why === 'cancelled') throw cancelled();
+    problem = e instanceof Error ? e.message : String(e);
+  } finally {
+    g.dispose();
+  }
+  if (!problem) return concat(chunks, n);
+  await cache.delete(url).catch(() => false);
+  notes.push(`the cached copy was not the whole file (${problem}): it was removed and the file downloaded again`);
+  return null;
+}
+
+type Attempt = { done: true } | { done: false; error: WeightFetchError };
+
 /**
- * The weights at `url`: from the cache when present, else downloaded (resuming a parked partial
- * download), then cached. Throws WeightFetchError.
+ * The weights at `url`: from the cache when present (and whole), else downloaded (continuing a
+ * parked partial download when its server proves it is the same file), checked, then cached.
+ * Always settles: cancel (`signal`), a stall timeout per request and a bounded number of attempts.
+ * Throws WeightFetchError.
  */
-export async function fetchWeights(url: string, opts: FetchWeightsOptions = {}): Promise<FetchWeightsResult> {
+export async function fetchWeights(url: string, opts: FetchWeightsOptions): Promise<FetchWeightsResult> {
+  const { signal } = opts;
   const fetchImpl = opts.fetchImpl ?? globalThis.fetch.bind(globalThis);
   const maxBytes = opts.maxBytes ?? maxWeightBytes();
   const retries = opts.retries ?? 4;
   const delay = opts.retryDelayMs ?? 800;
+  const stallMs = opts.stallMs ?? 30_000;
+  const host = hostOf(url);
   const notes: string[] = [];
+  checkAbort(signal);
   const cache = await openCache(opts);
-  checkAbort(opts.signal);
+  checkAbort(signal);
 
   if (cache) {
-    const hit = await cache.match(url).catch(() => undefined);
-    if (hit) {
-      const total = Number(hit.headers.get('content-length')) || null;
-      const bytes = await readBody(hit, (n) => opts.onProgress?.({ received: n, total, phase: 'cache', resumedFrom: 0, attempt: 0 }), opts.signal);
-      return { bytes, fromCache: true, cached: true, notes: ['loaded from the browser cache'] };
-    }
+    const bytes = await fromCache(cache, url, opts, stallMs, notes);
+    if (bytes) return { bytes, fromCache: true, cached: true, verified: true, notes: ['loaded from the browser cache'] };
   }
 
-  const parked = await readPartial(cache, url);
-  let chunks: Uint8Array[] = parked ? [parked.bytes] : [];
-  let received = parked?.bytes.length ?? 0;
-  let validator = parked?.validator ?? null;
-  let total: number | null = parked?.total ?? opts.expectedBytes ?? null;
-  if (parked) notes.push(`resumed a previous download at ${MB(received)}`);
-  let attempt = 0;
-  let lastError: WeightFetchError | null = null;
+  const held = (await readPartial(cache, url)) ?? new Held();
+  if (held.length) notes.push(`resumed a previous download at ${MB(held.length)}`);
 
-  const park = async () => {
-    if (received > 0 && (await writePartial(cache, url, { bytes: concat(chunks, received), validator, total }))) {
-      return ` ${MB(received)}${total ? ` of ${MB(total)}` : ''} are kept: try again to continue from there.`;
+  /** the sentence saying what is kept for the next try */
+  const park = async (): Promise<string> => {
+    if (await writePartial(cache, url, held)) return ` ${MB(held.length)} of ${MB(held.total!)} are kept: try again to continue from there.`;
+    if (held.length > 0 && held.total !== null && ifRangeOf(held.version) === null) {
+      return ` Nothing was kept: ${host} sends no ETag or Last-Modified, so a continued download could not be proved to be the same file; the next try starts over.`;
     }
     return '';
   };
 
-  while (attempt <= retries) {
-    checkAbort(opts.signal);
-    const headers: Record<string, string> = {};
-    if (received > 0) {
-      headers.Range = `bytes=${received}-`;
-      if (validator) headers['If-Range'] = validator;
-    }
-    let res: Response;
+  /** the last attempt's length was held to a declared size */
+  let verified = false;
+  /** one request: the file (done), a reason to try again, or a refusal (thrown) */
+  const attemptOnce = async (attempt: number): Promise<Attempt> => {
+    const from = held.resumable() ? held.length : 0;
+    if (from === 0) held.reset();
+    const headers: Record<string, string> = from ? { Range: `bytes=${from}-`, 'If-Range': ifRangeOf(held.version)! } : {};
+    const g = new RequestGuard(signal, stallMs);
+    const stalledAfter = () =>
+      new WeightFetchError('stalled', `${host} stopped sending: no data for ${(stallMs / 1000).toFixed(stallMs < 1000 ? 2 : 0)} s after ${MB(held.length)}${held.total ? ` of ${MB(held.total)}` : ''}.`);
     try {
-      res = await fetchImpl(url, { headers, signal: opts.signal, mode: 'cors', credentials: 'omit', cache: 'no-store' });
-    } catch (e) {
-      if (opts.signal?.aborted) throw new WeightFetchError('aborted', `The download was cancelled.${await park()}`);
-      const err = await diagnose(url, fetchImpl, e);
-      // CORS never heals by retrying; a flaky network might.
-      if (err.kind === 'cors' || attempt >= retries || received === 0) {
-        err.message += err.kind === 'network' ? await park() : '';
+      let res: Response;
+      try {
+        res = await g.race(fetchImpl(url, { headers, signal: g.signal, mode: 'cors', credentials: 'omit', cache: 'no-store' }));
+      } catch (e) {
+        if (g.why === 'cancelled' || signal.aborted) throw cancelled();
+        if (g.why === 'stalled') return { done: false, error: new WeightFetchError('stalled', `${host} did not answer within ${(stallMs / 1000).toFixed(stallMs < 1000 ? 2 : 0)} s.`) };
+        g.dispose();
+        const err = await diagnose(url, fetchImpl, e, signal, stallMs);
+        if (err.kind === 'aborted' || err.kind === 'cors' || held.length === 0) throw err; // CORS never heals by retrying
+        return { done: false, error: err };
+      }
+      g.alive();
+      const drop = () => void res.body?.cancel().catch(() => undefined);
+
+      if (res.status === 416) {
+        drop();
+        held.reset();
+        const what = from > 0 ? `refused to continue the download at byte ${from}` : 'answered a request for the whole file with "range not satisfiable"';
+        return { done: false, error: new WeightFetchError('incomplete', `${host} ${what} (416).`, 416) };
+      }
+      if (!res.ok) {
+        drop();
+        const err = httpError(res.status, res.statusText, url);
+        if (res.status >= 500) return { done: false, error: err };
         throw err;
       }
-      lastError = err;
-      attempt++;
-      await sleep(delay * attempt, opts.signal);
-      continue;
-    }
+      const page = pageContentType(res.headers);
+      if (page) {
+        drop();
+        throw notTheFile(host, `${page} (HTTP ${res.status})`);
+      }
+      if (res.status === 206) {
+        const why = from > 0 ? resumeMismatch(res.headers, from, held.total!, held.version!) : wholeFileRangeMismatch(res.headers);
+        if (why) {
+          drop();
+          notes.push(`${host} answered with ${why}; the download started over`);
+          held.reset();
+          return { done: false, error: new WeightFetchError('incomplete', `${host} answered a range request with ${why}.`, 206) };
+        }
+        if (from === 0) {
+          held.version = validatorOf(res.headers);
+          held.total = parseContentRange(res.headers.get('content-range'))!.total;
+        }
+      } else {
+        // the whole file (the server ignored Range, or the file changed: If-Range)
+        if (from > 0) notes.push('the server restarted the download from the beginning (no resume support, or the file changed)');
+        held.reset();
+        held.version = validatorOf(res.headers);
+        held.total = declaredBodyLength(res.headers);
+      }
+      if (held.total === 0) {
+        drop();
+        throw notTheFile(host, 'an empty file (0 bytes)');
+      }
+      const limit = held.total ?? opts.expectedBytes ?? null;
+      if (limit !== null && limit > maxBytes) {
+        drop();
+        throw new WeightFetchError(
+          'too-large',
+          `The file is ${MB(limit)}; this page loads files up to ${MB(maxBytes)} (the weights are held in memory as float64, about twice the file size, next to the file itself).`,
+        );
+      }
 
-    if (res.status === 416 && received > 0) {
-      // Our offset is at or past the end: complete if it matches the size, else start over.
-      const cr = parseContentRange(res.headers.get('content-range'));
-      if (cr?.total === received) {
-        total = received;
+      let sniffed = false;
+      const sniff = (force: boolean) => {
+        if (sniffed || (!force && held.length < SNIFF_BYTES)) return;
+        sniffed = true;
+        const p = looksLikePage(held.head(SNIFF_BYTES));
+        if (p) throw notTheFile(host, p);
+      };
+      const startedAt = held.length;
+      const report = () => opts.onProgress?.({ received: held.length, total: limit, phase: 'download', resumedFrom: startedAt, attempt });
+      report();
+      sniff(false);
+      try {
+        if (res.body) {
+          await readGuarded(res.body, g, (c) => {
+            if (limit !== null && held.length + c.length > limit) {
+              throw notTheFile(host, `more bytes than ${held.total !== null ? 'it declared' : 'the published size'} (over ${limit})`);
+            }
+            if (held.length + c.length > maxBytes) throw new WeightFetchError('too-large', `The file is larger than ${MB(maxBytes)}, the most this page loads.`);
+            held.push(c);
+            sniff(false);
+            report();
+          });
+        }
+      } catch (e) {
+        if (e instanceof WeightFetchError) throw e;
+        if (g.why === 'cancelled' || signal.aborted) throw cancelled();
+        if (g.why === 'stalled') return { done: false, error: stalledAfter() };
+        // the connection dropped mid-file: keep what arrived (when it can be continued) and ask for the rest
+        notes.push(`connection dropped at ${MB(held.length)}; ${held.resumable() ? 'resumed' : 'started over'}`);
+        return { done: false, error: new WeightFetchError('network', `The connection dropped after ${MB(held.length)}${limit ? ` of ${MB(limit)}` : ''}.`) };
+      }
+      if (held.length === 0) throw notTheFile(host, 'an empty file (0 bytes)');
+      sniff(true);
+      if (limit !== null && held.length < limit) {
+        notes.push(`the server stopped at ${MB(held.length)}; ${held.resumable() ? 'resumed' : 'started over'}`);
+        return { done: false, error: new WeightFetchError('incomplete', `The server ended the file after ${MB(held.length)} of ${MB(limit)}.`) };
+      }
+      verified = limit !== null;
+      held.total = held.length;
+      return { done: true };
+    } finally {
+      g.dispose();
+    }
+  };
+
+  let lastError: WeightFetchError | null = null;
+  try {
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      if (attempt > 0) {
+        await sleep(delay * attempt, signal).catch(() => {
+          throw cancelled();
+        });
+      }
+      checkAbort(signal);
+      const r = await attemptOnce(attempt);
+      if (r.done) {
+        lastError = null;
         break;
       }
-      chunks = [];
-      received = 0;
-      validator = null;
-      continue;
+      lastError = r.error;
     }
-    if (!res.ok) {
-      const err = httpError(res.status, res.statusText, url);
-      if (res.status >= 500 && attempt < retries) {
-        lastError = err;
-        attempt++;
-        await sleep(delay * attempt, opts.signal);
-        continue;
-      }
-      err.message += await park();
-      throw err;
-    }
-
-    if (res.status === 206) {
-      const cr = parseContentRange(res.headers.get('content-range'));
-      if (!cr || cr.start !== received) {
-        // A range we did not ask for: drop everything and ask for the whole file.
-        chunks = [];
-        received = 0;
-        validator = null;
-        await res.body?.cancel().catch(() => undefined);
-        continue;
-      }
-      if (cr.total) total = cr.total;
-    } else {
-      // 200: the whole file (the server ignored Range, or the file changed: If-Range)
-      if (received > 0) notes.push('the server restarted the download from the beginning (no resume support, or the file changed)');
-      chunks = [];
-      received = 0;
-      const len = Number(res.headers.get('content-length'));
-      if (len > 0) total = len;
-    }
-    validator = res.headers.get('etag') ?? res.headers.get('last-modified') ?? validator;
-    if (total !== null && total > maxBytes) {
-      await res.body?.cancel().catch(() => undefined);
-      throw new WeightFetchError(
-        'too-large',
-        `The file is ${MB(total)}; this page loads files up to ${MB(maxBytes)} (the weights are held in memory as float64, about twice the file size, next to the file itself).`,
-      );
-    }
-
-    const startedAt = received;
-    const report = () => opts.onProgress?.({ received, total, phase: 'download', resumedFrom: startedAt, attempt });
-    report();
-    try {
-      if (!res.body) throw new TypeError('the response has no body');
-      const reader = res.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        chunks.push(value);
-        received += value.length;
-        if (received > maxBytes) {
-          await reader.cancel().catch(() => undefined);
-          throw new WeightFetchError('too-large', `The file is larger than ${MB(maxBytes)}, the most this page loads.`);
-        }
-        report();
-      }
-    } catch (e) {
-      if (e instanceof WeightFetchError) throw e;
-      if (opts.signal?.aborted) throw new WeightFetchError('aborted', `The download was cancelled.${await park()}`);
-      // The connection dropped mid-file: keep what arrived and ask for the rest.
-      lastError = new WeightFetchError('network', `The connection dropped after ${MB(received)}${total ? ` of ${MB(total)}` : ''}.`);
-      attempt++;
-      if (attempt > retries) break;
-      notes.push(`connection dropped at ${MB(received)}; resumed`);
-      await sleep(delay * attempt, opts.signal);
-      continue;
-    }
-    if (total !== null && received < total) {
-      lastError = new WeightFetchError('incomplete', `The server ended the file after ${MB(received)} of ${MB(total)}.`);
-      attempt++;
-      if (attempt > retries) break;
-      notes.push(`the server stopped at ${MB(received)}; resumed`);
-      continue;
-    }
-    total = received;
-    break;
-  }
-
-  if (total === null || received !== total) {
-    const err = lastError ?? new WeightFetchError('incomplete', `The download stopped after ${MB(received)}.`);
-    err.message += ` Gave up after ${attempt} retries.${await park()}`;
+  } catch (e) {
+    const err = e instanceof WeightFetchError ? e : new WeightFetchError('network', e instanceof Error ? e.message : String(e));
+    if (err.kind === 'not-the-file') await cache?.delete(partialKey(url)).catch(() => false);
+    else if (err.kind !== 'too-large') err.message += await park();
     throw err;
   }
+  if (lastError) {
+    lastError.message += ` Gave up after ${retries + 1} attempt${retries ? 's' : ''}.${await park()}`;
+    throw lastError;
+  }
 
-  const bytes = concat(chunks, received);
-  chunks = [];
-  const cached = await storeInCache(cache, url, bytes, opts, notes);
+  const bytes = held.bytes();
+  let cached = false;
+  if (verified) cached = await storeInCache(cache, url, bytes, held.version, opts, notes);
+  else if (cache) notes.push(`not kept in the cache: ${host} declared no size, so the download cannot be proved complete`);
   if (cache) await cache.delete(partialKey(url)).catch(() => false);
-  return { bytes, fromCache: false, cached, notes };
+  return { bytes, fromCache: false, cached, verified, notes };
 }
 
-async function storeInCache(cache: Cache | null, url: string, bytes: Uint8Array, opts: FetchWeightsOptions, notes: string[]): Promise<boolean> {
+/** A 206 to a request without Range is acceptable only when it is the whole file. */
+function wholeFileRangeMismatch(h: Headers): string | null {
+  const cr = parseContentRange(h.get('content-range'));
+  if (!cr || cr.start !== 0 || cr.end !== cr.total - 1) return `part of the file (${JSON.stringify(h.get('content-range') ?? '')}) when the whole file was asked for`;
+  const len = declaredBodyLength(h);
+  return len !== null && len !== cr.total ? `a Content-Length of ${len} for ${cr.total} bytes` : null;
+}
+
+async function storeInCache(cache: Cache | null, url: string, bytes: Uint8Array, version: Validator | null, opts: FetchWeightsOptions, notes: string[]): Promise<boolean> {
   if (!cache) {
     if (opts.useCache !== false) notes.push('not kept: this browser offers no Cache API here');
     return false;
@@ -404,12 +528,15 @@ async function storeInCache(cache: Cache | null, url: string, bytes: Uint8Array,
     /* no estimate: just try */
   }
   try {
-    await cache.put(
-      url,
-      new Response(bytes as Uint8Array<ArrayBuffer>, {
-        headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length), 'x-attn-saved': new Date().toISOString() },
-      }),
-    );
+    const headers: Record<string, string> = {
+      'content-type': 'application/octet-stream',
+      'content-length': String(bytes.length),
+      'x-attn-total': String(bytes.length),
+      'x-attn-saved': new Date().toISOString(),
+    };
+    if (version?.etag) headers['x-attn-etag'] = version.etag;
+    if (version?.lastModified) headers['x-attn-last-modified'] = version.lastModified;
+    await cache.put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers }));
     return true;
   } catch (e) {
     notes.push(`not kept in the cache: ${(e as Error).name === 'QuotaExceededError' ? 'browser storage is full' : (e as Error).message}`);

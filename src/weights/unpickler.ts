@@ -5,11 +5,14 @@
  * function the file names (that is how `os.system` gets run by a booby-trapped .pth). No JS
  * library reads torch pickles safely: the generic JS unpicklers either reject torch's
  * persistent-id storages and `_rebuild_tensor_v2` or map globals to callable JS hooks. Here
- * nothing is ever called: a handful of globals a state_dict needs are *interpreted* (OrderedDict,
- * the tensor/parameter rebuild functions, storage classes, dtypes, torch.Size, set/frozenset);
- * every other global becomes an inert `PyGlobal`, and REDUCE/NEWOBJ/BUILD/SETITEMS on it only
- * record their arguments in a `PyObject`. Hostile input is bounded: stack, memo, mark depth,
- * string and integer sizes are capped, every read is bounds-checked, unknown opcodes fail.
+ * nothing is ever called, and globals go through an ALLOW-LIST, like PyTorch's `weights_only`
+ * unpickler: what a state_dict needs is *interpreted* (OrderedDict, the tensor/parameter rebuild
+ * functions, storage classes, dtypes, torch.Size, set/frozenset), and the config objects official
+ * training checkpoints carry (yacs CfgNode, argparse.Namespace, torch.device) become inert
+ * `PyObject`s that only record their arguments and state. Any other global — whatever it is an
+ * alias of — refuses the file, naming `module.name`. Hostile input is bounded: stack, memo, mark
+ * depth, string and integer sizes, objects built and elements copied are capped, every read is
+ * bounds-checked, unknown opcodes fail, and nothing recurses on the file's nesting depth.
  */
 import { CheckpointFormatError, type DType } from './safetensors';
 
@@ -60,6 +63,12 @@ export interface PickleLimits {
   maxStringBytes: number;
   maxLongBytes: number;
   maxTensorDims: number;
+  /** containers and objects built (each costs memory; a real state_dict builds a few thousand) */
+  maxObjects: number;
+  /** elements copied or visited by opcodes that take a whole container (guards quadratic replays) */
+  maxWork: number;
+  /** opcodes executed (memory and time stay proportional to this) */
+  maxOps: number;
 }
 
 export const DEFAULT_PICKLE_LIMITS: PickleLimits = {
@@ -69,6 +78,9 @@ export const DEFAULT_PICKLE_LIMITS: PickleLimits = {
   maxStringBytes: 64 << 20,
   maxLongBytes: 4096,
   maxTensorDims: 64,
+  maxObjects: 1 << 18,
+  maxWork: 1 << 21,
+  maxOps: 1 << 24,
 };
 
 export interface UnpickleOptions {
@@ -80,54 +92,89 @@ export interface UnpickleResult {
   value: unknown;
   /** offset just past STOP (the legacy format stores several pickles back to back) */
   end: number;
-  /** globals referenced that are not interpreted (inert placeholders), first-seen order */
+  /** allowed config classes kept as inert placeholders (yacs CfgNode, argparse.Namespace…), first-seen order */
   placeholders: string[];
-  /** of those, the ones that would run code or touch the system under Python's unpickler */
-  unsafe: string[];
 }
 
-const STORAGE_DTYPES: Record<string, DType> = {
-  FloatStorage: 'F32', HalfStorage: 'F16', BFloat16Storage: 'BF16', DoubleStorage: 'F64',
-  LongStorage: 'I64', IntStorage: 'I32', ShortStorage: 'I16', CharStorage: 'I8', ByteStorage: 'U8',
-  BoolStorage: 'BOOL', UntypedStorage: 'U8',
-};
+/** Storage classes a persistent id may name (own entries only: a file's name is never looked up on a prototype). */
+const STORAGE_DTYPES = new Map<string, DType>([
+  ['FloatStorage', 'F32'], ['HalfStorage', 'F16'], ['BFloat16Storage', 'BF16'], ['DoubleStorage', 'F64'],
+  ['LongStorage', 'I64'], ['IntStorage', 'I32'], ['ShortStorage', 'I16'], ['CharStorage', 'I8'], ['ByteStorage', 'U8'],
+  ['BoolStorage', 'BOOL'], ['UntypedStorage', 'U8'],
+]);
 
-const TORCH_DTYPES: Record<string, DType> = {
-  float32: 'F32', float: 'F32', float16: 'F16', half: 'F16', bfloat16: 'BF16', float64: 'F64', double: 'F64',
-  int64: 'I64', long: 'I64', int32: 'I32', int: 'I32', int16: 'I16', short: 'I16', int8: 'I8', uint8: 'U8', bool: 'BOOL',
-};
+const TORCH_DTYPES = new Map<string, DType>([
+  ['float32', 'F32'], ['float', 'F32'], ['float16', 'F16'], ['half', 'F16'], ['bfloat16', 'BF16'], ['float64', 'F64'], ['double', 'F64'],
+  ['int64', 'I64'], ['long', 'I64'], ['int32', 'I32'], ['int', 'I32'], ['int16', 'I16'], ['short', 'I16'], ['int8', 'I8'], ['uint8', 'U8'], ['bool', 'BOOL'],
+]);
+
+/** How an allowed global is treated. Nothing is ever called: 'inert' builds a PyObject that records its arguments. */
+type GlobalRole = 'dict' | 'set' | 'size' | 'tensor' | 'parameter' | 'subclass' | 'tensor-class' | 'storage' | 'dtype' | 'codecs' | 'inert';
 
 /**
- * Refusal policy (nothing is executed either way): the entry points a booby-trapped pickle uses to
- * run code, spawn processes, touch files or the network under Python's unpickler. Other unknown
- * globals (yacs CfgNode, argparse.Namespace, numpy scalars, pathlib paths…) are ordinary config
- * objects in real checkpoints and stay inert placeholders.
+ * The allow-list: exactly what `torch.save` writes for a state_dict (any protocol, old and new
+ * torch), plus the objects the official training checkpoints carry beside the model —
+ * LITv2/Swin-style `config` (yacs.config.CfgNode), DeiT/VVT-style `args` (argparse.Namespace),
+ * torch.device. `__builtin__`/`copy_reg` are the names protocol-2 pickles written by Python 3 use
+ * (fix_imports). Keyed by `module.name`, looked up with Map.get only.
  */
-const UNSAFE_MODULES = new Set([
+const ALLOWED_GLOBALS = new Map<string, GlobalRole>([
+  ['collections.OrderedDict', 'dict'],
+  ['builtins.dict', 'dict'], ['__builtin__.dict', 'dict'],
+  ['builtins.set', 'set'], ['__builtin__.set', 'set'], ['builtins.frozenset', 'set'], ['__builtin__.frozenset', 'set'],
+  ['torch.Size', 'size'],
+  ['torch._utils._rebuild_tensor', 'tensor'], ['torch._utils._rebuild_tensor_v2', 'tensor'], ['torch._utils._rebuild_tensor_v3', 'tensor'],
+  ['torch._utils._rebuild_parameter', 'parameter'], ['torch._utils._rebuild_parameter_with_state', 'parameter'],
+  ['torch._tensor._rebuild_from_type_v2', 'subclass'],
+  ['torch.Tensor', 'tensor-class'], ['torch.nn.parameter.Parameter', 'tensor-class'],
+  ['_codecs.encode', 'codecs'],
+  ['torch.device', 'inert'],
+  ['yacs.config.CfgNode', 'inert'],
+  ['argparse.Namespace', 'inert'],
+  ...[...STORAGE_DTYPES.keys()].map((n) => [`torch.${n}`, 'storage'] as [string, GlobalRole]),
+  ['torch.storage.UntypedStorage', 'storage'], ['torch.storage.TypedStorage', 'storage'],
+  ...[...TORCH_DTYPES.keys()].map((n) => [`torch.${n}`, 'dtype'] as [string, GlobalRole]),
+]);
+
+export function allowedGlobal(module: string, name: string): boolean {
+  return ALLOWED_GLOBALS.has(`${module}.${name}`);
+}
+
+/**
+ * Globals that a booby-trapped pickle uses to run code, spawn processes, touch files or the network
+ * under Python's unpickler. Used only to word the refusal (every global off the allow-list is
+ * refused anyway): for these the message says the file runs code on load.
+ */
+const CODE_MODULES = new Set([
   'os', 'posix', 'nt', 'subprocess', '_posixsubprocess', '_winapi', 'sys', 'shutil', 'socket', 'importlib', 'runpy',
   'pty', 'ctypes', 'code', 'codeop', 'pickle', '_pickle', 'marshal', 'webbrowser', 'multiprocessing', 'asyncio',
   'signal', 'commands', 'popen2', 'pdb', 'bdb', 'timeit', 'cProfile', 'profile', 'trace', 'threading', '_thread',
   'urllib', 'http', 'ftplib', 'smtplib', 'telnetlib', 'requests', 'pip', 'setuptools', 'distutils', 'zipimport',
 ]);
-const UNSAFE_QUALIFIED = new Set([
-  'types.FunctionType', 'types.CodeType', 'types.MethodType', 'io.open', '_io.open', 'io.FileIO', '_io.FileIO',
-  'operator.attrgetter', 'operator.methodcaller', 'torch.load', 'torch.serialization.load', 'torch.jit.load',
-]);
-const UNSAFE_BUILTINS = new Set([
-  'eval', 'exec', 'execfile', 'compile', 'open', 'file', 'getattr', 'setattr', 'delattr', '__import__',
-  'globals', 'locals', 'vars', 'input', 'raw_input', 'breakpoint', 'apply', 'exit', 'quit', 'help', 'memoryview',
+const CODE_NAMES = new Set([
+  'eval', 'exec', 'execfile', 'compile', 'open', 'file', 'getattr', 'setattr', 'delattr', '__import__', 'system', 'popen',
+  'globals', 'locals', 'vars', 'input', 'raw_input', 'breakpoint', 'apply', 'exit', 'quit', 'help', 'load', 'loads',
+  'attrgetter', 'methodcaller', 'FunctionType', 'CodeType', 'MethodType', 'spawn', 'run', 'call', 'check_output', 'Popen',
 ]);
 
-export function isUnsafeGlobal(module: string, name: string): boolean {
-  const root = module.split('.')[0];
-  if (UNSAFE_MODULES.has(root) || UNSAFE_QUALIFIED.has(`${module}.${name}`) || module.startsWith('torch.hub')) return true;
-  if (root === 'builtins' || root === '__builtin__') return UNSAFE_BUILTINS.has(name);
-  return false;
+/** Whether a global is a known way to run code under Python's unpickler (wording of the refusal only). */
+export function isCodeGlobal(module: string, name: string): boolean {
+  return module.split('.').some((part) => CODE_MODULES.has(part)) || CODE_NAMES.has(name);
 }
 
-/** The call semantics we interpret; everything else REDUCEs to a PyObject. */
-const REBUILD_TENSOR = new Set(['torch._utils._rebuild_tensor', 'torch._utils._rebuild_tensor_v2', 'torch._utils._rebuild_tensor_v3']);
-const REBUILD_PARAMETER = new Set(['torch._utils._rebuild_parameter', 'torch._utils._rebuild_parameter_with_state']);
+/** Thrown (as a CheckpointFormatError) when a pickle names a global off the allow-list. */
+export class RefusedGlobalError extends CheckpointFormatError {
+  constructor(label: string, readonly global: string, readonly runsCode: boolean) {
+    // os.system pickles as posix.system / nt.system (its __module__); say both names.
+    const shown = /^(posix|nt)\./.test(global) ? `${global} (os.${global.split('.').slice(1).join('.')})` : global;
+    const why = runsCode
+      ? `PyTorch's own loader (weights_only=False) would call it while reading the file, i.e. the file runs code on load`
+      : /^torch\.nn\.modules\./.test(global) || /^__main__\./.test(global)
+        ? 'the file pickles a whole model object, not a state_dict; re-save it with torch.save(model.state_dict(), …)'
+        : "it is not among the objects a state_dict or a training checkpoint needs (PyTorch's weights_only loader refuses it too)";
+    super(`${label}: refused — the pickle references ${shown}: ${why}. Nothing was executed. If you trust its source, export the state_dict to .safetensors or re-save it with torch.save(model.state_dict(), …).`);
+  }
+}
 
 const MARK = Symbol('mark');
 
@@ -144,7 +191,20 @@ export function unpickle(data: Uint8Array, start = 0, opts: UnpickleOptions = {}
   const marks: unknown[][] = [];
   const memo = new Map<number, unknown>();
   const placeholders = new Set<string>();
-  const unsafe = new Set<string>();
+  const latin1 = new TextDecoder('latin1');
+  let objects = 0;
+  let work = 0;
+  let ops = 0;
+  /** a new container or object: counted against maxObjects */
+  const made = <T>(v: T): T => {
+    if (++objects > lim.maxObjects) fail(`pickle builds more than ${lim.maxObjects} objects (a state_dict builds a few thousand)`);
+    return v;
+  };
+  /** n elements copied or visited: counted against maxWork, so replaying a big memoized container cannot go quadratic */
+  const charge = (n: number) => {
+    work += n;
+    if (work > lim.maxWork) fail(`pickle copies more than ${lim.maxWork} container elements (replayed containers?)`);
+  };
 
   const need = (n: number) => {
     if (n < 0 || pos + n > data.length) fail(`truncated pickle (needs ${n} bytes at offset ${pos}, ${data.length - pos} left)`);
@@ -179,7 +239,7 @@ export function unpickle(data: Uint8Array, start = 0, opts: UnpickleOptions = {}
     while (e < data.length && data[e] !== 0x0a) e++;
     if (e >= data.length) fail('truncated pickle (unterminated text line)');
     if (e - pos > lim.maxStringBytes) fail('text line exceeds the string limit');
-    const s = new TextDecoder('latin1').decode(data.subarray(pos, e));
+    const s = latin1.decode(data.subarray(pos, e));
     pos = e + 1;
     return s;
   };
@@ -219,36 +279,46 @@ export function unpickle(data: Uint8Array, start = 0, opts: UnpickleOptions = {}
   };
   const global = (module: string, name: string): PyGlobal => {
     const g = new PyGlobal(module, name);
-    if (!understood(g)) {
-      placeholders.add(g.qualified);
-      if (isUnsafeGlobal(module, name)) unsafe.add(g.qualified);
-    }
+    const role = ALLOWED_GLOBALS.get(g.qualified);
+    if (!role) throw new RefusedGlobalError(label, g.qualified.length > 200 ? `${g.qualified.slice(0, 200)}…` : g.qualified, isCodeGlobal(module, name));
+    if (role === 'inert') placeholders.add(g.qualified);
     return g;
   };
   const setItems = (target: unknown, kv: unknown[]) => {
     if (kv.length % 2) fail('SETITEMS with an odd number of items');
     const m = target instanceof Map ? target : target instanceof PyObject ? target.items : fail('SETITEM(S) on a non-dict');
+    if (m.size + kv.length / 2 > lim.maxStack) fail(`dict exceeds ${lim.maxStack} items`);
     for (let i = 0; i < kv.length; i += 2) m.set(kv[i], kv[i + 1]);
   };
   const appendItems = (target: unknown, items: unknown[]) => {
     if (Array.isArray(target)) {
       if (target.length + items.length > lim.maxStack) fail(`list exceeds ${lim.maxStack} items`);
       for (const it of items) target.push(it);
-    } else if (target instanceof PyObject) for (const it of items) target.list.push(it);
-    else if (target instanceof Set) for (const it of items) target.add(it);
-    else fail('APPEND(S) on a non-list');
+    } else if (target instanceof PyObject) {
+      if (target.list.length + items.length > lim.maxStack) fail(`list exceeds ${lim.maxStack} items`);
+      for (const it of items) target.list.push(it);
+    } else if (target instanceof Set) {
+      if (target.size + items.length > lim.maxStack) fail(`set exceeds ${lim.maxStack} items`);
+      for (const it of items) target.add(it);
+    } else fail('APPEND(S) on a non-list');
   };
   const call = (fn: unknown, args: unknown): unknown => {
     const a = Array.isArray(args) ? args : fail('REDUCE arguments are not a tuple');
-    if (!(fn instanceof PyGlobal)) {
-      if (fn instanceof PyObject) return new PyObject(`${fn.cls}(...)`, a);
-      return fail(`REDUCE on a non-callable (${describe(fn)})`);
-    }
-    return interpretCall(fn, a, fail, lim);
+    if (!(fn instanceof PyGlobal)) return fail(`REDUCE on a non-callable (${describe(fn)})`);
+    return interpretCall(fn, a, { fail, lim, made, charge });
+  };
+  const newObject = (cls: unknown, args: unknown[]): unknown => {
+    if (!(cls instanceof PyGlobal)) return fail(`NEWOBJ/INST on a non-class (${describe(cls)})`);
+    const role = ALLOWED_GLOBALS.get(cls.qualified);
+    if (role === 'dict') return made(new Map());
+    if (role === 'set') return made(new Set());
+    if (role === 'inert') return made(new PyObject(cls.qualified, args));
+    return fail(`${cls.qualified} cannot be instantiated with NEWOBJ/INST in a checkpoint`);
   };
 
   while (true) {
     if (pos >= data.length) fail(`truncated pickle (no STOP opcode; ${data.length - start} bytes read)`);
+    if (++ops > lim.maxOps) fail(`pickle runs more than ${lim.maxOps} opcodes (a state_dict needs far fewer)`);
     const opPos = pos;
     const op = data[pos++];
     switch (op) {
@@ -260,7 +330,7 @@ export function unpickle(data: Uint8Array, start = 0, opts: UnpickleOptions = {}
       case 0x95: u64(); break; // FRAME: length is advisory
       case 0x2e: { // STOP
         const value = pop();
-        return { value, end: pos, placeholders: [...placeholders], unsafe: [...unsafe] };
+        return { value, end: pos, placeholders: [...placeholders] };
       }
       case 0x28: // MARK
         if (marks.length >= lim.maxMarkDepth) fail(`MARK nesting exceeds ${lim.maxMarkDepth}`);
@@ -297,10 +367,11 @@ export function unpickle(data: Uint8Array, start = 0, opts: UnpickleOptions = {}
       case 0x58: push(str(u32())); break; // BINUNICODE
       case 0x8d: push(str(u64())); break; // BINUNICODE8
       case 0x56: push(line()); break; // UNICODE (raw-unicode-escape; ASCII in practice)
-      case 0x55: push(new TextDecoder('latin1').decode(bytes(u8()))); break; // SHORT_BINSTRING
+      case 0x55: push(latin1.decode(bytes(u8()))); break; // SHORT_BINSTRING
       case 0x54: { // BINSTRING
         const n = i32();
-        push(new TextDecoder('latin1').decode(bytes(n)));
+        if (n < 0) fail(`BINSTRING with a negative length ${n}`);
+        push(latin1.decode(bytes(n)));
         break;
       }
       case 0x53: push(line().replace(/^(['"])(.*)\1$/, '$2')); break; // STRING (text)
@@ -308,19 +379,25 @@ export function unpickle(data: Uint8Array, start = 0, opts: UnpickleOptions = {}
       case 0x42: push(bytes(u32())); break; // BINBYTES
       case 0x8e: push(bytes(u64())); break; // BINBYTES8
       case 0x96: push(bytes(u64())); break; // BYTEARRAY8
-      case 0x29: push([]); break; // EMPTY_TUPLE
-      case 0x85: push([pop()]); break; // TUPLE1
-      case 0x86: { const b = pop(); const a = pop(); push([a, b]); break; } // TUPLE2
-      case 0x87: { const c = pop(); const b = pop(); const a = pop(); push([a, b, c]); break; } // TUPLE3
-      case 0x74: { const items = popMark(); push(items); break; } // TUPLE
-      case 0x5d: push([]); break; // EMPTY_LIST
-      case 0x6c: { const items = popMark(); push(items); break; } // LIST
-      case 0x7d: push(new Map()); break; // EMPTY_DICT
-      case 0x64: { const kv = popMark(); const m = new Map(); setItems(m, kv); push(m); break; } // DICT
-      case 0x8f: push(new Set()); break; // EMPTY_SET
-      case 0x91: { const items = popMark(); push(new Set(items)); break; } // FROZENSET
+      case 0x29: push(made([])); break; // EMPTY_TUPLE
+      case 0x85: push(made([pop()])); break; // TUPLE1
+      case 0x86: { const b = pop(); const a = pop(); push(made([a, b])); break; } // TUPLE2
+      case 0x87: { const c = pop(); const b = pop(); const a = pop(); push(made([a, b, c])); break; } // TUPLE3
+      case 0x74: { const items = popMark(); push(made(items)); break; } // TUPLE
+      case 0x5d: push(made([])); break; // EMPTY_LIST
+      case 0x6c: { const items = popMark(); push(made(items)); break; } // LIST
+      case 0x7d: push(made(new Map())); break; // EMPTY_DICT
+      case 0x64: { const kv = popMark(); const m = made(new Map()); setItems(m, kv); push(m); break; } // DICT
+      case 0x8f: push(made(new Set())); break; // EMPTY_SET
+      case 0x91: { const items = popMark(); push(made(new Set(items))); break; } // FROZENSET
       case 0x90: { const items = popMark(); appendItems(top(), items); break; } // ADDITEMS
-      case 0x61: { const v = pop(); appendItems(top(), [v]); break; } // APPEND
+      case 0x61: { // APPEND
+        const v = pop();
+        const t = top();
+        if (Array.isArray(t) && t.length < lim.maxStack) t.push(v);
+        else appendItems(t, [v]);
+        break;
+      }
       case 0x65: { const items = popMark(); appendItems(top(), items); break; } // APPENDS
       case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
       case 0x75: { const kv = popMark(); setItems(top(), kv); break; } // SETITEMS
@@ -355,7 +432,7 @@ export function unpickle(data: Uint8Array, start = 0, opts: UnpickleOptions = {}
         const kwargs = pop();
         const args = pop();
         const cls = pop();
-        push(newObject(cls, Array.isArray(args) ? [...args, kwargs] : [args, kwargs]));
+        push(newObject(cls, [args, kwargs]));
         break;
       }
       case 0x69: { // INST (protocol 0): module\nname\n then MARKed args
@@ -376,11 +453,12 @@ export function unpickle(data: Uint8Array, start = 0, opts: UnpickleOptions = {}
         const obj = top();
         if (obj instanceof PyObject) obj.state = state;
         // On a dict (a state_dict's `_metadata`) or a tensor (Python attributes) it carries no weights.
+        else if (!(obj instanceof Map) && !isTensorRef(obj)) fail(`BUILD on ${describe(obj)}`);
         break;
       }
       case 0x51: { // BINPERSID
         const pid = pop();
-        push(storageFromPid(pid, fail));
+        push(made(storageFromPid(pid, fail)));
         break;
       }
       case 0x50: fail('text persistent ids (protocol 0 PERSID) are not used by torch.save'); break;
@@ -392,49 +470,62 @@ export function unpickle(data: Uint8Array, start = 0, opts: UnpickleOptions = {}
   }
 }
 
-function newObject(cls: unknown, args: unknown[]): unknown {
-  if (cls instanceof PyGlobal) {
-    if (cls.qualified === 'collections.OrderedDict' || cls.qualified === 'builtins.dict') return new Map();
-    if (cls.qualified === 'builtins.set' || cls.qualified === 'builtins.frozenset') return new Set();
-    return new PyObject(cls.qualified, args);
-  }
-  return new PyObject(describe(cls), args);
+interface CallCtx {
+  fail: (m: string) => never;
+  lim: PickleLimits;
+  made: <T>(v: T) => T;
+  charge: (n: number) => void;
 }
 
-function understood(g: PyGlobal): boolean {
-  const q = g.qualified;
-  if (q === 'collections.OrderedDict' || q === 'builtins.set' || q === 'builtins.frozenset' || q === 'torch.Size') return true;
-  if (REBUILD_TENSOR.has(q) || REBUILD_PARAMETER.has(q) || q === 'torch._tensor._rebuild_from_type_v2') return true;
-  if (q === 'torch.Tensor' || q === 'torch.nn.parameter.Parameter') return true;
-  if (g.module === 'torch' && (g.name in STORAGE_DTYPES || g.name in TORCH_DTYPES)) return true;
-  if (g.module === 'torch.storage' && (g.name === 'UntypedStorage' || g.name === 'TypedStorage')) return true;
-  return false;
-}
-
-function interpretCall(fn: PyGlobal, a: unknown[], fail: (m: string) => never, lim: PickleLimits): unknown {
+/** REDUCE of an allowed global, interpreted (never called). */
+function interpretCall(fn: PyGlobal, a: unknown[], ctx: CallCtx): unknown {
+  const { fail, made, charge } = ctx;
   const q = fn.qualified;
-  if (q === 'collections.OrderedDict') {
-    const m = new Map<unknown, unknown>();
-    if (Array.isArray(a[0])) for (const kv of a[0]) if (Array.isArray(kv) && kv.length === 2) m.set(kv[0], kv[1]);
-    return m;
-  }
-  if (q === 'builtins.set' || q === 'builtins.frozenset') return new Set(Array.isArray(a[0]) ? a[0] : []);
-  if (q === 'torch.Size') return Array.isArray(a[0]) ? [...a[0]] : [];
-  if (REBUILD_TENSOR.has(q)) return rebuildTensor(q, a, fail, lim);
-  if (REBUILD_PARAMETER.has(q)) {
-    if (!isTensorRef(a[0])) return new PyObject(q, a);
-    return a[0];
-  }
-  if (q === 'torch._tensor._rebuild_from_type_v2') {
-    // (func, new_type, args, state): a tensor subclass; the data is whatever func rebuilds.
-    const [inner, , innerArgs] = a;
-    if (inner instanceof PyGlobal && Array.isArray(innerArgs)) {
-      const v = interpretCall(inner, innerArgs, fail, lim);
-      if (isTensorRef(v)) return v;
+  switch (ALLOWED_GLOBALS.get(q)) {
+    case 'dict': {
+      const m = made(new Map<unknown, unknown>());
+      if (Array.isArray(a[0])) {
+        charge(a[0].length);
+        for (const kv of a[0]) if (Array.isArray(kv) && kv.length === 2) m.set(kv[0], kv[1]);
+      }
+      return m;
     }
-    return new PyObject(q, a);
+    case 'set': {
+      const items = Array.isArray(a[0]) ? a[0] : [];
+      charge(items.length);
+      return made(new Set(items));
+    }
+    case 'size': {
+      const dims = Array.isArray(a[0]) ? a[0] : [];
+      charge(dims.length);
+      return made([...dims]);
+    }
+    case 'tensor':
+      return made(rebuildTensor(q, a, ctx));
+    case 'parameter':
+      if (!isTensorRef(a[0])) return fail(`${q} called without a tensor (${describe(a[0])})`);
+      return a[0];
+    case 'subclass': {
+      // (func, new_type, args, state): a tensor subclass; the data is whatever func rebuilds.
+      const [inner, , innerArgs] = a;
+      if (inner instanceof PyGlobal && ALLOWED_GLOBALS.get(inner.qualified) === 'tensor' && Array.isArray(innerArgs)) {
+        return made(rebuildTensor(inner.qualified, innerArgs, ctx));
+      }
+      return fail(`${q} without a tensor rebuild inside (${describe(inner)})`);
+    }
+    case 'codecs': {
+      // _codecs.encode(str, 'latin1'): how protocol-2 pickles from Python 3 store bytes
+      const [text, enc] = a;
+      if (typeof text !== 'string' || (enc !== 'latin1' && enc !== 'latin-1')) return fail('_codecs.encode with unexpected arguments');
+      charge(text.length);
+      return made(Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff));
+    }
+    case 'inert':
+      return made(new PyObject(q, a));
+    default:
+      // storage classes, dtypes, torch.Tensor: names, not functions a checkpoint calls
+      return fail(`${q} is called, which no checkpoint does`);
   }
-  return new PyObject(q, a);
 }
 
 function intList(v: unknown, what: string, fail: (m: string) => never, lim: PickleLimits): number[] {
@@ -447,7 +538,8 @@ function intList(v: unknown, what: string, fail: (m: string) => never, lim: Pick
   });
 }
 
-function rebuildTensor(q: string, a: unknown[], fail: (m: string) => never, lim: PickleLimits): TensorRef {
+function rebuildTensor(q: string, a: unknown[], ctx: CallCtx): TensorRef {
+  const { fail, lim } = ctx;
   const storage = a[0] as StorageRef;
   if (!storage || storage.kind !== 'storage') fail(`${q} called without a storage`);
   const offset = a[1];
@@ -456,7 +548,11 @@ function rebuildTensor(q: string, a: unknown[], fail: (m: string) => never, lim:
   const stride = intList(a[3], 'stride', fail, lim);
   if (shape.length !== stride.length) fail(`${q}: size and stride differ in length`);
   let dtype = storage.dtype;
-  if (q.endsWith('_v3') && a[6] instanceof PyGlobal && a[6].name in TORCH_DTYPES) dtype = TORCH_DTYPES[a[6].name];
+  if (q.endsWith('_v3') && a[6] instanceof PyGlobal) {
+    const dt = a[6].module === 'torch' ? TORCH_DTYPES.get(a[6].name) : undefined;
+    if (!dt) fail(`${q}: unsupported dtype ${describe(a[6])}`);
+    dtype = dt!;
+  }
   return { kind: 'tensor', storage, dtype, offset: offset as number, shape, stride };
 }
 
@@ -464,21 +560,22 @@ function storageFromPid(pid: unknown, fail: (m: string) => never): StorageRef {
   // zip format: ('storage', cls, key, location, numel); legacy adds view_metadata (or None).
   if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5) fail(`unsupported persistent id ${describe(pid)}`);
   const [, cls, key, location, numel, view] = pid as unknown[];
-  if (!(cls instanceof PyGlobal) || !(cls.name in STORAGE_DTYPES) || !/^torch(\.storage)?$/.test(cls.module)) {
-    fail(`persistent id names an unsupported storage type ${cls instanceof PyGlobal ? cls.qualified : describe(cls)}`);
-  }
+  const dtype = cls instanceof PyGlobal && ALLOWED_GLOBALS.get(cls.qualified) === 'storage' ? STORAGE_DTYPES.get(cls.name) : undefined;
+  if (!dtype) fail(`persistent id names an unsupported storage type ${describe(cls)}`);
   if (typeof key !== 'string' || key.length > 256) fail('persistent id has an invalid storage key');
   if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) fail(`storage '${String(key)}' declares an invalid size ${describe(numel)}`);
   const ref: StorageRef = {
     kind: 'storage',
-    dtype: STORAGE_DTYPES[(cls as PyGlobal).name],
+    dtype: dtype!,
     key: key as string,
     location: typeof location === 'string' ? location : 'cpu',
     numel: numel as number,
   };
   if (Array.isArray(view)) {
     const [vk, vo, vs] = view as unknown[];
-    if (typeof vk !== 'string' || typeof vo !== 'number' || typeof vs !== 'number') fail(`storage '${ref.key}' has invalid view metadata`);
+    if (typeof vk !== 'string' || vk.length > 256 || !Number.isSafeInteger(vo) || !Number.isSafeInteger(vs) || (vo as number) < 0 || (vs as number) < 0) {
+      fail(`storage '${ref.key}' has invalid view metadata`);
+    }
     ref.view = { key: vk as string, offset: vo as number, size: vs as number };
   }
   return ref;

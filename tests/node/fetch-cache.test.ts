@@ -10,35 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   clearCachedWeights, deleteCachedWeights, fetchWeights, isCached, listCachedWeights, WeightFetchError, type FetchProgress,
 } from '../../src/weights/fetch-cache';
-
-// --- an in-memory CacheStorage with the parts the module uses --------------------------------------
-class MemCache {
-  store = new Map<string, { body: Uint8Array; headers: [string, string][] }>();
-  private key = (r: RequestInfo | URL) => (typeof r === 'string' ? r : r instanceof URL ? r.href : r.url);
-  async match(r: RequestInfo | URL) {
-    const e = this.store.get(this.key(r));
-    return e ? new Response(e.body.slice(), { headers: e.headers }) : undefined;
-  }
-  async put(r: RequestInfo | URL, res: Response) {
-    this.store.set(this.key(r), { body: new Uint8Array(await res.arrayBuffer()), headers: [...res.headers] });
-  }
-  async delete(r: RequestInfo | URL) {
-    return this.store.delete(this.key(r));
-  }
-  async keys() {
-    return [...this.store.keys()].map((k) => new Request(k));
-  }
-}
-class MemCaches {
-  caches = new Map<string, MemCache>();
-  async open(name: string) {
-    if (!this.caches.has(name)) this.caches.set(name, new MemCache());
-    return this.caches.get(name)!;
-  }
-  async delete(name: string) {
-    return this.caches.delete(name);
-  }
-}
+import { MemCaches } from './mem-cache';
 
 // --- the server -------------------------------------------------------------------------------------
 const FILE = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 31 + (i >> 8)) & 255);
@@ -98,7 +70,7 @@ beforeEach(() => {
   drops.clear();
   fail500 = 0;
 });
-const opts = (extra = {}) => ({ caches: caches as unknown as CacheStorage, storage: null, retryDelayMs: 5, ...extra });
+const opts = (extra = {}) => ({ caches: caches as unknown as CacheStorage, storage: null, retryDelayMs: 5, signal: new AbortController().signal, ...extra });
 const same = (a: Uint8Array) => a.length === FILE.length && a.every((v, i) => v === FILE[i]);
 
 async function refusal(p: Promise<unknown>): Promise<WeightFetchError> {
@@ -195,7 +167,7 @@ describe('fetchWeights', () => {
   });
 
   it('works without a Cache API, and the cache can be listed and cleared', async () => {
-    const r = await fetchWeights(`${base}/nocache.pth`, { caches: null, storage: null });
+    const r = await fetchWeights(`${base}/nocache.pth`, { caches: null, storage: null, signal: new AbortController().signal });
     expect(r.cached).toBe(false);
     expect(r.notes.join(' ')).toMatch(/no Cache API/);
     await fetchWeights(`${base}/one.pth`, opts());

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   MAX_NOTEBOOK_CHARS,
+  MAX_FENCED_CELLS,
   paramCells,
   parseNotebook,
   serializeNotebook,
@@ -304,14 +305,18 @@ describe('broken and hostile input never throws', () => {
     expect(paramCells(nb)).toEqual([]);
   });
 
-  it('just under the cap parses', () => {
+  it('just under the caps parses (size and param/view cells), within 2 s', () => {
     const unit = '```param a\nkind: toggle\n```\n\n' + 'text '.repeat(100) + '\n\n';
-    const text = unit.repeat(Math.floor((MAX_NOTEBOOK_CHARS - 10) / unit.length));
+    const text = unit.repeat(Math.min(MAX_FENCED_CELLS, Math.floor((MAX_NOTEBOOK_CHARS - 10) / unit.length)));
     const t0 = performance.now();
     const nb = roundTrip(text);
-    expect(performance.now() - t0).toBeLessThan(10000);
+    expect(performance.now() - t0).toBeLessThan(2000);
     expect(nb.tooLarge).toBe(false);
     expect(usableParams(nb).length).toBe(1); // the rest are duplicates
+    const over = parseNotebook(text + unit);
+    expect(over.tooLarge).toBe(true);
+    expect(over.errors[0].message).toMatch(/too many param and view cells to open \(more than 2,000\)\. Nothing was run; the file is kept unchanged\./);
+    expect(serializeNotebook(over)).toBe(text + unit);
   });
 
   it('deeply nested YAML bodies are refused before the YAML parser sees them', () => {

@@ -94,7 +94,10 @@ describe('host code gives every kernel its own fields', () => {
       const open = m.index! + m[0].length - 1;
       const keys = keysOf(s.slice(open + 1, closing(s, open)));
       const pipe = s.lastIndexOf('pipeline:', m.index);
-      const ident = /pipeline\((?:expandWgsl\()?(\w+)/.exec(s.slice(pipe, m.index))?.[1];
+      // the same object literal: from `pipeline:` to `params:` no brace closes one opened before
+      let depth = 0;
+      for (const ch of s.slice(Math.max(pipe, 0), m.index)) if ((depth += ch === '{' ? 1 : ch === '}' ? -1 : 0) < 0) break;
+      const ident = pipe >= 0 && depth >= 0 ? /pipeline\((?:expandWgsl\()?(\w+)/.exec(s.slice(pipe, m.index))?.[1] : undefined;
       const kernel = ident ? imports.get(ident) : undefined;
       const where = `${file.slice(ROOT.length + 1)}:${s.slice(0, m.index).split('\n').length}`;
       if (kernel) sites.push({ where, kernel, keys });

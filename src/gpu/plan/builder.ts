@@ -32,11 +32,13 @@ export class PlanBuilder {
    * Keep the first `floats` values of `src` as they are at this point of the plan (sample 0 of an
    * attention input, for the overlay) in a buffer of its own, read back with the forward.
    */
-  capture(src: GPUBuffer, floats: number): { buf: GPUBuffer; floats: number } {
-    const buf = this.pool.fresh('capture', floats);
+  capture(src: GPUBuffer, floats: number, site: number): void {
+    const buf = this.pool.fresh(`capture${site}`, floats);
     this.cur.push(copyDispatch(this.ctx, src, buf, floats));
-    return { buf, floats };
+    this.captures.push({ buf, floats, site });
   }
+  /** what capture() and the plans' own capture buffers keep, in site order */
+  readonly captures: Array<{ buf: GPUBuffer; floats: number; site: number }> = [];
   close(label: string): number {
     this.groups.push(prepareGroup(this.ctx, label, this.cur, (b) => this.pool.owned.push(b)));
     this.cur = [];

@@ -175,8 +175,8 @@ export interface BackbonePlan {
   stageGroup: number[];
   logits: PlanSlot;
   stages: PlanSlot[];
-  /** the captured attention input (opts.capture) */
-  capture?: PlanSlot;
+  /** the captured attention inputs (opts.capture), in site order */
+  captures: Array<PlanSlot & { site: number }>;
 }
 
 /** Sees every plan runBackbonePlan runs (the bench's per-kernel profile); none by default. */
@@ -186,8 +186,8 @@ export function observeBackbonePlans(f: ((plan: BackbonePlan) => void) | null): 
 }
 
 /**
- * One forward on a store's cached plan (call it inside `st.locked`): rebuild the plan when `key`
- * changes, write the input, run every pass in one submit, read back logits, the stages when asked
+ * One forward on a store's cached plan (call it inside `st.locked`): the plan for `key` (built on
+ * first use, a few kept: GpuWeightStore.planFor), write the input, run every pass in one submit, read back logits, the stages when asked
  * (`stageOut` may reshape them, e.g. to channel-first) and the capture.
  */
 export async function runBackbonePlan<P extends BackbonePlan>(
@@ -195,14 +195,11 @@ export async function runBackbonePlan<P extends BackbonePlan>(
   stageOut: (data: Float32Array, i: number, plan: P) => Float32Array = (d) => d.slice(),
 ): Promise<GpuForwardResult> {
   const ctx = st.ctx;
-  if (st.plan?.key !== key) {
-    st.plan?.pool.destroy();
-    st.plan = null;
-    st.plan = build();
-  }
-  const plan = st.plan;
+  const plan = st.planFor(key, build);
   planObserver?.(plan);
-  if (o.capture !== undefined && !plan.capture) throw new Error(`no attention site ${o.capture}`);
+  const want = captureSites(o.capture);
+  const missing = want.filter((s) => !plan.captures.some((c) => c.site === s));
+  if (missing.length) throw new Error(`no attention site ${missing.join(', ')}`);
   // Half storage: the f32 input goes to a buffer of its own and a first pass stores it as the
   // plan reads it (converting on the GPU, not in JavaScript).
   const toHalf = ctx.storage === 'f32' ? null : halfInput(ctx, plan, x.length);
@@ -211,7 +208,8 @@ export async function runBackbonePlan<P extends BackbonePlan>(
   if (up) await up.write(x);
   else ctx.device.queue.writeBuffer(dst, 0, x.buffer, x.byteOffset, x.byteLength);
   const wantStages = o.stages ?? true;
-  const reads = [plan.logits, ...(wantStages ? plan.stages : []), ...(plan.capture ? [plan.capture] : [])];
+  const nFixed = 1 + (wantStages ? plan.stages.length : 0);
+  const reads = [plan.logits, ...(wantStages ? plan.stages : []), ...plan.captures];
   const shift = toHalf ? 1 : 0;
   const r = await runGroups(ctx, toHalf ? [toHalf.group, ...plan.groups] : plan.groups, reads, o.timed ?? true, runResources(ctx, plan),
     up ? [{ src: up.buf, dst, bytes: x.byteLength }] : []);
@@ -222,7 +220,8 @@ export async function runBackbonePlan<P extends BackbonePlan>(
     stageMs: r.groupMs ? plan.stageGroup.map((g) => r.groupMs![g + shift]) : undefined,
     gpuMs: r.ms,
     timeSource: r.source,
-    captured: plan.capture ? r.reads[reads.length - 1].slice() : undefined,
+    captured: plan.captures.length ? r.reads[nFixed].slice() : undefined,
+    captures: plan.captures.length ? Object.fromEntries(plan.captures.map((c, i) => [c.site, r.reads[nFixed + i].slice()])) : undefined,
   };
 }
 
@@ -294,3 +293,14 @@ function halfInput(ctx: GpuContext, plan: BackbonePlan, floats: number): { stagi
 }
 
 /** Builds plans: the dispatches of one forward, group by group. */
+
+/** The site indices of GpuForwardOptions.capture, sorted (none when absent). */
+export function captureSites(capture: number | number[] | undefined): number[] {
+  if (capture === undefined) return [];
+  return [...new Set(Array.isArray(capture) ? capture : [capture])].sort((a, b) => a - b);
+}
+
+/** Whether a forward with `capture` reads back site `site`'s attention input. */
+export function captures(capture: number | number[] | undefined, site: number): boolean {
+  return capture !== undefined && (Array.isArray(capture) ? capture.includes(site) : capture === site);
+}

@@ -3,10 +3,14 @@ import type { GpuContext } from '../context';
 import type { Params } from '../../ops/types';
 import type { Tensor } from '../../tensor/tensor';
 import { ScratchPool } from './scratch';
+/** Plans a store keeps (most recently used): a knob change back to a setting seen lately rebuilds nothing. */
+export const MAX_PLANS = 4;
+
 export class GpuWeightStore<P extends { pool: ScratchPool }> {
   private bufs = new Map<string, GPUBuffer>();
   private blocks = new Map<string, { all: GPUBuffer[] }>();
-  plan: P | null = null;
+  /** plans by key (batch, size, capture, knob setting), least recently used first */
+  private plans = new Map<string, P>();
   private lock: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -50,6 +54,23 @@ export class GpuWeightStore<P extends { pool: ScratchPool }> {
     return b;
   }
 
+  /** The plan for `key`, built on first use; the least recently used one goes beyond MAX_PLANS. */
+  planFor(key: string, build: () => P): P {
+    let p = this.plans.get(key);
+    if (p) {
+      this.plans.delete(key);
+    } else {
+      while (this.plans.size >= MAX_PLANS) {
+        const [oldKey, old] = this.plans.entries().next().value as [string, P];
+        old.pool.destroy();
+        this.plans.delete(oldKey);
+      }
+      p = build();
+    }
+    this.plans.set(key, p);
+    return p;
+  }
+
   /** Serialises forwards that share this weights object (and so one plan). */
   locked<T>(f: () => Promise<T>): Promise<T> {
     const p = this.lock.then(f, f);
@@ -58,8 +79,8 @@ export class GpuWeightStore<P extends { pool: ScratchPool }> {
   }
 
   destroy(): void {
-    this.plan?.pool.destroy();
-    this.plan = null;
+    for (const p of this.plans.values()) p.pool.destroy();
+    this.plans.clear();
     for (const b of this.bufs.values()) b.destroy();
     for (const g of this.blocks.values()) for (const b of g.all) b.destroy();
     this.bufs.clear();

@@ -6,6 +6,8 @@ import { cfgNum } from '../../ops/types';
 import { fasaMacs } from '../../ops/fasa/flops';
 import { fasaParamShapes, type FasaConfig } from '../../ops/fasa/spec';
 import { bnKeys, cfgInts, convOut, subParams } from '../nn-cpu';
+import type { KnobSetting } from '../knobs';
+import { knobSites } from '../knob-apply';
 import type { AttentionSite } from '../types';
 
 export interface FatConfig {
@@ -141,7 +143,9 @@ export function fatExpectedKeys(c: FatConfig): Array<[string, number[]]> {
 }
 
 /** Conv/linear/matmul MACs (FlopCounterMode/2) at H×W, batch 1. */
-export function fatMacs(c: FatConfig, H = 224, W = 224): number {
+export function fatMacs(c: FatConfig, H = 224, W = 224, knobs?: KnobSetting): number {
+  const sites = knobSites(fatAttentionSites(c, H, W), knobs) as FasaConfig[] | null;
+  let site = 0;
   let macs = 0;
   let h = H;
   let w = W;
@@ -158,7 +162,7 @@ export function fatMacs(c: FatConfig, H = 224, W = 224): number {
     for (let j = 0; j < c.depths[i]; j++) {
       const { dim, outDim, stride, hidden } = fatBlock(c, i, j);
       const N = h * w;
-      macs += N * dim * k * k + fasaMacs(fatAttnConfig(c, i, h, w));
+      macs += N * dim * k * k + fasaMacs(sites?.[site++] ?? fatAttnConfig(c, i, h, w));
       const ho = convOut(h, mk, stride, mk >> 1);
       const wo = convOut(w, mk, stride, mk >> 1);
       const No = ho * wo;

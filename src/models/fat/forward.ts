@@ -11,11 +11,12 @@ import { fasaReference } from '../../ops/fasa/reference';
 import type { ModelForwardOutput } from '../types';
 import { addInPlace, applyInPlace, bnByPrefix, convFast, depthwiseFast, linearFast, meanSpatial, need, pointwiseConv, sample, stack, subParams } from '../nn-cpu';
 import { fatAttnConfig, fatBlock, fatStem, type FatConfig } from './config';
+import type { FasaConfig } from '../../ops/fasa/spec';
 
 const relu = (v: number) => (v > 0 ? v : 0);
 const gn = (x: Tensor, w: Params, prefix: string) => groupNorm(x, 1, w[`${prefix}.weight`], w[`${prefix}.bias`], 1e-5);
 
-export function fatBlockForward(x: Tensor, w: Params, c: FatConfig, i: number, j: number): Tensor {
+export function fatBlockForward(x: Tensor, w: Params, c: FatConfig, i: number, j: number, siteCfg?: FasaConfig): Tensor {
   const b = `layers.${i}.blocks.${j}.`;
   const { stride } = fatBlock(c, i, j);
   const [B, , H, W] = x.shape;
@@ -27,7 +28,7 @@ export function fatBlockForward(x: Tensor, w: Params, c: FatConfig, i: number, j
 
   const n1 = gn(x, w, `${b}norm1`);
   const ap = subParams(w, `${b}attn.`);
-  const acfg = fatAttnConfig(c, i, H, W);
+  const acfg = siteCfg ?? fatAttnConfig(c, i, H, W);
   const parts: Tensor[] = [];
   for (let s = 0; s < B; s++) parts.push(fasaReference(sample(n1, s), ap, acfg).y);
   addInPlace(x, stack(parts));
@@ -45,7 +46,8 @@ export function fatBlockForward(x: Tensor, w: Params, c: FatConfig, i: number, j
   return addInPlace(f, skip);
 }
 
-export function fatForward(x: Tensor, w: Params, c: FatConfig): ModelForwardOutput {
+/** `sites`: FASA configs by site at a knob setting (src/models/knob-apply.ts); null = official. */
+export function fatForward(x: Tensor, w: Params, c: FatConfig, sites: FasaConfig[] | null = null): ModelForwardOutput {
   if (x.shape.length !== 4 || x.shape[1] !== c.inChans) throw new Error(`fat: input [${x.shape}] is not [B, ${c.inChans}, H, W]`);
   let h = x;
   fatStem(c).forEach(([, , stride], n) => {
@@ -54,8 +56,9 @@ export function fatForward(x: Tensor, w: Params, c: FatConfig): ModelForwardOutp
   });
   h = gn(pointwiseConv(h, need(w, 'patch_embed.conv5.weight'), w['patch_embed.conv5.bias']), w, 'patch_embed.layernorm');
   const stages: Tensor[] = [];
+  let site = 0;
   for (let i = 0; i < c.depths.length; i++) {
-    for (let j = 0; j < c.depths[i]; j++) h = fatBlockForward(h, w, c, i, j);
+    for (let j = 0; j < c.depths[i]; j++) h = fatBlockForward(h, w, c, i, j, sites?.[site++]);
     stages.push(h);
   }
   const logits = linearFast(meanSpatial(gn(h, w, 'norm')), need(w, 'head.weight'), w['head.bias']);

@@ -21,13 +21,16 @@
 import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { depthwiseDispatch, depthwiseOutSize, fasaDispatches, pointwiseDispatch, uploadFasaWeights } from '../../ops/fasa/gpu';
-import { convOutSize, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan } from '../../gpu/plan';
+import { convOutSize, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, captures, captureSites } from '../../gpu/plan';
 import type { GpuForwardOptions, GpuForwardResult } from '../types';
 import { subParams } from '../nn-cpu';
 import convWgsl from '../../../kernels/fat_conv.wgsl?raw';
 import gnStatsWgsl from '../../../kernels/fat_gn_stats.wgsl?raw';
 import gnWgsl from '../../../kernels/fat_gn.wgsl?raw';
 import { fatAttentionSites, fatAttnConfig, fatBlock, fatStageGrids, fatStem, type FatConfig } from './config';
+import type { FasaConfig } from '../../ops/fasa/spec';
+import { settingKey } from '../knobs';
+import { knobSites } from '../knob-apply';
 import { foldBatchNorms } from './fold';
 
 const GN_EPS = 1e-5;
@@ -88,7 +91,7 @@ function fusedTail(st: WeightStore, b: string, outDim: number, hidden: number, C
 }
 
 /** One FATBlock: x [B, C, H·W] → out [B, outDim, Ho·Wo]; `captureBuf` receives GN1(t) (the FASA input). */
-function blockPlan(pb: PlanBuilder, st: WeightStore, c: FatConfig, i: number, j: number, B: number, H: number, W: number, x: GPUBuffer, out: GPUBuffer, captureBuf?: GPUBuffer): void {
+function blockPlan(pb: PlanBuilder, st: WeightStore, c: FatConfig, i: number, j: number, B: number, H: number, W: number, x: GPUBuffer, out: GPUBuffer, captureBuf?: GPUBuffer, siteCfg?: FasaConfig): void {
   const ctx = pb.ctx;
   const none = pb.dm.read;
   const { dim: C, outDim, stride, hidden } = fatBlock(c, i, j);
@@ -102,7 +105,7 @@ function blockPlan(pb: PlanBuilder, st: WeightStore, c: FatConfig, i: number, j:
   const acfg = fatAttnConfig(c, i, H, W);
   const aw = st.block(`${b}attn.`, () => uploadFasaWeights(ctx, subParams(st.w, `${b}attn.`), acfg));
   const u = pb.scratch('sU', B * C * N);
-  pb.add(...fasaDispatches(ctx, aw, acfg, { x: n1, y: u, batch: B, residual: t }, pb.scratch).dispatches);
+  pb.add(...fasaDispatches(ctx, aw, siteCfg ?? acfg, { x: n1, y: u, batch: B, residual: t }, pb.scratch).dispatches);
   const n2 = pb.scratch('n', B * C * N);
   groupNorm(pb, st, `${b}norm2`, u, n2, B, C, N);
   const f = pb.scratch('ffn.h', B * hidden * N);
@@ -123,7 +126,7 @@ function blockPlan(pb: PlanBuilder, st: WeightStore, c: FatConfig, i: number, j:
   pb.add(pointwiseDispatch(ctx, cat, tail.w, tail.bias, out, { Co: outDim, Ci: K, P: No, batch: B }, none));
 }
 
-function fatPlan(ctx: GpuContext, st: WeightStore, c: FatConfig, B: number, H: number, W: number, capture: number | undefined, key: string): Plan {
+function fatPlan(ctx: GpuContext, st: WeightStore, c: FatConfig, B: number, H: number, W: number, capture: number | number[] | undefined, key: string, sites: FasaConfig[] | null): Plan {
   const pb = new PlanBuilder(ctx);
   const input = pb.pool.fresh('input', B * c.inChans * H * W);
   // stem: conv{1..4} (BN folded) + ReLU, ping-ponging two buffers
@@ -155,7 +158,6 @@ function fatPlan(ctx: GpuContext, st: WeightStore, c: FatConfig, B: number, H: n
   const stages: Plan['stages'] = [];
   const stageGroup: number[] = [];
   let site = 0;
-  let cap: Plan['capture'];
   for (let i = 0; i < c.depths.length; i++) {
     if (c.depths[i] < 1) throw new Error('fat gpu: a stage without blocks is not supported');
     [h, w] = grids[i];
@@ -166,11 +168,11 @@ function fatPlan(ctx: GpuContext, st: WeightStore, c: FatConfig, B: number, H: n
       // the block's input is read only by its first dispatch, so its output may reuse the buffer
       const out = last ? pb.pool.fresh(`stage${i}`, B * outDim * No) : pb.scratch('sX', B * outDim * No);
       let captureBuf: GPUBuffer | undefined;
-      if (site === capture) {
-        captureBuf = pb.pool.fresh('capture', B * dim * h * w);
-        cap = { buf: captureBuf, floats: dim * h * w };
+      if (captures(capture, site)) {
+        captureBuf = pb.pool.fresh(`capture${site}`, B * dim * h * w);
+        pb.captures.push({ buf: captureBuf, floats: dim * h * w, site });
       }
-      blockPlan(pb, st, c, i, j, B, h, w, x, out, captureBuf);
+      blockPlan(pb, st, c, i, j, B, h, w, x, out, captureBuf, sites?.[site]);
       site++;
       x = out;
       if (last) stages.push({ buf: out, floats: B * outDim * No });
@@ -192,7 +194,7 @@ function fatPlan(ctx: GpuContext, st: WeightStore, c: FatConfig, B: number, H: n
   const logits = pb.pool.fresh('logits', B * c.numClasses);
   pb.linear(pooled, st.get('head.weight'), st.opt('head.bias'), logits, B, c.numClasses, Cl);
   pb.close('head');
-  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, capture: cap };
+  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, captures: pb.captures };
 }
 
 /** x [B, inChans, H, W] normalised, any batch and size (the stem needs H, W ≥ 1). */
@@ -203,12 +205,13 @@ export async function fatForwardGpu(ctx: GpuContext, x: Float32Array, shape: num
   }
   if (o.capture !== undefined) {
     const n = fatAttentionSites(c, H, W).length;
-    if (!Number.isInteger(o.capture) || o.capture < 0 || o.capture >= n) throw new Error(`fat gpu: capture ${o.capture} is not an attention module index (0…${n - 1})`);
+    const bad = captureSites(o.capture).find((s) => !Number.isInteger(s) || s < 0 || s >= n);
+    if (bad !== undefined) throw new Error(`fat gpu: capture ${bad} is not an attention module index (0…${n - 1})`);
   }
   // BatchNorms folded once per weights object; the store keeps the folded view
   const st = stores.get(ctx, w, (v) => foldBatchNorms(v, c));
   return st.locked(async () => {
-    const key = `${B}|${H}x${W}|${o.capture ?? '-'}|${JSON.stringify(c)}`;
-    return runBackbonePlan(st, key, () => fatPlan(ctx, st, c, B, H, W, o.capture, key), x, o);
+    const key = `${B}|${H}x${W}|${o.capture ?? '-'}|${JSON.stringify(c)}|${settingKey(o.knobs)}`;
+    return runBackbonePlan(st, key, () => fatPlan(ctx, st, c, B, H, W, o.capture, key, knobSites(fatAttentionSites(c, H, W), o.knobs) as FasaConfig[] | null), x, o);
   });
 }

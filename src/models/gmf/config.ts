@@ -5,7 +5,11 @@
 import { cfgBool, cfgNum } from '../../ops/types';
 import { gmaMacs } from '../../ops/gma/flops';
 import { gmaParamShapes, type GmaConfig } from '../../ops/gma/spec';
-import { bnKeys, cfgInts, convOut } from '../nn-cpu';
+import type { Params } from '../../ops/types';
+import type { AttentionSite } from '../types';
+import type { KnobSetting } from '../knobs';
+import { knobSites } from '../knob-apply';
+import { bnKeys, cfgInts, convOut, subParams } from '../nn-cpu';
 
 export interface GmfConfig {
   embeddingDims: number[];
@@ -103,7 +107,9 @@ export function gmfExpectedKeys(c: GmfConfig): Array<[string, number[]]> {
 }
 
 /** Conv/linear/matmul MACs (FlopCounterMode/2) at H×W, batch 1. */
-export function gmfMacs(c: GmfConfig, H = 224, W = 224): number {
+export function gmfMacs(c: GmfConfig, H = 224, W = 224, knobs?: KnobSetting): number {
+  const sites = knobSites(gmfAttentionSites(c, H, W), knobs) as GmaConfig[] | null;
+  let site = 0;
   const E = c.embeddingDims;
   const mid = Math.floor(E[0] / 2);
   const h1 = convOut(H, 3, 2, 1);
@@ -117,7 +123,22 @@ export function gmfMacs(c: GmfConfig, H = 224, W = 224): number {
     const cin = i === 0 ? E[0] : E[i - 1];
     const hid = Math.floor(C * c.mlpRatios[i]);
     macs += N * cin * 9 + N * cin * C;
-    macs += c.serialDepths[i] * (N * C * 9 + gmaMacs(gmfAttnConfig(c, i, h, w)) + 2 * N * C * hid);
+    const acfg = gmfAttnConfig(c, i, h, w);
+    for (let b = 0; b < c.serialDepths[i]; b++) macs += N * C * 9 + gmaMacs(sites?.[site++] ?? acfg) + 2 * N * C * hid;
   }
   return macs + E[3] * c.numClasses;
+}
+
+export const blockPrefix = (i: number, b: number): string => `groupmixformer_backbone.${i}.gma_stage.${b}.`;
+
+/** One GMA module per block, in forward order, with the op config of its stage grid. */
+export function gmfAttentionSites(c: GmfConfig, H: number, W: number): AttentionSite[] {
+  const grids = gmfGrids(H, W);
+  return c.serialDepths.flatMap((depth, i) => {
+    const opConfig = gmfAttnConfig(c, i, grids[i][0], grids[i][1]);
+    return Array.from({ length: depth }, (_, b) => ({
+      label: `stage ${i} · block ${b}`, stage: i, block: b, op: 'gma', opConfig,
+      params: (w: Params) => subParams(w, `${blockPrefix(i, b)}att.`),
+    }));
+  });
 }

@@ -12,21 +12,24 @@ import type { ModelForwardOutput } from '../types';
 import { addInPlace, applyInPlace, bnByPrefix, convFast, depthwiseFast, imageToTokens, linearFast, meanSpatial, need, pointwiseConv, sample, stack, subParams, tokensToImage } from '../nn-cpu';
 import { gmfAttnConfig, gmfGrids, type GmfConfig } from './config';
 import { gmaNoMaps } from './attention';
+import type { GmaConfig } from '../../ops/gma/spec';
 
 export interface GmfForwardOptions {
   /** 'fast' (default): map-free mirror; 'op': gmaReference itself (builds [8, N, N] maps: small grids only). */
   attention?: 'fast' | 'op';
+  /** op configs by site at a knob setting (src/models/knob-apply.ts); null/absent = official */
+  sites?: GmaConfig[] | null;
 }
 
 const LN_EPS = 1e-6;
 
-function gmaBlock(x: Tensor, w: Params, prefix: string, c: GmfConfig, i: number, H: number, W: number, opts: GmfForwardOptions): Tensor {
+function gmaBlock(x: Tensor, w: Params, prefix: string, c: GmfConfig, i: number, H: number, W: number, opts: GmfForwardOptions, site: number): Tensor {
   const [B, N, C] = x.shape;
   // cpe: x + DW3×3(x) into a fresh tensor (the residual lives inside ConvPosEnc).
   const t = addInPlace(imageToTokens(depthwiseFast(tokensToImage(x, H, W), need(w, `${prefix}cpe.proj.weight`), w[`${prefix}cpe.proj.bias`], { padding: 1 })), x);
   const u = layerNorm(t, w[`${prefix}norm1.weight`], w[`${prefix}norm1.bias`], LN_EPS);
   const ap = subParams(w, `${prefix}att.`);
-  const acfg = gmfAttnConfig(c, i, H, W);
+  const acfg = opts.sites?.[site] ?? gmfAttnConfig(c, i, H, W);
   const parts: Tensor[] = [];
   for (let b = 0; b < B; b++) {
     const ub = sample(u, b);
@@ -48,6 +51,7 @@ export function gmfForward(x: Tensor, w: Params, c: GmfConfig, opts: GmfForwardO
     img = applyInPlace(bnByPrefix(y, w, `conv_stem.norm${n}`), hardswish);
   }
   const stages: Tensor[] = [];
+  let site = 0;
   for (let i = 0; i < 4; i++) {
     const p = `patch_embed_layers.${i}`;
     const dw = depthwiseFast(img, need(w, `${p}.proj.conv1.weight`), w[`${p}.proj.conv1.bias`], { stride: i === 0 ? 1 : 2, padding: 1 });
@@ -55,7 +59,7 @@ export function gmfForward(x: Tensor, w: Params, c: GmfConfig, opts: GmfForwardO
     const [H, W] = grids[i];
     if (pe.shape[2] !== H || pe.shape[3] !== W) throw new Error(`groupmixformer: stage ${i} grid ${pe.shape[2]}×${pe.shape[3]} vs ${H}×${W}`);
     let t = imageToTokens(pe);
-    for (let b = 0; b < c.serialDepths[i]; b++) t = gmaBlock(t, w, `groupmixformer_backbone.${i}.gma_stage.${b}.`, c, i, H, W, opts);
+    for (let b = 0; b < c.serialDepths[i]; b++) t = gmaBlock(t, w, `groupmixformer_backbone.${i}.gma_stage.${b}.`, c, i, H, W, opts, site++);
     stages.push(t);
     img = tokensToImage(t, H, W);
   }

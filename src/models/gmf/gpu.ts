@@ -20,13 +20,18 @@ import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { linearDispatch } from '../../gpu/gemm';
 import { gmaDispatches, uploadGmaWeights } from '../../ops/gma/gpu';
-import { convDispatch, convOutSize, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan } from '../../gpu/plan';
+import { convDispatch, convOutSize, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, captures, captureSites } from '../../gpu/plan';
 import type { AttentionSite, GpuForwardOptions, GpuForwardResult } from '../types';
 import cpeNormWgsl from '../../../kernels/gmf_cpe_norm.wgsl?raw';
 import dwWgsl from '../../../kernels/gmf_dw.wgsl?raw';
 import hswishWgsl from '../../../kernels/gmf_hswish.wgsl?raw';
 import { subParams } from '../nn-cpu';
-import { gmfAttnConfig, gmfGrids, type GmfConfig } from './config';
+import { blockPrefix, gmfAttentionSites, gmfAttnConfig, gmfGrids, type GmfConfig } from './config';
+import type { GmaConfig } from '../../ops/gma/spec';
+import { settingKey } from '../knobs';
+import { knobSites } from '../knob-apply';
+
+export { gmfAttentionSites };
 import { foldBatchNorms } from './fold';
 
 const LN_EPS = 1e-6;
@@ -42,19 +47,7 @@ export function releaseGmfGpu(ctx: GpuContext, w: Params): void {
   stores.release(ctx, w);
 }
 
-const blockPrefix = (i: number, b: number) => `groupmixformer_backbone.${i}.gma_stage.${b}.`;
 
-/** One GMA module per block, in forward order, with the op config of its stage grid. */
-export function gmfAttentionSites(c: GmfConfig, H: number, W: number): AttentionSite[] {
-  const grids = gmfGrids(H, W);
-  return c.serialDepths.flatMap((depth, i) => {
-    const opConfig = gmfAttnConfig(c, i, grids[i][0], grids[i][1]);
-    return Array.from({ length: depth }, (_, b) => ({
-      label: `stage ${i} · block ${b}`, stage: i, block: b, op: 'gma', opConfig,
-      params: (w: Params) => subParams(w, `${blockPrefix(i, b)}att.`),
-    }));
-  });
-}
 
 /** norm4 (eval BN on the last map) folded into the head: W' = W·diag(sc), b' = b + W·sh. */
 function foldedHead(st: WeightStore, c: GmfConfig): { w: GPUBuffer; b: GPUBuffer } {
@@ -91,7 +84,7 @@ function foldedHead(st: WeightStore, c: GmfConfig): { w: GPUBuffer; b: GPUBuffer
   return { w, b };
 }
 
-function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: number, W: number, capture: number | undefined, key: string): Plan {
+function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: number, W: number, capture: number | number[] | undefined, key: string, sites: GmaConfig[] | null): Plan {
   const grids = gmfGrids(H, W);
   const pb = new PlanBuilder(ctx);
   const E = c.embeddingDims;
@@ -114,7 +107,6 @@ function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: n
 
   const stages: Plan['stages'] = [];
   const stageGroup: number[] = [];
-  let captured: Plan['capture'];
   let site = 0;
   let prevC = E[0];
   for (let i = 0; i < 4; i++) {
@@ -146,9 +138,9 @@ function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: n
       // the stream alternates sA ↔ sB; the stage's last block writes the stage buffer
       const t = b === depth - 1 ? out : cur === sA ? sB : sA;
       let u = pb.scratch('u', BN * C);
-      if (site === capture) {
-        u = pb.pool.fresh('capture', BN * C);
-        captured = { buf: u, floats: N * C };
+      if (captures(capture, site)) {
+        u = pb.pool.fresh(`capture${site}`, BN * C);
+        pb.captures.push({ buf: u, floats: N * C, site });
       }
       site++;
       pb.add({
@@ -157,7 +149,8 @@ function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: n
         workgroups: grid1d(BN),
       });
       const gw = st.block(`${p}att.`, () => uploadGmaWeights(ctx, subParams(st.w, `${p}att.`), acfg));
-      pb.add(...gmaDispatches(ctx, gw, acfg, { x: u, y: t, batch: B, accumulate: true }, pb.scratch).dispatches);
+      // (site was advanced above: this block is site − 1)
+      pb.add(...gmaDispatches(ctx, gw, sites?.[site - 1] ?? acfg, { x: u, y: t, batch: B, accumulate: true }, pb.scratch).dispatches);
       const n = pb.scratch('n', BN * C);
       pb.norm({ rows: BN, C, x: t, mode: 'ln', weight: st.get(`${p}norm2.weight`), bias: st.get(`${p}norm2.bias`), eps: LN_EPS, out: n });
       const hb = pb.scratch('mlp.h', BN * hid);
@@ -173,7 +166,8 @@ function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: n
     prevC = C;
     [ph, pw] = [h, w];
   }
-  if (capture !== undefined && !captured) throw new Error(`groupmixformer: no attention module ${capture} (the model has ${site})`);
+  const missing = captureSites(capture).filter((s) => !pb.captures.some((c) => c.site === s));
+  if (missing.length) throw new Error(`groupmixformer: no attention module ${missing.join(', ')} (the model has ${site})`);
 
   // head: mean over tokens → Linear with norm4 folded in
   const pooled = pb.scratch('pooled', B * prevC);
@@ -182,7 +176,7 @@ function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: n
   pb.add(meanPoolDispatch(ctx, prev, pooled, B, ph * pw, prevC));
   pb.linear(pooled, head.w, head.b, logits, B, c.numClasses, prevC);
   pb.close('head');
-  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, capture: captured };
+  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, captures: pb.captures };
 }
 
 /** x [B, inDim, H, W] normalised; H and W multiples of 32 (as the official model requires). */
@@ -195,7 +189,7 @@ export async function gmfForwardGpu(ctx: GpuContext, x: Float32Array, shape: num
   // BNs folded once, when this weights object is first seen on this context
   const st = stores.get(ctx, w, (v) => foldBatchNorms(v, c));
   return st.locked(async () => {
-    const key = `${B}x${H}x${W}|${o.capture ?? ''}|${JSON.stringify(c)}`;
-    return runBackbonePlan(st, key, () => gmfPlan(ctx, st, c, B, H, W, o.capture, key), x, o);
+    const key = `${B}x${H}x${W}|${o.capture ?? ''}|${JSON.stringify(c)}|${settingKey(o.knobs)}`;
+    return runBackbonePlan(st, key, () => gmfPlan(ctx, st, c, B, H, W, o.capture, key, knobSites(gmfAttentionSites(c, H, W), o.knobs) as GmaConfig[] | null), x, o);
   });
 }

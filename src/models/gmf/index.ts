@@ -1,8 +1,11 @@
 /** GroupMixFormer backbone family (Group-Mix attention); see config.ts / forward.ts / gpu.ts and spec gmf.md. */
 import type { ModelImpl } from '../types';
-import { GMF_VARIANTS, gmfConfigFromFixture, gmfExpectedKeys, gmfMacs, type GmfConfig } from './config';
+import { GMF_VARIANTS, gmfAttentionSites, gmfConfigFromFixture, gmfExpectedKeys, gmfMacs, type GmfConfig } from './config';
+import { knobSites } from '../knob-apply';
+import { networkKnobs } from '../network-knobs';
+import type { GmaConfig } from '../../ops/gma/spec';
 import { gmfForward } from './forward';
-import { gmfAttentionSites, gmfForwardGpu, releaseGmfGpu } from './gpu';
+import { gmfForwardGpu, releaseGmfGpu } from './gpu';
 
 export type { GmfConfig };
 export { foldBatchNorms } from './fold';
@@ -16,7 +19,8 @@ export const gmf: ModelImpl<GmfConfig> = {
   configFromFixture: gmfConfigFromFixture,
   expectedKeys: gmfExpectedKeys,
   macs: gmfMacs,
-  forwardReference: (x, w, cfg) => gmfForward(x, w, cfg),
+  forwardReference: (x, w, cfg, knobs) => gmfForward(x, w, cfg, { sites: knobSites(gmfAttentionSites(cfg, x.shape[2], x.shape[3]), knobs) as GmaConfig[] | null }),
+  knobs: (cfg) => networkKnobs(gmfAttentionSites(cfg, 224, 224)),
   // data/build.py: Resize(256) bicubic + CenterCrop(224).
   inputSize: () => ({ size: 224, crop: true }),
   forwardGpu: (ctx, x, shape, w, cfg, opts) => gmfForwardGpu(ctx, x, shape, w, cfg, opts),

@@ -4,6 +4,9 @@
  */
 import { cfgBool, cfgNum } from '../../ops/types';
 import type { HiloConfig } from '../../ops/hilo/spec';
+import type { Params } from '../../ops/types';
+import type { AttentionSite } from '../types';
+import { subParams } from '../nn-cpu';
 
 export interface Litv2Config {
   /** the only input size the model accepts (PatchEmbed asserts H = W = img_size) */
@@ -118,4 +121,17 @@ export function stageGeom(c: Litv2Config, i: number, H = c.imgSize, W = c.imgSiz
 /** The HiLo module of a stage-i Block, as src/ops/hilo configures it (classification: no padding). */
 export function stageHilo(c: Litv2Config, i: number, H: number, W: number): HiloConfig {
   return { dim: c.embedDim * 2 ** i, heads: c.numHeads[i], alpha: c.alpha, ws: c.localWs[i], qkvBias: c.qkvBias, H, W, padded: false };
+}
+
+/** One HiLo module per block of the stages that have attention (hasMsa); LITv2 runs at img_size only. */
+export function litv2AttentionSites(c: Litv2Config, H = c.imgSize, W = c.imgSize): AttentionSite[] {
+  return c.depths.flatMap((depth, i) => {
+    if (!c.hasMsa[i]) return [];
+    const g = stageGeom(c, i, H, W);
+    const opConfig = stageHilo(c, i, g.H, g.W);
+    return Array.from({ length: depth }, (_, j) => ({
+      label: `stage ${i} · block ${j}`, stage: i, block: j, op: 'hilo', opConfig,
+      params: (w: Params) => subParams(w, `layers.${i}.blocks.${j}.attn.`),
+    }));
+  });
 }

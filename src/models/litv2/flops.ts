@@ -5,10 +5,15 @@
  * quirks included (spec/litv2.md §7).
  */
 import { hiloMacs, hiloOfficialFlops } from '../../ops/hilo/flops';
-import { stageGeom, stageHilo, type Litv2Config } from './config';
+import { litv2AttentionSites, stageGeom, stageHilo, type Litv2Config } from './config';
+import type { HiloConfig } from '../../ops/hilo/spec';
+import type { KnobSetting } from '../knobs';
+import { knobSites } from '../knob-apply';
 
-export function litv2Macs(c: Litv2Config, H = c.imgSize, W = c.imgSize): number {
+export function litv2Macs(c: Litv2Config, H = c.imgSize, W = c.imgSize, knobs?: KnobSetting): number {
   const n = c.depths.length;
+  const sites = knobSites(litv2AttentionSites(c, H, W), knobs) as HiloConfig[] | null;
+  let site = 0;
   const g0 = stageGeom(c, 0, H, W);
   let macs = g0.H * g0.W * c.embedDim * c.inChans * c.patchSize * c.patchSize;
   for (let i = 0; i < n; i++) {
@@ -18,7 +23,7 @@ export function litv2Macs(c: Litv2Config, H = c.imgSize, W = c.imgSize): number 
     const mlp = N * C * hidden + N * hidden * 9 + N * hidden * C;
     for (let b = 0; b < c.depths[i]; b++) {
       macs += mlp;
-      if (c.hasMsa[i]) macs += hiloMacs(stageHilo(c, i, h, w));
+      if (c.hasMsa[i]) macs += hiloMacs(sites?.[site++] ?? stageHilo(c, i, h, w));
     }
     if (i < n - 1) macs += (h / 2) * (w / 2) * 8 * C * 4; // conv_offset only
   }

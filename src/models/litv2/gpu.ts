@@ -18,13 +18,16 @@ import type { Params } from '../../ops/types';
 import type { GpuForwardOptions, GpuForwardResult } from '../types';
 import { gemmDispatches, gemmPlan, splitkPartials } from '../../gpu/gemm';
 import { hiloDispatches, uploadHiloWeights, type LinearBuilder } from '../../ops/hilo/gpu';
-import { convDispatch, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type NormSpec } from '../../gpu/plan';
+import { convDispatch, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type NormSpec, captures } from '../../gpu/plan';
 import { expandWgsl } from '../../gpu/wgsl';
 import dwconvWgsl from '../../../kernels/dwconv_gelu.wgsl?raw';
 import dwconvV4Wgsl from '../../../kernels/dwconv_gelu_v4.wgsl?raw';
 import deformWgsl from '../../../kernels/litv2_deform.wgsl?raw';
 import rowNormWgsl from '../../../kernels/litv2_row_norm.wgsl?raw';
-import { stageGeom, stageHilo, validateLitv2, type Litv2Config } from './config';
+import { litv2AttentionSites, stageGeom, stageHilo, validateLitv2, type Litv2Config } from './config';
+import type { HiloConfig } from '../../ops/hilo/spec';
+import { settingKey } from '../knobs';
+import { knobSites } from '../knob-apply';
 import { subParams } from '../nn-cpu';
 
 /**
@@ -169,7 +172,7 @@ function dtm(pb: PlanBuilder, st: WeightStore, prefix: string, x: GPUBuffer, B: 
   rowNorm(pb, rows, O, { kind: 'bn-gelu', a: lin, scale: sc, shift: sh }, sum, next);
 }
 
-function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, key: string, captureAt?: number): Plan {
+function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, key: string, sites: HiloConfig[] | null, captureAt?: number | number[]): Plan {
   validateLitv2(c);
   const pb = new PlanBuilder(ctx);
   const S = c.imgSize;
@@ -187,7 +190,6 @@ function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, 
   const stageGroup: number[] = [];
   let n = pb.scratch('n', 1);
   let site = 0;
-  let capture: Plan['capture'];
   for (let i = 0; i < nS; i++) {
     const g = stageGeom(c, i);
     const BL = B * g.H * g.W;
@@ -214,8 +216,9 @@ function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, 
     for (let j = 0; j < depth; j++) {
       if (hcfg) {
         const a = pb.scratch('a', BL * C);
-        if (site++ === captureAt) capture = pb.capture(n, H * W * C);
-        pb.add(...hiloDispatches(ctx, st.block(`${blk(j)}.attn.`, () => uploadHiloWeights(ctx, subParams(st.w, `${blk(j)}.attn.`), hcfg)), hcfg, { x: n, y: a, batch: B }, pb.scratch, { linear: linearOf(pb) }).dispatches);
+        if (captures(captureAt, site)) pb.capture(n, H * W * C, site);
+        pb.add(...hiloDispatches(ctx, st.block(`${blk(j)}.attn.`, () => uploadHiloWeights(ctx, subParams(st.w, `${blk(j)}.attn.`), hcfg)), sites?.[site] ?? hcfg, { x: n, y: a, batch: B }, pb.scratch, { linear: linearOf(pb) }).dispatches);
+        site++;
         const alt = flip(cur);
         pb.norm({ rows: BL, C, x: cur, delta: { buf: a, rows: BL }, sum: alt, ...lnOf(st, `${blk(j)}.norm2`), out: n });
         cur = alt;
@@ -240,7 +243,7 @@ function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, 
   }
   pb.close('head');
   const nOut = c.numClasses > 0 ? c.numClasses : C;
-  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * nOut }, stages, capture };
+  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * nOut }, stages, captures: pb.captures };
 }
 
 /** x [B, inChans, S, S] normalised, S = img_size exactly (as the official PatchEmbed asserts). */
@@ -251,7 +254,7 @@ export function litv2ForwardGpu(ctx: GpuContext, x: Float32Array, shape: number[
   }
   const st = stores.get(ctx, w);
   return st.locked(async () => {
-    const key = `${B}|${o.capture ?? '-'}|${JSON.stringify(c)}`;
-    return runBackbonePlan(st, key, () => litv2Plan(ctx, st, c, B, key, o.capture), x, o);
+    const key = `${B}|${o.capture ?? '-'}|${JSON.stringify(c)}|${settingKey(o.knobs)}`;
+    return runBackbonePlan(st, key, () => litv2Plan(ctx, st, c, B, key, knobSites(litv2AttentionSites(c), o.knobs) as HiloConfig[] | null, o.capture), x, o);
   });
 }

@@ -9,6 +9,7 @@ import { hiloReference } from '../../ops/hilo/reference';
 import type { Params } from '../../ops/types';
 import type { ModelForwardOutput } from '../types';
 import { stageHilo, validateLitv2, type Litv2Config } from './config';
+import type { HiloConfig } from '../../ops/hilo/spec';
 import { dtmForward } from './dcn';
 
 function req(p: Params, k: string): Tensor {
@@ -45,7 +46,7 @@ interface ImageOut {
   maps: Record<string, Tensor>;
 }
 
-function forwardImage(img: Tensor, w: Params, c: Litv2Config): ImageOut {
+function forwardImage(img: Tensor, w: Params, c: Litv2Config, sites: HiloConfig[] | null): ImageOut {
   const maps: Record<string, Tensor> = {};
   // PatchEmbed: conv k=s=patch → tokens → LayerNorm
   const pe = conv2d(img, req(w, 'patch_embed.proj.weight'), w['patch_embed.proj.bias'], { stride: c.patchSize });
@@ -55,11 +56,12 @@ function forwardImage(img: Tensor, w: Params, c: Litv2Config): ImageOut {
 
   const stages: Float64Array[] = [];
   const n = c.depths.length;
+  let site = 0;
   for (let i = 0; i < n; i++) {
     for (let b = 0; b < c.depths[i]; b++) {
       const p = `layers.${i}.blocks.${b}`;
       if (c.hasMsa[i]) {
-        const att = hiloReference({ shape: [1, H * W, C], data: ln(x, w, `${p}.norm1`).data }, subParams(w, `${p}.attn.`), stageHilo(c, i, H, W));
+        const att = hiloReference({ shape: [1, H * W, C], data: ln(x, w, `${p}.norm1`).data }, subParams(w, `${p}.attn.`), sites?.[site++] ?? stageHilo(c, i, H, W));
         addInPlace(x, att.y);
         for (const m of ['attn_hifi', 'attn_lofi']) if (att.maps[m]) maps[`${p}.${m}`] = att.maps[m];
       }
@@ -100,7 +102,7 @@ function stack(parts: Float64Array[], shape: number[]): Tensor {
  * `layers.i.blocks.b.attn_hifi|attn_lofi` in src/ops/hilo layout and `layers.i.downsample.offset`
  * [8, Ho, Wo] (Δy, Δx per tap).
  */
-export function litv2Forward(x: Tensor, w: Params, c: Litv2Config): ModelForwardOutput {
+export function litv2Forward(x: Tensor, w: Params, c: Litv2Config, sites: HiloConfig[] | null = null): ModelForwardOutput {
   validateLitv2(c);
   // a single image [3, S, S] is read as a batch of one
   const [B, Cin, H, W] = x.shape.length === 3 ? [1, ...x.shape] : x.shape;
@@ -109,7 +111,7 @@ export function litv2Forward(x: Tensor, w: Params, c: Litv2Config): ModelForward
   }
   const per = Cin * H * W;
   const outs: ImageOut[] = [];
-  for (let b = 0; b < B; b++) outs.push(forwardImage({ shape: [1, Cin, H, W], data: x.data.subarray(b * per, (b + 1) * per) }, w, c));
+  for (let b = 0; b < B; b++) outs.push(forwardImage({ shape: [1, Cin, H, W], data: x.data.subarray(b * per, (b + 1) * per) }, w, c, sites));
   const nOut = outs[0].logits.length;
   const stages = outs[0].stages.map((s, i) => {
     const C = c.embedDim * 2 ** i;

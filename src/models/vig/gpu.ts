@@ -16,9 +16,13 @@ import type { Dispatch } from '../../gpu/context';
 import type { GpuForwardOptions, GpuForwardResult } from '../types';
 import { blockGlaConfig } from './common';
 import { subParams } from '../nn-cpu';
-import { resizePosEmbed, vigMlpHidden, type VigConfig } from './vig';
-import { renameLegacyVigHKeys, vigHMlpHidden, type VigHConfig } from './vig_h';
-import { convDispatch, convOutSize, meanPoolDispatch, runBackbonePlan, swigluDispatch, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type PlanSlot } from '../../gpu/plan';
+import { resizePosEmbed, vigAttentionSites, vigMlpHidden, type VigConfig } from './vig';
+import { renameLegacyVigHKeys, vigHAttentionSites, vigHMlpHidden, type VigHConfig } from './vig_h';
+import type { GlaConfig } from '../../ops/gla/spec';
+import { settingKey } from '../knobs';
+import { knobSites } from '../knob-apply';
+import type { AttentionSite } from '../types';
+import { captures, convDispatch, convOutSize, meanPoolDispatch, runBackbonePlan, swigluDispatch, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type PlanSlot } from '../../gpu/plan';
 
 /**
  * stages: ViG tokens [B, L, C] per block, ViG-H [B, C, H, W] per stage (as the fixtures);
@@ -64,7 +68,7 @@ function mlpTail(pb: PlanBuilder, st: WeightStore, o: {
   });
 }
 
-function vigPlan(ctx: GpuContext, st: WeightStore, c: VigConfig, B: number, H: number, W: number, captureAt?: number): Plan {
+function vigPlan(ctx: GpuContext, st: WeightStore, c: VigConfig, B: number, H: number, W: number, key: string, sites: GlaConfig[] | null, captureAt?: number | number[]): Plan {
   const pb = new PlanBuilder(ctx);
   const s0 = Math.floor(c.patchSize / 2);
   const k0 = s0 + 1;
@@ -103,12 +107,11 @@ function vigPlan(ctx: GpuContext, st: WeightStore, c: VigConfig, B: number, H: n
   const gla = blockGlaConfig({ layout: 'tokens', dim: C, heads: c.heads, expandK: c.expandK, expandV: c.expandV, actInConv: c.actInConv, outAct: c.outAct, mergeDiv: 4, H: gh, W: gw });
   const stages: Plan['stages'] = [];
   const stageGroup: number[] = [];
-  let capture: Plan['capture'];
   for (let i = 0; i < c.depth; i++) {
     const b = `blocks.${i}.`;
     const a = pb.scratch('a', BL * C);
-    if (i === captureAt) capture = pb.capture(n, L * C);
-    pb.add(...glaDispatches(ctx, st.block(`${b}attn.`, () => uploadGlaWeights(ctx, subParams(st.w, `${b}attn.`), gla)), gla, { x: n, y: a, batch: B }, pb.scratch).dispatches);
+    if (captures(captureAt, i)) pb.capture(n, L * C, i);
+    pb.add(...glaDispatches(ctx, st.block(`${b}attn.`, () => uploadGlaWeights(ctx, subParams(st.w, `${b}attn.`), gla)), sites?.[i] ?? gla, { x: n, y: a, batch: B }, pb.scratch).dispatches);
     const out = pb.pool.fresh(`stage${i}`, BL * C);
     const gam = c.initValues !== null;
     mlpTail(pb, st, {
@@ -126,10 +129,10 @@ function vigPlan(ctx: GpuContext, st: WeightStore, c: VigConfig, B: number, H: n
   pb.add(meanPoolDispatch(ctx, n, pooled, B, L, C));
   pb.linear(pooled, st.get('head.weight'), st.get('head.bias'), logits, B, c.numClasses, C);
   pb.close('head');
-  return { key: planKey(B, H, W, captureAt), pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, channelFirst: false, capture };
+  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, channelFirst: false, captures: pb.captures };
 }
 
-function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H: number, W: number, captureAt?: number): Plan {
+function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H: number, W: number, key: string, sites: GlaConfig[] | null, captureAt?: number | number[]): Plan {
   const pb = new PlanBuilder(ctx);
   const s = Math.floor(c.patchSize / 2);
   const k = s + 1;
@@ -154,7 +157,6 @@ function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H:
   const nS = c.depths.length;
   let n = pb.scratch('n', 1);
   let site = 0;
-  let capture: Plan['capture'];
   c.depths.forEach((depth, i) => {
     if (depth < 1) throw new Error('vig_h: a stage without blocks is not supported on the GPU path');
     const d = c.dims[i];
@@ -181,8 +183,9 @@ function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H:
     for (let j = 0; j < depth; j++) {
       const b = blk(j);
       const a = pb.scratch('a', BL * d);
-      if (site++ === captureAt) capture = pb.capture(n, L * d);
-      pb.add(...glaDispatches(ctx, st.block(`${b}op.`, () => uploadGlaWeights(ctx, subParams(st.w, `${b}op.`), gla)), gla, { x: n, y: a, batch: B }, pb.scratch).dispatches);
+      if (captures(captureAt, site)) pb.capture(n, L * d, site);
+      pb.add(...glaDispatches(ctx, st.block(`${b}op.`, () => uploadGlaWeights(ctx, subParams(st.w, `${b}op.`), gla)), sites?.[site] ?? gla, { x: n, y: a, batch: B }, pb.scratch).dispatches);
+      site++;
       const last = j === depth - 1;
       const next = !last
         ? { mode: 'ln' as const, w: `${blk(j + 1)}norm.weight`, b: `${blk(j + 1)}norm.bias`, eps: 1e-5 }
@@ -205,7 +208,7 @@ function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H:
   pb.add(meanPoolDispatch(ctx, n, pooled, B, L, F));
   pb.linear(pooled, st.get('classifier.head.weight'), st.get('classifier.head.bias'), logits, B, c.numClasses, F);
   pb.close('head');
-  return { key: planKey(B, H, W, captureAt), pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, channelFirst: true, capture };
+  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, channelFirst: true, captures: pb.captures };
 }
 
 /** [B, L, C] → [B, C, L]. */
@@ -218,23 +221,24 @@ function tokensToChannels(x: Float32Array, B: number, L: number, C: number): Flo
   return out;
 }
 
-const planKey = (B: number, H: number, W: number, capture?: number) => `${B}x${H}x${W}@${capture ?? '-'}`;
+type PlanBuild = (B: number, H: number, W: number, key: string, sites: GlaConfig[] | null, capture?: number | number[]) => Plan;
 
-function runPlanned(st: WeightStore, x: Float32Array, shape: number[], build: (B: number, H: number, W: number, capture?: number) => Plan, o: VigGpuOptions): Promise<VigGpuResult> {
+function runPlanned(st: WeightStore, x: Float32Array, shape: number[], siteList: (H: number, W: number) => AttentionSite[], build: PlanBuild, o: VigGpuOptions): Promise<VigGpuResult> {
   const [B, Cin, H, W] = shape;
   if (Cin !== 3 || x.length !== B * 3 * H * W) throw new Error(`vig gpu: input [${shape}] with ${x.length} values; expected [B,3,H,W]`);
-  return runBackbonePlan(st, planKey(B, H, W, o.capture), () => build(B, H, W, o.capture), x, o, (d, i, plan) =>
+  const key = `${B}x${H}x${W}@${o.capture ?? '-'}|${settingKey(o.knobs)}`;
+  return runBackbonePlan(st, key, () => build(B, H, W, key, knobSites(siteList(H, W), o.knobs) as GlaConfig[] | null, o.capture), x, o, (d, i, plan) =>
     plan.channelFirst ? tokensToChannels(d, B, plan.stages[i].L, plan.stages[i].C) : d.slice(),
   );
 }
 
 export function vigForwardGpu(ctx: GpuContext, x: Float32Array, shape: number[], w: Params, c: VigConfig, o: VigGpuOptions = {}): Promise<VigGpuResult> {
   const st = stores.get(ctx, w);
-  return st.locked(() => runPlanned(st, x, shape, (B, H, W, cap) => vigPlan(ctx, st, c, B, H, W, cap), o));
+  return st.locked(() => runPlanned(st, x, shape, (H, W) => vigAttentionSites(c, H, W), (B, H, W, key, sites, cap) => vigPlan(ctx, st, c, B, H, W, key, sites, cap), o));
 }
 
 export function vigHForwardGpu(ctx: GpuContext, x: Float32Array, shape: number[], w: Params, c: VigHConfig, o: VigGpuOptions = {}): Promise<VigGpuResult> {
   // legacy key names are renamed once; the store keeps the renamed view for this weights object
   const st = stores.get(ctx, w, renameLegacyVigHKeys);
-  return st.locked(() => runPlanned(st, x, shape, (B, H, W, cap) => vigHPlan(ctx, st, c, B, H, W, cap), o));
+  return st.locked(() => runPlanned(st, x, shape, (H, W) => vigHAttentionSites(c, H, W), (B, H, W, key, sites, cap) => vigHPlan(ctx, st, c, B, H, W, key, sites, cap), o));
 }

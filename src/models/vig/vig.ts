@@ -12,6 +12,10 @@ import type { AttentionSite, ModelForwardOutput, ModelImpl } from '../types';
 import { addT, applyInPlace, blockGlaConfig, convOut, glaMixer, imageToTokens, layerNorm2d, need, swigluHalves } from './common';
 import { subParams } from '../nn-cpu';
 import { releaseVigGpu, vigForwardGpu } from './gpu';
+import type { KnobSetting } from '../knobs';
+import { knobSites } from '../knob-apply';
+import { networkKnobs } from '../network-knobs';
+import type { GlaConfig } from '../../ops/gla/spec';
 
 export interface VigConfig {
   embedDim: number;
@@ -133,7 +137,7 @@ export function vigGrid(c: VigConfig, H: number, W: number): [number, number] {
   return [convOut(convOut(H, k0, s0, 1), 3, 2, 1), convOut(convOut(W, k0, s0, 1), 3, 2, 1)];
 }
 
-export function vigMacs(c: VigConfig, H = 224, W = 224): number {
+export function vigMacs(c: VigConfig, H = 224, W = 224, knobs?: KnobSetting): number {
   const C = c.embedDim;
   const { k0, s0 } = geometry(c);
   const h1 = convOut(H, k0, s0, 1);
@@ -142,9 +146,12 @@ export function vigMacs(c: VigConfig, H = 224, W = 224): number {
   const L = gh * gw;
   const I = vigMlpHidden(C);
   const patch = h1 * w1 * (C / 2) * 3 * k0 * k0 + L * C * (C / 2) * 9;
-  const attn = glaMacs(blockGla(c, gh, gw));
+  const gla = blockGla(c, gh, gw);
+  const sites = knobSites(vigAttentionSites(c, H, W), knobs) as GlaConfig[] | null;
   const mlp = L * C * 2 * I + L * I * C;
-  return patch + c.depth * (attn + mlp) + C * c.numClasses;
+  let blocks = 0;
+  for (let i = 0; i < c.depth; i++) blocks += glaMacs(sites?.[i] ?? gla) + mlp;
+  return patch + blocks + C * c.numClasses;
 }
 
 function blockGla(c: VigConfig, H: number, W: number) {
@@ -201,7 +208,7 @@ function scaleRows(t: Tensor, g: Tensor): Tensor {
 }
 
 /** One image [1,3,H,W] → logits [numClasses] and the block outputs [L,C]. */
-function forwardOne(x: Tensor, w: Params, c: VigConfig): { logits: Float64Array; stages: Tensor[]; grid: [number, number] } {
+function forwardOne(x: Tensor, w: Params, c: VigConfig, sites: GlaConfig[] | null): { logits: Float64Array; stages: Tensor[]; grid: [number, number] } {
   const { k0, s0, trainGrid } = geometry(c);
   const opt = (k: string) => (c.useBiasInPatch ? need(w, k) : undefined);
   let y = conv2d(x, need(w, 'patch_embed.proj.0.weight'), opt('patch_embed.proj.0.bias'), { stride: s0, padding: 1 });
@@ -216,7 +223,7 @@ function forwardOne(x: Tensor, w: Params, c: VigConfig): { logits: Float64Array;
   const stages: Tensor[] = [];
   for (let i = 0; i < c.depth; i++) {
     const b = `blocks.${i}.`;
-    let a = glaMixer(rmsNorm(t, need(w, `${b}attn_norm.weight`), 1e-6), subParams(w, `${b}attn.`), gla);
+    let a = glaMixer(rmsNorm(t, need(w, `${b}attn_norm.weight`), 1e-6), subParams(w, `${b}attn.`), sites?.[i] ?? gla);
     if (c.initValues !== null) a = scaleRows(a, need(w, `${b}gamma1`));
     const r = addT(t, a);
     const hmid = swigluHalves(linear(rmsNorm(r, need(w, `${b}mlp_norm.weight`), 1e-6), need(w, `${b}mlp.gate_proj.weight`)));
@@ -242,10 +249,11 @@ export function stackBatch(parts: Float64Array[], shape: number[]): Tensor {
   return { shape: [parts.length, ...shape], data };
 }
 
-export function vigForward(x: Tensor, w: Params, c: VigConfig): ModelForwardOutput {
+export function vigForward(x: Tensor, w: Params, c: VigConfig, knobs?: KnobSetting): ModelForwardOutput {
   const [B, Cin, H, W] = x.shape;
   if (Cin !== 3) throw new Error(`vig: expected 3 input channels, got ${Cin}`);
-  const per = Array.from({ length: B }, (_, i) => forwardOne({ shape: [1, 3, H, W], data: x.data.subarray(i * 3 * H * W, (i + 1) * 3 * H * W) }, w, c));
+  const sites = knobSites(vigAttentionSites(c, H, W), knobs) as GlaConfig[] | null;
+  const per = Array.from({ length: B }, (_, i) => forwardOne({ shape: [1, 3, H, W], data: x.data.subarray(i * 3 * H * W, (i + 1) * 3 * H * W) }, w, c, sites));
   const [gh, gw] = per[0].grid;
   return {
     logits: stackBatch(per.map((r) => r.logits), [c.numClasses]),
@@ -276,4 +284,5 @@ export const vig: ModelImpl<VigConfig> = {
   forwardGpu: (ctx, x, shape, w, cfg, opts) => vigForwardGpu(ctx, x, shape, w, cfg, opts),
   releaseGpu: (ctx, w) => releaseVigGpu(ctx, w),
   attentionSites: vigAttentionSites,
+  knobs: (cfg) => networkKnobs(vigAttentionSites(cfg, 224, 224)),
 };

@@ -15,6 +15,10 @@ import { addT, applyInPlace, blockGlaConfig, convOut, glaMixer, imageToTokens, l
 import { subParams } from '../nn-cpu';
 import { stackBatch } from './vig';
 import { releaseVigGpu, vigHForwardGpu } from './gpu';
+import type { KnobSetting } from '../knobs';
+import { knobSites } from '../knob-apply';
+import { networkKnobs } from '../network-knobs';
+import type { GlaConfig } from '../../ops/gla/spec';
 
 export interface VigHConfig {
   patchSize: number;
@@ -133,7 +137,9 @@ export function vigHGrids(c: VigHConfig, H: number, W: number): Array<[number, n
   return out;
 }
 
-export function vigHMacs(c: VigHConfig, H = 224, W = 224): number {
+export function vigHMacs(c: VigHConfig, H = 224, W = 224, knobs?: KnobSetting): number {
+  const sites = knobSites(vigHAttentionSites(c, H, W), knobs) as GlaConfig[] | null;
+  let site = 0;
   const { k, s } = patchGeom(c);
   const D = c.dims[0];
   const h1 = convOut(H, k, s, 1);
@@ -145,7 +151,8 @@ export function vigHMacs(c: VigHConfig, H = 224, W = 224): number {
     const [gh, gw] = grids[i];
     const L = gh * gw;
     const I = vigHMlpHidden(d);
-    macs += depth * (glaMacs(blockGla(c, i, gh, gw)) + L * d * 2 * I + L * I * d);
+    const gla = blockGla(c, i, gh, gw);
+    for (let j = 0; j < depth; j++) macs += glaMacs(sites?.[site++] ?? gla) + L * d * 2 * I + L * I * d;
     if (i < c.depths.length - 1) {
       const [nh, nw] = [convOut(gh, 3, 2, 1), convOut(gw, 3, 2, 1)];
       macs += nh * nw * c.dims[i + 1] * d * 9;
@@ -155,27 +162,45 @@ export function vigHMacs(c: VigHConfig, H = 224, W = 224): number {
 }
 
 /** HierViG._load_from_state_dict's legacy renames (older training code's key names). */
-export function renameLegacyVigHKeys(w: Params): Params {
-  if ('classifier.head.weight' in w && 'patch_embed.0.weight' in w) return w;
-  const rules: Array<[RegExp, string]> = [
-    [/^patch_embed\.proj/, 'patch_embed.0'],
-    [/^patch_embed\.norm/, 'patch_embed.2'],
-    [/^(layers\.\d+\.blocks\.\d+\.)ln_1/, '$1norm'],
-    [/^(layers\.\d+\.blocks\.\d+\.)self_attention/, '$1op'],
-    [/^norm/, 'classifier.norm'],
-    [/^head/, 'classifier.head'],
-  ];
-  const out: Params = {};
-  for (const [k, t] of Object.entries(w)) {
+const LEGACY_VIG_H_RULES: Array<[RegExp, string]> = [
+  [/^patch_embed\.proj/, 'patch_embed.0'],
+  [/^patch_embed\.norm/, 'patch_embed.2'],
+  [/^(layers\.\d+\.blocks\.\d+\.)ln_1/, '$1norm'],
+  [/^(layers\.\d+\.blocks\.\d+\.)self_attention/, '$1op'],
+  [/^norm/, 'classifier.norm'],
+  [/^head/, 'classifier.head'],
+];
+
+/**
+ * `HierViG._load_from_state_dict`'s renames on key names: new name → file name, or null when the
+ * keys already use the current names (or renaming would merge two keys).
+ */
+export function legacyVigHKeyMap(keys: Iterable<string>): Map<string, string> | null {
+  const all = [...keys];
+  const has = new Set(all);
+  if (has.has('classifier.head.weight') && has.has('patch_embed.0.weight')) return null;
+  const map = new Map<string, string>();
+  let changed = false;
+  for (const k of all) {
     let nk = k;
-    for (const [re, to] of rules) nk = nk.replace(re, to);
-    out[nk] = t;
+    for (const [re, to] of LEGACY_VIG_H_RULES) nk = nk.replace(re, to);
+    if (map.has(nk)) return null; // two file keys would become one: leave them for strict validation to report
+    map.set(nk, k);
+    if (nk !== k) changed = true;
   }
+  return changed ? map : null;
+}
+
+export function renameLegacyVigHKeys(w: Params): Params {
+  const map = legacyVigHKeyMap(Object.keys(w));
+  if (!map) return w;
+  const out: Params = {};
+  for (const [nk, k] of map) out[nk] = w[k];
   return out;
 }
 
 /** One image [1,3,H,W] → logits and the stage maps as tokens [L, C_i]. */
-function forwardOne(x: Tensor, w: Params, c: VigHConfig): { logits: Float64Array; stages: Tensor[]; grids: Array<[number, number]> } {
+function forwardOne(x: Tensor, w: Params, c: VigHConfig, sites: GlaConfig[] | null): { logits: Float64Array; stages: Tensor[]; grids: Array<[number, number]> } {
   const { s } = patchGeom(c);
   let y = conv2d(x, need(w, 'patch_embed.0.weight'), need(w, 'patch_embed.0.bias'), { stride: s, padding: 1 });
   y = applyInPlace(layerNorm2d(y, need(w, 'patch_embed.2.weight'), need(w, 'patch_embed.2.bias'), 1e-5), gelu);
@@ -185,11 +210,12 @@ function forwardOne(x: Tensor, w: Params, c: VigHConfig): { logits: Float64Array
   let t = imageToTokens(y); // LayerNorm2d on the map = LayerNorm over the last axis of its tokens
   const stages: Tensor[] = [];
   const grids: Array<[number, number]> = [];
+  let site = 0;
   c.depths.forEach((depth, i) => {
     const gla = blockGla(c, i, gh, gw);
     for (let j = 0; j < depth; j++) {
       const b = `layers.${i}.blocks.${j}.`;
-      const a = glaMixer(layerNorm(t, need(w, `${b}norm.weight`), need(w, `${b}norm.bias`), 1e-5), subParams(w, `${b}op.`), gla);
+      const a = glaMixer(layerNorm(t, need(w, `${b}norm.weight`), need(w, `${b}norm.bias`), 1e-5), subParams(w, `${b}op.`), sites?.[site++] ?? gla);
       const r = addT(t, a);
       const hmid = swigluHalves(linear(layerNorm(r, need(w, `${b}norm2.weight`), need(w, `${b}norm2.bias`), 1e-5), need(w, `${b}mlp.fc1.weight`)));
       t = addT(r, linear(hmid, need(w, `${b}mlp.fc2.weight`)));
@@ -212,11 +238,12 @@ function forwardOne(x: Tensor, w: Params, c: VigHConfig): { logits: Float64Array
   return { logits, stages, grids };
 }
 
-export function vigHForward(x: Tensor, weights: Params, c: VigHConfig): ModelForwardOutput {
+export function vigHForward(x: Tensor, weights: Params, c: VigHConfig, knobs?: KnobSetting): ModelForwardOutput {
   const [B, Cin, H, W] = x.shape;
   if (Cin !== 3) throw new Error(`vig_h: expected 3 input channels, got ${Cin}`);
   const w = renameLegacyVigHKeys(weights);
-  const per = Array.from({ length: B }, (_, i) => forwardOne({ shape: [1, 3, H, W], data: x.data.subarray(i * 3 * H * W, (i + 1) * 3 * H * W) }, w, c));
+  const sites = knobSites(vigHAttentionSites(c, H, W), knobs) as GlaConfig[] | null;
+  const per = Array.from({ length: B }, (_, i) => forwardOne({ shape: [1, 3, H, W], data: x.data.subarray(i * 3 * H * W, (i + 1) * 3 * H * W) }, w, c, sites));
   const grids = per[0].grids;
   return {
     logits: stackBatch(per.map((r) => r.logits), [c.numClasses]),
@@ -252,4 +279,5 @@ export const vigH: ModelImpl<VigHConfig> = {
   forwardGpu: (ctx, x, shape, w, cfg, opts) => vigHForwardGpu(ctx, x, shape, w, cfg, opts),
   releaseGpu: (ctx, w) => releaseVigGpu(ctx, w),
   attentionSites: vigHAttentionSites,
+  knobs: (cfg) => networkKnobs(vigHAttentionSites(cfg, 224, 224)),
 };

@@ -6,7 +6,11 @@ import { cfgNum } from '../../ops/types';
 import { vicinityMacs } from '../../ops/vicinity/flops';
 import type { VicinityConfig } from '../../ops/vicinity/spec';
 import { VICINITY_THETA } from '../../ops/vicinity/spec';
-import { cfgInts, convOut } from '../nn-cpu';
+import { cfgInts, convOut, subParams } from '../nn-cpu';
+import type { Params } from '../../ops/types';
+import type { AttentionSite } from '../types';
+import type { KnobSetting } from '../knobs';
+import { knobSites } from '../knob-apply';
 
 export interface VvtConfig {
   embedDims: number[];
@@ -102,8 +106,10 @@ export function vvtExpectedKeys(c: VvtConfig): Array<[string, number[]]> {
 }
 
 /** Conv/linear/matmul MACs (FlopCounterMode/2) at H×W, batch 1. */
-export function vvtMacs(c: VvtConfig, H = 224, W = 224): number {
+export function vvtMacs(c: VvtConfig, H = 224, W = 224, knobs?: KnobSetting): number {
   const grids = vvtGrids(H, W);
+  const sites = knobSites(vvtAttentionSites(c, H, W), knobs) as VicinityConfig[] | null;
+  let site = 0;
   let macs = 0;
   for (let i = 0; i < 4; i++) {
     const [h, w] = grids[i];
@@ -113,8 +119,21 @@ export function vvtMacs(c: VvtConfig, H = 224, W = 224): number {
     const { k } = vvtPatchConv(i);
     const hid = Math.floor(C * c.mlpRatios[i]);
     macs += N * C * Cin * k * k;
-    const block = vicinityMacs(vvtAttnConfig(c, i, h, w)) + N * C * hid + N * hid * 9 + N * hid * C;
-    macs += c.depths[i] * block;
+    const acfg = vvtAttnConfig(c, i, h, w);
+    for (let j = 0; j < c.depths[i]; j++) macs += vicinityMacs(sites?.[site++] ?? acfg) + N * C * hid + N * hid * 9 + N * hid * C;
   }
   return macs + c.embedDims[3] * c.numClasses;
+}
+
+/** One Vicinity module per block, in forward order, for an H×W input. */
+export function vvtAttentionSites(c: VvtConfig, H: number, W: number): AttentionSite[] {
+  const grids = vvtGrids(H, W);
+  return c.depths.flatMap((depth, i) => {
+    const [h, w] = grids[i];
+    const opConfig = vvtAttnConfig(c, i, h, w);
+    return Array.from({ length: depth }, (_, j) => ({
+      label: `stage ${i} · block ${j}`, stage: i, block: j, op: 'vicinity', opConfig,
+      params: (p: Params) => subParams(p, `block${i + 1}.${j}.attn.`),
+    }));
+  });
 }

@@ -11,6 +11,7 @@ import { vicinityReference } from '../../ops/vicinity/reference';
 import type { ModelForwardOutput } from '../types';
 import { addInPlace, applyInPlace, convFast, depthwiseFast, imageToTokens, linearFast as linear, meanTokens, need, sample, stack, subParams, tokensToImage } from '../nn-cpu';
 import { vvtAttnConfig, vvtPatchConv, type VvtConfig } from './config';
+import type { VicinityConfig } from '../../ops/vicinity/spec';
 import { vicinityNoMaps } from './attention';
 
 export interface VvtForwardOptions {
@@ -21,6 +22,8 @@ export interface VvtForwardOptions {
   attention?: 'fast' | 'op';
   /** called with every attention module's input u = LN1(x) [B, N, C], in forward order (site index) */
   onAttentionInput?: (site: number, u: Tensor) => void;
+  /** op configs by site at a knob setting (src/models/knob-apply.ts); null/absent = official */
+  sites?: VicinityConfig[] | null;
 }
 
 const LN_BLOCK_EPS = 1e-6;
@@ -28,7 +31,7 @@ const LN_PATCH_EPS = 1e-5;
 
 function block(x: Tensor, w: Params, prefix: string, c: VvtConfig, i: number, H: number, W: number, opts: VvtForwardOptions, site: number): Tensor {
   const [B, N] = x.shape;
-  const acfg = vvtAttnConfig(c, i, H, W);
+  const acfg = opts.sites?.[site] ?? vvtAttnConfig(c, i, H, W);
   const ap = subParams(w, `${prefix}attn.`);
   const u = layerNorm(x, w[`${prefix}norm1.weight`], w[`${prefix}norm1.bias`], LN_BLOCK_EPS);
   opts.onAttentionInput?.(site, u);

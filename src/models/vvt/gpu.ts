@@ -19,10 +19,15 @@ import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { uploadVicinityWeights, vicinityDispatches } from '../../ops/vicinity/gpu';
 import dwconvWgsl from '../../../kernels/dwconv_gelu.wgsl?raw';
-import { meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan } from '../../gpu/plan';
+import { meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, captures, captureSites } from '../../gpu/plan';
 import type { AttentionSite, GpuForwardOptions, GpuForwardResult } from '../types';
 import { subParams } from '../nn-cpu';
-import { vvtAttnConfig, vvtGrids, vvtPatchConv, type VvtConfig } from './config';
+import { vvtAttentionSites, vvtAttnConfig, vvtGrids, vvtPatchConv, type VvtConfig } from './config';
+import type { VicinityConfig } from '../../ops/vicinity/spec';
+import { settingKey } from '../knobs';
+import { knobSites } from '../knob-apply';
+
+export { vvtAttentionSites };
 
 const LN_BLOCK_EPS = 1e-6;
 const LN_PATCH_EPS = 1e-5;
@@ -37,18 +42,6 @@ export function releaseVvtGpu(ctx: GpuContext, w: Params): void {
   stores.release(ctx, w);
 }
 
-/** One Vicinity module per block, in forward order, for an H×W input. */
-export function vvtAttentionSites(c: VvtConfig, H: number, W: number): AttentionSite[] {
-  const grids = vvtGrids(H, W);
-  return c.depths.flatMap((depth, i) => {
-    const [h, w] = grids[i];
-    const opConfig = vvtAttnConfig(c, i, h, w);
-    return Array.from({ length: depth }, (_, j) => ({
-      label: `stage ${i} · block ${j}`, stage: i, block: j, op: 'vicinity', opConfig,
-      params: (p: Params) => subParams(p, `block${i + 1}.${j}.attn.`),
-    }));
-  });
-}
 
 /** LayerNorm `prefix` ('block1.0.norm2', 'norm4', …) as a norm spec's weight/bias. */
 const lnOf = (st: WeightStore, prefix: string, eps = LN_BLOCK_EPS) => ({ mode: 'ln' as const, weight: st.get(`${prefix}.weight`), bias: st.get(`${prefix}.bias`), eps });
@@ -68,13 +61,12 @@ function mlp(pb: PlanBuilder, st: WeightStore, prefix: string, n: GPUBuffer, m: 
   pb.linear(g, st.get(`${prefix}.fc2.weight`), st.get(`${prefix}.fc2.bias`), m, BL, C, hidden);
 }
 
-function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: number, W: number, captureAt: number | undefined, key: string): Plan {
+function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: number, W: number, captureAt: number | number[] | undefined, key: string, sites: VicinityConfig[] | null): Plan {
   const pb = new PlanBuilder(ctx);
   const grids = vvtGrids(H, W);
   const input = pb.pool.fresh('input', B * c.inChans * H * W);
   const stages: Plan['stages'] = [];
   const stageGroup: number[] = [];
-  let capture: Plan['capture'];
   let site = 0;
   let prev = { buf: input, C: c.inChans, H, W, channelFirst: true };
   for (let i = 0; i < 4; i++) {
@@ -95,9 +87,10 @@ function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: n
     const out = pb.pool.fresh(`stage${i}`, BL * C);
     // where block j's LN1 output goes: the shared `n`, or a buffer of its own when it is captured
     const attnIn = (j: number): GPUBuffer => {
-      if (site + j !== captureAt) return n;
-      capture = { buf: pb.pool.fresh('capture', BL * C), floats: L * C };
-      return capture.buf;
+      if (!captures(captureAt, site + j)) return n;
+      const buf = pb.pool.fresh(`capture${site + j}`, BL * C);
+      pb.captures.push({ buf, floats: L * C, site: site + j });
+      return buf;
     };
     pb.norm({ rows: BL, C, x: pe, ...lnOf(st, `patch_embed${s}.norm`, LN_PATCH_EPS), out: s0 });
     const attnCfg = vvtAttnConfig(c, i, gh, gw);
@@ -109,7 +102,7 @@ function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: n
       const b = `block${s}.${j}`;
       const a = pb.scratch('a', BL * C);
       const w = st.block(`${b}.attn.`, () => uploadVicinityWeights(ctx, subParams(st.w, `${b}.attn.`), attnCfg));
-      pb.add(...vicinityDispatches(ctx, w, attnCfg, { x: u, y: a, batch: B }, pb.scratch).dispatches);
+      pb.add(...vicinityDispatches(ctx, w, sites?.[site + j] ?? attnCfg, { x: u, y: a, batch: B }, pb.scratch).dispatches);
       const mid = flip(cur);
       pb.norm({ rows: BL, C, x: cur, delta: { buf: a, rows: BL }, sum: mid, ...lnOf(st, `${b}.norm2`), out: n });
       const m = pb.scratch('m', BL * C);
@@ -136,7 +129,7 @@ function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: n
   pb.add(meanPoolDispatch(ctx, prev.buf, pooled, B, gh * gw, C));
   pb.linear(pooled, st.get('head.weight'), st.get('head.bias'), logits, B, c.numClasses, C);
   pb.close('head');
-  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, capture };
+  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, captures: pb.captures };
 }
 
 /** x [B, inChans, H, W] normalised, any B ≥ 1 and H, W ≥ 1. */
@@ -151,12 +144,12 @@ export async function vvtForwardGpu(ctx: GpuContext, x: Float32Array, shape: num
   const [g0h, g0w] = vvtGrids(H, W)[0];
   if (g0h * g0w > 65535 || B * Math.max(...c.numHeads) > 65535) throw new Error(`vvt gpu: input [${shape}] is too large for the WebGPU path (at most 65535 tokens in the first stage and 65535 image·heads)`);
   const nSites = c.depths.reduce((a, d) => a + d, 0);
-  if (o.capture !== undefined && !(Number.isInteger(o.capture) && o.capture >= 0 && o.capture < nSites)) {
+  if (captureSites(o.capture).some((s) => !(Number.isInteger(s) && s >= 0 && s < nSites))) {
     throw new Error(`vvt gpu: no attention site ${o.capture} (the model has ${nSites})`);
   }
   const st = stores.get(ctx, w);
   return st.locked(async () => {
-    const key = `${B}x${H}x${W}@${o.capture ?? '-'}|${JSON.stringify(c)}`;
-    return runBackbonePlan(st, key, () => vvtPlan(ctx, st, c, B, H, W, o.capture, key), x, o);
+    const key = `${B}x${H}x${W}@${o.capture ?? '-'}|${JSON.stringify(c)}|${settingKey(o.knobs)}`;
+    return runBackbonePlan(st, key, () => vvtPlan(ctx, st, c, B, H, W, o.capture, key, knobSites(vvtAttentionSites(c, H, W), o.knobs) as VicinityConfig[] | null), x, o);
   });
 }

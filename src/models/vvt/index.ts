@@ -1,8 +1,11 @@
 /** VVT backbone family (Vicinity attention); see config.ts / forward.ts / gpu.ts and spec vvt.md. */
 import type { ModelImpl } from '../types';
-import { VVT_VARIANTS, vvtConfigFromFixture, vvtExpectedKeys, vvtMacs, type VvtConfig } from './config';
+import { VVT_VARIANTS, vvtAttentionSites, vvtConfigFromFixture, vvtExpectedKeys, vvtMacs, type VvtConfig } from './config';
+import { knobSites } from '../knob-apply';
+import { networkKnobs } from '../network-knobs';
+import type { VicinityConfig } from '../../ops/vicinity/spec';
 import { vvtForward } from './forward';
-import { releaseVvtGpu, vvtAttentionSites, vvtForwardGpu } from './gpu';
+import { releaseVvtGpu, vvtForwardGpu } from './gpu';
 
 export type { VvtConfig };
 export { releaseVvtGpu, vvtAttentionSites, vvtForwardGpu };
@@ -15,7 +18,8 @@ export const vvt: ModelImpl<VvtConfig> = {
   configFromFixture: vvtConfigFromFixture,
   expectedKeys: vvtExpectedKeys,
   macs: vvtMacs,
-  forwardReference: (x, w, cfg) => vvtForward(x, w, cfg),
+  forwardReference: (x, w, cfg, knobs) => vvtForward(x, w, cfg, { sites: knobSites(vvtAttentionSites(cfg, x.shape[2], x.shape[3]), knobs) as VicinityConfig[] | null }),
+  knobs: (cfg) => networkKnobs(vvtAttentionSites(cfg, 224, 224)),
   // datasets.py::build_transform: Resize(256/224·size) bicubic + CenterCrop(size).
   inputSize: () => ({ size: 224, crop: true }),
   forwardGpu: (ctx, x, shape, w, cfg, opts) => vvtForwardGpu(ctx, x, shape, w, cfg, opts),

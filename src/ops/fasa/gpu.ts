@@ -37,7 +37,6 @@ export function fasaKeyTile(hd: number): number {
 }
 
 /** Scratch buffers by role; a backbone passes a pool so every block reuses the same ones. */
-export type { ScratchAlloc } from '../common/gpu-run';
 
 /** 1×1 conv of a batch of channel-first maps: y = act(W·x + b) (+ res). */
 export interface PointwiseSpec {

@@ -87,7 +87,6 @@ export function uploadGlaWeights(ctx: GpuContext, p: Params, c: GlaConfig): GlaG
 }
 
 /** Scratch buffers by role; a backbone passes a pool so every block reuses the same ones. */
-export type { ScratchAlloc } from '../common/gpu-run';
 
 export interface GlaDispatchIO {
   /** input: B images back to back, each tokens [L,C] ('tokens') or [C,L] ('channels') */

@@ -143,7 +143,6 @@ export function uploadGmaWeights(ctx: GpuContext, p: Params, c: GmaConfig): GmaG
 }
 
 /** Scratch buffers by role; a backbone passes its pool so every block reuses the same ones. */
-export type { ScratchAlloc } from '../common/gpu-run';
 
 export interface GmaDispatchIO {
   /** input tokens: B images back to back, each [H·W, C] */

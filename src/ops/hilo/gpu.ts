@@ -23,8 +23,8 @@ import type { GpuContext, Dispatch } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
 import windowWgsl from '../../../kernels/hilo_window.wgsl?raw';
 import poolWgsl from '../../../kernels/hilo_pool.wgsl?raw';
-import lofiWgsl from '../../../kernels/hilo_lofi.wgsl?raw';
-import lofiRowsWgsl from '../../../kernels/hilo_lofi_rows.wgsl?raw';
+import lofiWgsl from '../../../kernels/attn_flash.wgsl?raw';
+import lofiRowsWgsl from '../../../kernels/attn_rows.wgsl?raw';
 import effWgsl from '../../../kernels/hilo_eff.wgsl?raw';
 import hifiRowsWgsl from '../../../kernels/hilo_hifi_rows.wgsl?raw';
 import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
@@ -119,7 +119,6 @@ export function uploadHiloWeights(ctx: GpuContext, p: Params, c: HiloConfig): Hi
 }
 
 /** Scratch buffers by role; a backbone passes a pool so every block reuses the same ones. */
-export type { ScratchAlloc } from '../common/gpu-run';
 
 export interface HiloDispatchIO {
   /** input tokens: B images back to back, each [H·W, C] */
@@ -196,13 +195,17 @@ export function hiloDispatches(ctx: GpuContext, w: HiloGpuWeights, c: HiloConfig
     let kv = xin;
     let kvStride = inCols;
     let kOff = g.lDim;
-    if (c.ws > 1) {
-      const pooled = alloc('hilo.pooled', B * g.M * C);
-      dispatches.push({
-        pipeline: ctx.pipeline(poolWgsl),
-        buffers: [io.x, pooled], params: { H: c.H, W: c.W, Gw: g.Gw, ws: c.ws, C, inv: 1 / g.T },
-        workgroups: [Math.ceil(C / 64), g.M, B],
-      });
+    // both branches at ws = 1 (a network knob keeping the trained head split): l_kv on x itself
+    if (c.ws > 1 || hi) {
+      let pooled = io.x;
+      if (c.ws > 1) {
+        pooled = alloc('hilo.pooled', B * g.M * C);
+        dispatches.push({
+          pipeline: ctx.pipeline(poolWgsl),
+          buffers: [io.x, pooled], params: { H: c.H, W: c.W, Gw: g.Gw, ws: c.ws, C, inv: 1 / g.T },
+          workgroups: [Math.ceil(C / 64), g.M, B],
+        });
+      }
       kvStride = hi ? 2 * g.lDim : 3 * g.lDim;
       kOff = hi ? 0 : g.lDim;
       kv = alloc('hilo.kv', B * g.M * kvStride);

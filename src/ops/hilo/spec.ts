@@ -17,6 +17,14 @@ export interface HiloConfig {
   alpha: number;
   /** window size ws ≥ 1 (ws = 1 → plain global MHSA, all heads Lo-Fi, no pooling) */
   ws: number;
+  /**
+   * Lo-Fi head count fixed by the trained module (a network knob changing ws at inference keeps the
+   * weights' split): overrides int(heads·alpha) and the constructor's ws = 1 ⇒ all-Lo-Fi rule. At
+   * ws = 1 with Hi-Fi heads, each Hi-Fi head attends to its own token only (1×1 windows) and the
+   * Lo-Fi heads attend to all tokens unpooled — the official forward with self.ws = 1. Absent:
+   * the constructor's rule.
+   */
+  lHeads?: number;
   qkvBias: boolean;
   H: number;
   W: number;
@@ -109,6 +117,10 @@ export function hiloDerived(c: HiloConfig): HiloDerived {
   const d = Math.trunc(C / c.heads);
   let lHeads = Math.trunc(c.heads * c.alpha); // Python int(num_heads * alpha)
   if (c.ws === 1) lHeads = c.heads; // official: ws == 1 forces plain MHSA
+  if (c.lHeads !== undefined) {
+    if (!(Number.isInteger(c.lHeads) && c.lHeads >= 0 && c.lHeads <= c.heads)) throw new Error(`hilo: Lo-Fi heads ${c.lHeads} outside 0…${c.heads}`);
+    lHeads = c.lHeads;
+  }
   const hHeads = c.heads - lHeads;
   const ws = c.ws;
   const Hp = ws * Math.ceil(c.H / ws);

@@ -81,7 +81,6 @@ export function uploadVicinityWeights(ctx: GpuContext, p: Params, c: VicinityCon
 }
 
 /** Scratch buffers by role; a backbone passes a pool so every block reuses the same ones. */
-export type { ScratchAlloc } from '../common/gpu-run';
 
 export interface VicinityDispatchIO {
   /** input tokens: B images back to back, each [H·W, C] */

@@ -15,7 +15,7 @@ import { Slider } from '../Slider';
 declare global {
   interface Window {
     /** test hook: the overlay's last drawing */
-    __attnLastOverlay?: { seq: number; site: number; label: string; op: string; token: number; H: number; W: number; panels: Array<{ title: string; sum: number; argmax: number }>; first: number[] };
+    __attnLastOverlay?: { seq: number; model: string; site: number; label: string; op: string; token: number; H: number; W: number; panels: Array<{ title: string; sum: number; argmax: number }>; first: number[]; setting?: string };
   }
 }
 
@@ -28,12 +28,20 @@ export interface OverlayProps {
   preview: Uint8ClampedArray;
   /** changes whenever the result changes (new photo / weights) */
   resultKey: string;
+  /**
+   * The layer's input comes from outside (the knob forward captures it with the knob setting):
+   * the layer choice is controlled and no forward runs here, only the query's op.
+   */
+  external?: { captured: CapturedSite | null; siteIdx: number; onSite(i: number): void; settingLabel: string };
 }
 
-export function AttentionOverlay({ choice, ctx, params, tensor, preview, resultKey }: OverlayProps) {
+export function AttentionOverlay({ choice, ctx, params, tensor, preview, resultKey, external }: OverlayProps) {
   const S = tensor.shape[2];
   const sites = useMemo(() => attentionSitesOf(choice.model, choice.cfg, S), [choice, S]);
-  const [siteIdx, setSiteIdx] = useState(() => Math.max(0, sites.length - 1));
+  const [ownSite, setOwnSite] = useState(() => Math.max(0, sites.length - 1));
+  const siteIdx = external ? external.siteIdx : ownSite;
+  const setSiteIdx = external ? external.onSite : setOwnSite;
+  const extCaptured = external?.captured;
   const [token, setToken] = useState<number | null>(null);
   const [opacity, setOpacity] = useState(0.6);
   const [panels, setPanels] = useState<MapPanel[] | null>(null);
@@ -55,12 +63,13 @@ export function AttentionOverlay({ choice, ctx, params, tensor, preview, resultK
 
   useEffect(() => {
     if (!site || !grid) return;
+    if (external && extCaptured?.index !== siteIdx) return; // the knob forward brings this layer's input
     const my = ++seq.current;
     const key = `${resultKey}|${siteIdx}`;
     setError('');
     void (async () => {
       try {
-        let cap = cache.current.get(key);
+        let cap = external ? extCaptured! : cache.current.get(key);
         if (!cap) {
           setStatus(`running the forward to capture ${site.label}…`);
           cap = await captureSite(ctx, choice.model, choice.cfg, params, tensor.data, tensor.shape, siteIdx);
@@ -73,9 +82,10 @@ export function AttentionOverlay({ choice, ctx, params, tensor, preview, resultK
         setPanels(ps);
         setStatus('');
         window.__attnLastOverlay = {
-          seq: (window.__attnLastOverlay?.seq ?? 0) + 1, site: siteIdx, label: site.label, op: site.op, token: q, H: grid.H, W: grid.W,
+          seq: (window.__attnLastOverlay?.seq ?? 0) + 1, model: choice.id, site: siteIdx, label: site.label, op: site.op, token: q, H: grid.H, W: grid.W,
           panels: ps.map((p) => ({ title: p.title, sum: p.values.reduce((a, v) => a + v, 0), argmax: argmax(p.values) })),
           first: Array.from(ps[0]?.values ?? []),
+          setting: external?.settingLabel,
         };
       } catch (e) {
         if (my === seq.current) {
@@ -86,14 +96,14 @@ export function AttentionOverlay({ choice, ctx, params, tensor, preview, resultK
     })();
     // grid is derived from site; listing it would re-run on every render
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [ctx, choice, params, tensor, resultKey, siteIdx, q]);
+  }, [ctx, choice, params, tensor, resultKey, siteIdx, q, extCaptured]);
 
   if (!sites.length) return <p className="muted">This backbone has no attention layers to show.</p>;
   return (
     <div className="classify-block attention-overlay" data-testid="attention-overlay">
       <h3>Attention on the photo</h3>
       <p className="muted">
-        One layer of {choice.id}, with its weights, on the crop the network saw. Click a cell (or use the arrow keys on a map) to choose the query
+        One layer of {choice.id}, with its weights{external ? ` at ${external.settingLabel || 'the knob setting'}` : ''}, on the crop the network saw. Click a cell (or use the arrow keys on a map) to choose the query
         token; each map shows how that token mixes the others in this layer — the panels are the ones the op explorer draws for {site.op}.
       </p>
       <div className="classify-row">

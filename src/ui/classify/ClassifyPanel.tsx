@@ -9,11 +9,16 @@ import { fetchableSource, formatBytes, formatParams, zooFamily, zooVariant, DEFA
 import { MODELS } from '../../models/registry';
 import { useSession, type Photo } from '../../state/session';
 import { useGpu } from '../../state/gpu';
-import { cancelDownload, choiceOf, classifyNow, loadFile, loadUrl } from './actions';
+import { cancelDownload, choiceOf, classifyNow, loadFile, loadSynthetic, loadUrl } from './actions';
 import { CachedList } from './CachedList';
+import { EvictOffer } from './EvictOffer';
 import { TopKChart } from './TopKChart';
 import { AttentionOverlay } from './AttentionOverlay';
 import { useClassify } from './store';
+import { weightsLabel } from './knobs/weights-label';
+import { NetworkKnobs, type NetworkKnobsProps } from './knobs/NetworkKnobs';
+import { networkKnobs } from './knobs/net-knobs';
+import { AblationPanel } from './knobs/AblationPanel';
 import { useZoo } from './zoo-data';
 import './classify.css';
 
@@ -26,6 +31,10 @@ export interface ClassifyPanelProps {
   variant?: string;
   /** heading level text; the notebook cell has its own */
   heading?: string | null;
+  /** knob values / scope driven by a notebook's params */
+  knobPreset?: NetworkKnobsProps['preset'];
+  /** show the multi-photo ablation below the result (default true; notebooks have their own `view ablate`) */
+  ablation?: boolean;
 }
 
 export function ClassifyPanel(props: ClassifyPanelProps = {}) {
@@ -60,7 +69,8 @@ export function ClassifyPanel(props: ClassifyPanelProps = {}) {
       <ModelPicker zoo={zoo} onLoaded={afterLoad} />
       <WeightsLoader zoo={zoo} onLoaded={afterLoad} />
       <CachedList zoo={zoo} rev={cacheRev} onChange={afterLoad} />
-      <ResultView zoo={zoo} photo={photo} gpuStatus={gpuStatus} />
+      <ResultView zoo={zoo} photo={photo} gpuStatus={gpuStatus} knobPreset={props.knobPreset} />
+      {props.ablation === false ? null : <AblationSection zoo={zoo} />}
     </section>
   );
 }
@@ -178,7 +188,8 @@ function WeightsLoader({ zoo, onLoaded }: { zoo: Zoo; onLoaded(): void }) {
       {loaded ? (
         <p data-testid="loaded-model" className="loaded-model">
           Loaded <strong>{loaded.info.id}</strong>
-          {loaded.info.kind === 'test' ? ' — test configuration (mini)' : ''} · {formatParams(loaded.info.paramCount)} params · {loaded.info.tensorCount} tensors
+          {loaded.info.kind === 'test' ? ' — test configuration (mini)' : ''}
+          {loaded.synthetic ? <span className="warn" data-testid="synthetic-label"> — synthetic weights</span> : null} · {formatParams(loaded.info.paramCount)} params · {loaded.info.tensorCount} tensors
           · {loaded.info.format} · from <span className="mono">{loaded.source}</span> · parsed in {(loaded.info.ms.read + loaded.info.ms.parse).toFixed(0)} ms
         </p>
       ) : null}
@@ -200,6 +211,7 @@ function WeightsLoader({ zoo, onLoaded }: { zoo: Zoo; onLoaded(): void }) {
             </button>
           ) : null}
           <p className="muted">Or choose another model above, or drop a .pth / .safetensors file below.</p>
+          <SyntheticButton zoo={zoo} onLoaded={onLoaded} />
         </div>
       ) : null}
       <div
@@ -258,6 +270,7 @@ function WeightsLoader({ zoo, onLoaded }: { zoo: Zoo; onLoaded(): void }) {
         </p>
       ) : null}
       {error ? <ErrorMessage text={error} /> : null}
+      <EvictOffer onDone={onLoaded} />
       {notes.length ? (
         <details className="load-notes">
           <summary className="muted">file notes ({notes.length})</summary>
@@ -274,7 +287,41 @@ function WeightsLoader({ zoo, onLoaded }: { zoo: Zoo; onLoaded(): void }) {
   );
 }
 
-function ResultView({ zoo, photo, gpuStatus }: { zoo: Zoo; photo: Photo | null; gpuStatus: string }) {
+/** Without a checkpoint: the selected (else the default) full-size variant with seeded synthetic weights. */
+function SyntheticButton({ zoo, onLoaded }: { zoo: Zoo; onLoaded(): void }) {
+  const selected = useClassify((x) => x.selected);
+  const gpuReady = useGpu((x) => x.status) === 'ready';
+  const id = selected && choiceOf(zoo, selected)?.model.forwardGpu ? selected : DEFAULT_VARIANT;
+  if (!gpuReady) return null;
+  return (
+    <p className="muted">
+      No checkpoint at hand?{' '}
+      <button type="button" data-testid="load-synthetic" onClick={() => void loadSynthetic(zoo, id).then(onLoaded)}>
+        Use {id} with synthetic weights
+      </button>{' '}
+      — the full-size architecture with seeded random weights: its knobs, MACs, time and maps are real, its classes are not.
+    </p>
+  );
+}
+
+/** The multi-photo ablation of the loaded weights (WebGPU; families whose forward takes knobs). */
+function AblationSection({ zoo }: { zoo: Zoo }) {
+  const loaded = useClassify((x) => x.loaded);
+  const ctx = useGpu((x) => x.ctx);
+  const choice = useMemo(() => (loaded ? choiceOf(zoo, loaded.info.id) : null), [zoo, loaded]);
+  if (!loaded?.params || !ctx || !choice?.model.forwardGpu || !networkKnobs(choice.model, choice.cfg).length) return null;
+  return (
+    <>
+      <AblationPanel choice={choice} ctx={ctx} params={loaded.params} weightsLabel={weightsLabel(loaded)} />
+      <p className="muted">
+        The same ablation is a notebook: <a href="#nb=ablate">ablate.md</a>.
+      </p>
+    </>
+  );
+}
+
+
+function ResultView({ zoo, photo, gpuStatus, knobPreset }: { zoo: Zoo; photo: Photo | null; gpuStatus: string; knobPreset?: NetworkKnobsProps['preset'] }) {
   const { loaded, result, running, forceCpu, set } = useClassify();
   const photoReady = Boolean(photo);
   const choice = useMemo(() => (loaded ? choiceOf(zoo, loaded.info.id) : null), [zoo, loaded]);
@@ -322,7 +369,7 @@ function ResultView({ zoo, photo, gpuStatus }: { zoo: Zoo; photo: Photo | null; 
           <div className="classify-figures">
             <TopKChart
               top={result.top}
-              title={`${result.modelId} on ${result.photoName}: top-5 (softmax)`}
+              title={`${result.modelId}${loaded?.synthetic ? ' (synthetic weights)' : ''} on ${result.photoName}: top-5 (softmax)`}
               fileName={`classify-${result.modelId}-${result.photoName.replace(/\.[^.]+$/, '')}`}
             />
             {result.preview ? <InputPreview rgba={result.preview} size={result.input.size} /> : null}
@@ -341,12 +388,29 @@ function ResultView({ zoo, photo, gpuStatus }: { zoo: Zoo; photo: Photo | null; 
               {n}
             </p>
           ))}
+          {loaded?.synthetic ? (
+            <p className="muted warn" data-testid="synthetic-note">
+              Synthetic weights (seeded PRNG, the full-size architecture, not trained): the classes are meaningless; the knobs, MACs, time and maps show the
+              architecture at work. Load a checkpoint for a real model.
+            </p>
+          ) : null}
           {loaded?.info.kind === 'test' ? (
             <p className="muted warn">These are synthetic test weights (a mini configuration), so the classes are meaningless; they only check the pipeline.</p>
           ) : null}
         </div>
       ) : null}
-      {overlayReady && choice && ctx && loaded ? (
+      {overlayReady && choice && ctx && loaded && networkKnobs(choice.model, choice.cfg).length ? (
+        <NetworkKnobs
+          choice={choice}
+          ctx={ctx}
+          params={loaded.params!}
+          tensor={result.tensor!}
+          preview={result.preview!}
+          resultKey={`${result.modelId}|${result.photoName}|${loaded.source}`}
+          weightsLabel={weightsLabel(loaded)}
+          preset={knobPreset}
+        />
+      ) : overlayReady && choice && ctx && loaded ? (
         <AttentionOverlay
           choice={choice}
           ctx={ctx}

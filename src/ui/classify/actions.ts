@@ -3,7 +3,7 @@
  * or picked file, hand the bytes to the model worker for parsing + strict validation, and run a
  * classification. State goes to the classify store; errors become plain messages there.
  */
-import { fetchWeights, maxWeightBytes, requestPersistentStorage, WeightFetchError } from '../../weights/fetch-cache';
+import { deleteCachedWeights, fetchWeights, maxWeightBytes, requestPersistentStorage, WeightFetchError } from '../../weights/fetch-cache';
 import { formatBytes } from '../../weights/zoo';
 import type { Zoo } from '../../weights/zoo';
 import { resolveChoice, WeightMismatchError, type LoadTarget, type ModelChoice } from '../../models/load';
@@ -13,6 +13,7 @@ import { releaseVigGpu } from '../../models/vig';
 import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { CheckpointFormatError } from '../../weights/safetensors';
+import { syntheticParams } from '../../ops/common/params';
 import { useGpu } from '../../state/gpu';
 import { useSession, type Photo } from '../../state/session';
 import { runClassify } from './run';
@@ -56,7 +57,7 @@ function explain(e: unknown, source: string): string {
 
 async function loadInto(source: Blob | ArrayBuffer, name: string, target: LoadTarget, origin: string): Promise<boolean> {
   const paramsFor = useGpu.getState().status === 'ready' ? MODELS.filter((m) => m.forwardGpu).map((m) => m.family) : [];
-  st().set({ busy: 'checking the file…', error: '' }); // the current weights and result stay until new ones load
+  st().set({ busy: 'checking the file…', error: '', evictable: null }); // the current weights and result stay until new ones load
   try {
     const { info, params } = await modelWorker().load(source, name, target, paramsFor, (stage) => st().set({ busy: `${stage}…` }));
     const choice = resolveChoice(info.id, target.tests);
@@ -107,10 +108,11 @@ export async function loadUrl(zoo: Zoo | null, url: string, opts: { variantId?: 
   aborter?.abort();
   const ac = new AbortController();
   aborter = ac;
-  st().set({ error: '', notes: [], progress: { label: name, received: 0, total: opts.expectedBytes ?? null }, busy: `downloading ${name}…` });
+  st().set({ error: '', evictable: null, notes: [], progress: { label: name, received: 0, total: opts.expectedBytes ?? null }, busy: `downloading ${name}…` });
   void requestPersistentStorage();
   let bytes: Uint8Array;
   let notes: string[];
+  let cached: boolean;
   try {
     const r = await fetchWeights(url, {
       signal: ac.signal,
@@ -119,6 +121,7 @@ export async function loadUrl(zoo: Zoo | null, url: string, opts: { variantId?: 
     });
     bytes = r.bytes;
     notes = r.notes;
+    cached = r.cached;
   } catch (e) {
     st().set({ busy: '', progress: null, error: explain(e, name) });
     return false;
@@ -131,7 +134,50 @@ export async function loadUrl(zoo: Zoo | null, url: string, opts: { variantId?: 
   const target: LoadTarget = opts.variantId ? { id: opts.variantId, tests: zoo?.test ?? [] } : targetFor(zoo, name);
   const ok = await loadInto(buf, name, target, url);
   if (ok) st().set({ notes: [...notes, ...st().notes] });
+  else if (cached) st().set({ evictable: url }); // the bytes are kept but do not load: offer to remove them
   return ok;
+}
+
+/** Removes a cached file that failed to load (the page's offer after such a failure). */
+export async function evictCached(url: string): Promise<void> {
+  await deleteCachedWeights(url);
+  if (st().evictable === url) st().set({ evictable: null });
+}
+
+/**
+ * The full-size variant with seeded synthetic weights (fixtures/README.md PRNG rule) for when no
+ * checkpoint is held: the knobs, MACs, time and maps of the real architecture, with meaningless
+ * classes. Runs on WebGPU only (the CPU worker holds checkpoints, not these); labelled everywhere.
+ */
+export async function loadSynthetic(zoo: Zoo | null, variantId: string): Promise<boolean> {
+  const choice = choiceOf(zoo, variantId);
+  if (!choice?.model.forwardGpu || useGpu.getState().status !== 'ready') {
+    st().set({ error: `synthetic weights run on WebGPU only${choice ? '' : ` (unknown model ${variantId})`}` });
+    return false;
+  }
+  st().set({ busy: `generating synthetic weights for ${variantId}…`, error: '' });
+  await new Promise((r) => setTimeout(r, 0)); // let the status paint before the generator blocks
+  try {
+    const t0 = performance.now();
+    const params = syntheticParams(choice.model.expectedKeys(choice.cfg));
+    const ms = performance.now() - t0;
+    const paramCount = Object.entries(params).filter(([k]) => !/(running_mean|running_var|num_batches_tracked)$/.test(k)).reduce((n, [, t]) => n + t.data.length, 0);
+    releaseOld();
+    st().set({
+      loaded: {
+        info: { family: choice.family, id: choice.id, kind: choice.kind, label: choice.label, notes: [], format: 'synthetic (seeded PRNG)', paramCount, tensorCount: Object.keys(params).length, ms: { read: 0, parse: ms } },
+        source: 'synthetic weights (seeded PRNG, not trained)',
+        params,
+        synthetic: true,
+      },
+      busy: '',
+      notes: [],
+    });
+    return true;
+  } catch (e) {
+    st().set({ busy: '', error: explain(e, `synthetic ${variantId}`) });
+    return false;
+  }
 }
 
 let runSeq = 0;
@@ -149,7 +195,7 @@ export async function classifyNow(zoo: Zoo | null, photoIn?: Photo | null): Prom
   const seq = ++runSeq;
   st().set({ running: true, error: '' });
   try {
-    const { result, pre } = await runClassify({ photo, choice, worker: modelWorker(), ctx: useGpu.getState().ctx, params: loaded.params, forceCpu: st().forceCpu });
+    const { result, pre } = await runClassify({ photo, choice, worker: modelWorker(), ctx: useGpu.getState().ctx, params: loaded.params, forceCpu: st().forceCpu && !loaded.synthetic, gpuOnly: loaded.synthetic });
     if (seq !== runSeq) return;
     st().set({ result, running: false });
     window.__attnLastClassify = {

@@ -19,6 +19,8 @@ export interface RunInput {
   ctx: GpuContext | null;
   params?: Params;
   forceCpu?: boolean;
+  /** the weights exist only on the page (synthetic): no CPU-worker fallback */
+  gpuOnly?: boolean;
 }
 
 export async function runClassify(inp: RunInput): Promise<{ result: ClassifyResult; pre: EvalPreprocessed }> {
@@ -45,6 +47,7 @@ export async function runClassify(inp: RunInput): Promise<{ result: ClassifyResu
   } else if (gpu && !inp.ctx && !inp.forceCpu) {
     notes.push('no WebGPU here: the CPU reference runs instead');
   }
+  if (!logits && inp.gpuOnly) throw new Error(`these weights run on WebGPU only${notes.length ? `: ${notes.join('; ')}` : ''}`);
   if (!logits) {
     const r = await inp.worker.forward(pre.tensor.data, pre.tensor.shape);
     logits = r.logits;
@@ -68,7 +71,7 @@ export async function runClassify(inp: RunInput): Promise<{ result: ClassifyResu
 }
 
 /** The crop of the resized photo the network sees, as RGBA for a canvas. */
-function cropRgba(pre: EvalPreprocessed, size: number): Uint8ClampedArray {
+export function cropRgba(pre: EvalPreprocessed, size: number): Uint8ClampedArray {
   const out = new Uint8ClampedArray(size * size * 4);
   const { resized, crop } = pre;
   for (let y = 0; y < size; y++) {

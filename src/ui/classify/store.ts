@@ -14,6 +14,8 @@ export interface LoadedWeights {
   source: string;
   /** float64 weights on the page (GPU forward only) */
   params?: Params;
+  /** seeded synthetic weights of the full-size variant (no checkpoint held): WebGPU only, labelled everywhere */
+  synthetic?: boolean;
 }
 
 export interface Progress {
@@ -43,6 +45,8 @@ export interface ClassifyState {
   busy: string;
   progress: Progress | null;
   error: string;
+  /** the URL of a cached file that failed to load: the page offers to remove it from the cache */
+  evictable: string | null;
   notes: string[];
   result: ClassifyResult | null;
   running: boolean;
@@ -57,6 +61,7 @@ export const useClassify = create<ClassifyState>((set) => ({
   busy: '',
   progress: null,
   error: '',
+  evictable: null,
   notes: [],
   result: null,
   running: false,

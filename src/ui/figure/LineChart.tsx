@@ -26,6 +26,8 @@ export interface LineChartProps {
   legendRight?: boolean;
   /** a fixed x range (linear x only), e.g. a sweep's first to last setting before all are measured */
   xDomain?: [number, number];
+  /** a fixed y range (linear y only), e.g. 0–120 for percentages with room for the legend above 100 */
+  yDomain?: [number, number];
 }
 
 const M = { top: 28, right: 16, bottom: 44, left: 64 };
@@ -40,7 +42,7 @@ function tickValues(ticks: number[], log: boolean): number[] {
 }
 
 export const LineChart = forwardRef<SVGSVGElement | null, LineChartProps>(function LineChart(
-  { series, xLabel, yLabel, xLog, yLog, width = 520, height = 300, title, formatY, formatX, legendRight, xDomain },
+  { series, xLabel, yLabel, xLog, yLog, width = 520, height = 300, title, formatY, formatX, legendRight, xDomain, yDomain },
   outer,
 ) {
   const ref = useRef<SVGSVGElement>(null);
@@ -62,7 +64,7 @@ export const LineChart = forwardRef<SVGSVGElement | null, LineChartProps>(functi
       return lo === hi ? [lo * 0.9 || -1, hi * 1.1 || 1] : [lo, hi];
     };
     const [x0, x1] = xDomain && !xLog && xDomain[0] < xDomain[1] ? xDomain : ext(pts.map((p) => p.x));
-    const [y0, y1] = ext(pts.map((p) => p.y));
+    const [y0, y1] = yDomain && !yLog && yDomain[0] < yDomain[1] ? yDomain : ext(pts.map((p) => p.y));
     const x = (xLog ? scaleLog().domain([x0, x1]) : scaleLinear().domain([Math.min(0, x0), x1])).range([0, iw]).nice();
     const y = (yLog ? scaleLog().domain([y0, y1]) : scaleLinear().domain([Math.min(0, y0), y1])).range([ih, 0]).nice();
     const g = svg.append('g').attr('transform', `translate(${M.left},${M.top})`);
@@ -96,6 +98,6 @@ export const LineChart = forwardRef<SVGSVGElement | null, LineChartProps>(functi
       g.append('rect').attr('x', lx).attr('y', ly - 8).attr('width', 12).attr('height', 3).attr('fill', colour);
       g.append('text').attr('class', 'chart-legend').attr('x', lx + 18).attr('y', ly - 3).text(s.name);
     });
-  }, [series, xLabel, yLabel, xLog, yLog, width, height, title, formatY, formatX, legendRight, xDomain?.[0], xDomain?.[1]]);
+  }, [series, xLabel, yLabel, xLog, yLog, width, height, title, formatY, formatX, legendRight, xDomain?.[0], xDomain?.[1], yDomain?.[0], yDomain?.[1]]);
   return <svg ref={ref} className="chart" width={width} height={height} role="img" aria-label={title} />;
 });

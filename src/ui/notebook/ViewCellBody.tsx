@@ -10,6 +10,9 @@ import { TableView } from './views/TableView';
 import { CompareView } from './views/CompareView';
 import { ClassifyView } from './views/ClassifyView';
 import { CompareModelsView } from './views/CompareModelsView';
+import { NetworkView } from './views/NetworkView';
+import { AblateView } from './views/AblateView';
+import { AlphaSweepView } from './views/AlphaSweepView';
 
 export function ViewCellBody({ cell }: { cell: ViewCell }) {
   const graph = useNotebook((s) => s.graph);
@@ -37,6 +40,12 @@ export function ViewCellBody({ cell }: { cell: ViewCell }) {
       return <ClassifyView config={config} />;
     case 'compare-models':
       return <CompareModelsView config={config} nonce={nonce} />;
+    case 'network':
+      return <NetworkView config={config} />;
+    case 'ablate':
+      return <AblateView config={config} />;
+    case 'alpha-sweep':
+      return <AlphaSweepView config={config} nonce={nonce} />;
     default:
       return (
         <p className="cell-message" role="note">

@@ -3,7 +3,7 @@
  * or injected as HTML: the core parses it into cells, Markdown is rendered with raw HTML escaped.
  * This module only reads the text safely and says, in words, what looked suspicious.
  */
-import { MAX_NOTEBOOK_CHARS, type Notebook } from '../../notebook';
+import { MAX_NOTEBOOK_CHARS, notebookLimitError, type Notebook } from '../../notebook';
 
 export interface OpenedFile {
   name: string;
@@ -37,13 +37,17 @@ export async function readNotebookFile(file: File): Promise<OpenedFile> {
   if (text.length > MAX_NOTEBOOK_CHARS) {
     throw new NotebookFileError(`${file.name} has ${text.length.toLocaleString('en-US')} characters; the limit is ${MAX_NOTEBOOK_CHARS.toLocaleString('en-US')}.`);
   }
+  // the notebook's other limits (lines, line length, cells): refused here, so the open notebook stays
+  const refused = notebookLimitError(text);
+  if (refused) throw new NotebookFileError(`${refused.replace(/ Nothing was run; the file is kept unchanged\.$/, '')} The open notebook is unchanged.`);
   return { name: notebookNameFromFile(file.name), fileName: file.name, text };
 }
 
 const SUSPICIOUS: Array<[RegExp, string]> = [
   [/<\s*script\b/i, '<script> tags'],
   [/<\s*(iframe|object|embed|frame)\b/i, 'embedded frames or objects'],
-  [/<[^>]*\son[a-z]+\s*=/i, 'HTML event handlers (onerror=, onclick=, …)'],
+  // bounded and within one line: `[^>]*` over a file of `<` would be quadratic
+  [/<[^>\n]{0,400}\son[a-z]+\s*=/i, 'HTML event handlers (onerror=, onclick=, …)'],
   [/\]\(\s*(javascript|vbscript|data):|(href|src)\s*=\s*["']?\s*(javascript|vbscript|data):/i, 'javascript:/data: links'],
   [/<\s*(style|link|meta|base|form)\b/i, 'style, link, meta, base or form tags'],
 ];

@@ -27,7 +27,7 @@ export function ClassifyView({ config }: { config: Record<string, unknown> }) {
           {error}
         </p>
       ) : null}
-      <ClassifyPanel photo={p} variant={unknown ? undefined : variant} heading={null} />
+      <ClassifyPanel photo={p} variant={unknown ? undefined : variant} heading={null} ablation={false} />
     </div>
   );
 }

@@ -37,6 +37,8 @@ export function CompareModelsView({ config, nonce }: { config: Record<string, un
   const [url, setUrl] = useState('');
   const [addError, setAddError] = useState('');
   const abort = useRef<AbortController | null>(null);
+  const adding = useRef<AbortController | null>(null);
+  const [addBusy, setAddBusy] = useState(false);
   const firstNonce = useRef(nonce);
 
   const current = loaded ? { source: loaded.source, id: loaded.info.id, params: loaded.params } : null;
@@ -70,7 +72,13 @@ export function CompareModelsView({ config, nonce }: { config: Record<string, un
     if (nonce !== firstNonce.current) void run();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [nonce]);
-  useEffect(() => () => abort.current?.abort(), []);
+  useEffect(
+    () => () => {
+      abort.current?.abort();
+      adding.current?.abort();
+    },
+    [],
+  );
 
   const add = async () => {
     const u = url.trim();
@@ -78,14 +86,26 @@ export function CompareModelsView({ config, nonce }: { config: Record<string, un
     setAddError('');
     setStatus(`downloading ${u.split('/').pop()}…`);
     void requestPersistentStorage();
+    adding.current?.abort();
+    const ac = new AbortController();
+    adding.current = ac;
+    setAddBusy(true);
     try {
-      await fetchWeights(new URL(u, location.href).href, { onProgress: (p) => setStatus(`downloading: ${formatBytes(p.received)}${p.total ? ` of ${formatBytes(p.total)}` : ''}`) });
+      await fetchWeights(new URL(u, location.href).href, {
+        signal: ac.signal,
+        onProgress: (p) => setStatus(`downloading: ${formatBytes(p.received)}${p.total ? ` of ${formatBytes(p.total)}` : ''}`),
+      });
       setUrl('');
       setStatus('');
       refresh();
     } catch (e) {
       setStatus('');
       setAddError((e as Error).message);
+    } finally {
+      if (adding.current === ac) {
+        adding.current = null;
+        setAddBusy(false);
+      }
     }
   };
 
@@ -109,9 +129,15 @@ export function CompareModelsView({ config, nonce }: { config: Record<string, un
         }}
       >
         <input type="text" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="add a checkpoint by URL (https://…)" aria-label="Checkpoint URL to add" data-testid="compare-url" />
-        <button type="submit" disabled={!url.trim()} data-testid="compare-add">
-          Add
-        </button>
+        {addBusy ? (
+          <button type="button" onClick={() => adding.current?.abort()} data-testid="compare-add-cancel">
+            Cancel download
+          </button>
+        ) : (
+          <button type="submit" disabled={!url.trim()} data-testid="compare-add">
+            Add
+          </button>
+        )}
         <button type="button" className="primary" disabled={!sources?.length || !photo || !zoo} onClick={() => void (busy ? abort.current?.abort() : run())} data-testid="compare-run">
           {busy ? 'Cancel' : outcomes.length ? 'Compare again' : `Compare ${sources?.length ?? 0} backbone${sources?.length === 1 ? '' : 's'}`}
         </button>

@@ -22,6 +22,10 @@ export interface CompareSource {
   source: string;
   /** the loaded weights, when they come from the Classify page */
   loaded?: { id: string; params?: Params };
+  /** a file given to the view itself (dropped, not cached); `source` is then its name */
+  file?: Blob;
+  /** validate strictly against this variant instead of detecting it */
+  variantId?: string;
 }
 
 export interface CompareEntry {
@@ -53,17 +57,21 @@ export async function compareSources(current: { source: string; id: string; para
 
 const gpuFamilies = () => MODELS.filter((m) => m.forwardGpu).map((m) => m.family);
 
-async function weightsOf(src: CompareSource, zoo: Zoo, worker: () => ModelWorkerClient, ctx: GpuContext | null): Promise<{ choice: ModelChoice; params?: Params; paramCount: number; notes: string[]; viaWorker: boolean }> {
+async function weightsOf(src: CompareSource, zoo: Zoo, worker: () => ModelWorkerClient, ctx: GpuContext | null, signal: AbortSignal): Promise<{ choice: ModelChoice; params?: Params; paramCount: number; notes: string[]; viaWorker: boolean }> {
   if (src.loaded) {
     const choice = resolveChoice(src.loaded.id, zoo.test);
     if (!choice) throw new Error(`unknown configuration ${src.loaded.id}`);
     return { choice, params: src.loaded.params, paramCount: 0, notes: ['the weights loaded on the Classify page'], viaWorker: false };
   }
-  const r = await fetchWeights(src.source);
   const name = decodeURIComponent(src.source.split(/[?#]/)[0].split('/').pop() || 'weights');
+  let buf: ArrayBuffer;
+  if (src.file) buf = await src.file.arrayBuffer();
+  else {
+    const r = await fetchWeights(src.source, { signal });
+    buf = r.bytes.byteOffset === 0 && r.bytes.byteLength === r.bytes.buffer.byteLength ? (r.bytes.buffer as ArrayBuffer) : r.bytes.slice().buffer;
+  }
   const prefer = zoo.variants.filter((v) => v.sources.some((s) => s.url === src.source || s.file === name)).map((v) => v.id);
-  const buf = r.bytes.byteOffset === 0 && r.bytes.byteLength === r.bytes.buffer.byteLength ? (r.bytes.buffer as ArrayBuffer) : r.bytes.slice().buffer;
-  const { info, params } = await worker().load(buf, name, { tests: zoo.test, prefer }, ctx ? gpuFamilies() : []);
+  const { info, params } = await worker().load(buf, name, src.variantId ? { id: src.variantId, tests: zoo.test } : { tests: zoo.test, prefer }, ctx ? gpuFamilies() : []);
   const choice = resolveChoice(info.id, zoo.test);
   if (!choice) throw new Error(`unknown configuration ${info.id}`);
   return { choice, params, paramCount: info.paramCount, notes: info.notes, viaWorker: true };
@@ -77,7 +85,8 @@ export interface CompareOptions {
   batch: number;
   /** timed forwards per measurement */
   reps: number;
-  signal?: AbortSignal;
+  /** cancels the run, the downloads included */
+  signal: AbortSignal;
   onStatus?(line: string): void;
   onOutcome?(o: CompareOutcome): void;
 }
@@ -88,12 +97,12 @@ export async function compareModels(sources: CompareSource[], o: CompareOptions)
   const worker = () => (box.client ??= new ModelWorkerClient());
   try {
     for (const src of sources) {
-      if (o.signal?.aborted) break;
+      if (o.signal.aborted) break;
       const short = src.source.split('/').pop();
       let outcome: CompareOutcome;
       try {
         o.onStatus?.(`loading ${short}…`);
-        const w = await weightsOf(src, o.zoo, worker, o.ctx);
+        const w = await weightsOf(src, o.zoo, worker, o.ctx, o.signal);
         const { choice } = w;
         const m = choice.model;
         const { size, crop } = m.inputSize(choice.cfg);
@@ -129,7 +138,7 @@ export async function compareModels(sources: CompareSource[], o: CompareOptions)
         }
         outcome = { source: src.source, entry };
       } catch (e) {
-        if ((e as Error).name === 'AbortError') break;
+        if ((e as Error).name === 'AbortError' || o.signal.aborted) break;
         outcome = { source: src.source, error: (e as Error).message };
       }
       out.push(outcome);

@@ -1,7 +1,9 @@
-// HiLo Lo-Fi branch: every real token's query attends to the M pooled keys (online softmax).
-// q: [N, ·] (l_q on the real tokens; padded queries are cropped anyway), kv: [M, ·] (k and v,
-// head-major), o: [N, ·]. Each is a column block of a wider row (stride, offset), so the fused
-// projections' outputs are read in place and the output lands in its columns of [Hi-Fi | Lo-Fi].
+// Softmax attention of N queries over M keys, one pass with an online softmax (no N×M matrix in
+// memory): mhsa past SPLIT_MAX_TOKENS (q, k, v all read in place from the qkv Linear's output) and
+// HiLo's Lo-Fi branch (every real token's query against the M pooled keys).
+// q: [N, ·], kv: [M, ·] (k and v, head-major), o: [N, ·]. Each is a column block of a wider row
+// (stride, offset), so fused projections' outputs are read in place and the output lands in its
+// columns (HiLo: of [Hi-Fi | Lo-Fi]).
 // One thread per query of one head; key/value tiles of TKEY rows in workgroup memory are shared
 // by the 64 queries of the workgroup. A batch of images lies back to back (image = workgroup z).
 struct Params { N: u32, M: u32, qStride: u32, qOff: u32, kvStride: u32, kOff: u32, vOff: u32, oStride: u32, oOff: u32, scale: f32 }
