@@ -18,9 +18,9 @@ export interface BarChartProps {
   fileName?: string;
 }
 
-const M = { top: 28, right: 16, bottom: 52, left: 64 };
+const M = { top: 28, right: 16, bottom: 76, left: 64 };
 
-export function BarFigure({ title, x, y, labels, series, width = 520, height = 300, fileName }: BarChartProps) {
+export function BarFigure({ title, x, y, labels, series, width = 480, height = 320, fileName }: BarChartProps) {
   const ref = useRef<SVGSVGElement>(null);
   useEffect(() => {
     const svg = select(ref.current!);
@@ -37,9 +37,13 @@ export function BarFigure({ title, x, y, labels, series, width = 520, height = 3
     const inner = scaleBand().domain(series.map((_, i) => `${i}`)).range([0, xb.bandwidth()]).padding(0.08);
     const yl = scaleLinear().domain([Math.min(0, ...vals), Math.max(0, ...vals)]).range([ih, 0]).nice();
     const g = svg.append('g').attr('transform', `translate(${M.left},${M.top})`);
-    g.append('g').attr('class', 'axis').attr('transform', `translate(0,${ih})`).call(axisBottom(xb).tickFormat((d) => labels[Number(d)] ?? ''));
-    g.append('g').attr('class', 'axis').call(axisLeft(yl).ticks(5).tickFormat((v) => format('~s')(Number(v))));
-    g.append('text').attr('class', 'axis-label').attr('x', iw / 2).attr('y', ih + 40).attr('text-anchor', 'middle').text(x);
+    const xAxis = g.append('g').attr('class', 'axis').attr('transform', `translate(0,${ih})`).call(axisBottom(xb).tickFormat((d) => labels[Number(d)] ?? ''));
+    // long labels that would overlap are slanted
+    const slanted = Math.max(...labels.map((l) => l.length)) * 6.2 > xb.step();
+    if (slanted) xAxis.selectAll('text').attr('text-anchor', 'end').attr('transform', 'rotate(-30)').attr('dx', '-0.4em').attr('dy', '0.5em');
+    const big = Math.max(...vals.map(Math.abs)) >= 1000;
+    g.append('g').attr('class', 'axis').call(axisLeft(yl).ticks(5).tickFormat((v) => format(big ? '~s' : '~g')(Number(v))));
+    g.append('text').attr('class', 'axis-label').attr('x', iw / 2).attr('y', ih + (slanted ? 66 : 36)).attr('text-anchor', 'middle').text(x);
     g.append('text').attr('class', 'axis-label').attr('transform', 'rotate(-90)').attr('x', -ih / 2).attr('y', -50).attr('text-anchor', 'middle').text(y);
     series.forEach((s, si) => {
       const colour = schemeTableau10[si % 10];

@@ -43,6 +43,17 @@ export function previewText(v: unknown): string {
   return s.length > MAX_PREVIEW_CHARS ? `${s.slice(0, MAX_PREVIEW_CHARS)}\n… (${s.length.toLocaleString('en-US')} characters in all)` : s;
 }
 
+/** "object { mhsa, hilo, … }", "array of 12", "Float32Array(196)" */
+function summaryOf(v: unknown): string {
+  if (Array.isArray(v)) return `data: an array of ${v.length}`;
+  if (ArrayBuffer.isView(v)) return `data: ${v.constructor.name}(${(v as unknown as ArrayLike<number>).length})`;
+  if (v !== null && typeof v === 'object') {
+    const keys = Object.keys(v);
+    return `data: { ${keys.slice(0, 8).join(', ')}${keys.length > 8 ? ', …' : ''} }`;
+  }
+  return `data: ${typeof v}`;
+}
+
 function Figure({ f, name, photo }: { f: FigureSpec; name: string; photo: Uint8ClampedArray<ArrayBuffer> | null }) {
   switch (f.figure) {
     case 'text':
@@ -83,7 +94,17 @@ export function CellResult({ value, name }: { value: unknown; name: string }) {
   const figures = useMemo(() => asFigures(value), [value]);
   const { preview } = useViewPhoto({});
   if (value === undefined) return <p className="muted">(no result: the cell returned nothing)</p>;
-  if (!figures) return <pre className="code-value" data-testid="code-value">{previewText(value)}</pre>;
+  if (!figures) {
+    const text = previewText(value);
+    // short values inline; larger data (what other cells read) folded under a one-line summary
+    if (text.length <= 160) return <pre className="code-value" data-testid="code-value">{text}</pre>;
+    return (
+      <details className="code-data" data-testid="code-value">
+        <summary>{summaryOf(value)}</summary>
+        <pre className="code-value">{text}</pre>
+      </details>
+    );
+  }
   return (
     <div className="code-figures" data-testid="code-figures" data-count={figures.length}>
       {figures.map((f, i) => (

@@ -10,6 +10,7 @@ import { centerSquare, patchEmbed, resizeArea, type RgbImage } from '../../../im
 import { preprocessForEval } from '../../../image/resize-pil';
 import { topK } from '../../../models/classify';
 import type { ModelChoice } from '../../../models/load';
+import { parseScope, type KnobSetting } from '../../../models/knobs';
 import { attentionSitesOf, captureSite, siteGrid } from '../../../models/overlay';
 import { computeOpView } from '../../../ops/view';
 import { OPS, opByName } from '../../../ops/registry';
@@ -41,6 +42,18 @@ function queriesOf(v: unknown, N: number): number[] | undefined {
   if (v === 'all') return Array.from({ length: N }, (_, i) => i);
   if (!Array.isArray(v) || v.length > N || v.some((t) => !Number.isInteger(t) || t < 0 || t >= N)) throw new Error(`tokens must be 'all' or a list of token indices 0…${N - 1}`);
   return v as number[];
+}
+
+/** `{ values: { tau: 8 }, scope: 'stage:2' }` from a cell, checked (src/models/knobs.ts is the contract). */
+function knobsOf(v: unknown): KnobSetting | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!isObj(v) || !isObj(v.values)) throw new Error("knobs must look like { values: { tau: 8 }, scope: 'all' | 'stage:N' | 'block:N' }");
+  const values: KnobSetting['values'] = {};
+  for (const [k, x] of Object.entries(v.values)) {
+    if (typeof x !== 'number' && typeof x !== 'string' && typeof x !== 'boolean') throw new Error(`knob ${k}: a number, text or true/false`);
+    values[k] = x;
+  }
+  return { values, scope: parseScope(typeof v.scope === 'string' ? v.scope : 'all') };
 }
 
 export function createEngine(deps: EngineDeps): EngineHandler {
@@ -137,14 +150,17 @@ export function createEngine(deps: EngineDeps): EngineHandler {
       if (!m) return null;
       const { size, crop } = m.choice.model.inputSize(m.choice.cfg);
       const sites = attentionSitesOf(m.choice.model, m.choice.cfg, size).map((s, index) => ({ index, label: s.label, stage: s.stage, block: s.block, op: s.op, ...siteGrid(s) }));
-      return { id: m.choice.id, title: m.choice.model.title, family: m.choice.model.family, source: m.source, size, crop, gpu: !!(m.params && deps.ctx() && m.choice.model.forwardGpu), sites };
+      const knobs = m.choice.model.knobs?.(m.choice.cfg) ?? [];
+      return { id: m.choice.id, title: m.choice.model.title, family: m.choice.model.family, source: m.source, size, crop, gpu: !!(m.params && deps.ctx() && m.choice.model.forwardGpu), sites, knobs };
     },
 
-    async 'model.classify'() {
+    async 'model.classify'([options]) {
       const { choice, params, ctx } = loaded();
+      const knobs = knobsOf(obj(options, 'options').knobs);
       const x = await evalInput(choice);
-      const out = await choice.model.forwardGpu!(ctx, x.data, x.shape, params, choice.cfg, { stages: false });
-      return { top: topK(out.logits, 5), ms: out.gpuMs, timeSource: out.timeSource, stageMs: out.stageMs ?? [] };
+      const out = await choice.model.forwardGpu!(ctx, x.data, x.shape, params, choice.cfg, { stages: false, knobs });
+      const { size } = choice.model.inputSize(choice.cfg);
+      return { top: topK(out.logits, 5), ms: out.gpuMs, timeSource: out.timeSource, stageMs: out.stageMs ?? [], macs: choice.model.macs(choice.cfg, size, size, knobs), knobs: knobs ?? null };
     },
 
     async 'model.layer'([index, options]) {
