@@ -269,7 +269,7 @@ function opaque(text: string, message: string): Notebook {
 }
 
 /** A line opening a param/view cell (sticky: tested in place at each line start, whatever the fence length). */
-const FENCED_CELL_LINE = / {0,3}(?:`{3,}|~{3,})[ \t]*(?:param|view)(?:[ \t\r\n]|$)/y;
+const FENCED_CELL_LINE = / {0,3}(?:`{3,}|~{3,})[ \t]*(?:param|view|js)(?:[ \t\r\n]|$)/y;
 const KEPT = 'Nothing was run; the file is kept unchanged.';
 
 /**
