@@ -4,6 +4,7 @@ import react from '@vitejs/plugin-react';
 import { playwright } from '@vitest/browser-playwright';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { resolve, relative, sep } from 'node:path';
+import { appShellPlugin } from './src/app-shell/build-plugin.js';
 
 /** Where the reference fixtures live ($ATTN_FIXTURES, default ../shared/fixtures). */
 export const FIXTURES_DIR = resolve(process.env.ATTN_FIXTURES ?? resolve(import.meta.dirname, '../shared/fixtures'));
@@ -98,7 +99,9 @@ export const CHROMIUM_ARGS = [
 ];
 
 export default defineConfig({
-  plugins: [react(), fixturesPlugin(), cspPlugin(), codeWorkerCspPlugin()],
+  // relative to index.html: the build works at a domain root and under any sub-path alike
+  base: './',
+  plugins: [react(), fixturesPlugin(), cspPlugin(), codeWorkerCspPlugin(), appShellPlugin()],
   server: { fs: { allow: ['.', FIXTURES_DIR] } },
   // Pre-bundle every dependency up front: a discovery mid-test reloads the page under the test.
   optimizeDeps: {

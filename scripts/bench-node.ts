@@ -14,7 +14,7 @@
  *   --profile --profile-grid=56 --profile-ops=all --profile-reps=10 --profile-warmup=2 --profile-batch=1
  *                                   per-kernel profile of the ops (--profile-ops= for none) and --models
  *   --again                         steadiness: after everything above (ops, tfjs compositions,
- *                                   backbones, profile, interaction), time the ops and the backbones
+ *                                   backbones, profile, interaction, knob changes), time the ops and the backbones
  *                                   once more in the same process and print both tables again, to
  *                                   set beside the first ones and beside fresh processes
  */
@@ -114,6 +114,15 @@ async function main() {
     const ir = await benchInteraction(ctx, { grids: list(arg('interaction-grids', '14,56')).map(Number), reps: Number(arg('interaction-reps', '30')), log: (l) => console.error(l) });
     console.log('\n' + interactionMarkdown(ir, 'Node + Dawn (GPU half: op run + map read-back)'));
   }
+  // Knob change on a whole backbone → logits, batch 1 (--knob-models=vig-t,litv2-s).
+  const knobModels = list(arg('knob-models', ''));
+  if (knobModels.length) {
+    console.log('\n| model | knob | first visit p50 / p95 ms | new setting p50 / p95 ms | cached setting p50 / p95 ms |\n|---|---|---:|---:|---:|');
+    for (const v of knobModels) {
+      const r = await benchKnobChange(ctx, variantFamily(v), v, { log: (l) => console.error(l) });
+      console.log(`| ${v} | ${r.knob} (${r.fresh.n} values) | ${r.cold.p50.toFixed(2)} / ${r.cold.p95.toFixed(2)} | ${r.fresh.p50.toFixed(2)} / ${r.fresh.p95.toFixed(2)} | ${r.cached.p50.toFixed(2)} / ${r.cached.p95.toFixed(2)} |`);
+    }
+  }
   if (flag('again', false)) {
     // the same op rows (no roofs, tfjs or growth this time) and backbones, late in the same process
     const again = await runBench(ctx, { ...opOptions, roofline: false });
@@ -123,15 +132,6 @@ async function main() {
     }
     console.log('\n### Again, after everything above in the same process\n\n' + reportMarkdown({ ...again, tfjsBackend: null }, 'Node + Dawn (webgpu npm), same process'));
     await runModels();
-  }
-  // Knob change on a whole backbone → logits, batch 1 (--knob-models=vig-t,litv2-s).
-  const knobModels = list(arg('knob-models', ''));
-  if (knobModels.length) {
-    console.log('\n| model | knob | first visit p50 / p95 ms | new setting p50 / p95 ms | cached setting p50 / p95 ms |\n|---|---|---:|---:|---:|');
-    for (const v of knobModels) {
-      const r = await benchKnobChange(ctx, variantFamily(v), v, { log: (l) => console.error(l) });
-      console.log(`| ${v} | ${r.knob} (${r.fresh.n} values) | ${r.cold.p50.toFixed(2)} / ${r.cold.p95.toFixed(2)} | ${r.fresh.p50.toFixed(2)} / ${r.fresh.p95.toFixed(2)} | ${r.cached.p50.toFixed(2)} / ${r.cached.p95.toFixed(2)} |`);
-    }
   }
   console.log(`BENCH_JSON ${JSON.stringify(rep)}`);
   ctx.destroy();

@@ -96,6 +96,7 @@ async function main() {
     const meta = (await page.textContent('.photo-meta')) ?? '';
     check('the current photo is kept', meta.startsWith('chelsea.png'), meta);
     check('the maps are still there after the hostile PNG', (await page.$$('[data-testid=maps] canvas')).length > 0);
+    await page.screenshot({ path: resolve(art, 'e2e-hostile-png.png'), fullPage: true });
     check('no uncaught page errors', errors.length === 0, errors.join(' | '));
   } finally {
     await browser.close();

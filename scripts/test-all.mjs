@@ -22,6 +22,7 @@ const suites = [
   { name: 'e2e downloads', cmd: ['npx', 'vite-node', 'scripts/e2e-downloads.ts', '--no-build'], summary: /^e2e-downloads: (\d+) passed, (\d+) failed/m },
   { name: 'e2e network knobs', cmd: ['npx', 'vite-node', 'scripts/e2e-network-knobs.ts', '--no-build'], summary: /^e2e-network-knobs: (\d+) passed, (\d+) failed/m },
   { name: 'e2e flops vs latency', cmd: ['npx', 'vite-node', 'scripts/e2e-flops-latency.ts', '--no-build'], summary: /^e2e-flops-latency: (\d+) passed, (\d+) failed/m },
+  { name: 'e2e built app (sub-path, offline, device loss, no WebGPU)', cmd: ['npx', 'vite-node', 'scripts/e2e-app.ts', '--no-build'], summary: /^e2e-app: (\d+) passed, (\d+) failed/m },
   { name: 'e2e compare backbones', cmd: ['npx', 'vite-node', 'scripts/e2e-compare.ts'], summary: /^e2e-compare: (\d+) passed, (\d+) failed/m },
 ];
 let passed = 0;

@@ -1,7 +1,7 @@
 /**
  * PNG / JPEG files → RGB pixels in Node (the command line), with pngjs and jpeg-js; transparency is
- * composited on white as the app does (src/image/pixels.ts rgbaToRgb). Node-only.
- * Not applied (unlike the browser's decoder): JPEG EXIF orientation.
+ * composited on white and a JPEG's EXIF orientation is applied, as the app's browser decoder does
+ * (src/image/pixels.ts rgbaToRgb, createImageBitmap's imageOrientation 'from-image'). Node-only.
  */
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
@@ -34,6 +34,8 @@ export function decodeImageFile(bytes: Uint8Array, name: string): RgbImage {
     } else if (isJpeg(bytes)) {
       const j = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: MAX_MB });
       [w, h, rgba] = [j.width, j.height, j.data];
+      const o = exifOrientation(bytes);
+      if (o > 1) [w, h, rgba] = orient(rgba, w, h, o);
     } else {
       throw new ImageFileError(`${name}: not a PNG or JPEG file`);
     }
@@ -43,4 +45,53 @@ export function decodeImageFile(bytes: Uint8Array, name: string): RgbImage {
   }
   if (w < MIN_SIDE || h < MIN_SIDE) throw new ImageFileError(`${name}: only ${w}×${h} pixels; at least ${MIN_SIDE}×${MIN_SIDE} is needed`);
   return rgbaToRgb(w, h, rgba);
+}
+
+/** The EXIF Orientation tag (0x0112) of a JPEG's APP1 segment: 1…8, 1 when absent or unreadable. */
+export function exifOrientation(b: Uint8Array): number {
+  let p = 2;
+  while (p + 4 <= b.length && b[p] === 0xff) {
+    const marker = b[p + 1];
+    const len = (b[p + 2] << 8) | b[p + 3];
+    if (marker === 0xda || len < 2) break; // start of scan: no more metadata
+    const seg = p + 4;
+    if (marker === 0xe1 && String.fromCharCode(...b.subarray(seg, seg + 6)) === 'Exif\0\0') {
+      const t = seg + 6;
+      const le = b[t] === 0x49;
+      const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      const u16 = (o: number) => (o + 2 <= Math.min(b.length, p + 2 + len) ? dv.getUint16(o, le) : 0);
+      const ifd = t + (t + 8 <= b.length ? dv.getUint32(t + 4, le) : 0);
+      const n = u16(ifd);
+      for (let i = 0; i < n; i++) {
+        const e = ifd + 2 + 12 * i;
+        if (u16(e) === 0x0112) {
+          const v = u16(e + 8);
+          return v >= 1 && v <= 8 ? v : 1;
+        }
+      }
+      return 1;
+    }
+    p += 2 + len;
+  }
+  return 1;
+}
+
+/** RGBA w×h → the upright picture for EXIF orientation o (5–8 swap width and height). */
+function orient(src: Uint8Array, w: number, h: number, o: number): [number, number, Uint8Array] {
+  const swap = o >= 5;
+  const [W, H] = swap ? [h, w] : [w, h];
+  const out = new Uint8Array(W * H * 4);
+  type Map = (x: number, y: number) => [number, number];
+  const maps: Map[] = [
+    (x, y) => [x, y], (x, y) => [x, y], (x, y) => [w - 1 - x, y], (x, y) => [w - 1 - x, h - 1 - y], (x, y) => [x, h - 1 - y],
+    (x, y) => [y, x], (x, y) => [y, h - 1 - x], (x, y) => [w - 1 - y, h - 1 - x], (x, y) => [w - 1 - y, x],
+  ];
+  const from = maps[o];
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const [sx, sy] = from(x, y);
+      out.set(src.subarray((sy * w + sx) * 4, (sy * w + sx) * 4 + 4), (y * W + x) * 4);
+    }
+  }
+  return [W, H, out];
 }

@@ -83,10 +83,17 @@ export class GpuContext {
       maxBufferMB: Math.round(device.limits.maxStorageBufferBindingSize / 2 ** 20),
     };
     device.lost.then((info) => {
-      if (info.reason === 'destroyed') return;
-      for (const l of this.lostListeners) l(info.message || String(info.reason));
+      this.lostReason = info.message || String(info.reason);
+      // our own destroy() is no loss; anything else is (a driver reset, or destroy() from elsewhere)
+      if (this.closing) return;
+      for (const l of this.lostListeners) l(info.reason === 'destroyed' && !info.message ? 'the device was destroyed' : this.lostReason);
     });
   }
+
+  /** set by destroy(): the loss that follows is ours */
+  private closing = false;
+  /** why the device was lost, once it is */
+  lostReason: string | null = null;
 
   /** Ask the given GPU (navigator.gpu in a page, `create()` from `webgpu` in Node) for a device. */
   static async acquire(gpu: GPU | undefined, opts: { powerPreference?: GPUPowerPreference } = {}): Promise<GpuContext> {
@@ -114,6 +121,45 @@ export class GpuContext {
 
   /** the GPU object the device came from (see acquire) */
   private gpu: GPU | null = null;
+
+  /**
+   * Runs `f` (GPU work: buffers made, passes submitted and read back) inside an out-of-memory error
+   * scope. An allocation the GPU could not make fails as a GpuOutOfMemoryError naming `what`
+   * instead of giving zeros; a device lost meanwhile fails as a GpuDeviceLostError. Either way the
+   * device (or its replacement) stays usable for smaller work.
+   */
+  async guard<T>(what: string, f: () => Promise<T>): Promise<T> {
+    const dev = this.device;
+    dev.pushErrorScope('out-of-memory');
+    let out: T;
+    try {
+      out = await f();
+    } catch (e) {
+      await dev.popErrorScope().catch(() => null);
+      throw this.lostReason !== null && !(e instanceof GpuOutOfMemoryError) ? new GpuDeviceLostError(what, this.lostReason) : e;
+    }
+    const err = await dev.popErrorScope().catch(() => null);
+    if (err) throw new GpuOutOfMemoryError(`${what}: the GPU ran out of memory (${err.message || 'out-of-memory'}). Try a smaller batch, input or model.`);
+    if (this.lostReason !== null) throw new GpuDeviceLostError(what, this.lostReason);
+    return out;
+  }
+
+  /** The largest storage buffer this device can make and bind, in bytes. */
+  get maxStorageBytes(): number {
+    const l = this.device.limits;
+    return Math.min(l.maxBufferSize, l.maxStorageBufferBindingSize);
+  }
+
+  /** Refuses a buffer above the device's limits with a plain message (WebGPU would make an invalid one). */
+  private checkSize(bytes: number, usage: number): void {
+    const max = usage & BU.STORAGE ? this.maxStorageBytes : this.device.limits.maxBufferSize;
+    if (bytes > max) {
+      const mb = (n: number) => `${(n / 2 ** 20).toFixed(n < 2 ** 30 ? 1 : 0)} MB`;
+      const need = mb(bytes) === mb(max) ? `${bytes} bytes` : mb(bytes);
+      const have = mb(bytes) === mb(max) ? `${max} bytes` : mb(max);
+      throw new GpuOutOfMemoryError(`this needs a GPU buffer of ${need} but this GPU allows at most ${have} per buffer. Try a smaller batch, input or model.`);
+    }
+  }
 
   onLost(listener: LostListener): () => void {
     this.lostListeners.add(listener);
@@ -249,6 +295,7 @@ export class GpuContext {
   upload(data: Float32Array | Uint16Array | Uint32Array | Int32Array, usage: number = BU.STORAGE | BU.COPY_SRC | BU.COPY_DST): GPUBuffer {
     if (data instanceof Float32Array) data = this.encodeFloats(data);
     const size = Math.max(16, Math.ceil(data.byteLength / 4) * 4);
+    this.checkSize(size, usage);
     const buf = this.device.createBuffer({ size, usage, mappedAtCreation: true });
     const Ctor = data.constructor as { new (b: ArrayBuffer): Float32Array | Uint16Array | Uint32Array | Int32Array };
     new Ctor(buf.getMappedRange()).set(data);
@@ -264,7 +311,9 @@ export class GpuContext {
 
   /** A storage buffer of `floats` 32-bit elements. */
   scratch(floats: number, usage: number = BU.STORAGE | BU.COPY_SRC | BU.COPY_DST): GPUBuffer {
-    return this.device.createBuffer({ size: Math.max(16, floats * 4), usage });
+    const size = Math.max(16, floats * 4);
+    this.checkSize(size, usage);
+    return this.device.createBuffer({ size, usage });
   }
 
   /**
@@ -369,6 +418,7 @@ export class GpuContext {
   destroy(): void {
     // a half view shares its base's device: destroying it would take the base down too
     if (this.storage !== 'f32') throw new Error('destroy the base context, not a half() view');
+    this.closing = true;
     this.device.destroy();
   }
 }
@@ -377,5 +427,21 @@ export class GpuUnavailableError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'GpuUnavailableError';
+  }
+}
+
+/** A GPU allocation that the device refused or could not make: the work needs less memory. */
+export class GpuOutOfMemoryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GpuOutOfMemoryError';
+  }
+}
+
+/** The device went away under running work (driver reset, another tab, destroy()). */
+export class GpuDeviceLostError extends Error {
+  constructor(what: string, reason: string) {
+    super(`${what}: the GPU device was lost (${reason})`);
+    this.name = 'GpuDeviceLostError';
   }
 }

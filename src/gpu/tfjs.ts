@@ -8,7 +8,10 @@ import '@tensorflow/tfjs-backend-cpu';
 
 const SHARED = 'webgpu-shared';
 
-export async function initTfjs(device: GPUDevice | null): Promise<string> {
+/** Where the wasm backend's binaries are served from (the built app ships them; see src/app-shell/tfjs-wasm.ts). */
+export type WasmPaths = Partial<Record<'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm', string>>;
+
+export async function initTfjs(device: GPUDevice | null, opts: { wasmPaths?: WasmPaths } = {}): Promise<string> {
   if (device) {
     // a backend of an older (lost or destroyed) device goes; the new device gets a fresh one
     const have = tf.engine().registry[SHARED] as WebGPUBackend | undefined;
@@ -26,7 +29,8 @@ export async function initTfjs(device: GPUDevice | null): Promise<string> {
     }
   }
   try {
-    await import('@tensorflow/tfjs-backend-wasm');
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    if (opts.wasmPaths) wasm.setWasmPaths(opts.wasmPaths);
     if (await tf.setBackend('wasm')) return 'wasm';
   } catch {
     // wasm binaries unavailable: cpu below

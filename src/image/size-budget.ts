@@ -15,7 +15,7 @@
 export const MAX_SIDE = 2048;
 export const MIN_SIDE = 8;
 /** 64 megapixels (a 256 MB RGBA decode): above every common camera's full-resolution output. */
-export const MAX_DECODE_PIXELS = 64 * 1024 * 1024;
+export const MAX_DECODE_PIXELS = 64_000_000;
 /** Panoramas are up to about 10:1; 20:1 leaves a 102-pixel shorter side at MAX_SIDE. */
 export const MAX_ASPECT = 20;
 export const MAX_FILE_BYTES = 64 * 1024 * 1024;
@@ -28,7 +28,7 @@ export function imageSizeRefusal(name: string, width: number, height: number): s
   const dims = `${en(width)}×${en(height)}`;
   if (width < MIN_SIDE || height < MIN_SIDE) return `${name} is only ${dims} pixels; at least ${MIN_SIDE}×${MIN_SIDE} is needed.`;
   if (width * height > MAX_DECODE_PIXELS) {
-    return `${name} is ${dims} pixels (${(width * height / 1e6).toFixed(0)} megapixels); photos up to ${MAX_DECODE_PIXELS / 2 ** 20} megapixels are decoded. Downscale it first.`;
+    return `${name} is ${dims} pixels (${en(Math.round((width * height) / 1e6))} megapixels); photos up to ${MAX_DECODE_PIXELS / 1e6} megapixels are decoded. Downscale it first.`;
   }
   const ratio = Math.max(width, height) / Math.min(width, height);
   if (ratio > MAX_ASPECT) return `${name} is ${dims} pixels, a strip ${ratio.toFixed(0)} times longer than wide; photos up to ${MAX_ASPECT}:1 are accepted.`;

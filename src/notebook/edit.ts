@@ -32,7 +32,7 @@ import {
   parseNotebook,
   renderFencedCell,
   withIds,
-  MAX_NOTEBOOK_CHARS,
+  notebookLimitError,
   type Cell,
   type NewCell,
   type Notebook,
@@ -77,6 +77,9 @@ export function cellSource(cell: Cell): string {
   return toEol(cell.body, '\n');
 }
 
+/** Why the last rebuild was refused (read by applyEdit for its message). */
+let lastRefusal: string | null = null;
+
 /**
  * Re-parse the document made of `head` + blocks and carry ids over: blocks whose raw text is
  * unchanged keep their id, edited blocks keep theirs where the parse still sees one block of the
@@ -84,7 +87,9 @@ export function cellSource(cell: Cell): string {
  */
 function rebuild(doc: Notebook, head: string, blocks: Block[]): Notebook | null {
   const text = head + blocks.map((b) => b.raw).join('');
-  if (text.length > MAX_NOTEBOOK_CHARS) return null;
+  // a limit of the format (size, lines, cells): the edit is refused, and applyEdit says which
+  lastRefusal = notebookLimitError(text);
+  if (lastRefusal) return null;
   const parsed = parseNotebook(text);
   if (parsed.tooLarge) return null;
   const cells = parsed.cells;
@@ -323,6 +328,7 @@ function run(doc: Notebook, op: EditOp): { doc: Notebook; id?: string | null } {
 
 export function applyEdit(state: EditState, op: EditOp, opts: { coalesce?: string } = {}): EditState {
   let r: { doc: Notebook; id?: string | null };
+  lastRefusal = null;
   try {
     r = run(state.doc, op);
   } catch {
@@ -330,7 +336,13 @@ export function applyEdit(state: EditState, op: EditOp, opts: { coalesce?: strin
   }
   if (r.doc === state.doc) {
     const known = op.type === 'insert' || op.type === 'setMeta' || op.type === 'setParamDefault' || state.doc.cells.some((c) => c.id === op.id);
-    return { ...state, error: known ? 'The edit changed nothing (or would make the notebook too large).' : 'That cell no longer exists.' };
+    const refusal = lastRefusal as string | null; // set by rebuild during run()
+    const why = refusal
+      ? `The edit was not applied: ${refusal.replace(/^This notebook/, 'the notebook').replace(/ to open/, '').replace(/ Nothing was run; the file is kept unchanged\.$/, '')}`
+      : known
+        ? 'The edit changed nothing.'
+        : 'That cell no longer exists.';
+    return { ...state, error: why };
   }
   const join = opts.coalesce !== undefined && opts.coalesce === state.coalesce && state.past.length > 0;
   const past = join ? state.past : [...state.past, state.doc].slice(-MAX_UNDO);

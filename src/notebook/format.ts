@@ -19,7 +19,7 @@
  *   newCellRaw(spec, eol)                  the raw text of a brand-new cell.
  *   paramCells(nb) / viewCells(nb)         typed filters; usableParams(nb): first valid definition of each name.
  *   notebookLimitError(text) → string|null  why a text is refused before parsing (size, lines, line
- *                                          length, param/view cells), in words; null when it is within
+ *                                          length, param/view/code cells), in words; null when it is within
  *                                          the limits. parseNotebook keeps a refused text as one
  *                                          unparsed prose block with this message (`tooLarge`).
  *   MAX_NOTEBOOK_CHARS, MAX_NOTEBOOK_LINES, MAX_LINE_CHARS, MAX_FENCED_CELLS, MAX_CELL_REFS: the limits
@@ -43,8 +43,8 @@ export const MAX_NOTEBOOK_CHARS = 2 * 1024 * 1024;
 export const MAX_NOTEBOOK_LINES = 100_000;
 /** A longer line is refused (prose paragraphs written on one line stay far below). */
 export const MAX_LINE_CHARS = 32 * 1024;
-/** At most this many ```param / ```view fence lines (the shipped notebooks have 10 to 40). */
-export const MAX_FENCED_CELLS = 2000;
+/** At most this many ```param / ```view / ```js fence lines (the shipped notebooks have 10 to 40). */
+export const MAX_FENCED_CELLS = 1000;
 /** A cell referencing more distinct `$params` than this is not read (real cells reference a few). */
 export const MAX_CELL_REFS = 64;
 
@@ -268,7 +268,7 @@ function opaque(text: string, message: string): Notebook {
   return { head: '', frontMatter: null, meta: { extra: {} }, cells, eol: detectEol(text.slice(0, 4096)), errors: [err], tooLarge: true };
 }
 
-/** A line opening a param/view cell (sticky: tested in place at each line start, whatever the fence length). */
+/** A line opening a param, view or code cell (sticky: tested in place at each line start, whatever the fence length). */
 const FENCED_CELL_LINE = / {0,3}(?:`{3,}|~{3,})[ \t]*(?:param|view|js)(?:[ \t\r\n]|$)/y;
 const KEPT = 'Nothing was run; the file is kept unchanged.';
 
@@ -303,7 +303,7 @@ export function notebookLimitError(text: string): string | null {
     FENCED_CELL_LINE.lastIndex = start;
     if ((first === 0x60 || first === 0x7e || first === 0x20) && FENCED_CELL_LINE.test(text)) {
       if (++fenced > MAX_FENCED_CELLS) {
-        return `This notebook has too many param and view cells to open (more than ${en(MAX_FENCED_CELLS)}). ${KEPT}`;
+        return `This notebook has too many param, view and code cells to open (more than ${en(MAX_FENCED_CELLS)}). ${KEPT}`;
       }
     }
     if (end >= n) break;

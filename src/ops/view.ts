@@ -61,11 +61,12 @@ export async function computeOpView(
     // ops that form chosen rows only get the token's row and the queries' rows (rowIndex = position)
     const rows = op.gpuRows ? [token, ...(opts.queries ?? [])] : undefined;
     const t0 = performance.now();
-    const out = await op.gpu(ctx, x, p, cfg, { maps: !rows, rows, timed: true, skipY: !opts.y });
+    const gpu = op.gpu;
+    const out = await ctx.guard(op.name, () => gpu(ctx, x, p, cfg, { maps: !rows, rows, timed: true, skipY: !opts.y }));
     const wall = performance.now() - t0;
     const panels = op.queryMaps ? op.queryMaps(out.maps, cfg, token, rows ? 0 : token) : [];
     const times: number[] = [];
-    for (let i = 0; i < (opts.timingRuns ?? 0); i++) times.push((await op.gpu(ctx, x, p, cfg, { maps: false, timed: true, skipY: true })).gpuMs ?? NaN);
+    for (let i = 0; i < (opts.timingRuns ?? 0); i++) times.push((await ctx.guard(op.name, () => gpu(ctx, x, p, cfg, { maps: false, timed: true, skipY: true }))).gpuMs ?? NaN);
     const timed = times.length > 0 || out.gpuMs !== undefined;
     const source: OpViewResult['timeSource'] = ctx.report.timestamps && timed ? 'gpu-timestamp' : 'gpu-wall';
     // without extra runs the time is the map run's own (the op plus the clicked token's map rows)

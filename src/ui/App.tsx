@@ -3,6 +3,7 @@ import { GpuBadge } from './GpuBadge';
 import { ExplorerPage } from './ExplorerPage';
 import { ClassifyPage } from './classify/ClassifyPage';
 import { ThemeToggle } from './ThemeToggle';
+import { OfflineBadge } from './OfflineBadge';
 import { NotebookIndex } from './notebook/NotebookIndex';
 import { NotebookPage } from './notebook/NotebookPage';
 import { parseRoute, useHash } from './route';
@@ -29,6 +30,7 @@ export function App() {
             Classify
           </a>
         </nav>
+        <OfflineBadge />
         <ThemeToggle />
         <GpuBadge />
       </header>

@@ -2,8 +2,8 @@
 import { useGpu } from '../state/gpu';
 
 export function GpuBadge() {
-  const { status, report, message, tfjsBackend } = useGpu();
-  if (status === 'pending') return <div className="gpu-badge pending">{message || 'Looking for a WebGPU adapter…'}</div>;
+  const { status, report, message, notice, tfjsBackend } = useGpu();
+  if (status === 'pending') return <div className="gpu-badge pending" role="status" data-testid="gpu-pending">{message || 'Looking for a WebGPU adapter…'}</div>;
   if (status === 'unavailable' || !report) {
     return (
       <div className="gpu-badge unavailable" role="status" data-testid="gpu-status">
@@ -22,6 +22,12 @@ export function GpuBadge() {
         <span className="flag">max buffer {report.maxBufferMB} MB</span>
         {tfjsBackend ? <span className="flag">tfjs: {tfjsBackend}</span> : null}
       </span>
+      {notice ? (
+        <span className="warn" data-testid="gpu-notice">
+          {' '}
+          {notice}
+        </span>
+      ) : null}
     </div>
   );
 }

@@ -181,7 +181,7 @@ function build(res: UnpickleResult, storageBytes: StorageReader, name: string, f
     if (typeof k !== 'string') throw new CheckpointFormatError(`${name}: a tensor is stored under the non-string key ${describe(k)}`);
     const s = v.storage;
     const rootKey = s.view?.key ?? s.key;
-    const bytes = checkGeometry(v, `${name}: tensor '${k}'`, maxEl);
+    const bytes = checkGeometry(v, `${name}: tensor '${short(k)}'`, maxEl);
     need.set(rootKey, Math.max(need.get(rootKey) ?? 0, bytes));
     refs.push([k, v]);
   }
@@ -197,14 +197,19 @@ function build(res: UnpickleResult, storageBytes: StorageReader, name: string, f
       raw = storageBytes(s.view ? { ...s, key: rootKey } : s, need.get(rootKey)!);
       cache.set(rootKey, raw);
     }
-    tensors.set(key, resolveTensor(v, raw, `${name}: tensor '${key}'`));
+    tensors.set(key, resolveTensor(v, raw, `${name}: tensor '${short(key)}'`));
   }
   return finish(stripModulePrefix({ tensors, skipped, format, notes }));
 }
 
 /** A dict key for messages: strings as they are, anything else described (never String(), which recurses into nested tuples). */
 function keyName(k: unknown): string {
-  return typeof k === 'string' ? k : describe(k);
+  return typeof k === 'string' ? short(k) : describe(k);
+}
+
+/** A name from the file, cut for a message. */
+function short(s: string, max = 120): string {
+  return s.length > max ? `${s.slice(0, max)}…` : s;
 }
 
 /** Finds the state_dict: `{'model': sd, …}`, `{'state_dict': sd, …}` or a bare dict of tensors. */
@@ -356,7 +361,7 @@ function finish(c: LoadedCheckpoint): LoadedCheckpoint {
   const counts = new Map<string, number>();
   for (const t of c.tensors.values()) counts.set(t.dtype, (counts.get(t.dtype) ?? 0) + 1);
   c.notes.push(`${c.tensors.size} tensors (${[...counts].map(([d, n]) => `${n} ${d}`).join(', ')})`);
-  if (c.skipped.length) c.notes.push(`skipped: ${c.skipped.join(', ')}`);
+  if (c.skipped.length) c.notes.push(`skipped: ${c.skipped.slice(0, 20).join(', ')}${c.skipped.length > 20 ? `, … (${c.skipped.length} in all)` : ''}`);
   return c;
 }
 

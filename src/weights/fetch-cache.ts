@@ -290,6 +290,7 @@ async function fromCache(cache: Cache, url: string, opts: FetchWeightsOptions, s
   const chunks: Uint8Array[] = [];
   let n = 0;
   let problem: string | null;
+  let bytes: Uint8Array | null = null;
   try {
     if (hit.body) {
       await readGuarded(hit.body, g, (c) => {
@@ -299,14 +300,15 @@ async function fromCache(cache: Cache, url: string, opts: FetchWeightsOptions, s
         opts.onProgress?.({ received: n, total, phase: 'cache', resumedFrom: 0, attempt: 0 });
       });
     }
-    problem = cachedEntryProblem(hit.headers, concat(chunks, n));
+    bytes = concat(chunks, n);
+    problem = cachedEntryProblem(hit.headers, bytes);
   } catch (e) {
     if (g.why === 'cancelled') throw cancelled();
     problem = e instanceof Error ? e.message : String(e);
   } finally {
     g.dispose();
   }
-  if (!problem) return concat(chunks, n);
+  if (!problem && bytes) return bytes;
   await cache.delete(url).catch(() => false);
   notes.push(`the cached copy was not the whole file (${problem}): it was removed and the file downloaded again`);
   return null;

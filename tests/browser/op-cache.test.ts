@@ -1,9 +1,10 @@
 /**
  * One-image op runs reuse their weights and scratch (src/ops/common/weight-cache.ts,
  * scratch-pool.ts): a repeated run — or one after a knob its upload does not read — creates no
- * weight or scratch buffer; a new params object or an upload-relevant knob uploads again; results
- * are bit-identical to a run on fresh buffers, also when the reused scratch holds garbage and when
- * runs overlap; skipY leaves y unread without changing the maps.
+ * buffer at all (x in pooled scratch, uniforms and read-back buffers reused by the context); a
+ * new params object or an upload-relevant knob uploads again; results are bit-identical to a run
+ * on fresh buffers, also when the reused scratch holds garbage and when runs overlap; skipY leaves
+ * y unread without changing the maps.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BU, GpuContext } from '../../src/gpu/context';
@@ -21,14 +22,16 @@ beforeAll(async () => {
 });
 afterAll(() => ctx?.destroy());
 
-/** Storage buffers created (weights, x, scratch) and ctx.upload calls while `f` runs. */
-async function counting<T>(f: () => Promise<T>): Promise<{ out: T; storage: number; uploads: number }> {
+/** Buffers created (all, and storage: weights, scratch), and ctx.upload calls while `f` runs. */
+async function counting<T>(f: () => Promise<T>): Promise<{ out: T; buffers: number; storage: number; uploads: number }> {
   const dev = ctx.device;
   const create = dev.createBuffer.bind(dev);
   const upload = ctx.upload.bind(ctx);
+  let buffers = 0;
   let storage = 0;
   let uploads = 0;
   dev.createBuffer = (d: GPUBufferDescriptor) => {
+    buffers++;
     if (d.usage & BU.STORAGE) storage++;
     return create(d);
   };
@@ -37,7 +40,7 @@ async function counting<T>(f: () => Promise<T>): Promise<{ out: T; storage: numb
     return upload(data, usage);
   };
   try {
-    return { out: await f(), storage, uploads };
+    return { out: await f(), buffers, storage, uploads };
   } finally {
     Reflect.deleteProperty(dev, 'createBuffer');
     Reflect.deleteProperty(ctx, 'upload');
@@ -65,9 +68,9 @@ describe('op runs reuse weights and scratch', () => {
         const opts: GpuRunOptions = mode === 'rows' ? { maps: false, rows: [7], timed: false } : { maps: true, timed: false };
         const first = await op.gpu(ctx, x, p, cfg, opts);
         const again = await counting(() => op.gpu(ctx, x, p, cfg, opts));
-        // only x is made again (uniforms and read-back staging are not storage buffers)
-        expect(again.uploads).toBe(1);
-        expect(again.storage).toBe(1);
+        // nothing is made again: x goes into pooled scratch, uniforms and read-back buffers are reused
+        expect(again.uploads).toBe(0);
+        expect(again.buffers).toBe(0);
         expectSame(first, again.out);
 
         // reused scratch full of NaN and freshly uploaded weights: still the same bits
@@ -133,7 +136,7 @@ describe('a knob change re-uploads only when the upload reads it', () => {
       expect(weightCacheFor(ctx).uploads - before).toBe(reupload ? 1 : 0);
       // and back: both are cached now
       const again = await counting(() => op.gpu(ctx, x, pa, a, opts));
-      expect(again.uploads).toBe(1);
+      expect(again.uploads).toBe(0);
     });
   }
 });

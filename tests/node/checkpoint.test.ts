@@ -218,7 +218,7 @@ describe('hostile and broken input', () => {
     const rnd = (n: number) => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8) % n;
     const pklLen = 13189; // data.pkl is the first stored entry; mutate only inside it
     const start = base.indexOf(0x80);
-    for (let trial = 0; trial < 60; trial++) { // (tests/node/checkpoint-hostile.test.ts fuzzes much more)
+    for (let trial = 0; trial < 60; trial++) { // (tests/node/hostile-checkpoints.test.ts fuzzes much more)
       const b = base.slice();
       for (let k = 0; k < 3; k++) b[start + rnd(pklLen)] = rnd(256);
       try {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { parseArgs, runClassify, UsageError, type CliOptions } from '../../src/cli/classify-cli';
-import { decodeImageFile } from '../../src/cli/node-image';
+import { decodeImageFile, exifOrientation } from '../../src/cli/node-image';
 import { loadModelWeights } from '../../src/models/load';
 import { preprocessForEval } from '../../src/image/resize-pil';
 import { topK } from '../../src/models/classify';
@@ -69,6 +69,17 @@ describe('decoding', () => {
     for (let y = 0; y < 32; y++) for (let x = 6; x < 40; x++) for (let c = 0; c < 3; c++) err = Math.max(err, Math.abs(j.data[(y * 40 + x) * 3 + c] - p.data[(y * 40 + x) * 3 + c]));
     expect(err).toBeLessThan(24);
     expect(() => decodeImageFile(new TextEncoder().encode('hello'), 'x.png')).toThrow(/not a PNG or JPEG/);
+    // EXIF orientation 6 (rotate 90° clockwise to view): an APP1 segment after SOI, little-endian TIFF
+    const raw = readFileSync(img.jpg);
+    const tiff = [0x49, 0x49, 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0];
+    const app1 = [0xff, 0xe1, 0, 2 + 6 + tiff.length, ...Array.from('Exif\0\0', (ch) => ch.charCodeAt(0)), ...tiff];
+    const rotated = new Uint8Array([...raw.subarray(0, 2), ...app1, ...raw.subarray(2)]);
+    expect(exifOrientation(rotated)).toBe(6);
+    const r = decodeImageFile(rotated, 'r.jpg');
+    expect([r.width, r.height]).toEqual([32, 40]);
+    // the upright picture's top-left pixel is the stored picture's bottom-left one
+    expect(Array.from(r.data.subarray(0, 3))).toEqual(Array.from(j.data.subarray(31 * 40 * 3, 31 * 40 * 3 + 3)));
+    expect(exifOrientation(raw)).toBe(1);
     expect(() => decodeImageFile(readFileSync(img.png).subarray(0, 60), 'cut.png')).toThrow(/cannot decode/);
   });
 });

@@ -5,7 +5,8 @@
  * adversarial tier — 1,200 scripted servers in the default run, 12,000 with ATTN_SLOW=1 — asserting
  * that every download settles within 2 s, ends with the exact file or a clear WeightFetchError, and
  * that the cache never holds anything but a whole version as complete, or a true prefix of one
- * version (with its validator) as a parked partial download.
+ * version (with its validator) as a parked partial download. ATTN_HOSTILE_N / _SEED / _C override
+ * the tier's case count, seed and concurrency (default 4).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchWeights, WeightFetchError, type FetchErrorKind, type FetchWeightsOptions, type FetchWeightsResult } from '../../src/weights/fetch-cache';
@@ -146,19 +147,19 @@ describe('download checks', () => {
 describe('downloads against a hostile server: one test per class', () => {
   it('stalled headers: refused as stalled after the bounded attempts, not a hang', async () => {
     const t = setup({ versions: [V1], script: [], fallback: 'stall-headers' });
-    const s = await settle(fetchWeights(t.url, t.opts({ stallMs: 80, retries: 2 })));
+    const s = await settle(fetchWeights(t.url, t.opts({ stallMs: 300, retries: 2 })));
     const e = refusal(s);
     expect(e.kind).toBe('stalled');
-    expect(e.message).toMatch(/did not answer within 0\.08 s.*Gave up after 3 attempts/);
+    expect(e.message).toMatch(/did not answer within 0\.30 s.*Gave up after 3 attempts/);
     expect(t.file.log.filter((l) => l.method === 'GET')).toHaveLength(3);
     expect(s.ms).toBeLessThan(STEP_MS);
   });
 
   it('stalled body: the received part is parked (strong ETag) and the next call continues it', async () => {
     const t = setup({ versions: [V1], script: ['stall-body'], fallback: 'stall-headers' });
-    const e = refusal(await settle(fetchWeights(t.url, t.opts({ stallMs: 80, retries: 0 }))));
+    const e = refusal(await settle(fetchWeights(t.url, t.opts({ stallMs: 300, retries: 0 }))));
     expect(e.kind).toBe('stalled');
-    expect(e.message).toMatch(/stopped sending: no data for 0\.08 s after .* are kept/);
+    expect(e.message).toMatch(/stopped sending: no data for 0\.30 s after .* are kept/);
     expect((await cacheInvariant(t.caches, t.id, t.url, [V1])).partial?.length).toBe(2500);
     t.file.fallback = 'ok';
     const s = await settle(fetchWeights(t.url, t.opts()));
@@ -186,7 +187,7 @@ describe('downloads against a hostile server: one test per class', () => {
       const t0 = performance.now();
       ac.abort();
       const e = refusal(await settle(p));
-      expect(performance.now() - t0).toBeLessThan(250);
+      expect(performance.now() - t0).toBeLessThan(500);
       expect(e.kind).toBe('aborted');
       expect(e.message).toMatch(/cancelled\. .* are kept/);
     } finally {
@@ -323,10 +324,9 @@ describe('downloads against a hostile server: one test per class', () => {
     ['416', 'incomplete', /whole file with "range not satisfiable" \(416\)/],
     ['500', 'http', /server failed \(500/],
     ['503', 'http', /server failed \(503/],
-    ['stall-headers', 'stalled', /did not answer/],
   ] as const)('%s forever: a bounded number of requests, then a clear refusal', async (b, kind, msg) => {
     const t = setup({ versions: [V1], script: ['reset-body'], fallback: b });
-    const s = await settle(fetchWeights(t.url, t.opts({ retries: 3, stallMs: 80 })));
+    const s = await settle(fetchWeights(t.url, t.opts({ retries: 3 })));
     const e = refusal(s);
     expect(e.kind).toBe(kind);
     expect(e.message).toMatch(msg);
@@ -454,7 +454,7 @@ async function runCase(c: Case, n: number): Promise<string[]> {
 describe('seeded adversarial downloads', () => {
   it(`${SLOW ? '12,000' : '1,200'} scripted hostile servers: every download settles with the exact file or a clear refusal, the cache stays true`, async () => {
     const n = Number(process.env.ATTN_HOSTILE_N ?? (SLOW ? 12_000 : 1200));
-    const r = rng(SLOW ? 20261205 : 1515);
+    const r = rng(Number(process.env.ATTN_HOSTILE_SEED ?? (SLOW ? 20261205 : 1515)));
     const cases = Array.from({ length: n }, () => makeCase(r));
     const tally = new Map<string, number>();
     const t0 = performance.now();

@@ -59,7 +59,7 @@ describe('pixel budget (regressions)', () => {
     expect(png.length).toBeLessThan(100);
     const h = readImageHeader(png)!;
     expect(imageSizeRefusal('huge.png', h.width, h.height)).toBe(
-      'huge.png is 100,000×100,000 pixels (10000 megapixels); photos up to 64 megapixels are decoded. Downscale it first.',
+      'huge.png is 100,000×100,000 pixels (10,000 megapixels); photos up to 64 megapixels are decoded. Downscale it first.',
     );
   });
 

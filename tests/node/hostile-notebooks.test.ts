@@ -66,19 +66,22 @@ describe('regressions: super-linear parsing and graph building', () => {
     expect(nb.cells.at(-1)!.id).toBe(`view-x-${MAX_FENCED_CELLS}`);
     const params = cell('param a', 'kind: slider\nmin: 0\nmax: 1').repeat(MAX_FENCED_CELLS);
     expect(usableParams(exercise(params, 'same-named params', { render: false }))).toHaveLength(1);
-    refusedKept(views + cell('view attention x', 'op: mhsa'), /too many param and view cells to open \(more than 2,000\)/);
+    refusedKept(views + cell('view attention x', 'op: mhsa'), /too many param, view and code cells to open \(more than 1,000\)/);
+    // code cells that all read each other's results in one long chain
+    exercise(Array.from({ length: MAX_FENCED_CELLS }, (_, i) => cell(`js c${i}`, i ? `return $c${i - 1} + 1;` : 'return 0;')).join(''), 'code chain', { render: false });
   });
 
   it('tens of thousands of cells and multi-megabyte files: refused in well under 2 s, text kept', () => {
-    refusedKept(cell('view table', '').repeat(30_000), /too many param and view cells/);
+    refusedKept(cell('view table', '').repeat(30_000), /too many param, view and code cells/);
     refusedKept('x\n'.repeat(MAX_NOTEBOOK_LINES + 1), /too many lines to open \(more than 100,000\)/);
     refusedKept('y'.repeat(MAX_LINE_CHARS + 1), /Line 1 of this notebook is too long to open \(32,769 characters; the limit is 32,768\)/);
     refusedKept('z'.repeat(MAX_NOTEBOOK_CHARS + 1), /too large to open \(2\.0 MB; the limit is 2\.0 MB\)/);
     expect(notebookLimitError(cell('view table', '').repeat(MAX_FENCED_CELLS))).toBeNull();
     // long fences and indented or tilde fences count too
     const fence = '`'.repeat(100);
-    refusedKept(`${fence}param a\n${fence}\n`.repeat(MAX_FENCED_CELLS + 1), /too many param and view cells/);
-    refusedKept('   ~~~view\r\n~~~\r\n'.repeat(MAX_FENCED_CELLS + 1), /too many param and view cells/);
+    refusedKept(`${fence}param a\n${fence}\n`.repeat(MAX_FENCED_CELLS + 1), /too many param, view and code cells/);
+    refusedKept('   ~~~view\r\n~~~\r\n'.repeat(MAX_FENCED_CELLS + 1), /too many param, view and code cells/);
+    refusedKept(cell('js c', 'return 1;').repeat(MAX_FENCED_CELLS + 1), /too many param, view and code cells/);
   });
 
   it('under the size limit, the worst shapes stay under 2 s a step', () => {
@@ -117,18 +120,18 @@ describe('regressions: the dependency walk is iterative', () => {
     expect(g.paramOrder).toHaveLength(MAX_FENCED_CELLS);
     expect(g.paramOrder.slice(0, 3)).toEqual(['p0', 'p1', 'p2']);
     const v = defaultValues(g);
-    expect(v.p1999).toBe(50); // clamped by p0's 50 all the way down
+    expect(v[`p${MAX_FENCED_CELLS - 1}`]).toBe(50); // clamped by p0's 50 all the way down
     const r = timed('change at the root', () => change(g, v, 'p0', 10));
-    expect(r.values.p1999).toBe(10);
+    expect(r.values[`p${MAX_FENCED_CELLS - 1}`]).toBe(10);
     expect(r.changed).toHaveLength(MAX_FENCED_CELLS);
   });
 
-  it('a circle of 2,000 params: every one blocked, one short message', () => {
+  it(`a circle of ${MAX_FENCED_CELLS} params: every one blocked, one short message`, () => {
     const g = buildGraph(exercise(chain(MAX_FENCED_CELLS, true), 'circle'));
     expect(g.paramOrder).toEqual([]);
     const cycles = g.issues.filter((i) => i.kind === 'cycle');
     expect(cycles).toHaveLength(MAX_FENCED_CELLS);
-    expect(cycles[0].message).toMatch(/^The 2000 params \$p0 → \$p1999 → .* → …/);
+    expect(cycles[0].message).toMatch(new RegExp(`^The ${MAX_FENCED_CELLS} params \\$p0 → \\$p${MAX_FENCED_CELLS - 1} → .* → …`));
     expect(cycles[0].message.length).toBeLessThan(300);
   });
 
@@ -155,14 +158,18 @@ describe('regressions: prose and math render time', () => {
   it.each(SLOW ? shapes : shapes.slice(0, 4))('prose at the render cap made of %j renders under 2 s', (unit) => {
     const src = unit.repeat(Math.floor(MAX_MARKDOWN_CHARS / unit.length));
     renderMarkdown(src.slice(0, 4096)); // warm the JIT: the bound is about growth, not start-up
-    expect(timed(`render ${JSON.stringify(unit)}`, () => renderMarkdown(src)).length).toBeGreaterThan(0);
+    expect(typeof timed(`render ${JSON.stringify(unit)}`, () => renderMarkdown(src))).toBe('string');
   });
 
   it(`at most ${MAX_MATH_PER_TEXT} formulas are typeset per text; the rest are source, with one note`, () => {
-    const html = timed('math', () => renderMarkdown('$x^2$ '.repeat(MAX_MATH_PER_TEXT + 100)));
-    expect(html.match(/class="katex"/g)?.length).toBe(MAX_MATH_PER_TEXT);
-    expect(html.match(/nb-math-skipped/g)?.length).toBe(100);
-    expect(html).toMatch(/100 formulas are shown as TeX source: a text typesets at most 500 formulas/);
+    const total = MAX_MATH_PER_TEXT + 100;
+    const html = timed('math', () => renderMarkdown('$x^2$ '.repeat(total)));
+    // the count caps it at 500; on a very slow machine the time budget may stop it earlier
+    const typeset = html.match(/class="katex"/g)?.length ?? 0;
+    expect(typeset).toBeGreaterThan(0);
+    expect(typeset).toBeLessThanOrEqual(MAX_MATH_PER_TEXT);
+    expect(html.match(/nb-math-skipped/g)?.length).toBe(total - typeset);
+    expect(html).toContain(`${total - typeset} formulas are shown as TeX source: a text typesets at most 500 formulas (0.5 s of typesetting).`);
   });
 
   it('display math across lines still renders (the look-ahead memo does not skip a closing $$)', () => {
@@ -175,7 +182,7 @@ describe('regressions: refusals lose nothing', () => {
   it('opening a file over a limit is refused before the open notebook is touched, naming the limit', async () => {
     const over = cell('view table', '').repeat(MAX_FENCED_CELLS + 1);
     await expect(readNotebookFile(new File([over], 'many.md'))).rejects.toThrow(
-      'This notebook has too many param and view cells to open (more than 2,000). The open notebook is unchanged.',
+      'This notebook has too many param, view and code cells to open (more than 1,000). The open notebook is unchanged.',
     );
     await expect(readNotebookFile(new File(['y'.repeat(MAX_LINE_CHARS + 1)], 'long.md'))).rejects.toThrow(/Line 1 of this notebook is too long to open/);
     const ok = await readNotebookFile(new File([cell('view table', '').repeat(MAX_FENCED_CELLS)], 'ok.md'));
@@ -187,7 +194,7 @@ describe('regressions: refusals lose nothing', () => {
     const st = createEditState(doc);
     const next = applyEdit(st, { type: 'insert', index: 0, cell: { type: 'view', kind: 'table', body: '' } });
     expect(next.doc).toBe(doc);
-    expect(next.error).toMatch(/too large/);
+    expect(next.error).toBe('The edit was not applied: the notebook has too many param, view and code cells (more than 1,000).');
   });
 });
 
@@ -212,7 +219,7 @@ function hostileNotebook(r: Prng, scale: number): string {
       case 11: return '*_'.repeat(r.int(300 * scale)) + '\n\n';
       case 12: return '<script>alert(1)</script> <img src=x onerror=alert(1)> [a](javascript:alert(1))\n\n';
       case 13: return cell(`param ${n}`, `kind: number\nvalue: ${r.pick(['1.2345678901234567', '1e21', '-0', '5e-324'])}`);
-      case 14: return '\r\n'.repeat(r.int(5)) + '\r' + '\uFEFF' + '\u0000';
+      case 14: return r.int(2) ? '\r\n'.repeat(r.int(5)) + '\r' + '\uFEFF' + '\u0000' : cell(`js ${r.pick([n, m, ''])}`, r.pick(['return $' + m + ';', 'while(', '$' + n + '.x', '`${$a}`']));
       default: return cell(`param ${n}`, `kind: slider\nmin: 0\nmax: $${m}`);
     }
   };

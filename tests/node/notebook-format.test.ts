@@ -315,7 +315,7 @@ describe('broken and hostile input never throws', () => {
     expect(usableParams(nb).length).toBe(1); // the rest are duplicates
     const over = parseNotebook(text + unit);
     expect(over.tooLarge).toBe(true);
-    expect(over.errors[0].message).toMatch(/too many param and view cells to open \(more than 2,000\)\. Nothing was run; the file is kept unchanged\./);
+    expect(over.errors[0].message).toMatch(/too many param, view and code cells to open \(more than 1,000\)\. Nothing was run; the file is kept unchanged\./);
     expect(serializeNotebook(over)).toBe(text + unit);
   });
 

@@ -194,6 +194,14 @@ export async function runBackbonePlan<P extends BackbonePlan>(
   st: GpuWeightStore<P>, key: string, build: () => P, x: Float32Array, o: GpuForwardOptions,
   stageOut: (data: Float32Array, i: number, plan: P) => Float32Array = (d) => d.slice(),
 ): Promise<GpuForwardResult> {
+  // out of memory (a large model at a large batch) or a lost device fails here with a plain message
+  return st.ctx.guard('the forward pass', () => runPlan(st, key, build, x, o, stageOut));
+}
+
+async function runPlan<P extends BackbonePlan>(
+  st: GpuWeightStore<P>, key: string, build: () => P, x: Float32Array, o: GpuForwardOptions,
+  stageOut: (data: Float32Array, i: number, plan: P) => Float32Array,
+): Promise<GpuForwardResult> {
   const ctx = st.ctx;
   const plan = st.planFor(key, build);
   planObserver?.(plan);

@@ -47,13 +47,14 @@ export function ClassifyPanel(props: ClassifyPanelProps = {}) {
     if (props.variant && !useClassify.getState().selected && !useClassify.getState().loaded) useClassify.getState().set({ selected: props.variant });
   }, [props.variant]);
   const gpuStatus = useGpu((x) => x.status);
+  const gpuGeneration = useGpu((x) => x.generation);
 
-  // Re-run when the photo or the weights change (the newest request wins).
+  // Re-run when the photo or the weights change, or on a new GPU device after a loss (the newest request wins).
   const loadedId = s.loaded?.info.id;
   const loadedSource = s.loaded?.source;
   useEffect(() => {
     if (zoo && loadedId && photo) void classifyNow(zoo, photo);
-  }, [zoo, loadedId, loadedSource, photo]);
+  }, [zoo, loadedId, loadedSource, photo, gpuGeneration]);
 
   if (zooError) return <p className="error" role="alert">{zooError}</p>;
   if (!zoo) return <p className="muted">Loading the model list…</p>;

@@ -53,7 +53,7 @@ export function KnobControls({ knobs, values, scope, sites, onValue, onScope, on
 
 function KnobControl({ knob, value, locked, onValue }: { knob: NetworkKnob; value: KnobValue; locked: boolean; onValue(v: KnobValue): void }) {
   const off = !sameValue(value, knob);
-  const note = off ? `left the trained setting (official: ${formatKnobValue(knob.official)})` : `trained value`;
+  const note = off ? `left the trained setting (official: ${formatKnobValue(knob.official)})` : undefined;
   const help = (
     <span className="knob-help" tabIndex={0} title={knob.help} aria-label={`${knob.label}: ${knob.help}`} data-testid={`knob-help-${knob.key}`}>
       ?
@@ -82,12 +82,13 @@ function KnobControl({ knob, value, locked, onValue }: { knob: NetworkKnob; valu
             </option>
           ))}
         </select>{' '}
-        <span className="slider-note">{note}</span>
+        {note ? <span className="slider-note">{note}</span> : null}
       </label>
     ) : (
       <label className="knob-choice">
-        <input type="checkbox" checked={Boolean(value)} disabled={locked} onChange={(e) => onValue(e.target.checked)} /> {knob.label}{' '}
-        <span className="slider-note">{note}</span>
+        <input type="checkbox" checked={Boolean(value)} disabled={locked} onChange={(e) => onValue(e.target.checked)} /> {knob.label}
+        {knob.official === true ? ' (trained: on)' : ''}{' '}
+        {note ? <span className="slider-note">{note}</span> : null}
       </label>
     );
   return (
