@@ -24,26 +24,12 @@ import {
   deflateBomb, f32, P, safetensorsOf, safetensorsRaw, stateDictZip, torchZip, withDirectory, zip64Record, zipRecords,
 } from './checkpoint-builders';
 import { fixtureBytes } from './fixtures';
+import { prng } from './hostile-inputs';
 
 const SLOW = process.env.ATTN_SLOW === '1';
 const TESTS = parseZoo(JSON.parse(readFileSync(resolve(__dirname, '../../public/zoo.json'), 'utf8'))).test;
 
-/** mulberry32: a small deterministic PRNG, so every failure reproduces from its seed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-  return {
-    next,
-    int: (n: number) => Math.floor(next() * n),
-    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)],
-  };
-}
+const rng = prng; // tests/node/hostile-inputs.ts: one seeded PRNG for every hostile suite
 type Rng = ReturnType<typeof rng>;
 
 interface Case {
