@@ -1,14 +1,14 @@
 /**
  * WebGPU forward of GroupMixFormer (classification, eval) with our kernels:
- *   ConvStem: conv 3×3 s2 (vig_conv, BN folded) → Hardswish (gmf_hswish) → conv 3×3 s2 (BN folded;
+ *   ConvStem: conv 3×3 s2 (conv2d_gemm, BN folded) → Hardswish (gmf_hswish) → conv 3×3 s2 (BN folded;
  *   its Hardswish is applied on load by the next depthwise conv);
  *   per stage PatchEmbedLayer: depthwise 3×3 (gmf_dw, stride 1 then 2) → pointwise Linear with the
- *   folded BN and Hardswish in its epilogue (gma_linear);
+ *   folded BN and Hardswish in its epilogue (linear);
  *   per block: cpe + norm1 in one kernel (gmf_cpe_norm: t = x + DW3×3(x), u = LN1(t)) → GMA
- *   (src/ops/gma through gmaDispatches, its proj accumulating into t) → norm2 (vig_norm) →
- *   fc1 + GELU (gma_linear) → fc2 accumulating into t;
+ *   (src/ops/gma through gmaDispatches, its proj accumulating into t) → norm2 (add_norm) →
+ *   fc1 + GELU (linear) → fc2 accumulating into t;
  *   head: norm4 (BN) folded into the head Linear (BN is affine, so it commutes with the token
- *   mean) → token mean (vig_meanpool) → Linear.
+ *   mean) → token mean (meanpool) → Linear.
  * Eval BatchNorms are folded once when the weights are first uploaded (fold.ts; the aggregator's
  * by uploadGmaWeights). As the ViG/LITv2 forwards: weights are uploaded once per (GpuContext,
  * weights object); activations live in a scratch pool of a plan cached for the last

@@ -1,10 +1,10 @@
 /**
- * WebGPU forward of LITv2 (classification, eval) with our kernels: PatchEmbed (vig_conv + LayerNorm),
+ * WebGPU forward of LITv2 (classification, eval) with our kernels: PatchEmbed (conv2d_gemm + LayerNorm),
  * per block [LayerNorm → HiLo (src/ops/hilo through hiloDispatches) → residual] and
- * LayerNorm → DWMlp (Linear → depthwise 3×3 + GELU (litv2_dwconv) → Linear) → residual, DTM between
- * stages (offset conv (vig_conv) → deformable im2col (litv2_deform) → Linear → eval BatchNorm + GELU,
+ * LayerNorm → DWMlp (Linear → depthwise 3×3 + GELU (dwconv_gelu) → Linear) → residual, DTM between
+ * stages (offset conv (conv2d_gemm) → deformable im2col (litv2_deform) → Linear → eval BatchNorm + GELU,
  * fused with the next stage's first LayerNorm (litv2_row_norm)), then LayerNorm → token mean → head.
- * Residual adds are fused into the following LayerNorm (vig_norm: sum = x + delta, out = LN(sum); at
+ * Residual adds are fused into the following LayerNorm (add_norm: sum = x + delta, out = LN(sum); at
  * small batch litv2_row_norm also adds up fc2's split-K partial sums). Linears pick their kernel by
  * shape (./gemm.ts); HiLo runs as its fused dispatch list (6 per stage-2 block).
  *
@@ -57,7 +57,7 @@ const lnOf = (st: WeightStore, prefix: string) => ({ mode: 'ln' as const, weight
 /** The plan's Linear: kernel chosen by shape (./gemm.ts: big tiles at batch 32, split K at batch 1). */
 const linearOf = (pb: PlanBuilder): LinearBuilder => (x, w, b, y, M, N, K) => gemmDispatches(pb.ctx, pb.scratch, x, w, b, y, M, N, K);
 
-/** Output pixels per thread of the vec4 depthwise kernel (litv2_dwconv_v4.wgsl). */
+/** Output pixels per thread of the vec4 depthwise kernel (dwconv_gelu_v4.wgsl). */
 const DW_RUN = 8;
 
 /** What follows a row value v: LayerNorm into `out`, or nothing (the fields of a NormSpec). */

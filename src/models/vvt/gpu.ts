@@ -1,11 +1,11 @@
 /**
  * WebGPU forward of VVT (VicinityVisionTransformer.forward, eval) with our kernels. Per stage:
- * OverlapPatchEmbed (vig_conv: k7 s4 p3 on the image, k3 s2 p1 on the previous stage's tokens →
+ * OverlapPatchEmbed (conv2d_gemm: k7 s4 p3 on the image, k3 s2 p1 on the previous stage's tokens →
  * LayerNorm eps 1e-5), Blocks [LN1 → Vicinity attention (src/ops/vicinity through
  * vicinityDispatches, the whole batch in one dispatch list) → residual; LN2 → Mlp (Linear →
- * depthwise 3×3 + GELU (litv2_dwconv) → Linear) → residual], stage LayerNorm (eps 1e-6) = the
+ * depthwise 3×3 + GELU (dwconv_gelu) → Linear) → residual], stage LayerNorm (eps 1e-6) = the
  * stage output, tokens [B, H·W, C] as in the fixtures. Then token mean → head.
- * Residual adds are fused into the following LayerNorm (vig_norm: sum = x + delta, out = LN(sum));
+ * Residual adds are fused into the following LayerNorm (add_norm: sum = x + delta, out = LN(sum));
  * the last block's add feeds the stage norm directly. VVT has no BatchNorm, so nothing is folded.
  * Linears and patch convs whose output tiles cannot fill the GPU (late stages at small batch) are
  * split over K (gemm.ts).
