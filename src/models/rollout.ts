@@ -29,7 +29,7 @@ export interface MixingLayer {
 }
 
 const DEFINITIONS: Record<string, string> = {
-  vig: 'ViG has no softmax: A_l[t, j] = |Σ_h (w_f·attn_f + w_b·attn_b)[h, t, j]|, the signed effective weights of the forward and backward gated scans (decay and q·k included, the trained merge weights w_f, w_b), row-normalised. Rollout = e_qᵀ·Π_l (½·A_l + ½·I) over the 12 blocks (one grid).',
+  vig: 'ViG has no softmax: A_l[t, j] = |Σ_h (w_f·attn_f + w_b·attn_b)[h, t, j]|, the signed effective weights of the forward and backward gated scans (decay and q·k included, the trained merge weights w_f, w_b), row-normalised. Rollout = e_qᵀ·Π_l (½·A_l + ½·I) over every block (one grid).',
   vig_h: 'ViG-H has no softmax: A_l[t, j] = |Σ_h (w_f·attn_f + w_b·attn_b)[h, t, j]|, the signed effective weights of both gated scans, row-normalised. Rollout = e_qᵀ·Π_l (½·A_l + ½·I) over every block of the four stages; between stages the row is spread evenly from each coarse token to the 2×2 fine tokens under it.',
   litv2: 'LITv2: A_l = head mean of HiLo\'s effective map (Hi-Fi heads: the softmax row inside the query\'s window; Lo-Fi heads: the softmax over pooled keys, each cell\'s probability spread over its ws² tokens). Rollout = e_qᵀ·Π_l (½·A_l + ½·I) over the HiLo blocks of stages 3 and 4 (the first two stages have no attention), stage 4 spread onto stage 3\'s grid.',
   vvt: 'VVT\'s linear attention has no softmax: A_l[t, j] = |mean_h z_t·φ(q_t)·φ(k_j)|, the Vicinity weights with the cos/sin Manhattan re-weighting included, row-normalised. Rollout = e_qᵀ·Π_l (½·A_l + ½·I) over all blocks of the four stages, each stage spread onto the previous, finer grid.',

@@ -40,7 +40,7 @@ export function RolloutPanel({ family, modelId, map, pending, error, preview, si
             previewSize={size}
             token={cellOver(map.query, map.H, map.W, map.lastH, map.lastW)}
             onPick={(cell) => onQuery(queryUnder(cell, map.H, map.W, map.lastH, map.lastW))}
-            size={260}
+            size={220}
             opacity={opacity}
             fileName={`rollout-${modelId}`}
           />
