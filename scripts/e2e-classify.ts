@@ -11,10 +11,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { build, preview } from 'vite';
 import type { Page } from 'playwright-core';
-import { launchChromium } from './browser';
-import { art, createReport, root } from './e2e-harness';
+import { art, createReport, root, startBuiltApp } from './e2e-harness';
 import { FIXTURES_DIR } from '../vite.config';
 import { openFixture, fixtureTensor } from '../src/parity/fixture-file';
 import { imagenetLabel } from '../src/image/imagenet-labels';
@@ -79,10 +77,8 @@ async function errorText(page: Page, timeout = 60_000): Promise<string> {
 }
 
 async function main() {
-  if (!process.argv.includes('--no-build')) await build({ root, logLevel: 'warn' });
-  const server = await preview({ root, preview: { port: 0, host: '127.0.0.1' }, logLevel: 'warn' });
-  const url = server.resolvedUrls!.local[0];
-  const browser = await launchChromium();
+  const app = await startBuiltApp();
+  const { url, browser } = app;
   const errors: string[] = [];
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
@@ -125,8 +121,8 @@ async function main() {
     let maxAbs = got.length === want.data.length ? 0 : Infinity;
     for (let i = 0; i < got.length && i < want.data.length; i++) maxAbs = Math.max(maxAbs, Math.abs(got[i] - want.data[i]));
     check('the preprocessed input equals the fixture cropped_normalized', maxAbs <= 1e-6, `max |Δ| ${maxAbs.toExponential(2)} over ${got.length} values`);
-    const bars = await page.$$eval('[data-testid=topk-chart] [data-class]', (els) => els.map((e) => Number(e.getAttribute('data-class'))));
-    const labels = await page.$$eval('[data-testid=topk-chart] .topk-label', (els) => els.map((e) => e.textContent ?? ''));
+    const bars = await page.$$eval('[data-testid=classify-result] [data-testid=topk-chart] [data-class]', (els) => els.map((e) => Number(e.getAttribute('data-class'))));
+    const labels = await page.$$eval('[data-testid=classify-result] [data-testid=topk-chart] .topk-label', (els) => els.map((e) => e.textContent ?? ''));
     check('the chart shows the five classes with their ImageNet labels', bars.join(',') === VIG_MINI_TOP5.join(',') && labels.every((l, i) => imagenetLabel(VIG_MINI_TOP5[i]).startsWith(l.replace(/…$/, ''))), labels.join(' | '));
     const times = (await page.textContent('[data-testid=classify-times]')) ?? '';
     check('timings are shown', /preprocess \d+ ms · forward \d+ ms.* total \d+ ms/.test(times), times);
@@ -240,8 +236,7 @@ async function main() {
     check('the cache can be cleared', true);
     check('no uncaught page errors', errors.length === 0, errors.join(' | '));
   } finally {
-    await browser.close();
-    await new Promise<void>((r) => server.httpServer.close(() => r()));
+    await app.close();
   }
   report.finish();
 }

@@ -9,10 +9,8 @@
  * Screenshots in artifacts/. Prints `e2e-code: N passed, N failed`.
  */
 import { resolve } from 'node:path';
-import { build, preview } from 'vite';
 import type { Page } from 'playwright-core';
-import { launchChromium } from './browser';
-import { art, createReport, root } from './e2e-harness';
+import { art, createReport, root, startBuiltApp } from './e2e-harness';
 
 // --no-build: test the dist/ that an earlier suite built (npm test); else a build of its own
 const reuse = process.argv.includes('--no-build');
@@ -55,10 +53,8 @@ throw new Error('boom ' + a)
 `;
 
 async function main() {
-  if (!reuse) await build({ root, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-  const server = await preview({ root, build: { outDir }, preview: { port: 0, host: '127.0.0.1' }, logLevel: 'warn' });
-  const url = server.resolvedUrls!.local[0];
-  const browser = await launchChromium();
+  const app = await startBuiltApp({ build: !reuse, outDir });
+  const { url, browser } = app;
   const errors: string[] = [];
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
@@ -183,8 +179,7 @@ async function main() {
     check('the same name with other code asks again', (await runsOf(page2, 'pwn')) === 0);
     check('no page errors', errors.length === 0, errors.slice(0, 3).join(' | '));
   } finally {
-    await browser.close();
-    await new Promise<void>((r) => server.httpServer.close(() => r()));
+    await app.close();
   }
   report.finish();
 }

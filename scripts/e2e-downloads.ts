@@ -8,10 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { build, preview } from 'vite';
 import type { Page } from 'playwright-core';
-import { launchChromium } from './browser';
-import { art, createReport, root } from './e2e-harness';
+import { art, createReport, startBuiltApp } from './e2e-harness';
 import { FIXTURES_DIR } from '../vite.config';
 
 const report = createReport('e2e-downloads');
@@ -25,10 +23,8 @@ async function loadUrl(page: Page, url: string): Promise<void> {
 }
 
 async function main() {
-  if (!process.argv.includes('--no-build')) await build({ root, logLevel: 'warn' });
-  const server = await preview({ root, preview: { port: 0, host: '127.0.0.1' }, logLevel: 'warn' });
-  const base = server.resolvedUrls!.local[0];
-  const browser = await launchChromium();
+  const app = await startBuiltApp();
+  const { url: base, browser } = app;
   const errors: string[] = [];
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
@@ -81,8 +77,7 @@ async function main() {
     check('Cancel on a server that never answers settles at once with a plain message', /cancelled/.test(cancelled ?? '') && ms < 2000, `${ms} ms: ${(cancelled ?? '').slice(0, 80)}`);
     check('no uncaught page errors', errors.length === 0, errors.join(' | ').slice(0, 200));
   } finally {
-    await browser.close();
-    await new Promise<void>((r) => server.httpServer.close(() => r()));
+    await app.close();
   }
   report.finish();
 }

@@ -1,6 +1,9 @@
 /** What every end-to-end script shares: the artifacts folder and the ok/FAIL report with its summary line. */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { build, preview } from 'vite';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './browser';
 
 export const root = resolve(import.meta.dirname, '..');
 export const art = resolve(root, 'artifacts');
@@ -33,6 +36,25 @@ export function createReport(name: string): Report {
       failed++;
       summary();
       process.exit(1);
+    },
+  };
+}
+
+/**
+ * The built app served by `vite preview` on a free port, and a Chromium to drive it: builds first
+ * unless `--no-build` was passed (or `o.build` is false). `close()` ends both.
+ */
+export async function startBuiltApp(o: { build?: boolean; outDir?: string } = {}): Promise<{ url: string; browser: Browser; close(): Promise<void> }> {
+  const outDir = o.outDir ? { outDir: o.outDir } : undefined;
+  if (o.build ?? !process.argv.includes('--no-build')) await build({ root, logLevel: 'warn', ...(outDir ? { build: { ...outDir, emptyOutDir: true } } : {}) });
+  const server = await preview({ root, ...(outDir ? { build: outDir } : {}), preview: { port: 0, host: '127.0.0.1' }, logLevel: 'warn' });
+  const browser = await launchChromium();
+  return {
+    url: server.resolvedUrls!.local[0],
+    browser,
+    async close() {
+      await browser.close();
+      await new Promise<void>((r) => server.httpServer.close(() => r()));
     },
   };
 }

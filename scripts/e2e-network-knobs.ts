@@ -14,10 +14,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { build, preview } from 'vite';
 import type { Page } from 'playwright-core';
-import { launchChromium } from './browser';
-import { art, createReport, root } from './e2e-harness';
+import { art, createReport, root, startBuiltApp } from './e2e-harness';
 import { FIXTURES_DIR } from '../vite.config';
 import { loadModelWeights } from '../src/models/load';
 import { topK } from '../src/models/classify';
@@ -155,10 +153,8 @@ async function knobRound(page: Page, name: string, move: () => Promise<void>, ke
 }
 
 async function main() {
-  if (!process.argv.includes('--no-build')) await build({ root, logLevel: 'warn' });
-  const server = await preview({ root, preview: { port: 0, host: '127.0.0.1' }, logLevel: 'warn' });
-  const url = server.resolvedUrls!.local[0];
-  const browser = await launchChromium();
+  const app = await startBuiltApp();
+  const { url, browser } = app;
   const errors: string[] = [];
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 1100 } });
@@ -274,8 +270,7 @@ async function main() {
     if (SLOW) await slowRounds(page, url);
     check('no uncaught page errors', errors.length === 0, errors.join(' | '));
   } finally {
-    await browser.close();
-    await new Promise<void>((r) => server.httpServer.close(() => r()));
+    await app.close();
   }
   report.finish();
 }
