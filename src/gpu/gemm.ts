@@ -63,7 +63,7 @@ const ACT: Record<LinearAct, number> = { none: 0, hswish: 1, gelu: 2 };
 
 /** One zero buffer per device stands in for a missing bias (the kernels never read it then). */
 const noBias = new WeakMap<GpuContext, GPUBuffer>();
-function biasOrDummy(ctx: GpuContext, b: GPUBuffer | null): GPUBuffer {
+export function biasOrDummy(ctx: GpuContext, b: GPUBuffer | null): GPUBuffer {
   if (b) return b;
   let d = noBias.get(ctx);
   if (!d) noBias.set(ctx, (d = ctx.scratch(4)));

@@ -1,12 +1,13 @@
 /**
- * WebGPU path of GMA, for a batch of B images (tokens [B, N, C] back to back):
- *   qkv Linear → gma_agg: segments 0..3 of q, k, v (shared weights; depthwise k×k → pointwise →
- *   folded BN → Hardswish, all in one kernel) into A = [B, 3, N, 4s] →
- *   gma_agg0: Agg_0 (depthwise 3×3 on [q4|k4|v4] → pointwise → LayerNorm → Hardswish) into Y[:, 4s:] →
- *   gma_ktv: chunk partials of softmax_N(k')ᵀv' per head with chunk-local softmax statistics →
- *   gma_reduce: rescale and sum them into M (and the per-channel softmax statistics) →
- *   gma_apply: Y[:, :4s] = scale·q'M + q'⊙CRPE(v') (the CRPE depthwise convs computed in place) →
- *   proj Linear (optionally accumulated into the output: a backbone's residual add).
+ * WebGPU path of GMA, for a batch of B images (tokens [B, N, C] back to back), in three launches:
+ *   qkv Linear →
+ *   gma_mix: per tile of tokens, aggregator segments 0..3 of q, k, v (shared weights; depthwise k×k →
+ *   pointwise → folded BN → Hardswish) into A = [B, 3, N, 4s], the tile's partials of
+ *   softmax_N(k')ᵀv' per head with chunk-local softmax statistics, and (other workgroups) Agg_0
+ *   (depthwise 3×3 on [q4|k4|v4] → pointwise → LayerNorm → Hardswish) into Z after A →
+ *   gma_out: per 64 tokens × 64 output columns, combine the partials into M head by head,
+ *   Y[:, :4s] = scale·q'M + q'⊙CRPE(v') (CRPE convs in place), Y[:, 4s:] = Z, and the proj GEMM
+ *   (lib/gemm.wgsl, optionally accumulated into the output: a backbone's residual add).
  * Maps (sample 0) with opts.maps / opts.rows: attn_eff rows [heads, rows, N] (all N rows when maps
  * is set without rows: the fixture layout) and k_softmax [heads, N, Ch] in full (it is per key,
  * not per query, and only O(N·C)). Disabled segments skip their convs and write zeros.
@@ -18,17 +19,14 @@
  */
 import type { Dispatch, GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
-import aggWgsl from '../../../kernels/gma_agg.wgsl?raw';
-import agg0Wgsl from '../../../kernels/gma_agg0.wgsl?raw';
-import ktvWgsl from '../../../kernels/gma_ktv.wgsl?raw';
-import reduceWgsl from '../../../kernels/gma_reduce.wgsl?raw';
-import applyWgsl from '../../../kernels/gma_apply.wgsl?raw';
+import mixWgsl from '../../../kernels/gma_mix.wgsl?raw';
+import outWgsl from '../../../kernels/gma_out.wgsl?raw';
 import ksoftmaxWgsl from '../../../kernels/gma_ksoftmax.wgsl?raw';
 import rowsWgsl from '../../../kernels/gma_rows.wgsl?raw';
 import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
 import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
 import type { Tensor } from '../../tensor/tensor';
-import { linearDispatch } from '../../gpu/gemm';
+import { biasOrDummy, linearDispatch } from '../../gpu/gemm';
 import { requireParam, uploadParam } from '../common/params';
 import { GMA_CRPE_SPLIT, GMA_SEG_KERNEL, gmaDims, gmaSegmentOn, validateGma, type GmaConfig } from './spec';
 
@@ -36,25 +34,19 @@ import { GMA_CRPE_SPLIT, GMA_SEG_KERNEL, gmaDims, gmaSegmentOn, validateGma, typ
 const WG_FLOATS = 4096;
 const BN_EPS = 1e-5;
 
-/** Workgroup grid for `n` workgroups of a 1-D problem: x ≤ 65535 (the per-dimension limit), y rows. */
-function grid1d(n: number): [number, number] {
-  const x = Math.max(1, Math.min(n, 65535));
-  return [x, Math.ceil(n / x)];
-}
-
 /** One GMA module's weights on the GPU (float32). */
 export interface GmaGpuWeights {
   qkvW: GPUBuffer;
   qkvB: GPUBuffer | null;
   projW: GPUBuffer;
   projB: GPUBuffer | null;
-  /** segments 0..3: BN0 scale/shift, then per segment DW, BN-folded PW and its bias (gma_agg) */
+  /** segments 0..3: BN0 scale/shift, then per segment DW, BN-folded PW and its bias (gma_mix) */
   agg: GPUBuffer;
   /** offsets of segments 1..3 in `agg` */
   aggOff: [number, number, number];
-  /** Agg_0: DW, PW, LayerNorm gamma, beta (gma_agg0) */
+  /** Agg_0: DW, PW, LayerNorm gamma, beta (gma_mix) */
   agg0: GPUBuffer;
-  /** CRPE: 3×3, 5×5, 7×7 depthwise weights, then the biases (gma_apply) */
+  /** CRPE: 3×3, 5×5, 7×7 depthwise weights, then the biases (gma_out) */
   crpe: GPUBuffer;
   crpeOff: { off5: number; off7: number; offb: number };
   /** every buffer above, for destroy() */
@@ -160,9 +152,6 @@ export interface GmaDispatchResult {
   maps?: { attnEff: GPUBuffer; kSoftmax: GPUBuffer; rows: number };
 }
 
-/** Largest per-head width the kernels take (M_e and a q' tile in 16 KiB of workgroup memory). */
-const MAX_CH = 63;
-
 /**
  * The op's dispatches for a batch of images: x → y with weights `w`. Buffers come from `alloc`
  * (role, floats; distinct roles never alias); uniforms are created here.
@@ -170,63 +159,43 @@ const MAX_CH = 63;
 export function gmaDispatches(ctx: GpuContext, w: GmaGpuWeights, c: GmaConfig, io: GmaDispatchIO, alloc: ScratchAlloc, opts: { maps?: boolean; rows?: number[] } = {}): GmaDispatchResult {
   validateGma(c);
   const { N, s, Cp, Ch, scale } = gmaDims(c);
-  if (Ch > MAX_CH) throw new Error(`gma: ${Ch} channels per head is too many for the GPU path (max ${MAX_CH})`);
+  // gma_out holds one head's M_e beside the GEMM's 2048-float tiles in workgroup memory.
+  const maxCh = Math.floor(Math.sqrt(ctx.device.limits.maxComputeWorkgroupStorageSize / 4 - 2048));
+  if (Ch > maxCh) throw new Error(`gma: ${Ch} channels per head is too many for the GPU path (max ${maxCh} on this device)`);
   const C = c.dim;
   const nh = c.heads;
   const B = io.batch ?? 1;
   const BN = B * N;
   const qkv = alloc('gma.qkv', BN * 3 * C);
-  const A = alloc('gma.A', B * 3 * N * Cp);
-  const Y = alloc('gma.Y', BN * C);
-  const dispatches: Dispatch[] = [linearDispatch(ctx, io.x, w.qkvW, w.qkvB, qkv, BN, 3 * C, C)];
-
-  let mask = 0;
-  for (let j = 0; j < 4; j++) if (gmaSegmentOn(c, j)) mask |= 1 << j;
-  const tt = Math.max(1, Math.min(64, Math.floor(WG_FLOATS / s)));
-  dispatches.push({
-    pipeline: ctx.pipeline(expandWgsl(aggWgsl, { TT: tt, TTS: tt * s })),
-    buffers: [qkv, w.agg, A],
-    params: { N, H: c.H, W: c.W, C, s, mask, off1: w.aggOff[0], off2: w.aggOff[1], off3: w.aggOff[2] },
-    workgroups: [Math.ceil(N / tt), 12, B],
-  });
-  const tt0 = Math.max(1, Math.min(64, Math.floor(WG_FLOATS / (4 * s))));
-  dispatches.push({
-    pipeline: ctx.pipeline(expandWgsl(agg0Wgsl, { TT: tt0, TT3S: tt0 * 3 * s, TTS: tt0 * s })),
-    buffers: [qkv, w.agg0, Y], params: { N, H: c.H, W: c.W, C, s, on: gmaSegmentOn(c, 4) ? 1 : 0 },
-    workgroups: [Math.ceil(N / tt0), B],
-  });
-
-  // softmax_N(k')ᵀv' per head: chunk partials, then one combine.
-  const chunk = Math.max(1, Math.min(64, Math.floor((WG_FLOATS - Ch) / (2 * Ch))));
-  const nchunks = Math.ceil(N / chunk);
-  const stride = Ch * Ch + 2 * Ch;
-  const part = alloc('gma.part', B * nchunks * nh * stride);
-  const M = alloc('gma.M', B * nh * Ch * Ch);
+  const A = alloc('gma.A', B * 3 * N * Cp + BN * s);
+  const tt = Math.max(1, Math.min(64, Math.floor((WG_FLOATS - s) / (4 * s))));
+  const nchunks = Math.ceil(N / tt);
+  const part = alloc('gma.part', B * nchunks * nh * (Ch * Ch + 2 * Ch));
+  const ncol = Math.ceil(C / 64);
+  const Y = alloc('gma.Y', ncol * BN * Cp);
   const stats = alloc('gma.stats', B * Cp * 2);
-  const total = B * nh * Ch * Ch;
-  dispatches.push(
-    {
-      pipeline: ctx.pipeline(expandWgsl(ktvWgsl, { CH: Ch, CHUNK: chunk, CHUNKCH: chunk * Ch })),
-      buffers: [A, part], params: { N, cp: Cp, heads: nh, nchunks },
-      workgroups: [nchunks, nh, B],
-    },
-    {
-      pipeline: ctx.pipeline(expandWgsl(reduceWgsl, { CH: Ch })),
-      buffers: [part, M, stats], params: { heads: nh, nchunks, cp: Cp, total },
-      workgroups: grid1d(Math.ceil(total / 256)),
-    },
-  );
-
+  let mask = 0;
+  for (let j = 0; j < 5; j++) if (gmaSegmentOn(c, j)) mask |= 1 << j;
+  const zoff = B * 3 * N * Cp;
   const [[, h3], [, h5]] = GMA_CRPE_SPLIT;
-  const tok = Math.min(64, Math.floor((WG_FLOATS - Ch * Ch) / Ch));
-  dispatches.push(
+  const dispatches: Dispatch[] = [
+    linearDispatch(ctx, io.x, w.qkvW, w.qkvB, qkv, BN, 3 * C, C),
     {
-      pipeline: ctx.pipeline(expandWgsl(applyWgsl, { CH: Ch, TOK: tok, CHCH: Ch * Ch, TOKCH: tok * Ch })),
-      buffers: [A, M, w.crpe, Y], params: { N, H: c.H, W: c.W, cp: Cp, C, heads: nh, e1: h3, e2: h3 + h5, off5: w.crpeOff.off5, off7: w.crpeOff.off7, offb: w.crpeOff.offb, scale },
-      workgroups: [Math.ceil(N / tok), nh, B],
+      pipeline: ctx.pipeline(expandWgsl(mixWgsl, { TT: tt, CH: Ch, S: s, TT4S: 4 * tt * s })),
+      buffers: [qkv, w.agg, w.agg0, A, part],
+      params: { N, H: c.H, W: c.W, C, s, mask, off1: w.aggOff[0], off2: w.aggOff[1], off3: w.aggOff[2], nchunks, zoff },
+      workgroups: [nchunks, 5, B],
     },
-    linearDispatch(ctx, Y, w.projW, w.projB, io.y, BN, C, C, { accumulate: io.accumulate }),
-  );
+    {
+      pipeline: ctx.pipeline(expandWgsl(outWgsl, { CH: Ch, CHCH: Ch * Ch })),
+      buffers: [A, part, w.crpe, Y, stats, w.projW, biasOrDummy(ctx, w.projB), io.y],
+      params: {
+        N, H: c.H, W: c.W, cp: Cp, C, heads: nh, e1: h3, e2: h3 + h5, off5: w.crpeOff.off5, off7: w.crpeOff.off7, offb: w.crpeOff.offb, scale,
+        nchunks, BN, zoff, has_bias: w.projB ? 1 : 0, accumulate: io.accumulate ? 1 : 0,
+      },
+      workgroups: [ncol, Math.ceil(N / 64), B],
+    },
+  ];
 
   const rows = opts.rows ?? (opts.maps ? Array.from({ length: N }, (_, i) => i) : []);
   if (!rows.length) return { dispatches };
