@@ -4,13 +4,14 @@
 //   columns cp + o:        Agg_0's Z[b·N + t, o] (written by gma_mix after A)
 // R = the CRPE depthwise conv of v' (with bias): heads [0, e1) 3×3, [e1, e2) 5×5, [e2, heads) 7×7
 // (ConvRelPosEnc window {3: 2, 5: 3, 7: 3}), zero pad k/2. A is [B, 3, N, cp] (q', k', v').
-// One workgroup per (64 output columns, 64 tokens, image), 16×16 threads. Phase 1, head by head:
-// combine gma_mix's chunk partials into M_e in workgroup memory (g_i = max_c mx_ci,
-// S_i = Σ_c sum_ci·exp(mx_ci − g_i), M_e[i, m] = Σ_c part_c[i, m]·exp(mx_ci − g_i) / S_i), then
-// write the tile's Y columns of head e into this column tile's own copy Yc[wg.x] ([ncol, B·N, cp]:
-// the copies keep workgroups of one token tile from sharing rows). Phase 2: the proj product on
-// lib/gemm.wgsl, reading Y from that copy and Z. The (0, 0, b) workgroups also write stats
-// [B, cp, 2] = (max, sum) of the softmax over tokens per channel, for the maps.
+// One workgroup per (64 output columns, 64 tokens, image), 16×16 threads. Phase 1, HG heads at a
+// time: combine gma_mix's chunk partials into their M_e in workgroup memory (per channel i:
+// g_i = max_c mx_ci and S_i = Σ_c sum_ci·exp(mx_ci − g_i), each over the chunks split between lanes
+// of threads and then the lanes combined; M_e[i, m] = Σ_c part_c[i, m]·exp(mx_ci − g_i) / S_i, one
+// thread per entry), then write the tile's Y columns of those heads into this column tile's own
+// copy Yc[wg.x] ([ncol, B·N, cp]: the copies keep workgroups of one token tile from sharing rows).
+// Phase 2: the proj product on lib/gemm.wgsl, reading Y from that copy and Z. The (0, 0, b)
+// workgroups also write stats [B, cp, 2] = (g, S) per channel, for the maps.
 // CRPE weights (packed): 3×3 [e1·CH, 9] at 0, 5×5 at off5, 7×7 at off7, bias [cp] at offb.
 struct Params {
   N: u32, H: u32, W: u32, cp: u32,
@@ -32,7 +33,11 @@ struct Params {
 //#include lib/gemm.wgsl
 
 const CH: u32 = {{CH}}u;
-var<workgroup> ms: array<f32, {{CHCH}}>;
+const HG: u32 = {{HG}}u;
+var<workgroup> ms: array<f32, {{HGCHCH}}>;
+var<workgroup> gs: array<f32, {{HGCH}}>;
+var<workgroup> ss: array<f32, {{HGCH}}>;
+var<workgroup> red: array<f32, 256>;
 // the image and this workgroup's Y copy, for the GEMM hooks
 var<private> img: u32;
 var<private> ycopy: u32;
@@ -62,46 +67,81 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let qb = b * 3u * P.N * P.cp;
   let vb = qb + 2u * P.N * P.cp;
   let stride = CH * CH + 2u * CH;
-  for (var e = 0u; e < P.heads; e++) {
-    for (var o = tid; o < CH * CH; o += 256u) {
-      let i = o / CH;
+  let nc = P.nchunks;
+  for (var e0 = 0u; e0 < P.heads; e0 += HG) {
+    let ng = min(HG, P.heads - e0);
+    let items = ng * CH;
+    let lanes = max(1u, 256u / items);
+    // partials of head e0 + (j / CH), channel j % CH, chunk c
+    let pb = (b * nc * P.heads + e0) * stride;
+    for (var l = tid; l < items * lanes; l += 256u) {
+      let j = l % items;
+      let st = pb + (j / CH) * stride + CH * CH + j % CH;
       var g = -3.0e38;
-      for (var c = 0u; c < P.nchunks; c++) {
-        g = max(g, part[((b * P.nchunks + c) * P.heads + e) * stride + CH * CH + i]);
-      }
+      for (var c = l / items; c < nc; c += lanes) { g = max(g, part[st + c * P.heads * stride]); }
+      red[l] = g;
+    }
+    workgroupBarrier();
+    for (var j = tid; j < items; j += 256u) {
+      var g = red[j];
+      for (var ln = 1u; ln < lanes; ln++) { g = max(g, red[ln * items + j]); }
+      gs[j] = g;
+    }
+    workgroupBarrier();
+    for (var l = tid; l < items * lanes; l += 256u) {
+      let j = l % items;
+      let st = pb + (j / CH) * stride + CH * CH + j % CH;
       var sm = 0.0;
-      var acc = 0.0;
-      for (var c = 0u; c < P.nchunks; c++) {
-        let base = ((b * P.nchunks + c) * P.heads + e) * stride;
-        let f = exp(part[base + CH * CH + i] - g);
-        sm = fma(part[base + CH * CH + CH + i], f, sm);
-        acc = fma(part[base + o], f, acc);
+      for (var c = l / items; c < nc; c += lanes) {
+        let o = st + c * P.heads * stride;
+        sm = fma(part[o + CH], exp(part[o] - gs[j]), sm);
       }
-      ms[o] = acc / sm;
-      if (o % CH == 0u && wg.x == 0u && wg.y == 0u) {
-        let col = b * P.cp + e * CH + i;
-        stats[2u * col] = g;
+      red[l] = sm;
+    }
+    workgroupBarrier();
+    for (var j = tid; j < items; j += 256u) {
+      var sm = red[j];
+      for (var ln = 1u; ln < lanes; ln++) { sm += red[ln * items + j]; }
+      ss[j] = sm;
+      if (wg.x == 0u && wg.y == 0u) {
+        let col = b * P.cp + e0 * CH + j;
+        stats[2u * col] = gs[j];
         stats[2u * col + 1u] = sm;
       }
     }
     workgroupBarrier();
-    var K = 3u;
-    var w0 = e * CH * 9u;
-    if (e >= P.e2) {
-      K = 7u;
-      w0 = P.off7 + (e - P.e2) * CH * 49u;
-    } else if (e >= P.e1) {
-      K = 5u;
-      w0 = P.off5 + (e - P.e1) * CH * 25u;
+    for (var o = tid; o < ng * CH * CH; o += 256u) {
+      let h = o / (CH * CH);
+      let r = o % (CH * CH);
+      let j = h * CH + r / CH;
+      let st = pb + h * stride;
+      var acc = 0.0;
+      for (var c = 0u; c < nc; c++) {
+        let cb = st + c * P.heads * stride;
+        acc = fma(part[cb + r], exp(part[cb + CH * CH + j % CH] - gs[j]), acc);
+      }
+      ms[o] = acc / ss[j];
     }
-    let pad = i32(K / 2u);
-    for (var l = tid; l < MM_TM * CH; l += 256u) {
-      let t = row0 + l / CH;
+    workgroupBarrier();
+    for (var l = tid; l < MM_TM * ng * CH; l += 256u) {
+      let t = row0 + l / (ng * CH);
+      let h = (l % (ng * CH)) / CH;
       let m = l % CH;
+      let e = e0 + h;
       if (t >= P.N) { continue; }
+      var K = 3u;
+      var w0 = e * CH * 9u;
+      if (e >= P.e2) {
+        K = 7u;
+        w0 = P.off7 + (e - P.e2) * CH * 49u;
+      } else if (e >= P.e1) {
+        K = 5u;
+        w0 = P.off5 + (e - P.e1) * CH * 25u;
+      }
+      let pad = i32(K / 2u);
       let q0 = qb + t * P.cp + e * CH;
       var a = 0.0;
-      for (var i = 0u; i < CH; i++) { a = fma(A[q0 + i], ms[i * CH + m], a); }
+      for (var i = 0u; i < CH; i++) { a = fma(A[q0 + i], ms[(h * CH + i) * CH + m], a); }
       let col = e * CH + m;
       var r = crpe[P.offb + col];
       let y = i32(t / P.W);

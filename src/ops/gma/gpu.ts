@@ -159,9 +159,10 @@ export interface GmaDispatchResult {
 export function gmaDispatches(ctx: GpuContext, w: GmaGpuWeights, c: GmaConfig, io: GmaDispatchIO, alloc: ScratchAlloc, opts: { maps?: boolean; rows?: number[] } = {}): GmaDispatchResult {
   validateGma(c);
   const { N, s, Cp, Ch, scale } = gmaDims(c);
-  // gma_out holds one head's M_e beside the GEMM's 2048-float tiles in workgroup memory.
-  const maxCh = Math.floor(Math.sqrt(ctx.device.limits.maxComputeWorkgroupStorageSize / 4 - 2048));
-  if (Ch > maxCh) throw new Error(`gma: ${Ch} channels per head is too many for the GPU path (max ${maxCh} on this device)`);
+  // gma_out holds hg heads' M_e and channel statistics beside 256 floats and the GEMM's 2048.
+  const wgFloats = ctx.device.limits.maxComputeWorkgroupStorageSize / 4;
+  const hg = Math.min(c.heads, Math.floor(256 / Ch), Math.floor((wgFloats - 2304) / (Ch * Ch + 2 * Ch)));
+  if (hg < 1) throw new Error(`gma: ${Ch} channels per head is too many for the GPU path on this device (${wgFloats} floats of workgroup memory)`);
   const C = c.dim;
   const nh = c.heads;
   const B = io.batch ?? 1;
@@ -187,7 +188,7 @@ export function gmaDispatches(ctx: GpuContext, w: GmaGpuWeights, c: GmaConfig, i
       workgroups: [nchunks, 5, B],
     },
     {
-      pipeline: ctx.pipeline(expandWgsl(outWgsl, { CH: Ch, CHCH: Ch * Ch })),
+      pipeline: ctx.pipeline(expandWgsl(outWgsl, { CH: Ch, HG: hg, HGCH: hg * Ch, HGCHCH: hg * Ch * Ch })),
       buffers: [A, part, w.crpe, Y, stats, w.projW, biasOrDummy(ctx, w.projB), io.y],
       params: {
         N, H: c.H, W: c.W, cp: Cp, C, heads: nh, e1: h3, e2: h3 + h5, off5: w.crpeOff.off5, off7: w.crpeOff.off7, offb: w.crpeOff.offb, scale,
