@@ -1,11 +1,12 @@
 // GMA's aggregators and the chunk partials of its factorised attention, one launch after qkv.
 // One workgroup per (tile of TT tokens, role, image); role j = 0..3 is aggregator segment j, role 4
 // is Agg_0. raw = the qkv Linear output [B·N, 3C]; A is [B, 3, N, 4s] (q', k', v'), then Z [B·N, s].
-// Segment j (weights shared by q, k and v), for which = q, k, v in turn, into A[b, which, t, j·s + o]:
+// Segment j (weights shared by q, k and v) of q, k and v into A[b, which, t, j·s + o]:
 //   j = 0: hswish(raw[t, o]·sc[o] + sh[o])                          (BN0 as an affine)
 //   j ≥ 1: hswish(Σ_c DW_j(raw)[t, c]·PW_j[o, c] + bias_j[o])       (BN_j folded into PW_j)
-// with DW_j k×k (3, 5, 7), stride 1, zero pad k/2, no bias; the depthwise outputs sit in workgroup
-// memory for the pointwise product. The tile's k' and v' stay there too, and the workgroup writes
+// with DW_j k×k (3, 5, 7), stride 1, zero pad k/2, no bias, computed for q, k and v in one pass
+// (each tap's weight feeds three independent sums); the depthwise outputs sit in workgroup memory
+// for the pointwise product. The tile's k' and v' stay there too, and the workgroup writes
 // the chunk partials of M_e = softmax_N(k'_e)ᵀ·v'_e for its two heads e = 2j, 2j + 1 with a
 // chunk-local softmax: per channel i the chunk's max mx_i, Σ_t exp(k_ti − mx_i) and
 // Σ_t exp(k_ti − mx_i)·v_tm (part is [B, nchunks, heads, CH·CH + 2·CH]: M, max, sum); gma_out
@@ -24,31 +25,47 @@ struct Params { N: u32, H: u32, W: u32, C: u32, s: u32, mask: u32, off1: u32, of
 
 const TT: u32 = {{TT}}u;
 const CH: u32 = {{CH}}u;
-// [d | k' | v'] for a segment, [d (3 parts) | pointwise out] for Agg_0: TT·s floats each
-var<workgroup> wm: array<f32, {{TT4S}}>;
+// pointwise outputs a thread holds while the depthwise outputs they overwrite are still read
+const PER: u32 = {{PER}}u;
+// a segment: depthwise outputs of [q | k | v], then k' and v' over the k and v thirds;
+// Agg_0: depthwise outputs [TT, 3s], then the pointwise outputs [TT, s]
+var<workgroup> wm: array<f32, {{TT3S}}>;
 var<workgroup> mx: array<f32, {{S}}>;
 
 fn hswish(v: f32) -> f32 { return v * clamp(v + 3.0, 0.0, 6.0) / 6.0; }
 
-// Segment `seg` of q/k/v (`which`) for tokens [t0, t0 + TT) into A and wm[dst, dst + TT·s) (0 past N).
-fn aggregate(which: u32, seg: u32, b: u32, t0: u32, tid: u32, dst: u32) {
+// hswish(bias[o] + Σ_c d[tt, c]·PW[o, c]) for element r = tt·s + o of `which` (q, k, v), into A; 0 past N.
+fn pointwise(seg: u32, b: u32, t0: u32, which: u32, r: u32, pw0: u32, bi0: u32) -> f32 {
+  let s = P.s;
+  let tt = r / s;
+  let o = r % s;
+  let t = t0 + tt;
+  if (t >= P.N) { return 0.0; }
+  var acc = wts[bi0 + o];
+  for (var c = 0u; c < s; c++) { acc = fma(wm[which * TT * s + tt * s + c], wts[pw0 + o * s + c], acc); }
+  acc = hswish(acc);
+  A[((b * 3u + which) * P.N + t) * 4u * s + seg * s + o] = acc;
+  return acc;
+}
+
+// Segment `seg` of q, k and v for tokens [t0, t0 + TT) into A, and k', v' into wm[n, 3n) (0 past N).
+fn aggregate(seg: u32, b: u32, t0: u32, tid: u32) {
   let s = P.s;
   let n = TT * s;
   let cp = 4u * s;
   let ld = 3u * P.C;
-  let arow = (b * 3u + which) * P.N;
-  let col0 = which * P.C + seg * s;
-  if (((P.mask >> seg) & 1u) == 0u || seg == 0u) {
-    let on = ((P.mask >> seg) & 1u) != 0u;
-    for (var l = tid; l < n; l += 256u) {
-      let t = t0 + l / s;
+  let on = ((P.mask >> seg) & 1u) != 0u;
+  if (!on || seg == 0u) {
+    for (var l = tid; l < 3u * n; l += 256u) {
+      let which = l / n;
+      let t = t0 + (l % n) / s;
       let c = l % s;
       var v = 0.0;
       if (t < P.N) {
-        if (on) { v = hswish(fma(qkv[(b * P.N + t) * ld + col0 + c], wts[c], wts[s + c])); }
-        A[(arow + t) * cp + seg * s + c] = v;
+        if (on) { v = hswish(fma(qkv[(b * P.N + t) * ld + which * P.C + c], wts[c], wts[s + c])); }
+        A[((b * 3u + which) * P.N + t) * cp + seg * s + c] = v;
       }
-      wm[dst + l] = v;
+      wm[l] = v;
     }
     workgroupBarrier();
     return;
@@ -60,10 +77,13 @@ fn aggregate(which: u32, seg: u32, b: u32, t0: u32, tid: u32, dst: u32) {
   if (seg == 3u) { dw0 = P.off3; }
   let pw0 = dw0 + s * K * K;
   let bi0 = pw0 + s * s;
+  // depthwise: the three share the weight, so each tap feeds three independent sums
   for (var l = tid; l < n; l += 256u) {
     let c = l % s;
     let t = t0 + l / s;
-    var acc = 0.0;
+    var aq = 0.0;
+    var ak = 0.0;
+    var av = 0.0;
     if (t < P.N) {
       let y = i32(t / P.W);
       let x = i32(t % P.W);
@@ -73,26 +93,31 @@ fn aggregate(which: u32, seg: u32, b: u32, t0: u32, tid: u32, dst: u32) {
         for (var kx = 0u; kx < K; kx++) {
           let ix = x + i32(kx) - pad;
           if (ix < 0 || ix >= i32(P.W)) { continue; }
-          let tt = b * P.N + u32(iy) * P.W + u32(ix);
-          acc = fma(qkv[tt * ld + col0 + c], wts[dw0 + (c * K + ky) * K + kx], acc);
+          let src = (b * P.N + u32(iy) * P.W + u32(ix)) * ld + seg * s + c;
+          let w = wts[dw0 + (c * K + ky) * K + kx];
+          aq = fma(qkv[src], w, aq);
+          ak = fma(qkv[src + P.C], w, ak);
+          av = fma(qkv[src + 2u * P.C], w, av);
         }
       }
     }
-    wm[l] = acc;
+    wm[l] = aq;
+    wm[n + l] = ak;
+    wm[2u * n + l] = av;
   }
   workgroupBarrier();
-  for (var l = tid; l < n; l += 256u) {
-    let tt = l / s;
-    let o = l % s;
-    let t = t0 + tt;
-    var acc = 0.0;
-    if (t < P.N) {
-      acc = wts[bi0 + o];
-      for (var c = 0u; c < s; c++) { acc = fma(wm[tt * s + c], wts[pw0 + o * s + c], acc); }
-      acc = hswish(acc);
-      A[(arow + t) * cp + seg * s + o] = acc;
-    }
-    wm[dst + l] = acc;
+  // pointwise: q' straight to A; k' and v' (which = 1 + l / n) held until every thread has read
+  // the depthwise outputs they overwrite
+  var keep: array<f32, PER>;
+  for (var l = tid; l < n; l += 256u) { pointwise(seg, b, t0, 0u, l, pw0, bi0); }
+  for (var j = 0u; j < PER; j++) {
+    let l = tid + j * 256u;
+    if (l < 2u * n) { keep[j] = pointwise(seg, b, t0, 1u + l / n, l % n, pw0, bi0); }
+  }
+  workgroupBarrier();
+  for (var j = 0u; j < PER; j++) {
+    let l = tid + j * 256u;
+    if (l < 2u * n) { wm[n + l] = keep[j]; }
   }
   workgroupBarrier();
 }
@@ -102,7 +127,6 @@ fn agg0(b: u32, t0: u32, tid: u32) {
   let s3 = 3u * s;
   let cp = 4u * s;
   let ld = 3u * P.C;
-  let pv = TT * s3;
   if (((P.mask >> 4u) & 1u) == 0u) {
     for (var l = tid; l < TT * s; l += 256u) {
       let t = t0 + l / s;
@@ -133,12 +157,20 @@ fn agg0(b: u32, t0: u32, tid: u32) {
   }
   workgroupBarrier();
   let pw0 = 9u * s3;
-  for (var l = tid; l < TT * s; l += 256u) {
+  var keep: array<f32, PER>;
+  for (var j = 0u; j < PER; j++) {
+    let l = tid + j * 256u;
+    if (l >= TT * s) { continue; }
     let tt = l / s;
     let o = l % s;
     var acc = 0.0;
     for (var c = 0u; c < s3; c++) { acc = fma(wm[tt * s3 + c], wts0[pw0 + o * s3 + c], acc); }
-    wm[pv + l] = acc;
+    keep[j] = acc;
+  }
+  workgroupBarrier();
+  for (var j = 0u; j < PER; j++) {
+    let l = tid + j * 256u;
+    if (l < TT * s) { wm[l] = keep[j]; }
   }
   workgroupBarrier();
   let g0 = pw0 + s * s3;
@@ -146,13 +178,13 @@ fn agg0(b: u32, t0: u32, tid: u32) {
     let t = t0 + tt;
     if (t >= P.N) { continue; }
     var mean = 0.0;
-    for (var o = 0u; o < s; o++) { mean += wm[pv + tt * s + o]; }
+    for (var o = 0u; o < s; o++) { mean += wm[tt * s + o]; }
     mean /= f32(s);
     var vr = 0.0;
-    for (var o = 0u; o < s; o++) { let e = wm[pv + tt * s + o] - mean; vr = fma(e, e, vr); }
+    for (var o = 0u; o < s; o++) { let e = wm[tt * s + o] - mean; vr = fma(e, e, vr); }
     let inv = inverseSqrt(vr / f32(s) + 1e-5);
     for (var o = 0u; o < s; o++) {
-      A[P.zoff + (b * P.N + t) * s + o] = hswish(fma((wm[pv + tt * s + o] - mean) * inv, wts0[g0 + o], wts0[g0 + s + o]));
+      A[P.zoff + (b * P.N + t) * s + o] = hswish(fma((wm[tt * s + o] - mean) * inv, wts0[g0 + o], wts0[g0 + s + o]));
     }
   }
 }
@@ -171,9 +203,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let s = P.s;
   let ks = TT * s;
   let vs = 2u * TT * s;
-  aggregate(0u, seg, b, t0, tid, vs);
-  aggregate(1u, seg, b, t0, tid, ks);
-  aggregate(2u, seg, b, t0, tid, vs);
+  aggregate(seg, b, t0, tid);
   // chunk partials of heads 2·seg + h, h = 0, 1: channel h·CH + i of the tile's rows (s = 2·CH)
   let nt = min(TT, P.N - t0);
   for (var l = tid; l < s; l += 256u) {

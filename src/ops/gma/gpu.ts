@@ -169,7 +169,7 @@ export function gmaDispatches(ctx: GpuContext, w: GmaGpuWeights, c: GmaConfig, i
   const BN = B * N;
   const qkv = alloc('gma.qkv', BN * 3 * C);
   const A = alloc('gma.A', B * 3 * N * Cp + BN * s);
-  const tt = Math.max(1, Math.min(64, Math.floor((WG_FLOATS - s) / (4 * s))));
+  const tt = Math.max(1, Math.min(64, Math.floor((WG_FLOATS - s) / (3 * s))));
   const nchunks = Math.ceil(N / tt);
   const part = alloc('gma.part', B * nchunks * nh * (Ch * Ch + 2 * Ch));
   const ncol = Math.ceil(C / 64);
@@ -182,7 +182,7 @@ export function gmaDispatches(ctx: GpuContext, w: GmaGpuWeights, c: GmaConfig, i
   const dispatches: Dispatch[] = [
     linearDispatch(ctx, io.x, w.qkvW, w.qkvB, qkv, BN, 3 * C, C),
     {
-      pipeline: ctx.pipeline(expandWgsl(mixWgsl, { TT: tt, CH: Ch, S: s, TT4S: 4 * tt * s })),
+      pipeline: ctx.pipeline(expandWgsl(mixWgsl, { TT: tt, CH: Ch, S: s, TT3S: 3 * tt * s, PER: Math.ceil((2 * tt * s) / 256) })),
       buffers: [qkv, w.agg, w.agg0, A, part],
       params: { N, H: c.H, W: c.W, C, s, mask, off1: w.aggOff[0], off2: w.aggOff[1], off3: w.aggOff[2], nchunks, zoff },
       workgroups: [nchunks, 5, B],
