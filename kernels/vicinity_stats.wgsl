@@ -1,13 +1,14 @@
 // Vicinity attention, launch 1 of 3: projections and key statistics for one chunk of tokens of one
-// head of one image (workgroup (chunk, head, image)). The chunk is `tiles` tiles of 64 tokens; per tile:
-//   1. [q | k | v] of the head = x·Wᵀ + b (Wqkv stacked per head: rows h·3D … h·3D + 3D), ReLU on q
-//      and k, written to qkv [B·N, 3r] at columns h·3D (read back by this workgroup, by the apply
-//      launch and by the map rows);
-//   2. the tile's part of [KV | ksum] = Σ_j φ(k_j)ᵀ [v_j | 1], a [4D, D+1] product over the tile's
+// head of one image. Workgroup (chunk, 2·head + role, image): role 1 only projects q, role 0 does
+// the rest, so the two projections run side by side. The chunk is `tiles` tiles of 64 tokens; per tile:
+//   1. q (role 1) or [k | v] (role 0) of the head = x·Wᵀ + b (Wqkv stacked per head: rows
+//      h·3D … h·3D + 3D), ReLU on q and k, written to qkv [B·N, 3r] at columns h·3D (read back by
+//      this workgroup, by the apply launch and by the map rows);
+//   2. role 0: the tile's part of [KV | ksum] = Σ_j φ(k_j)ᵀ [v_j | 1], a [4D, D+1] product over the tile's
 //      tokens with φ(k_j)[f·D + i] = relu(k_j)[i]·trig_f(j), f = (cos a, sin a, cos b, sin b);
 //      column D (v extended by a 1) is ksum. Added up over the chunk's tiles in part
 //      [B, nchunk, heads, 4D·(D+1)] by the thread that owns each element.
-// Head 0 also writes the chunk's column sums of x (the SE gate's token mean) to colpart [B, nchunk, C].
+// Head 0's role 0 also writes the chunk's column sums of x (the SE gate's token mean) to colpart [B, nchunk, C].
 // Both products run on lib/gemm.wgsl; `ph` tells its hooks which one.
 struct Params { N: u32, C: u32, r: u32, heads: u32, tiles: u32, nchunk: u32 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
@@ -25,9 +26,9 @@ const D: u32 = {{D}}u;
 const D1: u32 = D + 1u;
 const S: u32 = 4u * D * D1;
 
+var<workgroup> red: array<f32, 256>;
 // what the hooks need: which product, the tile's first row in [B·N] and token in the image, the
 // head, where this workgroup's partials start and whether this is the chunk's first tile
-var<workgroup> red: array<f32, 256>;
 var<private> ph: u32;
 var<private> grow: u32;
 var<private> tok0: u32;
@@ -59,8 +60,12 @@ fn mm_write(m: u32, n: u32, v: f32) {
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let chunk = wg.x;
   let img = wg.z;
-  hq = wg.y;
-  pbase = ((img * P.nchunk + chunk) * P.heads + wg.y) * S;
+  let h = wg.y / 2u;
+  let keys = wg.y % 2u == 0u;
+  // role 0 projects columns [D, 3D) of the head, role 1 [0, D)
+  let n1 = select(D, 3u * D, keys);
+  hq = h;
+  pbase = ((img * P.nchunk + chunk) * P.heads + h) * S;
   let c0 = chunk * P.tiles * 64u;
   let c1 = min(c0 + P.tiles * 64u, P.N);
   for (var t0 = c0; t0 < c1; t0 += 64u) {
@@ -68,12 +73,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     tok0 = t0;
     grow = img * P.N + t0;
     ph = 0u;
-    for (var n0 = 0u; n0 < 3u * D; n0 += 64u) { mm_tile(0u, n0, lid, len, 3u * D, P.C, 0u, mm_steps(P.C)); }
-    storageBarrier();
-    ph = 1u;
-    first = t0 == c0;
-    for (var m0 = 0u; m0 < 4u * D; m0 += 64u) {
-      for (var n0 = 0u; n0 < D1; n0 += 64u) { mm_tile(m0, n0, lid, 4u * D, D1, len, 0u, mm_steps(len)); }
+    for (var n0 = select(0u, D, keys); n0 < n1; n0 += 64u) { mm_tile(0u, n0, lid, len, n1, P.C, 0u, mm_steps(P.C)); }
+    if (keys) {
+      storageBarrier();
+      ph = 1u;
+      first = t0 == c0;
+      for (var m0 = 0u; m0 < 4u * D; m0 += 64u) {
+        for (var n0 = 0u; n0 < D1; n0 += 64u) { mm_tile(m0, n0, lid, 4u * D, D1, len, 0u, mm_steps(len)); }
+      }
     }
   }
   // head 0: the chunk's column sums, 64 channels × 4 token lanes (summed in workgroup memory)

@@ -1,7 +1,7 @@
 /**
  * WebGPU path of Vicinity attention, linear in tokens, for a batch of images, in three launches:
- *   1. stats (chunk, head, image): the head's [q|k|v] of the chunk's tokens, its partial φ(K)ᵀ[V|1]
- *      (KV with ksum as an extra column), and the chunk's column sums of x for the SE gate;
+ *   1. stats (chunk, head × {k and v, q}, image): the head's [q|k|v] of the chunk's tokens, its
+ *      partial φ(K)ᵀ[V|1] (KV with ksum as an extra column), the chunk's column sums of x (SE gate);
  *   2. reduce: the partials summed (KV clamped), and the SE gate's ReLU Linear on the token mean;
  *   3. apply (column group, tile of 64 tokens, image): φ(Q)·[KV|ksum] for every head, the SE
  *      gate's sigmoid Linear for the tile's channels, out_proj with the clamps and the SE merge.
@@ -27,7 +27,7 @@ import { requireParam, uploadParam } from '../common/params';
 import { validateVicinity, vicinityDims, type VicinityConfig } from './spec';
 import { vicinityTrig } from './angles';
 
-/** Aim for about this many stats workgroups (chunks of tokens × heads × images) in one dispatch. */
+/** Aim for about this many key-statistics workgroups (chunks of tokens × heads × images) in one dispatch. */
 const KV_TARGET_WGS = 512;
 /** Token tiles (× images) from which one apply workgroup does all column tiles of its tokens. */
 const APPLY_FILL_WGS = 128;
@@ -146,7 +146,7 @@ export function vicinityDispatches(ctx: GpuContext, w: VicinityGpuWeights, c: Vi
     {
       pipeline: ctx.pipeline(expandWgsl(statsWgsl, D)),
       buffers: [io.x, w.wqkv, w.bqkv, trig, qkv, part, colpart], params: { N, C, r, heads: h, tiles: chunk / 64, nchunk },
-      workgroups: [nchunk, h, B],
+      workgroups: [nchunk, 2 * h, B],
     },
     {
       pipeline: ctx.pipeline(reduceWgsl),
