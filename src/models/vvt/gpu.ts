@@ -140,9 +140,9 @@ export async function vvtForwardGpu(ctx: GpuContext, x: Float32Array, shape: num
   }
   if (!(c.numClasses >= 1)) throw new Error('vvt gpu: the head needs numClasses ≥ 1');
   // per-dimension workgroup limit: the depthwise conv runs one row of workgroups per token of a
-  // grid, the attention one z-slice per (image, head)
+  // grid, the attention one z-slice per image
   const [g0h, g0w] = vvtGrids(H, W)[0];
-  if (g0h * g0w > 65535 || B * Math.max(...c.numHeads) > 65535) throw new Error(`vvt gpu: input [${shape}] is too large for the WebGPU path (at most 65535 tokens in the first stage and 65535 image·heads)`);
+  if (g0h * g0w > 65535 || B > 65535) throw new Error(`vvt gpu: input [${shape}] is too large for the WebGPU path (at most 65535 tokens in the first stage and 65535 images)`);
   const nSites = c.depths.reduce((a, d) => a + d, 0);
   if (captureSites(o.capture).some((s) => !(Number.isInteger(s) && s >= 0 && s < nSites))) {
     throw new Error(`vvt gpu: no attention site ${o.capture} (the model has ${nSites})`);
