@@ -1,14 +1,13 @@
-// Vicinity attention, launch 1 of 3: projections and key statistics for one chunk of tokens of one
-// head of one image. Workgroup (chunk, 2·head + role, image): role 1 only projects q, role 0 does
-// the rest, so the two projections run side by side. The chunk is `tiles` tiles of 64 tokens; per tile:
-//   1. q (role 1) or [k | v] (role 0) of the head = x·Wᵀ + b (Wqkv stacked per head: rows
+// Vicinity attention, launch 1 of 3: projections and key statistics of one chunk of tokens (`tiles`
+// tiles of 64) of one head of one image. Workgroup (chunk, 2·head + role, image); per tile:
+//   1. role 1: q of the head, role 0: [k | v] of the head, = x·Wᵀ + b (Wqkv stacked per head, rows
 //      h·3D … h·3D + 3D), ReLU on q and k, written to qkv [B·N, 3r] at columns h·3D (read back by
-//      this workgroup, by the apply launch and by the map rows);
-//   2. role 0: the tile's part of [KV | ksum] = Σ_j φ(k_j)ᵀ [v_j | 1], a [4D, D+1] product over the tile's
-//      tokens with φ(k_j)[f·D + i] = relu(k_j)[i]·trig_f(j), f = (cos a, sin a, cos b, sin b);
-//      column D (v extended by a 1) is ksum. Added up over the chunk's tiles in part
-//      [B, nchunk, heads, 4D·(D+1)] by the thread that owns each element.
-// Head 0's role 0 also writes the chunk's column sums of x (the SE gate's token mean) to colpart [B, nchunk, C].
+//      this workgroup, the apply launch and the map rows): the two projections run side by side;
+//   2. role 0: the tile's part of [KV | ksum] = Σ_j φ(k_j)ᵀ [v_j | 1], a [4D, D+1] product over its
+//      tokens, φ(k_j)[f·D + i] = relu(k_j)[i]·trig_f(j), f = (cos a, sin a, cos b, sin b); column D
+//      (v extended by a 1) is ksum. Added up over the chunk's tiles in part [B, nchunk, heads,
+//      4D·(D+1)] by the thread that owns each element.
+// Head 0's role 0 also writes the chunk's column sums of x (the SE gate's mean) to colpart [B, nchunk, C].
 // Both products run on lib/gemm.wgsl; `ph` tells its hooks which one.
 struct Params { N: u32, C: u32, r: u32, heads: u32, tiles: u32, nchunk: u32 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
