@@ -197,9 +197,12 @@ export interface BackbonePlan {
   captures: Array<PlanSlot & { site: number }>;
 }
 
-/** Sees every plan runBackbonePlan runs (the bench's per-kernel profile); none by default. */
-let planObserver: ((plan: BackbonePlan) => void) | null = null;
-export function observeBackbonePlans(f: ((plan: BackbonePlan) => void) | null): void {
+/**
+ * Sees every plan runBackbonePlan runs and the groups it runs (the plan's, after the input's first
+ * pass when there is one: the bench's per-kernel profile); none by default.
+ */
+let planObserver: ((plan: BackbonePlan, groups: PreparedGroup[]) => void) | null = null;
+export function observeBackbonePlans(f: ((plan: BackbonePlan, groups: PreparedGroup[]) => void) | null): void {
   planObserver = f;
 }
 
@@ -218,16 +221,15 @@ export async function runBackbonePlan<P extends BackbonePlan>(
   stageOut: (data: Float32Array, i: number, plan: P) => Float32Array = (d) => d.slice(),
 ): Promise<GpuForwardResult> {
   // out of memory (a large model at a large batch) or a lost device fails here with a plain message
-  return st.ctx.guard('the forward pass', () => runPlan(st, key, build, x, o, stageOut));
+  return st.ctx.guard('the forward pass', (closeScope) => runPlan(st, key, build, x, o, stageOut, closeScope));
 }
 
 async function runPlan<P extends BackbonePlan>(
   st: GpuWeightStore<P>, key: string, build: () => P, x: ModelInput, o: GpuForwardOptions,
-  stageOut: (data: Float32Array, i: number, plan: P) => Float32Array,
+  stageOut: (data: Float32Array, i: number, plan: P) => Float32Array, closeScope: () => void,
 ): Promise<GpuForwardResult> {
   const ctx = st.ctx;
   const plan = st.planFor(key, build);
-  planObserver?.(plan);
   const want = captureSites(o.capture);
   const missing = want.filter((s) => !plan.captures.some((c) => c.site === s));
   if (missing.length) throw new Error(`no attention site ${missing.join(', ')}`);
@@ -237,6 +239,8 @@ async function runPlan<P extends BackbonePlan>(
   if (x instanceof Uint8Array && C !== 3) throw new Error(`8-bit input is RGB; this model takes ${C} channels`);
   const first = x instanceof Uint8Array ? pixelInput(ctx, plan, x.length, H * W) : ctx.storage === 'f32' ? null : halfInput(ctx, plan, x.length);
   const dst = first?.staging ?? plan.input;
+  const groups = first ? [first.group, ...plan.groups] : plan.groups;
+  planObserver?.(plan, groups);
   const bytes = Math.ceil(x.byteLength / 4) * 4;
   const slot = planSlot(ctx, plan);
   await slot.idle;
@@ -248,10 +252,12 @@ async function runPlan<P extends BackbonePlan>(
   const nFixed = 1 + (wantStages ? plan.stages.length : 0);
   const reads = [plan.logits, ...(wantStages ? plan.stages : []), ...plan.captures];
   const shift = first ? 1 : 0;
-  const finish = submitGroups(ctx, first ? [first.group, ...plan.groups] : plan.groups, reads, o.timed ?? true, slot.res,
+  const finish = submitGroups(ctx, groups, reads, o.timed ?? true, slot.res,
     up ? [{ src: up.buf, dst, bytes }] : []);
   const done = plan.pool.hold(finish());
   slot.idle = done.then(() => up?.remap(), () => undefined);
+  // what may run out of memory is made; the next forward opens its own error scope once this one's is closed
+  closeScope();
   st.submitted();
   const r = await done;
   return {
