@@ -37,7 +37,7 @@ export interface ForwardTiming {
  * before forward i's result is awaited; `each` gets the results in order. For throughput: a batch
  * run (the benchmark's batch-32 figure, the classify CLI over many files).
  */
-export async function forwardBatches<R>(n: number, forward: (i: number) => Promise<R>, each: (r: R, i: number) => void | Promise<void> = () => {}): Promise<void> {
+export async function forwardBatches<R>(n: number, forward: (i: number) => Promise<R>, each: (r: R, i: number) => unknown = () => undefined): Promise<void> {
   const inFlight: Array<Promise<R>> = [];
   for (let i = 0; i < n; i++) {
     const p = forward(i);
