@@ -196,23 +196,24 @@ export function cropPixels(img: RgbImage, top: number, left: number, size: numbe
   return out;
 }
 
-/** RGB bytes of `batch` size×size images → the normalised network input [batch, 3, size, size] (PIXEL_LUT). */
-export function normalizePixels(pixels: Uint8Array, size: number, batch = 1): EvalTensor {
-  const plane = size * size;
-  const data = new Float32Array(batch * 3 * plane);
-  for (let b = 0; b < batch; b++) {
+/** RGB bytes of B H×W images (row-major, 3 a pixel) → the normalised network input [B, 3, H, W] (PIXEL_LUT). */
+export function normalizePixels(pixels: Uint8Array, shape: [number, 3, number, number]): EvalTensor {
+  const [B, , H, W] = shape;
+  const plane = H * W;
+  const data = new Float32Array(B * 3 * plane);
+  for (let b = 0; b < B; b++) {
     for (let p = 0; p < plane; p++) {
       const i = (b * plane + p) * 3;
       for (let c = 0; c < 3; c++) data[(b * 3 + c) * plane + p] = PIXEL_LUT[c * 256 + pixels[i + c]];
     }
   }
-  return { shape: [batch, 3, size, size], data };
+  return { shape: [...shape], data };
 }
 
 /** The crop at (top, left) of `img`, its bytes and its normalised tensor. */
 function evalInput(resized: RgbImage, crop: { top: number; left: number }, size: number): EvalPreprocessed {
   const pixels = cropPixels(resized, crop.top, crop.left, size);
-  return { tensor: normalizePixels(pixels, size), pixels, resized, crop };
+  return { tensor: normalizePixels(pixels, [1, 3, size, size]), pixels, resized, crop };
 }
 
 /**
