@@ -57,7 +57,6 @@ function repeatInput<T extends ModelInput>(image: T, per: number, batch: number,
   return x;
 }
 
-
 /**
  * `image` is one [3,S,S] input (or a whole [batch,3,S,S] when its length says so), float or 8-bit
  * (ModelInput); it is repeated to `batch`.
