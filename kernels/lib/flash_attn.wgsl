@@ -15,7 +15,8 @@
 //   attn_k(img, h, j, c), attn_v(img, h, j, c) -> vec4   the same of key / value j
 //   attn_out(img, h, qi, o: array<vec4<f32>, HD4>)        the query's output (its epilogue)
 // and KEY_FAST: whether consecutive threads stage consecutive keys (channel-first inputs) or
-// consecutive channel chunks of one key (row-major inputs), for coalesced loads.
+// consecutive channel chunks of one key (row-major inputs), for coalesced loads. Locals here avoid
+// the kernels' buffer names, which the 16-bit storage rewrite (src/gpu/half-storage.ts) matches.
 const HD: u32 = {{HD}}u;
 const HD4: u32 = {{HD4}}u;
 const QB: u32 = {{QB}}u;
@@ -32,14 +33,14 @@ fn flash_attn(img: u32, h: u32, qblock: u32, lid: u32, N: u32, M: u32, scale: f3
   let tq = lid % TQ;
   let s = lid / TQ;
   let q0 = qblock * TQ * QB + tq;
-  var q: array<vec4<f32>, QB * HD4>;
+  var qr: array<vec4<f32>, QB * HD4>;
   var acc: array<vec4<f32>, QB * HD4>;
   var m: array<f32, QB>;
   var l: array<f32, QB>;
   for (var i = 0u; i < QB; i++) {
     let qi = min(q0 + i * TQ, N - 1u);
     for (var c = 0u; c < HD4; c++) {
-      q[i * HD4 + c] = attn_q(img, h, qi, c) * scale;
+      qr[i * HD4 + c] = attn_q(img, h, qi, c) * scale;
       acc[i * HD4 + c] = vec4<f32>(0.0);
     }
     m[i] = NEG;
@@ -69,7 +70,7 @@ fn flash_attn(img: u32, h: u32, qblock: u32, lid: u32, N: u32, M: u32, scale: f3
       for (var i = 0u; i < QB; i++) { sc[i] = 0.0; }
       for (var c = 0u; c < HD4; c++) {
         let kk = sh[(k0 + jj) * HD4 + c];
-        for (var i = 0u; i < QB; i++) { sc[i] += dot(q[i * HD4 + c], kk); }
+        for (var i = 0u; i < QB; i++) { sc[i] += dot(qr[i * HD4 + c], kk); }
       }
       for (var i = 0u; i < QB; i++) {
         // keys past M score NEG and get weight 0 below
@@ -133,9 +134,9 @@ fn flash_attn(img: u32, h: u32, qblock: u32, lid: u32, N: u32, M: u32, scale: f3
   if (s != 0u) { return; }
   for (var i = 0u; i < QB; i++) {
     if (q0 + i * TQ < N) {
-      var o: array<vec4<f32>, HD4>;
-      for (var c = 0u; c < HD4; c++) { o[c] = out[i * HD4 + c]; }
-      attn_out(img, h, q0 + i * TQ, o);
+      var res: array<vec4<f32>, HD4>;
+      for (var c = 0u; c < HD4; c++) { res[c] = out[i * HD4 + c]; }
+      attn_out(img, h, q0 + i * TQ, res);
     }
   }
 }
