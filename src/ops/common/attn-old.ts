@@ -1,15 +1,15 @@
 /**
  * The attention kernels that kernels/lib/flash_attn.wgsl replaces, kept for issue 14's A/B on the
  * H100 (`attnChoice`, bench-node --attn=old): mhsa's key-split kernel (small grids) and
- * one-thread-per-query kernel (kernels/attn_flash.wgsl, also HiLo's Lo-Fi), FASA's fasa_attn.
- * Each takes the same buffers and uniforms as its replacement, except mhsa's split kernel.
- * Delete this file, the three kernels and the `attnChoice` branches once the new core has won.
+ * one-thread-per-query kernel (kernels/attn_flash.wgsl, also HiLo's Lo-Fi); FASA's is in
+ * src/ops/fasa/attn-old.ts. Each takes the same buffers and uniforms as its replacement, except
+ * mhsa's split kernel. Delete both files, the three kernels and the `attnChoice` branches once the
+ * new core has won.
  */
 import type { Dispatch, GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
 import flashWgsl from '../../../kernels/attn_flash.wgsl?raw';
 import flashSplitWgsl from '../../../kernels/mhsa_flash_split.wgsl?raw';
-import fasaAttnWgsl from '../../../kernels/fasa_attn.wgsl?raw';
 
 /**
  * Which flash kernel, and its launch shape. Up to SPLIT_MAX_TOKENS, kernels/mhsa_flash_split.wgsl:
@@ -53,18 +53,4 @@ export function oldMhsaAttn(ctx: GpuContext, N: number, heads: number, hd: numbe
 export function oldLofiLaunch(ctx: GpuContext, hd: number, N: number, heads: number, batch: number) {
   const tkey = Math.max(1, Math.min(64, Math.floor(2048 / hd)));
   return { pipeline: ctx.pipeline(expandWgsl(flashWgsl, { HD: hd, TKEY: tkey })), workgroups: [Math.ceil(N / 64), heads, batch] as [number, number, number] };
-}
-
-/** Largest key tile (power of two ≤ 64) whose K and V tiles of one head fit 16 KiB of workgroup memory. */
-function fasaKeyTile(hd: number): number {
-  let kt = 64;
-  while (kt > 1 && 2 * kt * hd * 4 > 16384) kt >>= 1;
-  if (2 * kt * hd * 4 > 16384) throw new Error(`fasa: head size ${hd} too large for the GPU path`);
-  return kt;
-}
-
-/** FASA's gated attention on kernels/fasa_attn.wgsl (kernels/fasa_attn_gated.wgsl's buffers and uniforms). */
-export function oldFasaLaunch(ctx: GpuContext, hd: number, N: number, heads: number, batch: number) {
-  const kt = fasaKeyTile(hd);
-  return { pipeline: ctx.pipeline(expandWgsl(fasaAttnWgsl, { HD: hd, KT: kt, KT_HD: kt * hd })), workgroups: [Math.ceil(N / 64), heads, batch] as [number, number, number] };
 }

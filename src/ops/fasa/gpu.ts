@@ -21,7 +21,7 @@ import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
 import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
 import { requireParam } from '../common/params';
 import { attnChoice, attnLaunch } from '../common/attn';
-import { oldFasaLaunch } from '../common/attn-old';
+import { oldFasaLaunch } from './attn-old';
 import { FASA_POOL_KERNEL, pooledGrids, pooledHW, validateFasa, type FasaConfig } from './spec';
 
 export interface FasaGpuOptions {
