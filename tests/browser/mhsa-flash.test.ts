@@ -35,7 +35,7 @@ describe('mhsa flash kernel', () => {
   // [dim, heads, H, W]
   const cases: Array<[number, number, number, number]> = [
     [64, 4, 1, 1], [64, 4, 2, 3], [64, 1, 5, 7], [64, 2, 13, 11], [64, 4, 23, 29],
-    [64, 8, 47, 23], [64, 4, 45, 47], [128, 1, 9, 13], [72, 4, 17, 19], [96, 1, 10, 10],
+    [64, 8, 47, 23], [64, 4, 30, 50], [64, 4, 45, 47], [128, 1, 9, 13], [72, 4, 17, 19], [96, 1, 10, 10],
   ];
   for (const [dim, heads, H, W] of cases) {
     const { S, QB, KB } = attnShape(H * W, H * W, dim / heads, heads).defines;
@@ -54,8 +54,10 @@ describe('mhsa flash kernel', () => {
   }
   it('the core covers 8 and 16 splits, 1 and 2 queries per thread, cut key blocks', () => {
     expect(attnShape(3136, 3136, 16, 4).defines).toMatchObject({ S: 8, TQ: 32, QB: 2, KB: 8 });
-    expect(attnShape(784, 784, 16, 4).defines).toMatchObject({ S: 16, TQ: 16, QB: 2, KB: 8 });
+    expect(attnShape(3136, 784, 16, 2).defines).toMatchObject({ S: 16, TQ: 16, QB: 2, KB: 8 });
+    expect(attnShape(784, 784, 16, 4).defines).toMatchObject({ S: 16, TQ: 16, QB: 1, KB: 8 });
     expect(attnShape(3136, 784, 32, 2).defines).toMatchObject({ S: 8, QB: 1, KB: 8 });
+    expect(attnShape(1500, 1500, 16, 4).defines).toMatchObject({ S: 16, QB: 2, KB: 8 });
     expect(attnShape(100, 100, 128, 1).defines).toMatchObject({ S: 16, QB: 1, KB: 1 });
     expect(attnShape(6, 6, 16, 4).defines).toMatchObject({ S: 16, KB: 1 });
   });

@@ -1,11 +1,13 @@
 /**
  * Launch shape of the attention core shared by mhsa, HiLo's Lo-Fi branch and FASA
  * (kernels/lib/flash_attn.wgsl, through kernels/attn.wgsl and kernels/fasa_attn_gated.wgsl).
- * A workgroup is 256 threads = TQ query threads × S key splits; each thread holds QB queries
- * (2 at head sizes ≤ 16, where q and the accumulators of two queries fit in registers; else 1) and
- * scores KB keys per staged tile. S = 16 when 8 splits would leave fewer than 128 workgroups, so
- * small grids still spread over a big GPU; KB ≤ 8 is cut so the K and V tiles fit 16 KiB of
- * workgroup memory and a tile holds no more keys than there are.
+ * A workgroup is 256 threads = TQ query threads × S key splits; each thread holds QB queries and
+ * scores KB keys per staged tile. (S, QB) is the first of (8, 2), (16, 2), (16, 1) that gives at
+ * least 128 workgroups (about one per SM of a big GPU), else (16, 1): two queries per thread reuse
+ * every staged key and value twice, but small grids need the threads more. Past head size 16 (q
+ * and the accumulators of two queries would crowd the registers) QB = 1: (8, 1), else (16, 1).
+ * KB ≤ 8 is cut so the K and V tiles fit 16 KiB of workgroup memory and a tile holds no more keys
+ * than there are.
  */
 import type { GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
@@ -20,14 +22,14 @@ export interface AttnShape {
 export function attnShape(N: number, M: number, hd: number, groups: number): AttnShape {
   const WG = 256;
   const HD4 = Math.ceil(hd / 4);
-  const QB = hd <= 16 ? 2 : 1;
-  const blocksAt = (S: number) => Math.ceil(N / ((WG / S) * QB));
-  const S = blocksAt(8) * groups >= 128 ? 8 : 16;
+  const blocksAt = (S: number, QB: number) => Math.ceil(N / ((WG / S) * QB));
+  const shapes = hd <= 16 ? [[8, 2], [16, 2], [16, 1]] : [[8, 1], [16, 1]];
+  const [S, QB] = shapes.find(([s, qb]) => blocksAt(s, qb) * groups >= 128) ?? [16, 1];
   const TQ = WG / S;
   let KB = Math.min(8, Math.ceil(M / S));
   while (KB > 1 && 2 * S * KB * HD4 > 1024) KB--;
   if (2 * S * KB * HD4 > 1024) throw new Error(`attention: head size ${hd} too large for the GPU path`);
-  return { defines: { HD: hd, HD4, QB, TQ, S, KB, SH: Math.max(2 * S * KB * HD4, WG * QB) }, blocks: blocksAt(S) };
+  return { defines: { HD: hd, HD4, QB, TQ, S, KB, SH: Math.max(2 * S * KB * HD4, WG * QB) }, blocks: blocksAt(S, QB) };
 }
 
 /** Pipeline and workgroups of a kernel built on the core (`source`), heads along y, images along z. */
