@@ -14,20 +14,15 @@
 //   attn_q(img, h, qi, c) -> vec4   channels 4c…4c+3 of query qi (zero past HD)
 //   attn_k(img, h, j, c), attn_v(img, h, j, c) -> vec4   the same of key / value j
 //   attn_out(img, h, qi, o: array<vec4<f32>, HD4>)        the query's output (its epilogue)
-// and KEY_FAST: whether consecutive threads stage consecutive keys (channel-first inputs) or
-// consecutive channel chunks of one key (row-major inputs), for coalesced loads. Locals here avoid
+// and the constants HD, HD4, QB, TQ, S, KB, SH (attnShape in src/ops/common/attn.ts) and KEY_FAST:
+// whether consecutive threads stage consecutive keys (channel-first inputs) or consecutive channel
+// chunks of one key (row-major inputs), for coalesced loads. Locals here avoid
 // the kernels' buffer names, which the 16-bit storage rewrite (src/gpu/half-storage.ts) matches.
-const HD: u32 = {{HD}}u;
-const HD4: u32 = {{HD4}}u;
-const QB: u32 = {{QB}}u;
-const TQ: u32 = {{TQ}}u;
-const S: u32 = {{S}}u;
-const KB: u32 = {{KB}}u;
 const TK: u32 = S * KB;
 const WG: u32 = TQ * S;
 const NEG: f32 = -3.0e38;
 // keys at [0, TK·HD4), values after; reused by the final merge (at least WG·QB vec4s)
-var<workgroup> sh: array<vec4<f32>, {{SH}}>;
+var<workgroup> sh: array<vec4<f32>, SH>;
 
 fn flash_attn(img: u32, h: u32, qblock: u32, lid: u32, N: u32, M: u32, scale: f32) {
   let tq = lid % TQ;
