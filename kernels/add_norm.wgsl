@@ -3,8 +3,7 @@
 //                                                    abs pos embed broadcast over the batch)
 //   sum = v                                          (written when write_sum: the residual stream)
 //   out = act(norm(v) ⊙ w + b)                       (norm: none / RMSNorm / LayerNorm (biased var))
-// act: 0 none, 1 SiLU, 2 exact (erf) GELU. Two-pass mean/variance (v is recomputed, not stored),
-// so any C works without workgroup storage per channel.
+// act: 0 none, 1 SiLU, 2 exact (erf) GELU. The passes are lib/row_norm.wgsl's.
 struct Params {
   rows: u32, C: u32, delta_rows: u32, has_delta: u32,
   has_dscale: u32, mode: u32, has_bias: u32, act: u32,
@@ -31,8 +30,6 @@ fn value(r: u32, c: u32) -> f32 {
   return v;
 }
 
-//#include lib/wg_reduce.wgsl
-
 //#include lib/gelu.wgsl
 
 fn activate(v: f32) -> f32 {
@@ -41,30 +38,11 @@ fn activate(v: f32) -> f32 {
   return v;
 }
 
+//#include lib/row_norm.wgsl
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let r = wg.y * nwg.x + wg.x;
   if (r >= P.rows) { return; } // whole workgroup leaves together: barriers stay uniform
-  let tid = lid.x;
-  let base = r * P.C;
-  var s1 = 0.0;
-  for (var c = tid; c < P.C; c += WG) {
-    let v = value(r, c);
-    if (P.write_sum != 0u) { sum[base + c] = v; }
-    s1 += v;
-  }
-  if (P.mode == 0u) { return; }
-  var mean = 0.0;
-  if (P.mode == 2u) { mean = reduce(s1, tid) / f32(P.C); }
-  var s2 = 0.0;
-  for (var c = tid; c < P.C; c += WG) {
-    let d = value(r, c) - mean;
-    s2 = fma(d, d, s2);
-  }
-  let inv = inverseSqrt(reduce(s2, tid) / f32(P.C) + P.eps);
-  for (var c = tid; c < P.C; c += WG) {
-    var v = (value(r, c) - mean) * inv * nw[c];
-    if (P.has_bias != 0u) { v += nb[c]; }
-    out[base + c] = activate(v);
-  }
+  row_norm(r, lid.x, P.C, P.write_sum != 0u, P.mode, P.has_bias != 0u, P.eps);
 }

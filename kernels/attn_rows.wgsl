@@ -1,7 +1,7 @@
 // Softmax attention rows for chosen queries (the drawn map): out[h, r, m] = softmax_m(scale·q_i·k_m)
 // for i = rows[r] — mhsa's rows over its N keys, HiLo's Lo-Fi rows over the M pooled keys.
 // One workgroup per (row, head); 64 threads stride over the keys, then reduce max and sum in
-// workgroup memory. q and k are column blocks of wider rows, as in attn_flash.wgsl.
+// workgroup memory. q and k are column blocks of wider rows, as in attn.wgsl.
 struct Params { M: u32, nrows: u32, qStride: u32, qOff: u32, kvStride: u32, kOff: u32, scale: f32 }
 @group(0) @binding(0) var<storage, read> q: array<f32>;    // q at [i·qStride + qOff + h·HD + d]
 @group(0) @binding(1) var<storage, read> kv: array<f32>;   // k at [j·kvStride + kOff + h·HD + d]

@@ -1,6 +1,6 @@
 // LITv2 row tails that kernels/add_norm.wgsl (residual add + LayerNorm) would need a dispatch
 // before: one workgroup of 64 threads per row r of [rows, C] computes v, writes it to `sum` (the
-// residual stream) and, when mode = 2, out = LayerNorm(v)·nw + nb (biased variance, two passes).
+// residual stream) and, when mode = 2, out = LayerNorm(v)·nw + nb (lib/row_norm.wgsl's passes).
 //   src 0, the DTM tail: v = GELU(a[r]·p1 + p2)  (eval BatchNorm folded on the CPU into a
 //                        per-channel scale p1 and shift p2, then exact GELU);
 //   src 1, a split-K Linear then the residual: v = a[r] + (p1 + Σ_z part[z, r])  (the splits summed
@@ -32,33 +32,14 @@ fn value(r: u32, c: u32) -> f32 {
   return a[i] + d;
 }
 
-//#include lib/wg_reduce.wgsl
+fn activate(v: f32) -> f32 { return v; }
+
+//#include lib/row_norm.wgsl
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let r = wg.y * nwg.x + wg.x;
   if (r >= P.rows) { return; } // whole workgroup leaves together: barriers stay uniform
-  let tid = lid.x;
-  let base = r * P.C;
-  // v is recomputed in each pass, as add_norm does (reading sum back would see its rounding under
-  // 16-bit storage)
-  var s1 = 0.0;
-  for (var c = tid; c < P.C; c += WG) {
-    let v = value(r, c);
-    sum[base + c] = v;
-    s1 += v;
-  }
-  if (P.mode != 2u) { return; }
-  let mean = reduce(s1, tid) / f32(P.C);
-  var s2 = 0.0;
-  for (var c = tid; c < P.C; c += WG) {
-    let d = value(r, c) - mean;
-    s2 = fma(d, d, s2);
-  }
-  let inv = inverseSqrt(reduce(s2, tid) / f32(P.C) + P.eps);
-  for (var c = tid; c < P.C; c += WG) {
-    var v = (value(r, c) - mean) * inv * nw[c];
-    if (P.has_nb != 0u) { v += nb[c]; }
-    out[base + c] = v;
-  }
+  // mode 2: LayerNorm after writing v; any other mode: v only
+  row_norm(r, lid.x, P.C, true, select(0u, 2u, P.mode == 2u), P.has_nb != 0u, P.eps);
 }

@@ -1,75 +1,97 @@
-// o[t, h·D + m] = clampA(clampA(φ(q_t)·KV[:, m]) · z_t), z_t = clampA(1/(φ(q_t)·ksum + 1e-4)),
-// φ(q_t)[f·D + i] = relu(q_t)[i]·trig_f(t). A tiled matmul φ(Q)[N, 4D]·KV[4D, D] per head (64×64
-// tile, 16×16 threads with 4×4 micro-tiles, K in steps of 16 through workgroup memory); φ(Q) is
-// formed on load and the z denominator rides along the same K loop. Workgroup z = image·heads + head;
-// qkv is [B·N, 3r], kv [B, heads, S], o [B·N, r].
-struct Params { N: u32, r: u32, heads: u32 }
+// Vicinity attention, launch 3 of 3: the output for one tile of 64 tokens of one image, over a group
+// of `ctPer` 64-wide column tiles of y (workgroup (column group, tile, image)):
+//  1. per head, [num | den] = φ(q_t)·[KV | ksum] ([64, 4D]·[4D, D+1] from the stat buffer of
+//     vicinity_reduce.wgsl), φ(q_t)[f·D + i] = relu(q_t)[i]·trig_f(t); raw sums to oraw
+//     [groups, B·N, heads·(D+1)] (each column group its own copy), read back by this workgroup;
+//  2. per column tile: the SE gate s = sigmoid(W2·hid) for its 64 channels, then out_proj on
+//     o = clampA(clampA(num)·z), z = clampA(1/(den + 1e-4)), formed as the product reads it, with
+//     the module's tail in the epilogue: v = clampA(o·Woutᵀ + b), y = clampA(v + v·s).
+// Both products run on lib/gemm.wgsl; `ph` tells its hooks which one. wout is [C, r] then the bias [C].
+struct Params { N: u32, C: u32, r: u32, heads: u32, seHidden: u32, ctPer: u32, B: u32 }
 @group(0) @binding(0) var<storage, read> qkv: array<f32>;
 @group(0) @binding(1) var<storage, read> trig: array<f32>;
-@group(0) @binding(2) var<storage, read> kv: array<f32>; // keep-f32: partial sums
-@group(0) @binding(3) var<storage, read_write> o: array<f32>;
-@group(0) @binding(4) var<uniform> P: Params;
+@group(0) @binding(2) var<storage, read> stat: array<f32>; // keep-f32: partial sums
+@group(0) @binding(3) var<storage, read> w2: array<f32>;
+@group(0) @binding(4) var<storage, read> wout: array<f32>;
+@group(0) @binding(5) var<storage, read_write> oraw: array<f32>; // keep-f32: partial sums
+@group(0) @binding(6) var<storage, read_write> y: array<f32>;
+@group(0) @binding(7) var<uniform> P: Params;
+
+//#include lib/gemm.wgsl
 
 const D: u32 = {{D}}u;
-const K: u32 = 4u * D;
-const S: u32 = 4u * D * D + 4u * D;
-var<workgroup> xs: array<f32, 1024>; // [kk][token]
-var<workgroup> ws: array<f32, 1024>; // [kk][m]
-var<workgroup> ss: array<f32, 16>;   // ksum slice
+const D1: u32 = D + 1u;
+const S: u32 = 4u * D * D1;
+
+var<workgroup> red: array<f32, 256>;
+var<workgroup> sg: array<f32, 64>;
+// what the hooks need: which product, the tile's first row in [B·N] and token in the image, the
+// head (1), this group's rows of oraw, the image's stat offset and the column tile (2)
+var<private> ph: u32;
+var<private> grow: u32;
+var<private> tok0: u32;
+var<private> hq: u32;
+var<private> obase: u32;
+var<private> kvbase: u32;
+var<private> col0: u32;
 
 fn abs_clamp(v: f32) -> f32 { return sign(v) * clamp(abs(v), 1e-4, 1e4); }
 
+const MM_B_ALONG_N = false;
+fn mm_readA(m: u32, k: u32) -> f32 {
+  let hw = P.heads * D1;
+  if (ph == 0u) { return qkv[(grow + m) * 3u * P.r + hq * 3u * D + k % D] * trig[(tok0 + m) * 4u + k / D]; }
+  let row = obase + (grow + m) * hw + (k / D) * D1;
+  let z = abs_clamp(1.0 / (oraw[row + D] + 1e-4));
+  return abs_clamp(abs_clamp(oraw[row + k % D]) * z);
+}
+fn mm_readB(k: u32, n: u32) -> f32 {
+  if (ph == 0u) { return stat[kvbase + hq * S + k * D1 + n]; }
+  return wout[n * P.r + k];
+}
+fn mm_write(m: u32, n: u32, v: f32) {
+  if (ph == 0u) {
+    oraw[obase + (grow + m) * P.heads * D1 + hq * D1 + n] = v;
+    return;
+  }
+  let u = abs_clamp(v + wout[P.C * P.r + n]);
+  y[(grow + m) * P.C + n] = abs_clamp(u + u * sg[n - col0]);
+}
+
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let h = wg.z % P.heads;
-  let tok0 = (wg.z / P.heads) * P.N;
-  let row0 = wg.y * 64u;
-  let col0 = wg.x * 64u;
-  let tid = lid.y * 16u + lid.x;
-  let stride = 3u * P.r;
-  let kvb = wg.z * S;
-  var acc: array<f32, 16>;
-  for (var i = 0u; i < 16u; i++) { acc[i] = 0.0; }
-  var zacc = vec4<f32>(0.0);
-  for (var k0 = 0u; k0 < K; k0 += 16u) {
-    for (var l = 0u; l < 4u; l++) {
-      let e = tid + l * 256u;
-      let kk = e % 16u;
-      let mm = e / 16u;
-      let gk = k0 + kk;
-      let gr = row0 + mm;
-      var xv = 0.0;
-      if (gr < P.N && gk < K) { xv = max(qkv[(tok0 + gr) * stride + h * D + gk % D], 0.0) * trig[gr * 4u + gk / D]; }
-      xs[kk * 64u + mm] = xv;
-      let gc = col0 + mm;
-      var wv = 0.0;
-      if (gc < D && gk < K) { wv = kv[kvb + gk * D + gc]; }
-      ws[kk * 64u + mm] = wv;
-    }
-    if (tid < 16u) { ss[tid] = select(0.0, kv[kvb + 4u * D * D + k0 + tid], k0 + tid < K); }
-    workgroupBarrier();
-    for (var kk = 0u; kk < 16u; kk++) {
-      var a: vec4<f32>;
-      var c: vec4<f32>;
-      for (var i = 0u; i < 4u; i++) {
-        a[i] = xs[kk * 64u + lid.y * 4u + i];
-        c[i] = ws[kk * 64u + lid.x * 4u + i];
-      }
-      zacc += a * ss[kk];
-      for (var i = 0u; i < 4u; i++) {
-        for (var j = 0u; j < 4u; j++) { acc[i * 4u + j] = fma(a[i], c[j], acc[i * 4u + j]); }
-      }
-    }
-    workgroupBarrier();
+  let img = wg.z;
+  let t0 = wg.y * 64u;
+  let len = min(64u, P.N - t0);
+  tok0 = t0;
+  grow = img * P.N + t0;
+  obase = wg.x * P.B * P.N * P.heads * D1;
+  kvbase = img * P.heads * S;
+  ph = 0u;
+  for (var h = 0u; h < P.heads; h++) {
+    hq = h;
+    for (var n0 = 0u; n0 < D1; n0 += 64u) { mm_tile(0u, n0, lid, len, D1, 4u * D, 0u, mm_steps(4u * D)); }
   }
-  for (var i = 0u; i < 4u; i++) {
-    let t = row0 + lid.y * 4u + i;
-    if (t >= P.N) { continue; }
-    let z = abs_clamp(1.0 / (zacc[i] + 1e-4));
-    for (var j = 0u; j < 4u; j++) {
-      let m = col0 + lid.x * 4u + j;
-      if (m >= D) { continue; }
-      o[(tok0 + t) * P.r + h * D + m] = abs_clamp(abs_clamp(acc[i * 4u + j]) * z);
+  storageBarrier();
+  ph = 1u;
+  let tid = lid.y * 16u + lid.x;
+  let c = tid % 64u;
+  let lane = tid / 64u;
+  let hid = P.B * P.heads * S + img * P.seHidden;
+  let ct1 = min((wg.x + 1u) * P.ctPer * 64u, P.C);
+  for (var c0 = wg.x * P.ctPer * 64u; c0 < ct1; c0 += 64u) {
+    var a = 0.0;
+    if (c0 + c < P.C) {
+      for (var i = lane; i < P.seHidden; i += 4u) { a = fma(w2[(c0 + c) * P.seHidden + i], stat[hid + i], a); }
     }
+    red[tid] = a;
+    workgroupBarrier();
+    if (lane == 0u) {
+      let s = (red[c] + red[64u + c]) + (red[128u + c] + red[192u + c]);
+      sg[c] = 1.0 / (1.0 + exp(-s));
+    }
+    workgroupBarrier();
+    col0 = c0;
+    mm_tile(0u, c0, lid, len, P.C, P.r, 0u, mm_steps(P.r));
   }
 }

@@ -8,11 +8,14 @@
  *   --growth=14,21,28,42,56,70,84   cost growth of --growth-ops (default the six mechanisms)
  *   --chart=growth.svg              write the growth chart (log-log SVG)
  *   --models=vig-t,vig-h-t --batches=1,32 --model-reps=20   backbones
+ *   --input=u8                      backbone input: u8 (8-bit RGB normalised on the GPU, default) or f32 (host-normalised)
  *   --storage=f32,half              backbone float storage: fp32, and/or 16-bit (f16 with shader-f16,
  *                                   else its emulation), whose logits error against fp32 is printed
  *   --knob-models=vig-t,litv2-s     knob change on a whole backbone → logits at batch 1 (issue 13)
  *   --profile --profile-grid=56 --profile-ops=all --profile-reps=10 --profile-warmup=2 --profile-batch=1
  *                                   per-kernel profile of the ops (--profile-ops= for none) and --models
+ *   --attn=old|new                  attention kernels of mhsa, HiLo's Lo-Fi and FASA (issue 14's A/B,
+ *                                   src/ops/common/attn.ts): the shared core (new, default) or the old ones
  *   --again                         steadiness: after everything above (ops, tfjs compositions,
  *                                   backbones, profile, interaction, knob changes), time the ops and the backbones
  *                                   once more in the same process and print both tables again, to
@@ -27,6 +30,7 @@ import { benchModel, releaseBenchModels } from '../src/bench/models';
 import { benchInteraction, interactionMarkdown } from '../src/bench/interaction';
 import { variantFamily } from '../src/parity/model-check';
 import { profileSection, roofsFromReport } from '../src/bench/profile';
+import { attnChoice } from '../src/ops/common/attn';
 
 function arg(name: string, fallback: string): string {
   return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -53,6 +57,8 @@ async function main() {
   if (!g.navigator) g.navigator = { gpu };
   else if (!g.navigator.gpu) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
   const ctx = await GpuContext.acquire(gpu);
+  attnChoice.kernel = arg('attn', 'new') === 'old' ? 'old' : 'new';
+  console.error(`attention kernels: ${attnChoice.kernel}`);
   const growth = list(arg('growth', '')).map(Number);
   const opOptions = {
     gpuName: arg('gpu-name', ''),
@@ -83,16 +89,16 @@ async function main() {
     if (!models.length) return;
     const batches = arg('batches', '1,32').split(',').map(Number);
     const storages = list(arg('storage', 'f32'));
-    console.log('\n| model | storage | batch | MACs/img | median ms (wall) | p10–p90 ms | GPU ms | GPU ms per stage | img/s | logits vs f32 (rel L2, top-1) |\n|---|---|---:|---:|---:|---:|---:|---|---:|---|');
+    console.log('\n| model | storage | batch | MACs/img | median ms (wall) | p10–p90 ms | GPU ms | GPU ms per stage | img/s, one forward | img/s, pipelined | logits vs f32 (rel L2, top-1) |\n|---|---|---:|---:|---:|---:|---:|---|---:|---:|---|');
     for (const v of models) {
       for (const st of storages) {
         for (const b of batches) {
           try {
-            const r = await benchModel(ctx, variantFamily(v), v, b, Number(arg('model-reps', '20')), { warmup: 3, half: st !== 'f32', log: (l) => console.error(l) });
+            const r = await benchModel(ctx, variantFamily(v), v, b, Number(arg('model-reps', '20')), { warmup: 3, half: st !== 'f32', input: arg('input', 'u8') === 'f32' ? 'f32' : 'u8', log: (l) => console.error(l) });
             const err = r.halfError ? `${r.halfError.relL2.toExponential(2)}, ${(100 * r.halfError.top1Agree).toFixed(0)}%` : '–';
-            console.log(`| ${v} | ${r.storage} | ${b} | ${(r.macsPerImage / 1e9).toFixed(2)} G | ${r.medianMs.toFixed(2)} | ${r.p10Ms.toFixed(2)}–${r.p90Ms.toFixed(2)} | ${r.gpuMedianMs?.toFixed(2) ?? '–'} | ${r.stageMedianMs?.map((t) => t.toFixed(2)).join(' / ') ?? '–'} | ${r.imgPerSec.toFixed(0)} | ${err} |`);
+            console.log(`| ${v} | ${r.storage} | ${b} | ${(r.macsPerImage / 1e9).toFixed(2)} G | ${r.medianMs.toFixed(2)} | ${r.p10Ms.toFixed(2)}–${r.p90Ms.toFixed(2)} | ${r.gpuMedianMs?.toFixed(2) ?? '–'} | ${r.stageMedianMs?.map((t) => t.toFixed(2)).join(' / ') ?? '–'} | ${r.imgPerSec.toFixed(0)} | ${r.pipelinedImgPerSec?.toFixed(0) ?? '–'} | ${err} |`);
           } catch (e) {
-            console.log(`| ${v} | ${st} | ${b} | failed: ${(e as Error).message} | | | | | | |`);
+            console.log(`| ${v} | ${st} | ${b} | failed: ${(e as Error).message} | | | | | | | |`);
           }
         }
       }

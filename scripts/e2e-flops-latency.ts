@@ -7,11 +7,8 @@
  * there; `--largest=56` on a real GPU). `--no-build` reuses the build. Prints `e2e-flops-latency: N passed, N failed`;
  * screenshots in artifacts/.
  */
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { build, preview } from 'vite';
-import { launchChromium } from './browser';
-import { art, createReport, root } from './e2e-harness';
+import { art, createReport, root, startBuiltApp } from './e2e-harness';
 import { MECHANISMS } from '../src/ops/registry';
 
 const report = createReport('e2e-flops-latency');
@@ -24,10 +21,8 @@ const OPS = MECHANISMS;
 const GRIDS = [14, 28, 42, 56].filter((g) => g <= largest);
 
 async function main() {
-  if (!argv.includes('--no-build') || !existsSync(resolve(outDir, 'index.html'))) await build({ root, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-  const server = await preview({ root, build: { outDir }, preview: { port: 0, host: '127.0.0.1' }, logLevel: 'warn' });
-  const url = server.resolvedUrls!.local[0];
-  const browser = await launchChromium();
+  const app = await startBuiltApp({ outDir });
+  const { url, browser } = app;
   const errors: string[] = [];
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
@@ -85,8 +80,7 @@ async function main() {
     await page.screenshot({ path: resolve(art, 'e2e-flops-latency-page.png'), fullPage: true });
     check('no uncaught page errors', errors.length === 0, errors.join(' | '));
   } finally {
-    await browser.close();
-    await new Promise<void>((r) => server.httpServer.close(() => r()));
+    await app.close();
   }
   report.finish();
 }

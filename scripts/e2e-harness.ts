@@ -1,5 +1,5 @@
 /** What every end-to-end script shares: the artifacts folder and the ok/FAIL report with its summary line. */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { build, preview } from 'vite';
 import type { Browser } from 'playwright-core';
@@ -42,11 +42,13 @@ export function createReport(name: string): Report {
 
 /**
  * The built app served by `vite preview` on a free port, and a Chromium to drive it: builds first
- * unless `--no-build` was passed (or `o.build` is false). `close()` ends both.
+ * unless `--no-build` was passed (or `o.build` is false) and the output folder already holds a
+ * build. `close()` ends both.
  */
 export async function startBuiltApp(o: { build?: boolean; outDir?: string } = {}): Promise<{ url: string; browser: Browser; close(): Promise<void> }> {
   const outDir = o.outDir ? { outDir: o.outDir } : undefined;
-  if (o.build ?? !process.argv.includes('--no-build')) await build({ root, logLevel: 'warn', ...(outDir ? { build: { ...outDir, emptyOutDir: true } } : {}) });
+  const built = existsSync(resolve(o.outDir ?? resolve(root, 'dist'), 'index.html'));
+  if ((o.build ?? !process.argv.includes('--no-build')) || !built) await build({ root, logLevel: 'warn', ...(outDir ? { build: { ...outDir, emptyOutDir: true } } : {}) });
   const server = await preview({ root, ...(outDir ? { build: outDir } : {}), preview: { port: 0, host: '127.0.0.1' }, logLevel: 'warn' });
   const browser = await launchChromium();
   return {

@@ -11,11 +11,9 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { build, preview } from 'vite';
 import type { Download, Page } from 'playwright-core';
-import { launchChromium } from './browser';
 import { MECHANISMS } from '../src/ops/registry';
-import { art, createReport, root } from './e2e-harness';
+import { art, createReport, root, startBuiltApp } from './e2e-harness';
 
 // its own build folder, so a parallel `npm run test:e2e` (dist/) is not disturbed
 const outDir = resolve(root, 'node_modules/.e2e-notebook-dist');
@@ -135,10 +133,8 @@ async function panels(page: Page): Promise<number> {
 }
 
 async function main() {
-  if (!process.argv.includes('--no-build')) await build({ root, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-  const server = await preview({ root, build: { outDir }, preview: { port: 0, host: '127.0.0.1' }, logLevel: 'warn' });
-  const url = server.resolvedUrls!.local[0];
-  const browser = await launchChromium();
+  const app = await startBuiltApp({ outDir });
+  const { url, browser } = app;
   const errors: string[] = [];
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
@@ -409,8 +405,7 @@ async function main() {
     check('no uncaught page errors', errors.length === 0, errors.join(' | '));
     check('nothing was blocked by the Content-Security-Policy (fonts, images)', csp.length === 0, csp.slice(0, 2).join(' | '));
   } finally {
-    await browser.close();
-    await new Promise<void>((r) => server.httpServer.close(() => r()));
+    await app.close();
   }
   report.finish();
 }

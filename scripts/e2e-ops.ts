@@ -5,10 +5,8 @@
  * only (WAI-ARIA sliders). Prints `e2e-ops: N passed, N failed`; screenshots in artifacts/.
  */
 import { resolve } from 'node:path';
-import { build, preview } from 'vite';
 import type { Page } from 'playwright-core';
-import { launchChromium } from './browser';
-import { art, createReport, root } from './e2e-harness';
+import { art, createReport, startBuiltApp } from './e2e-harness';
 import { hilo } from '../src/ops/hilo';
 import type { HiloConfig } from '../src/ops/hilo/spec';
 import { relL2 } from '../src/tensor/tensor';
@@ -50,10 +48,8 @@ async function sliderKeys(page: Page, label: string, keys: string[]) {
 const mass = (v: number[]) => v.reduce((a, b) => a + b, 0);
 
 async function main() {
-  if (!process.argv.includes('--no-build')) await build({ root, logLevel: 'warn' });
-  const server = await preview({ root, preview: { port: 0, host: '127.0.0.1' }, logLevel: 'warn' });
-  const url = server.resolvedUrls!.local[0];
-  const browser = await launchChromium();
+  const app = await startBuiltApp();
+  const { url, browser } = app;
   const errors: string[] = [];
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
@@ -109,8 +105,7 @@ async function main() {
     await page.screenshot({ path: resolve(art, 'e2e-ops-vicinity.png'), fullPage: true });
     check('no uncaught page errors', errors.length === 0, errors.join(' | '));
   } finally {
-    await browser.close();
-    await new Promise<void>((r) => server.httpServer.close(() => r()));
+    await app.close();
   }
   report.finish();
 }

@@ -6,11 +6,8 @@
  * takes ~25 s on SwiftShader). `--no-build` reuses dist/ when it exists. Prints
  * `e2e-sweep: N passed, N failed`; screenshots in artifacts/.
  */
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { build, preview } from 'vite';
-import { launchChromium } from './browser';
-import { art, createReport, root } from './e2e-harness';
+import { art, createReport, startBuiltApp } from './e2e-harness';
 
 const report = createReport('e2e-sweep');
 const check = report.check;
@@ -22,10 +19,8 @@ const increasing = (xs: number[]) => xs.every((x, i) => i === 0 || x > xs[i - 1]
 const decreasing = (xs: number[]) => xs.every((x, i) => i === 0 || x < xs[i - 1]);
 
 async function main() {
-  if (!process.argv.includes('--no-build') || !existsSync(resolve(root, 'dist/index.html'))) await build({ root, logLevel: 'warn' });
-  const server = await preview({ root, preview: { port: 0, host: '127.0.0.1' }, logLevel: 'warn' });
-  const url = server.resolvedUrls!.local[0];
-  const browser = await launchChromium();
+  const app = await startBuiltApp();
+  const { url, browser } = app;
   const errors: string[] = [];
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
@@ -82,8 +77,7 @@ async function main() {
     await page.screenshot({ path: resolve(art, 'e2e-sweep.png'), fullPage: true });
     check('no uncaught page errors', errors.length === 0, errors.join(' | '));
   } finally {
-    await browser.close();
-    await new Promise<void>((r) => server.httpServer.close(() => r()));
+    await app.close();
   }
   report.finish();
 }

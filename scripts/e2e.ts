@@ -6,9 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { build, preview } from 'vite';
-import { launchChromium } from './browser';
-import { art, createReport, root } from './e2e-harness';
+import { art, createReport, startBuiltApp } from './e2e-harness';
 import { FIXTURES_DIR } from '../vite.config';
 import { openFixture, fixtureTensor } from '../src/parity/fixture-file';
 import { patchEmbed } from '../src/image/pixels';
@@ -32,10 +30,8 @@ interface LastView {
 }
 
 async function main() {
-  if (!process.argv.includes('--no-build')) await build({ root, logLevel: 'warn' });
-  const server = await preview({ root, preview: { port: 0, host: '127.0.0.1' }, logLevel: 'warn' });
-  const url = server.resolvedUrls!.local[0];
-  const browser = await launchChromium();
+  const app = await startBuiltApp();
+  const { url, browser } = app;
   const errors: string[] = [];
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -99,8 +95,7 @@ async function main() {
     await page.screenshot({ path: resolve(art, 'e2e-hostile-png.png'), fullPage: true });
     check('no uncaught page errors', errors.length === 0, errors.join(' | '));
   } finally {
-    await browser.close();
-    await new Promise<void>((r) => server.httpServer.close(() => r()));
+    await app.close();
   }
   report.finish();
 }

@@ -1,5 +1,6 @@
 // The one tiled GEMM of the kernels that multiply matrices (linear, conv2d_gemm, gemm_splitk,
-// conv1x1, fat_conv, vicinity_outproj): out[m, n] = Σ_k A[m, k]·B[k, n] over K steps [t0, t1) of 16.
+// conv1x1, fat_conv, vicinity_stats, vicinity_apply): out[m, n] = Σ_k A[m, k]·B[k, n] over K
+// steps [t0, t1) of 16.
 // 64×64 output tile per workgroup of 16×16 threads, each computing a 4×4 micro-tile; K in steps of
 // 16 through workgroup memory, so every loaded value is reused 4× from registers. One fma per k in
 // ascending k, zero-padded K slices: every includer sums in the same order (bit-identical results).

@@ -13,7 +13,8 @@ import { syntheticParams } from '../ops/common/params';
 import { OPS, opByName } from '../ops/registry';
 import type { AnyOp } from '../ops/types';
 import { MODELS } from '../models/registry';
-import { observeBackbonePlans, type BackbonePlan } from '../gpu/plan';
+import { observeBackbonePlans, type PreparedGroup } from '../gpu/plan';
+import { benchInput } from './models';
 import { prngInput } from '../weights/prng';
 import { scoped, type BenchReport } from './suite';
 import { kernelName, workgroupSize } from './kernel-label';
@@ -217,16 +218,17 @@ export async function profileModel(ctx: GpuContext, family: string, variant: str
   const cfg = m.variants[variant];
   const size = m.inputSize(cfg).size;
   const w = syntheticParams(m.expectedKeys(cfg));
-  const x = Float32Array.from(prngInput(`bench:${variant}`, batch * 3 * size * size));
+  // the 8-bit input, as the benchmark times it: its normalisation pass is the forward's first launch
+  const x = benchInput(variant, batch * 3 * size * size, 'u8');
   const h = instrument(ctx);
-  let plan: BackbonePlan | null = null;
-  observeBackbonePlans((p) => (plan = p));
+  let seen: PreparedGroup[] | null = null;
+  observeBackbonePlans((_, groups) => (seen = groups));
   try {
     return await scoped(ctx, async () => {
       await m.forwardGpu!(h.ctx, x, [batch, 3, size, size], w, cfg, { stages: false, timed: false });
-      const seen = plan as BackbonePlan | null;
-      if (!seen) throw new Error(`${variant}: its forward ran no backbone plan`);
-      const measure = await profileDispatches(ctx, seen.groups.map((g) => g.dispatches), o);
+      const groups = seen as PreparedGroup[] | null;
+      if (!groups) throw new Error(`${variant}: its forward ran no backbone plan`);
+      const measure = await profileDispatches(ctx, groups.map((g) => g.dispatches), o);
       return { measure, macs: batch * m.macs(cfg, size, size) };
     });
   } finally {

@@ -12,6 +12,7 @@ import { checkSetting } from '../models/knob-apply';
 import { parseScope, type KnobSetting, type KnobValue } from '../models/knobs';
 import { topK, type ClassScore } from '../models/classify';
 import { preprocessForEval } from '../image/resize-pil';
+import { forwardBatches } from '../models/timing';
 import { parseZoo } from '../weights/zoo';
 import type { GpuContext } from '../gpu/context';
 import { decodeImageFile } from './node-image';
@@ -113,17 +114,16 @@ export async function runClassify(o: CliOptions, zooJson: unknown, getGpu: () =>
   const sites = model.attentionSites?.(cfg, size, size) ?? [];
   const setting = checkSetting(model.knobs?.(cfg) ?? [], sites, { scope: parseScope(o.scope), values: o.knobs });
   // decode every image before any forward: a bad file fails fast
-  const inputs = o.images.map((path) => ({ path, t: preprocessForEval(decodeImageFile(readFile(path, 'image'), path), { size, crop }).tensor }));
+  const inputs = o.images.map((path) => ({ path, pre: preprocessForEval(decodeImageFile(readFile(path, 'image'), path), { size, crop }) }));
   const ctx = o.cpu || !model.forwardGpu ? null : await getGpu();
   const images: ImageResult[] = [];
-  for (const { path, t } of inputs) {
-    let logits: ArrayLike<number>;
-    if (ctx) {
-      logits = (await model.forwardGpu!(ctx, t.data, t.shape, loaded.params, cfg, { stages: false, timed: false, knobs: setting })).logits;
-    } else {
-      logits = model.forwardReference({ shape: t.shape, data: Float64Array.from(t.data) }, loaded.params, cfg, setting).logits.data;
-    }
-    images.push({ image: path, top5: topK(logits, 5).map(({ index, label, p }) => ({ index, label, p })) });
+  const result = (path: string, logits: ArrayLike<number>) => images.push({ image: path, top5: topK(logits, 5).map(({ index, label, p }) => ({ index, label, p })) });
+  if (ctx) {
+    // the 8-bit crops, normalised on the GPU; the next image uploaded and submitted while one runs
+    await forwardBatches(inputs.length, (i) => model.forwardGpu!(ctx, inputs[i].pre.pixels, inputs[i].pre.tensor.shape, loaded.params, cfg, { stages: false, timed: false, knobs: setting }),
+      (r, i) => result(inputs[i].path, r.logits));
+  } else {
+    for (const { path, pre: { tensor: t } } of inputs) result(path, model.forwardReference({ shape: t.shape, data: Float64Array.from(t.data) }, loaded.params, cfg, setting).logits.data);
   }
   const device = ctx ? `webgpu (${[ctx.report.vendor, ctx.report.architecture, ctx.report.description].filter(Boolean).join(' ') || 'adapter'})` : 'cpu (float64 reference)';
   ctx?.destroy();

@@ -126,19 +126,27 @@ export class GpuContext {
    * Runs `f` (GPU work: buffers made, passes submitted and read back) inside an out-of-memory error
    * scope. An allocation the GPU could not make fails as a GpuOutOfMemoryError naming `what`
    * instead of giving zeros; a device lost meanwhile fails as a GpuDeviceLostError. Either way the
-   * device (or its replacement) stays usable for smaller work.
+   * device (or its replacement) stays usable for smaller work. `f` may close the scope early
+   * (`closeScope`, e.g. once its work is submitted) so that work of others started meanwhile opens
+   * and closes its own scope inside the device's stack order.
    */
-  async guard<T>(what: string, f: () => Promise<T>): Promise<T> {
+  async guard<T>(what: string, f: (closeScope: () => void) => Promise<T>): Promise<T> {
     const dev = this.device;
     dev.pushErrorScope('out-of-memory');
+    let scope = null as Promise<GPUError | null> | null;
+    const close = () => {
+      scope ??= dev.popErrorScope().catch(() => null);
+    };
     let out: T;
     try {
-      out = await f();
+      out = await f(close);
     } catch (e) {
-      await dev.popErrorScope().catch(() => null);
+      close();
+      await scope;
       throw this.lostReason !== null && !(e instanceof GpuOutOfMemoryError) ? new GpuDeviceLostError(what, this.lostReason) : e;
     }
-    const err = await dev.popErrorScope().catch(() => null);
+    close();
+    const err = await scope;
     if (err) throw new GpuOutOfMemoryError(`${what}: the GPU ran out of memory (${err.message || 'out-of-memory'}). Try a smaller batch, input or model.`);
     if (this.lostReason !== null) throw new GpuDeviceLostError(what, this.lostReason);
     return out;

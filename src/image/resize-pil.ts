@@ -159,6 +159,12 @@ export interface EvalTensor {
 export interface EvalPreprocessed {
   /** the network input: ToTensor + Normalize(ImageNet mean/std), float32 as torch computes it */
   tensor: EvalTensor;
+  /**
+   * The same input as the 8-bit crop it is normalised from: size·size RGB bytes, row-major, 3 a
+   * pixel. A backbone's WebGPU forward takes these (4× less to upload) and normalises them on the
+   * GPU through PIXEL_LUT, bit-identical to `tensor`.
+   */
+  pixels: Uint8Array;
   /** the image after Resize, before the crop (uint8, as PIL returns it) */
   resized: RgbImage;
   /** [row, col] of the crop in `resized` (0, 0 without a crop) */
@@ -168,20 +174,46 @@ export interface EvalPreprocessed {
 const F_MEAN = IMAGENET_MEAN.map(Math.fround);
 const F_STD = IMAGENET_STD.map(Math.fround);
 
-/** ToTensor then Normalize, each step rounded to float32 like torch's in-place float ops. */
-export function normalizeToTensor(img: RgbImage, top: number, left: number, size: number): EvalTensor {
-  const data = new Float32Array(3 * size * size);
-  const plane = size * size;
+/**
+ * ToTensor then Normalize of one byte, per channel, each step rounded to float32 like torch's
+ * in-place float ops: PIXEL_LUT[c·256 + v] = f32(f32(f32(v/255) − mean_c) / std_c). A table (here
+ * and on the GPU, kernels/pixels_normalize.wgsl) rather than arithmetic, so the GPU's division,
+ * which WGSL lets be 2.5 ULP off, cannot change a value.
+ */
+export const PIXEL_LUT: Float32Array = (() => {
+  const t = new Float32Array(3 * 256);
+  for (let c = 0; c < 3; c++) for (let v = 0; v < 256; v++) t[c * 256 + v] = Math.fround(Math.fround(v / 255) - F_MEAN[c]) / F_STD[c];
+  return t;
+})();
+
+/** The size×size crop at (top, left) as RGB bytes, row-major. */
+export function cropPixels(img: RgbImage, top: number, left: number, size: number): Uint8Array {
+  const out = new Uint8Array(3 * size * size);
   for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const i = ((y + top) * img.width + x + left) * 3;
-      for (let c = 0; c < 3; c++) {
-        const v = Math.fround(img.data[i + c] / 255);
-        data[c * plane + y * size + x] = Math.fround(v - F_MEAN[c]) / F_STD[c];
-      }
+    const i = ((y + top) * img.width + left) * 3;
+    out.set(img.data.subarray(i, i + 3 * size), y * size * 3);
+  }
+  return out;
+}
+
+/** RGB bytes of B H×W images (row-major, 3 a pixel) → the normalised network input [B, 3, H, W] (PIXEL_LUT). */
+export function normalizePixels(pixels: Uint8Array, shape: [number, 3, number, number]): EvalTensor {
+  const [B, , H, W] = shape;
+  const plane = H * W;
+  const data = new Float32Array(B * 3 * plane);
+  for (let b = 0; b < B; b++) {
+    for (let p = 0; p < plane; p++) {
+      const i = (b * plane + p) * 3;
+      for (let c = 0; c < 3; c++) data[(b * 3 + c) * plane + p] = PIXEL_LUT[c * 256 + pixels[i + c]];
     }
   }
-  return { shape: [1, 3, size, size], data };
+  return { shape: [...shape], data };
+}
+
+/** The crop at (top, left) of `img`, its bytes and its normalised tensor. */
+function evalInput(resized: RgbImage, crop: { top: number; left: number }, size: number): EvalPreprocessed {
+  const pixels = cropPixels(resized, crop.top, crop.left, size);
+  return { tensor: normalizePixels(pixels, [1, 3, size, size]), pixels, resized, crop };
 }
 
 /**
@@ -191,13 +223,9 @@ export function normalizeToTensor(img: RgbImage, top: number, left: number, size
  */
 export function preprocessForEval(img: RgbImage, opts: { size: number; crop: boolean }): EvalPreprocessed {
   const { size, crop } = opts;
-  if (!crop) {
-    const resized = resizePilBicubic(img, size, size);
-    return { tensor: normalizeToTensor(resized, 0, 0, size), resized, crop: { top: 0, left: 0 } };
-  }
+  if (!crop) return evalInput(resizePilBicubic(img, size, size), { top: 0, left: 0 }, size);
   const short = Math.trunc((256 / 224) * size);
   const dims = shorterSideSize(img.width, img.height, short);
   const resized = resizePilBicubic(img, dims.width, dims.height);
-  const off = centerCropOffsets(resized.width, resized.height, size, size);
-  return { tensor: normalizeToTensor(resized, off.top, off.left, size), resized, crop: off };
+  return evalInput(resized, centerCropOffsets(resized.width, resized.height, size, size), size);
 }

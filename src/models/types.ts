@@ -16,6 +16,13 @@ export interface ModelForwardOutput {
   maps?: Record<string, Tensor>;
 }
 
+/**
+ * A backbone's WebGPU input, [B, 3, H, W] either way: the normalised float tensor, or the 8-bit
+ * crops it is normalised from (B·H·W·3 bytes, RGB, row-major: EvalPreprocessed.pixels), which the
+ * forward uploads as bytes and normalises on the GPU, bit-identical.
+ */
+export type ModelInput = Float32Array | Uint8Array;
+
 /** Options every WebGPU backbone forward understands. */
 export interface GpuForwardOptions {
   /** read the stage outputs back (default true; the benchmark reads logits only) */
@@ -87,7 +94,7 @@ export interface ModelImpl<C> {
   /** eval input size (224, or 384 for LITv2-B-384) and whether to centre-crop */
   inputSize(cfg: C): { size: number; crop: boolean };
   /** WebGPU forward (our kernels on the device tfjs-backend-webgpu shares); absent until written */
-  forwardGpu?(ctx: GpuContext, x: Float32Array, shape: number[], w: Params, cfg: C, opts?: GpuForwardOptions): Promise<GpuForwardResult>;
+  forwardGpu?(ctx: GpuContext, x: ModelInput, shape: number[], w: Params, cfg: C, opts?: GpuForwardOptions): Promise<GpuForwardResult>;
   /** drop the GPU copies forwardGpu keeps for `w` (weights, plan) now rather than at GC */
   releaseGpu?(ctx: GpuContext, w: Params): void;
   /** every attention module, in forward order, for an H×W input */

@@ -4,7 +4,8 @@
  * non-square input whose last grid is 1×2, a stage without blocks, fr 1 and 4, SE ratio 2, two
  * input channels). Then the plan cache (batch 1 after batch 2), the captured attention input of
  * every site, the split-K products of the small late-stage grids, and the Vicinity op after its
- * dispatch-list refactor (rows maps, a batch of two in one dispatch list, several split-K chunks).
+ * dispatch-list refactor (rows maps; batches of 2 and 33 in one dispatch list: one- and two-tile key
+ * chunks, apply by column tile and by whole rows).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GpuContext } from '../../src/gpu/context';
@@ -176,30 +177,37 @@ describe('vicinity op after the dispatch-list refactor', () => {
     expect(relL2(all.y, ref.y.data)).toBeLessThan(1e-4);
   });
 
-  it('a batch of two images in one dispatch list equals two single-image runs (several key chunks)', async () => {
-    expect(Math.ceil(N / vicinityKvChunk(N, cfg.heads, 2))).toBeGreaterThan(1);
-    const p: Params = syntheticParams(vicinity.paramShapes(cfg));
-    const x = Float32Array.from(prngInput('vicinity-batch', 2 * N * cfg.dim));
-    // make the two images differ in scale so a batch index mix-up cannot cancel out
-    for (let i = N * cfg.dim; i < x.length; i++) x[i] *= 3;
-    const w = uploadVicinityWeights(ctx, p, cfg);
-    const xb = ctx.upload(x);
-    const y = ctx.scratch(2 * N * cfg.dim);
-    const made: GPUBuffer[] = [];
-    const alloc = (_r: string, n: number) => {
-      const b = ctx.scratch(n);
-      made.push(b);
-      return b;
-    };
-    await ctx.run(vicinityDispatches(ctx, w, cfg, { x: xb, y, batch: 2 }, alloc).dispatches);
-    const got = await ctx.read(y, 2 * N * cfg.dim);
-    for (let b = 0; b < 2; b++) {
-      const xi = x.slice(b * N * cfg.dim, (b + 1) * N * cfg.dim);
-      const single = await vicinity.gpu!(ctx, xi, p, cfg, { maps: false });
-      expect(relL2(got.subarray(b * N * cfg.dim, (b + 1) * N * cfg.dim), single.y), `image ${b}`).toBeLessThan(1e-5);
-      const ref = vicinity.reference({ shape: [1, N, cfg.dim], data: Float64Array.from(xi) }, p, cfg);
-      expect(relL2(single.y, ref.y.data), `image ${b} vs reference`).toBeLessThan(1e-4);
-    }
-    for (const b of [...w.all, xb, y, ...made]) b.destroy();
-  });
+  // B 2: several one-tile key chunks; B 33 of 24×24 with 2 heads of 40: chunks of two tiles, and
+  // enough token tiles that one apply workgroup does all three column tiles of its tokens
+  for (const [c, B, check] of [[cfg, 2, [0, 1]], [{ ...cfg, dim: 160, H: 24, W: 24 }, 33, [0, 32]]] as const) {
+    it(`a batch of ${B} images in one dispatch list equals single-image runs (C ${c.dim}, ${c.H}×${c.W})`, async () => {
+      const n = c.H * c.W;
+      const chunk = vicinityKvChunk(n, c.heads, B);
+      expect(Math.ceil(n / chunk)).toBeGreaterThan(1);
+      if (B > 2) expect(chunk).toBeGreaterThan(64);
+      const p: Params = syntheticParams(vicinity.paramShapes(c));
+      const x = Float32Array.from(prngInput('vicinity-batch', B * n * c.dim));
+      // make the images differ in scale so a batch index mix-up cannot cancel out
+      for (let i = n * c.dim; i < x.length; i++) x[i] *= 1 + (Math.floor(i / (n * c.dim)) % 3);
+      const w = uploadVicinityWeights(ctx, p, c);
+      const xb = ctx.upload(x);
+      const y = ctx.scratch(B * n * c.dim);
+      const made: GPUBuffer[] = [];
+      const alloc = (_r: string, f: number) => {
+        const b = ctx.scratch(f);
+        made.push(b);
+        return b;
+      };
+      await ctx.run(vicinityDispatches(ctx, w, c, { x: xb, y, batch: B }, alloc).dispatches);
+      const got = await ctx.read(y, B * n * c.dim);
+      for (const b of check) {
+        const xi = x.slice(b * n * c.dim, (b + 1) * n * c.dim);
+        const single = await vicinity.gpu!(ctx, xi, p, c, { maps: false });
+        expect(relL2(got.subarray(b * n * c.dim, (b + 1) * n * c.dim), single.y), `image ${b}`).toBeLessThan(1e-5);
+        const ref = vicinity.reference({ shape: [1, n, c.dim], data: Float64Array.from(xi) }, p, c);
+        expect(relL2(single.y, ref.y.data), `image ${b} vs reference`).toBeLessThan(1e-4);
+      }
+      for (const b of [...w.all, xb, y, ...made]) b.destroy();
+    });
+  }
 });

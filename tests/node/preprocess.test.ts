@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { IMAGENET_MEAN, IMAGENET_STD, type RgbImage } from '../../src/image/pixels';
 import {
-  centerCropOffsets, pilCoeffs, preprocessForEval, resizePilBicubic, roundHalfEven, shorterSideSize,
+  centerCropOffsets, normalizePixels, pilCoeffs, PIXEL_LUT, preprocessForEval, resizePilBicubic, roundHalfEven, shorterSideSize,
 } from '../../src/image/resize-pil';
 import { checkFileCpu } from '../../src/parity/check-file';
 import { fixtureBytes, fixtureFiles } from './fixtures';
@@ -156,6 +156,13 @@ describe('preprocessForEval on odd inputs', () => {
     // the crop is a window of the resized image
     const px = r.resized.data[((16 + 5) * 256 + 16 + 7) * 3 + 1];
     expect(r.tensor.data[224 * 224 + 5 * 224 + 7]).toBe(normalised(px, 1));
+    // the 8-bit crop the GPU forward takes is the same window, and the tensor is its normalisation
+    expect(r.pixels.length).toBe(224 * 224 * 3);
+    expect(r.pixels[(5 * 224 + 7) * 3 + 1]).toBe(px);
+    expect(normalizePixels(r.pixels, [1, 3, 224, 224]).data).toEqual(r.tensor.data);
+  });
+  it('the normalisation table is the torch float32 formula for every byte and channel', () => {
+    for (let c = 0; c < 3; c++) for (let v = 0; v < 256; v++) expect(PIXEL_LUT[c * 256 + v]).toBe(normalised(v, c));
   });
   it('very wide 2000×50 keeps its aspect: 10240×256, crop at [16, 5008]', () => {
     const img = image(2000, 50, (x, y, c) => (x + 3 * y + 70 * c) % 256);

@@ -105,7 +105,9 @@ describe('host code gives every kernel its own fields', () => {
   }
 
   it('finds the dispatch sites', () => {
-    expect(sites.length).toBeGreaterThan(50);
+    // a floor that catches a parser that finds nothing (fusing kernels lowers the count: 50 after
+    // Vicinity and GMA went to three launches each)
+    expect(sites.length).toBeGreaterThan(40);
   });
 
   it('no site gives a field its kernel lacks or leaves one out', () => {

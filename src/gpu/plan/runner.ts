@@ -4,10 +4,12 @@
  * submit WebGPU orders the dispatches, so every block reuses the same scratch buffers.
  */
 import { BU, type Dispatch, type GpuContext } from '../context';
-import type { GpuForwardOptions, GpuForwardResult } from '../../models/types';
-import { ScratchPool } from './scratch';
+import type { GpuForwardOptions, GpuForwardResult, ModelInput } from '../../models/types';
+import { PIXEL_LUT } from '../../image/resize-pil';
+import { grid1d, ScratchPool } from './scratch';
 import { copyDispatch } from './layers';
 import type { GpuWeightStore } from './weights';
+import normalizeWgsl from '../../../kernels/pixels_normalize.wgsl?raw';
 
 /** One compute pass of the forward (a stage), with its bind groups made once. */
 export interface PreparedGroup {
@@ -91,12 +93,23 @@ export class RunResources {
  * `timed` and supported), copy `reads` and the resolved timestamps into one staging buffer, submit
  * once, map once.
  */
-export async function runGroups(
+export function runGroups(
   ctx: GpuContext, groups: PreparedGroup[], reads: Array<{ buf: GPUBuffer; floats: number }>, timed: boolean,
   res: RunResources = new RunResources(ctx),
   /** buffer copies recorded before the passes (a large input from its upload buffer) */
   copies: Array<{ src: GPUBuffer; dst: GPUBuffer; bytes: number }> = [],
 ): Promise<RunResult> {
+  return submitGroups(ctx, groups, reads, timed, res, copies)();
+}
+
+/**
+ * runGroups in two halves: records and submits now, and returns the read-back to await, so that the
+ * caller may record and submit the next forward before this one's results are back.
+ */
+function submitGroups(
+  ctx: GpuContext, groups: PreparedGroup[], reads: Array<{ buf: GPUBuffer; floats: number }>, timed: boolean,
+  res: RunResources, copies: Array<{ src: GPUBuffer; dst: GPUBuffer; bytes: number }>,
+): () => Promise<RunResult> {
   const dev = ctx.device;
   const enc = dev.createCommandEncoder();
   for (const c of copies) enc.copyBufferToBuffer(c.src, 0, c.dst, 0, c.bytes);
@@ -131,32 +144,34 @@ export async function runGroups(
   }
   const t0 = performance.now();
   dev.queue.submit([enc.finish()]);
-  const out: Float32Array[] = [];
-  let t: BigUint64Array | undefined;
-  if (staging) {
-    // the kept staging buffer may be larger than this run's reads: map only what was written
-    await staging.mapAsync(1, 0, total);
-    const all = staging.getMappedRange(0, total).slice(0);
-    staging.unmap();
-    off = 0;
-    reads.forEach((r, i) => {
-      out.push(ctx.decodeFloats(all.slice(off, off + span[i]), r.floats));
-      off += span[i];
-    });
-    if (q) t = new BigUint64Array(all, tsOff, nq);
-  } else {
-    await dev.queue.onSubmittedWorkDone();
-  }
-  const wall = performance.now() - t0;
-  res.done();
-  if (t) {
-    const ts = t;
-    const groupMs = groups.map((_, i) => Number(ts[2 * i + 1] - ts[2 * i]) / 1e6);
-    const ms = Number(ts[nq - 1] - ts[0]) / 1e6;
-    // Some implementations quantise timestamps to zero; fall back to wall time then.
-    if (ms > 0) return { reads: out, groupMs, ms, source: 'timestamp' };
-  }
-  return { reads: out, ms: wall, source: 'wall' };
+  // the kept staging buffer may be larger than this run's reads: map only what was written
+  const mapped = staging ? staging.mapAsync(1, 0, total) : dev.queue.onSubmittedWorkDone();
+  mapped.catch(() => undefined); // awaited by the caller; this only keeps an early rejection from being unhandled
+  return async () => {
+    await mapped;
+    const out: Float32Array[] = [];
+    let t: BigUint64Array | undefined;
+    if (staging) {
+      const all = staging.getMappedRange(0, total).slice(0);
+      staging.unmap();
+      let at = 0;
+      reads.forEach((r, i) => {
+        out.push(ctx.decodeFloats(all.slice(at, at + span[i]), r.floats));
+        at += span[i];
+      });
+      if (q) t = new BigUint64Array(all, tsOff, nq);
+    }
+    const wall = performance.now() - t0;
+    res.done();
+    if (t) {
+      const ts = t;
+      const groupMs = groups.map((_, i) => Number(ts[2 * i + 1] - ts[2 * i]) / 1e6);
+      const ms = Number(ts[nq - 1] - ts[0]) / 1e6;
+      // Some implementations quantise timestamps to zero; fall back to wall time then.
+      if (ms > 0) return { reads: out, groupMs, ms, source: 'timestamp' };
+    }
+    return { reads: out, ms: wall, source: 'wall' };
+  };
 }
 
 /** A buffer read back after a forward and how many floats of it. */
@@ -169,7 +184,10 @@ export interface PlanSlot {
 export interface BackbonePlan {
   key: string;
   pool: ScratchPool;
+  /** the input as the first layer reads it, channel-first */
   input: GPUBuffer;
+  /** its [B, C, H, W] */
+  inputShape: number[];
   groups: PreparedGroup[];
   /** group index of the pass producing each stage */
   stageGroup: number[];
@@ -179,9 +197,12 @@ export interface BackbonePlan {
   captures: Array<PlanSlot & { site: number }>;
 }
 
-/** Sees every plan runBackbonePlan runs (the bench's per-kernel profile); none by default. */
-let planObserver: ((plan: BackbonePlan) => void) | null = null;
-export function observeBackbonePlans(f: ((plan: BackbonePlan) => void) | null): void {
+/**
+ * Sees every plan runBackbonePlan runs and the groups it runs (the plan's, after the input's first
+ * pass when there is one: the bench's per-kernel profile); none by default.
+ */
+let planObserver: ((plan: BackbonePlan, groups: PreparedGroup[]) => void) | null = null;
+export function observeBackbonePlans(f: ((plan: BackbonePlan, groups: PreparedGroup[]) => void) | null): void {
   planObserver = f;
 }
 
@@ -189,39 +210,56 @@ export function observeBackbonePlans(f: ((plan: BackbonePlan) => void) | null): 
  * One forward on a store's cached plan (call it inside `st.locked`): the plan for `key` (built on
  * first use, a few kept: GpuWeightStore.planFor), write the input, run every pass in one submit, read back logits, the stages when asked
  * (`stageOut` may reshape them, e.g. to channel-first) and the capture.
+ *
+ * `x` is the normalised float input, or the 8-bit RGB crops (ModelInput), which the forward's first
+ * pass normalises on the GPU. The store's lock is released once the forward is submitted: a second
+ * forward may write its input and submit behind this one while this one runs and is read back
+ * (two slots per plan, each with its own upload and read-back buffers: forwardBatches).
  */
 export async function runBackbonePlan<P extends BackbonePlan>(
-  st: GpuWeightStore<P>, key: string, build: () => P, x: Float32Array, o: GpuForwardOptions,
+  st: GpuWeightStore<P>, key: string, build: () => P, x: ModelInput, o: GpuForwardOptions,
   stageOut: (data: Float32Array, i: number, plan: P) => Float32Array = (d) => d.slice(),
 ): Promise<GpuForwardResult> {
   // out of memory (a large model at a large batch) or a lost device fails here with a plain message
-  return st.ctx.guard('the forward pass', () => runPlan(st, key, build, x, o, stageOut));
+  return st.ctx.guard('the forward pass', (closeScope) => runPlan(st, key, build, x, o, stageOut, closeScope));
 }
 
 async function runPlan<P extends BackbonePlan>(
-  st: GpuWeightStore<P>, key: string, build: () => P, x: Float32Array, o: GpuForwardOptions,
-  stageOut: (data: Float32Array, i: number, plan: P) => Float32Array,
+  st: GpuWeightStore<P>, key: string, build: () => P, x: ModelInput, o: GpuForwardOptions,
+  stageOut: (data: Float32Array, i: number, plan: P) => Float32Array, closeScope: () => void,
 ): Promise<GpuForwardResult> {
   const ctx = st.ctx;
   const plan = st.planFor(key, build);
-  planObserver?.(plan);
   const want = captureSites(o.capture);
   const missing = want.filter((s) => !plan.captures.some((c) => c.site === s));
   if (missing.length) throw new Error(`no attention site ${missing.join(', ')}`);
-  // Half storage: the f32 input goes to a buffer of its own and a first pass stores it as the
-  // plan reads it (converting on the GPU, not in JavaScript).
-  const toHalf = ctx.storage === 'f32' ? null : halfInput(ctx, plan, x.length);
-  const dst = toHalf?.staging ?? plan.input;
-  const up = x.byteLength > LARGE_INPUT_BYTES ? inputUpload(ctx, plan, x.byteLength) : null;
+  // The host's input goes to plan.input directly (f32 floats), or to a buffer of its own that a first
+  // pass turns into what the plan reads: bytes normalised (pixelInput), or f32 stored as half (halfInput).
+  const [, C, H, W] = plan.inputShape;
+  if (x instanceof Uint8Array && C !== 3) throw new Error(`8-bit input is RGB; this model takes ${C} channels`);
+  const first = x instanceof Uint8Array ? pixelInput(ctx, plan, x.length, H * W) : ctx.storage === 'f32' ? null : halfInput(ctx, plan, x.length);
+  const dst = first?.staging ?? plan.input;
+  const groups = first ? [first.group, ...plan.groups] : plan.groups;
+  planObserver?.(plan, groups);
+  const bytes = Math.ceil(x.byteLength / 4) * 4;
+  const slot = planSlot(ctx, plan);
+  await slot.idle;
+  const up = bytes > LARGE_INPUT_BYTES ? slot.upload(ctx, plan, bytes) : null;
   if (up) await up.write(x);
-  else ctx.device.queue.writeBuffer(dst, 0, x.buffer, x.byteOffset, x.byteLength);
+  else if (bytes === x.byteLength) ctx.device.queue.writeBuffer(dst, 0, x.buffer, x.byteOffset, x.byteLength);
+  else ctx.device.queue.writeBuffer(dst, 0, padded(x as Uint8Array, bytes));
   const wantStages = o.stages ?? true;
   const nFixed = 1 + (wantStages ? plan.stages.length : 0);
   const reads = [plan.logits, ...(wantStages ? plan.stages : []), ...plan.captures];
-  const shift = toHalf ? 1 : 0;
-  const r = await runGroups(ctx, toHalf ? [toHalf.group, ...plan.groups] : plan.groups, reads, o.timed ?? true, runResources(ctx, plan),
-    up ? [{ src: up.buf, dst, bytes: x.byteLength }] : []);
-  up?.remap();
+  const shift = first ? 1 : 0;
+  const finish = submitGroups(ctx, groups, reads, o.timed ?? true, slot.res,
+    up ? [{ src: up.buf, dst, bytes }] : []);
+  const done = plan.pool.hold(finish());
+  slot.idle = done.then(() => up?.remap(), () => undefined);
+  // what may run out of memory is made; the next forward opens its own error scope once this one's is closed
+  closeScope();
+  st.submitted();
+  const r = await done;
   return {
     logits: r.reads[0].slice(),
     stages: wantStages ? plan.stages.map((_, i) => stageOut(r.reads[i + 1], i, plan)) : [],
@@ -233,13 +271,21 @@ async function runPlan<P extends BackbonePlan>(
   };
 }
 
+/** Bytes whose length is not a multiple of 4 (writeBuffer's unit), zero-padded. */
+function padded(x: Uint8Array, bytes: number): Uint8Array<ArrayBuffer> {
+  const p = new Uint8Array(bytes);
+  p.set(x);
+  return p;
+}
+
 /**
  * Dawn's queue.writeBuffer sends an upload larger than its 4 MiB ring through a staging buffer that
  * it creates (a fresh host allocation, mapped, page-faulted in by the copy) and frees on every call
- * (dawn/native/DynamicUploader.cpp): a batch-32 input at 224² is 19 MB per forward. Inputs above
- * this size go through one MAP_WRITE buffer per plan instead — filled while mapped, copied into the
- * input at the head of the forward's command buffer, mapped again once the forward is read back —
- * so a forward makes no allocation. (Below it writeBuffer's ring is as cheap and needs no await.)
+ * (dawn/native/DynamicUploader.cpp): a batch-32 input at 224² is 19 MB per forward (4.8 MB as
+ * bytes). Inputs above this size go through one MAP_WRITE buffer per slot instead — filled while
+ * mapped, copied into the input at the head of the forward's command buffer, mapped again once the
+ * forward is read back — so a forward makes no allocation. (Below it writeBuffer's ring is as cheap
+ * and needs no await.)
  */
 const LARGE_INPUT_BYTES = 1 << 20;
 const MAP_WRITE = 0x2;
@@ -249,9 +295,9 @@ class InputUpload {
   private ready: Promise<boolean> = Promise.resolve(true);
   constructor(readonly buf: GPUBuffer, readonly bytes: number) {}
 
-  async write(x: Float32Array): Promise<void> {
+  async write(x: ModelInput): Promise<void> {
     if (!(await this.ready)) await this.buf.mapAsync(MAP_WRITE);
-    new Float32Array(this.buf.getMappedRange(0, this.bytes)).set(x);
+    new Uint8Array(this.buf.getMappedRange(0, this.bytes)).set(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
     this.buf.unmap();
     this.ready = Promise.resolve(false);
   }
@@ -262,34 +308,51 @@ class InputUpload {
   }
 }
 
-const planUploads = new WeakMap<BackbonePlan, InputUpload>();
-
-function inputUpload(ctx: GpuContext, plan: BackbonePlan, bytes: number): InputUpload {
-  let u = planUploads.get(plan);
-  if (!u || u.bytes !== bytes) {
-    const buf = ctx.device.createBuffer({ size: bytes, usage: MAP_WRITE | BU.COPY_SRC, mappedAtCreation: true });
-    plan.pool.owned.push(buf);
-    planUploads.set(plan, (u = new InputUpload(buf, bytes)));
+/**
+ * One of a plan's two sets of per-forward host buffers: the upload buffer of a large input, the
+ * read-back staging buffer and the timestamp queries. Forwards alternate between the two, so the
+ * next forward's input is written while the previous one is still running and being read back;
+ * `idle` resolves once this slot's last forward has been read back.
+ */
+class ForwardSlot {
+  idle: Promise<unknown> = Promise.resolve();
+  readonly res: RunResources;
+  private up: InputUpload | null = null;
+  constructor(ctx: GpuContext, plan: BackbonePlan) {
+    this.res = new RunResources(ctx, true);
+    plan.pool.owned.push(this.res);
   }
-  return u;
+
+  upload(ctx: GpuContext, plan: BackbonePlan, bytes: number): InputUpload {
+    if (!this.up || this.up.bytes !== bytes) {
+      const buf = ctx.device.createBuffer({ size: bytes, usage: MAP_WRITE | BU.COPY_SRC, mappedAtCreation: true });
+      plan.pool.owned.push(buf);
+      this.up = new InputUpload(buf, bytes);
+    }
+    return this.up;
+  }
 }
 
-const planRuns = new WeakMap<BackbonePlan, RunResources>();
+const planSlots = new WeakMap<BackbonePlan, { next: number; slots: ForwardSlot[] }>();
 
-/** A plan's staging and timestamp buffers, made on its first forward and reused by the next ones. */
-function runResources(ctx: GpuContext, plan: BackbonePlan): RunResources {
-  let r = planRuns.get(plan);
-  if (!r) {
-    planRuns.set(plan, (r = new RunResources(ctx, true)));
-    plan.pool.owned.push(r);
-  }
-  return r;
+/** The slot the next forward of `plan` uses (made on first use; the two alternate). */
+function planSlot(ctx: GpuContext, plan: BackbonePlan): ForwardSlot {
+  let s = planSlots.get(plan);
+  if (!s) planSlots.set(plan, (s = { next: 0, slots: [new ForwardSlot(ctx, plan), new ForwardSlot(ctx, plan)] }));
+  return s.slots[s.next++ % s.slots.length];
 }
 
-const halfInputs = new WeakMap<BackbonePlan, { floats: number; staging: GPUBuffer; group: PreparedGroup }>();
+interface FirstPass {
+  /** what the host writes */
+  staging: GPUBuffer;
+  /** the pass that turns it into plan.input */
+  group: PreparedGroup;
+}
+
+const halfInputs = new WeakMap<BackbonePlan, FirstPass & { floats: number }>();
 
 /** The f32 input buffer and conversion pass of a half-storage plan, made once per plan. */
-function halfInput(ctx: GpuContext, plan: BackbonePlan, floats: number): { staging: GPUBuffer; group: PreparedGroup } {
+function halfInput(ctx: GpuContext, plan: BackbonePlan, floats: number): FirstPass {
   let h = halfInputs.get(plan);
   if (!h || h.floats !== floats) {
     const staging = plan.pool.fresh('input.f32', floats);
@@ -298,6 +361,39 @@ function halfInput(ctx: GpuContext, plan: BackbonePlan, floats: number): { stagi
     halfInputs.set(plan, h);
   }
   return h;
+}
+
+const pixelInputs = new WeakMap<BackbonePlan, FirstPass & { bytes: number }>();
+
+/**
+ * The byte buffer and normalisation pass (kernels/pixels_normalize.wgsl) of a plan fed 8-bit crops:
+ * `bytes` = B·H·W·3, the same count as the float input's values. Under half storage the pass stores
+ * the input as half directly (no second conversion pass).
+ */
+function pixelInput(ctx: GpuContext, plan: BackbonePlan, bytes: number, plane: number): FirstPass {
+  let h = pixelInputs.get(plan);
+  if (!h || h.bytes !== bytes) {
+    const staging = plan.pool.fresh('input.rgb8', Math.ceil(bytes / 4));
+    const pixels = bytes / 3;
+    const d: Dispatch = {
+      pipeline: ctx.pipeline(normalizeWgsl),
+      buffers: [staging, pixelLut(ctx), plan.input],
+      params: { pixels, plane },
+      workgroups: grid1d(Math.ceil(pixels / 256)),
+    };
+    h = { bytes, staging, group: prepareGroup(ctx, 'input ← rgb8', [d], (b) => plan.pool.owned.push(b)) };
+    pixelInputs.set(plan, h);
+  }
+  return h;
+}
+
+const luts = new WeakMap<GPUDevice, GPUBuffer>();
+
+/** PIXEL_LUT on the device, kept f32 under half storage too (its binding is keep-f32). */
+function pixelLut(ctx: GpuContext): GPUBuffer {
+  let b = luts.get(ctx.device);
+  if (!b) luts.set(ctx.device, (b = ctx.upload(new Uint32Array(PIXEL_LUT.buffer))));
+  return b;
 }
 
 /** Builds plans: the dispatches of one forward, group by group. */

@@ -31,7 +31,20 @@ export class ScratchPool {
     return buf;
   }
 
+  private inFlight = 0;
+  private destroyLater = false;
+
+  /** `p` is a forward on these buffers: a destroy() before it settles waits for it (a mapAsync on a destroyed buffer fails). */
+  hold<T>(p: Promise<T>): Promise<T> {
+    this.inFlight++;
+    return p.finally(() => {
+      if (--this.inFlight === 0 && this.destroyLater) this.destroy();
+    });
+  }
+
   destroy(): void {
+    this.destroyLater = this.inFlight > 0;
+    if (this.destroyLater) return;
     for (const b of this.owned) b.destroy();
     this.owned.length = 0;
     this.byRole.clear();

@@ -11,7 +11,6 @@ export class GpuWeightStore<P extends { pool: ScratchPool }> {
   private blocks = new Map<string, { all: GPUBuffer[] }>();
   /** plans by key (batch, size, capture, knob setting), least recently used first */
   private plans = new Map<string, P>();
-  private lock: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly ctx: GpuContext,
@@ -71,11 +70,29 @@ export class GpuWeightStore<P extends { pool: ScratchPool }> {
     return p;
   }
 
-  /** Serialises forwards that share this weights object (and so one plan). */
+  /**
+   * Serialises forwards that share this weights object (and so one plan) up to their submit: `f`
+   * holds the lock until it calls submitted() (the runner does, once its forward is on the queue,
+   * whose order then keeps the shared buffers safe) or settles.
+   */
   locked<T>(f: () => Promise<T>): Promise<T> {
-    const p = this.lock.then(f, f);
-    this.lock = p.catch(() => undefined);
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const p = this.lock.then(() => {
+      this.release = open;
+      return f();
+    });
+    p.then(open, open);
+    this.lock = gate;
     return p;
+  }
+  private lock: Promise<void> = Promise.resolve();
+  private release: (() => void) | null = null;
+
+  /** The lock holder's forward is submitted: the next one may write its input and submit behind it. */
+  submitted(): void {
+    this.release?.();
+    this.release = null;
   }
 
   destroy(): void {

@@ -22,7 +22,7 @@ import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { depthwiseDispatch, depthwiseOutSize, fasaDispatches, pointwiseDispatch, uploadFasaWeights } from '../../ops/fasa/gpu';
 import { convOutSize, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, captures, captureSites } from '../../gpu/plan';
-import type { GpuForwardOptions, GpuForwardResult } from '../types';
+import type { GpuForwardOptions, GpuForwardResult, ModelInput } from '../types';
 import { subParams } from '../nn-cpu';
 import convWgsl from '../../../kernels/fat_conv.wgsl?raw';
 import gnStatsWgsl from '../../../kernels/fat_gn_stats.wgsl?raw';
@@ -194,11 +194,11 @@ function fatPlan(ctx: GpuContext, st: WeightStore, c: FatConfig, B: number, H: n
   const logits = pb.pool.fresh('logits', B * c.numClasses);
   pb.linear(pooled, st.get('head.weight'), st.opt('head.bias'), logits, B, c.numClasses, Cl);
   pb.close('head');
-  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, captures: pb.captures };
+  return { key, pool: pb.pool, input, inputShape: [B, c.inChans, H, W], groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, captures: pb.captures };
 }
 
 /** x [B, inChans, H, W] normalised, any batch and size (the stem needs H, W ≥ 1). */
-export async function fatForwardGpu(ctx: GpuContext, x: Float32Array, shape: number[], w: Params, c: FatConfig, o: GpuForwardOptions = {}): Promise<GpuForwardResult> {
+export async function fatForwardGpu(ctx: GpuContext, x: ModelInput, shape: number[], w: Params, c: FatConfig, o: GpuForwardOptions = {}): Promise<GpuForwardResult> {
   const [B, Cin, H, W] = shape.length === 3 ? [1, ...shape] : shape;
   if ((shape.length !== 3 && shape.length !== 4) || Cin !== c.inChans || B < 1 || H < 1 || W < 1 || x.length !== B * Cin * H * W) {
     throw new Error(`fat gpu: input [${shape}] with ${x.length} values; expected [B, ${c.inChans}, H, W]`);

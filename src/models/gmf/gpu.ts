@@ -21,7 +21,7 @@ import type { Params } from '../../ops/types';
 import { linearDispatch } from '../../gpu/gemm';
 import { gmaDispatches, uploadGmaWeights } from '../../ops/gma/gpu';
 import { convDispatch, convOutSize, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, captures, captureSites } from '../../gpu/plan';
-import type { AttentionSite, GpuForwardOptions, GpuForwardResult } from '../types';
+import type { AttentionSite, GpuForwardOptions, GpuForwardResult, ModelInput } from '../types';
 import cpeNormWgsl from '../../../kernels/gmf_cpe_norm.wgsl?raw';
 import dwWgsl from '../../../kernels/gmf_dw.wgsl?raw';
 import hswishWgsl from '../../../kernels/gmf_hswish.wgsl?raw';
@@ -176,11 +176,11 @@ function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: n
   pb.add(meanPoolDispatch(ctx, prev, pooled, B, ph * pw, prevC));
   pb.linear(pooled, head.w, head.b, logits, B, c.numClasses, prevC);
   pb.close('head');
-  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, captures: pb.captures };
+  return { key, pool: pb.pool, input, inputShape: [B, c.inDim, H, W], groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, captures: pb.captures };
 }
 
 /** x [B, inDim, H, W] normalised; H and W multiples of 32 (as the official model requires). */
-export async function gmfForwardGpu(ctx: GpuContext, x: Float32Array, shape: number[], w: Params, c: GmfConfig, o: GpuForwardOptions = {}): Promise<GpuForwardResult> {
+export async function gmfForwardGpu(ctx: GpuContext, x: ModelInput, shape: number[], w: Params, c: GmfConfig, o: GpuForwardOptions = {}): Promise<GpuForwardResult> {
   const [B, Cin, H, W] = shape.length === 3 ? [1, ...shape] : shape;
   if (Cin !== c.inDim || x.length !== B * Cin * H * W) {
     throw new Error(`groupmixformer gpu: input [${shape}] with ${x.length} values; expected [B, ${c.inDim}, H, W]`);

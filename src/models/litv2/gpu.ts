@@ -15,7 +15,7 @@
  */
 import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
-import type { GpuForwardOptions, GpuForwardResult } from '../types';
+import type { GpuForwardOptions, GpuForwardResult, ModelInput } from '../types';
 import { gemmDispatches, gemmPlan, splitkPartials } from '../../gpu/gemm';
 import { hiloDispatches, uploadHiloWeights, type LinearBuilder } from '../../ops/hilo/gpu';
 import { convDispatch, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type NormSpec, captures } from '../../gpu/plan';
@@ -243,11 +243,11 @@ function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, 
   }
   pb.close('head');
   const nOut = c.numClasses > 0 ? c.numClasses : C;
-  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * nOut }, stages, captures: pb.captures };
+  return { key, pool: pb.pool, input, inputShape: [B, c.inChans, S, S], groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * nOut }, stages, captures: pb.captures };
 }
 
 /** x [B, inChans, S, S] normalised, S = img_size exactly (as the official PatchEmbed asserts). */
-export function litv2ForwardGpu(ctx: GpuContext, x: Float32Array, shape: number[], w: Params, c: Litv2Config, o: Litv2GpuOptions = {}): Promise<Litv2GpuResult> {
+export function litv2ForwardGpu(ctx: GpuContext, x: ModelInput, shape: number[], w: Params, c: Litv2Config, o: Litv2GpuOptions = {}): Promise<Litv2GpuResult> {
   const [B, Cin, H, W] = shape.length === 3 ? [1, ...shape] : shape;
   if (Cin !== c.inChans || H !== c.imgSize || W !== c.imgSize || x.length !== B * Cin * H * W) {
     throw new Error(`litv2 gpu: input [${shape}] with ${x.length} values; the model takes exactly [B, ${c.inChans}, ${c.imgSize}, ${c.imgSize}]`);

@@ -13,7 +13,7 @@ import type { Tensor } from '../../tensor/tensor';
 import { linearDispatch } from '../../gpu/gemm';
 import { glaDispatches, uploadGlaWeights } from '../../ops/gla/gpu';
 import type { Dispatch } from '../../gpu/context';
-import type { GpuForwardOptions, GpuForwardResult } from '../types';
+import type { GpuForwardOptions, GpuForwardResult, ModelInput } from '../types';
 import { blockGlaConfig } from './common';
 import { subParams } from '../nn-cpu';
 import { resizePosEmbed, vigAttentionSites, vigMlpHidden, type VigConfig } from './vig';
@@ -129,7 +129,7 @@ function vigPlan(ctx: GpuContext, st: WeightStore, c: VigConfig, B: number, H: n
   pb.add(meanPoolDispatch(ctx, n, pooled, B, L, C));
   pb.linear(pooled, st.get('head.weight'), st.get('head.bias'), logits, B, c.numClasses, C);
   pb.close('head');
-  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, channelFirst: false, captures: pb.captures };
+  return { key, pool: pb.pool, input, inputShape: [B, 3, H, W], groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, channelFirst: false, captures: pb.captures };
 }
 
 function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H: number, W: number, key: string, sites: GlaConfig[] | null, captureAt?: number | number[]): Plan {
@@ -208,7 +208,7 @@ function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H:
   pb.add(meanPoolDispatch(ctx, n, pooled, B, L, F));
   pb.linear(pooled, st.get('classifier.head.weight'), st.get('classifier.head.bias'), logits, B, c.numClasses, F);
   pb.close('head');
-  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, channelFirst: true, captures: pb.captures };
+  return { key, pool: pb.pool, input, inputShape: [B, 3, H, W], groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, channelFirst: true, captures: pb.captures };
 }
 
 /** [B, L, C] → [B, C, L]. */
@@ -223,7 +223,7 @@ function tokensToChannels(x: Float32Array, B: number, L: number, C: number): Flo
 
 type PlanBuild = (B: number, H: number, W: number, key: string, sites: GlaConfig[] | null, capture?: number | number[]) => Plan;
 
-function runPlanned(st: WeightStore, x: Float32Array, shape: number[], siteList: (H: number, W: number) => AttentionSite[], build: PlanBuild, o: VigGpuOptions): Promise<VigGpuResult> {
+function runPlanned(st: WeightStore, x: ModelInput, shape: number[], siteList: (H: number, W: number) => AttentionSite[], build: PlanBuild, o: VigGpuOptions): Promise<VigGpuResult> {
   const [B, Cin, H, W] = shape;
   if (Cin !== 3 || x.length !== B * 3 * H * W) throw new Error(`vig gpu: input [${shape}] with ${x.length} values; expected [B,3,H,W]`);
   const key = `${B}x${H}x${W}@${o.capture ?? '-'}|${settingKey(o.knobs)}`;
@@ -232,12 +232,12 @@ function runPlanned(st: WeightStore, x: Float32Array, shape: number[], siteList:
   );
 }
 
-export function vigForwardGpu(ctx: GpuContext, x: Float32Array, shape: number[], w: Params, c: VigConfig, o: VigGpuOptions = {}): Promise<VigGpuResult> {
+export function vigForwardGpu(ctx: GpuContext, x: ModelInput, shape: number[], w: Params, c: VigConfig, o: VigGpuOptions = {}): Promise<VigGpuResult> {
   const st = stores.get(ctx, w);
   return st.locked(() => runPlanned(st, x, shape, (H, W) => vigAttentionSites(c, H, W), (B, H, W, key, sites, cap) => vigPlan(ctx, st, c, B, H, W, key, sites, cap), o));
 }
 
-export function vigHForwardGpu(ctx: GpuContext, x: Float32Array, shape: number[], w: Params, c: VigHConfig, o: VigGpuOptions = {}): Promise<VigGpuResult> {
+export function vigHForwardGpu(ctx: GpuContext, x: ModelInput, shape: number[], w: Params, c: VigHConfig, o: VigGpuOptions = {}): Promise<VigGpuResult> {
   // legacy key names are renamed once; the store keeps the renamed view for this weights object
   const st = stores.get(ctx, w, renameLegacyVigHKeys);
   return st.locked(() => runPlanned(st, x, shape, (H, W) => vigHAttentionSites(c, H, W), (B, H, W, key, sites, cap) => vigHPlan(ctx, st, c, B, H, W, key, sites, cap), o));

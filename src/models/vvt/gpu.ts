@@ -20,7 +20,7 @@ import type { Params } from '../../ops/types';
 import { uploadVicinityWeights, vicinityDispatches } from '../../ops/vicinity/gpu';
 import dwconvWgsl from '../../../kernels/dwconv_gelu.wgsl?raw';
 import { meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, captures, captureSites } from '../../gpu/plan';
-import type { AttentionSite, GpuForwardOptions, GpuForwardResult } from '../types';
+import type { AttentionSite, GpuForwardOptions, GpuForwardResult, ModelInput } from '../types';
 import { subParams } from '../nn-cpu';
 import { vvtAttentionSites, vvtAttnConfig, vvtGrids, vvtPatchConv, type VvtConfig } from './config';
 import type { VicinityConfig } from '../../ops/vicinity/spec';
@@ -129,20 +129,20 @@ function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: n
   pb.add(meanPoolDispatch(ctx, prev.buf, pooled, B, gh * gw, C));
   pb.linear(pooled, st.get('head.weight'), st.get('head.bias'), logits, B, c.numClasses, C);
   pb.close('head');
-  return { key, pool: pb.pool, input, groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, captures: pb.captures };
+  return { key, pool: pb.pool, input, inputShape: [B, c.inChans, H, W], groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, captures: pb.captures };
 }
 
 /** x [B, inChans, H, W] normalised, any B ≥ 1 and H, W ≥ 1. */
-export async function vvtForwardGpu(ctx: GpuContext, x: Float32Array, shape: number[], w: Params, c: VvtConfig, o: GpuForwardOptions = {}): Promise<GpuForwardResult> {
+export async function vvtForwardGpu(ctx: GpuContext, x: ModelInput, shape: number[], w: Params, c: VvtConfig, o: GpuForwardOptions = {}): Promise<GpuForwardResult> {
   const [B, Cin, H, W] = shape.length === 3 ? [1, ...shape] : shape;
   if (shape.length < 3 || shape.length > 4 || Cin !== c.inChans || !(B >= 1 && H >= 1 && W >= 1) || x.length !== B * Cin * H * W) {
     throw new Error(`vvt gpu: input [${shape}] with ${x.length} values; expected [B, ${c.inChans}, H, W]`);
   }
   if (!(c.numClasses >= 1)) throw new Error('vvt gpu: the head needs numClasses ≥ 1');
   // per-dimension workgroup limit: the depthwise conv runs one row of workgroups per token of a
-  // grid, the attention one z-slice per (image, head)
+  // grid, the attention one z-slice per image
   const [g0h, g0w] = vvtGrids(H, W)[0];
-  if (g0h * g0w > 65535 || B * Math.max(...c.numHeads) > 65535) throw new Error(`vvt gpu: input [${shape}] is too large for the WebGPU path (at most 65535 tokens in the first stage and 65535 image·heads)`);
+  if (g0h * g0w > 65535 || B > 65535) throw new Error(`vvt gpu: input [${shape}] is too large for the WebGPU path (at most 65535 tokens in the first stage and 65535 images)`);
   const nSites = c.depths.reduce((a, d) => a + d, 0);
   if (captureSites(o.capture).some((s) => !(Number.isInteger(s) && s >= 0 && s < nSites))) {
     throw new Error(`vvt gpu: no attention site ${o.capture} (the model has ${nSites})`);

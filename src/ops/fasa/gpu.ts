@@ -15,25 +15,19 @@ import type { Dispatch, GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
 import conv1x1Wgsl from '../../../kernels/conv1x1.wgsl?raw';
 import dwconvWgsl from '../../../kernels/fasa_dwconv.wgsl?raw';
-import attnWgsl from '../../../kernels/fasa_attn.wgsl?raw';
+import attnWgsl from '../../../kernels/fasa_attn_gated.wgsl?raw';
 import rowsWgsl from '../../../kernels/fasa_attn_rows.wgsl?raw';
 import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
 import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
 import { requireParam } from '../common/params';
+import { attnChoice, attnLaunch } from '../common/attn';
+import { oldFasaLaunch } from './attn-old';
 import { FASA_POOL_KERNEL, pooledGrids, pooledHW, validateFasa, type FasaConfig } from './spec';
 
 export interface FasaGpuOptions {
   maps: boolean;
   rows?: number[];
   timed?: boolean;
-}
-
-/** Largest key tile (power of two ≤ 64) whose K and V tiles of one head fit 16 KiB of workgroup memory. */
-export function fasaKeyTile(hd: number): number {
-  let kt = 64;
-  while (kt > 1 && 2 * kt * hd * 4 > 16384) kt >>= 1;
-  if (2 * kt * hd * 4 > 16384) throw new Error(`fasa: head size ${hd} too large for the GPU path`);
-  return kt;
 }
 
 /** Scratch buffers by role; a backbone passes a pool so every block reuses the same ones. */
@@ -218,11 +212,9 @@ export function fasaDispatches(ctx: GpuContext, w: FasaGpuWeights, c: FasaConfig
 
   const z = alloc('fasa.z', B * C * N);
   const localMod = wantMod ? alloc('fasa.localMod', c.heads * N) : alloc('fasa.noMod', 1);
-  const kt = fasaKeyTile(hd);
   dispatches.push({
-    pipeline: ctx.pipeline(expandWgsl(attnWgsl, { HD: hd, KT: kt, KT_HD: kt * hd })),
+    ...(attnChoice.kernel === 'old' ? oldFasaLaunch(ctx, hd, N, c.heads, B) : attnLaunch(ctx, attnWgsl, N, M, hd, c.heads, B)),
     buffers: [q, kv, lact, z, localMod], params: { N, M, C, scale: hd ** -0.5, write_mod: wantMod ? 1 : 0 },
-    workgroups: [Math.ceil(N / 64), c.heads, B],
   });
   dispatches.push(pw(z, w.mixW, w.mixB, io.y, C, N, io.residual));
   if (!wantMod) return { dispatches };

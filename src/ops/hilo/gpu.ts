@@ -23,7 +23,7 @@ import type { GpuContext, Dispatch } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
 import windowWgsl from '../../../kernels/hilo_window.wgsl?raw';
 import poolWgsl from '../../../kernels/hilo_pool.wgsl?raw';
-import lofiWgsl from '../../../kernels/attn_flash.wgsl?raw';
+import attnWgsl from '../../../kernels/attn.wgsl?raw';
 import lofiRowsWgsl from '../../../kernels/attn_rows.wgsl?raw';
 import effWgsl from '../../../kernels/hilo_eff.wgsl?raw';
 import hifiRowsWgsl from '../../../kernels/hilo_hifi_rows.wgsl?raw';
@@ -31,6 +31,8 @@ import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
 import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
 import { linearDispatch } from '../../gpu/gemm';
 import { uploadParam } from '../common/params';
+import { attnChoice, attnLaunch } from '../common/attn';
+import { oldLofiLaunch } from '../common/attn-old';
 import { hiloDerived, type HiloConfig } from './spec';
 
 export interface HiloGpuOptions {
@@ -212,9 +214,8 @@ export function hiloDispatches(ctx: GpuContext, w: HiloGpuWeights, c: HiloConfig
       dispatches.push(...lin(pooled, hi ? w.kvW! : w.inW, hi ? w.kvB : w.inB, kv, B * g.M, kvStride, C));
     }
     dispatches.push({
-      pipeline: ctx.pipeline(expandWgsl(lofiWgsl, { HD: g.d, TKEY: keyTile(g.d) })),
+      ...(attnChoice.kernel === 'old' ? oldLofiLaunch(ctx, g.d, N, g.lHeads, B) : attnLaunch(ctx, attnWgsl, N, g.M, g.d, g.lHeads, B)),
       buffers: [xin, kv, o], params: { N, M: g.M, qStride: inCols, qOff, kvStride, kOff, vOff: kOff + g.lDim, oStride: C, oOff: g.hDim, scale: g.scale },
-      workgroups: [Math.ceil(N / 64), g.lHeads, B],
     });
     if (rb) {
       lofiMap = alloc('hilo.lofiMap', g.lHeads * R * g.M);

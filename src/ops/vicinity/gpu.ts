@@ -1,8 +1,10 @@
 /**
- * WebGPU path of Vicinity attention, linear in tokens, for a batch of images:
- *   [q|k|v] Linear → SE: column-sum partials, ReLU matvec (token mean folded in), sigmoid matvec →
- *   φ(K)ᵀV and Σφ(K): split-K partials per chunk of tokens, reduced + clamped →
- *   φ(Q)·KV with z (tiled) → out_proj Linear with the clamps and the SE merge in its epilogue.
+ * WebGPU path of Vicinity attention, linear in tokens, for a batch of images, in three launches:
+ *   1. stats (chunk, head × {k and v, q}, image): the head's [q|k|v] of the chunk's tokens, its
+ *      partial φ(K)ᵀ[V|1] (KV with ksum as an extra column), the chunk's column sums of x (SE gate);
+ *   2. reduce: the partials summed (KV clamped), and the SE gate's ReLU Linear on the token mean;
+ *   3. apply (column group, tile of 64 tokens, image): φ(Q)·[KV|ksum] for every head, the SE
+ *      gate's sigmoid Linear for the tile's channels, out_proj with the clamps and the SE merge.
  * Maps (opts.maps or opts.rows, batch 1): attn rows z_t·φ(q_t)·φ(k_j) per head, [heads, rows, N],
  * and the locality rows [rows, N]; all N rows when opts.maps is set without opts.rows (fixture layout).
  * The trig table (cos/sin of the float32-rounded angles) is built on the CPU, O(N), and written
@@ -15,52 +17,51 @@
  */
 import type { Dispatch, GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
-import colsumWgsl from '../../../kernels/vicinity_colsum.wgsl?raw';
-import matvecWgsl from '../../../kernels/vicinity_matvec.wgsl?raw';
-import kvWgsl from '../../../kernels/vicinity_kv.wgsl?raw';
-import kvReduceWgsl from '../../../kernels/vicinity_kv_reduce.wgsl?raw';
+import statsWgsl from '../../../kernels/vicinity_stats.wgsl?raw';
+import reduceWgsl from '../../../kernels/vicinity_reduce.wgsl?raw';
 import applyWgsl from '../../../kernels/vicinity_apply.wgsl?raw';
-import outprojWgsl from '../../../kernels/vicinity_outproj.wgsl?raw';
 import rowsWgsl from '../../../kernels/vicinity_rows.wgsl?raw';
 import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
 import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
-import { linearDispatch } from '../../gpu/gemm';
 import { requireParam, uploadParam } from '../common/params';
 import { validateVicinity, vicinityDims, type VicinityConfig } from './spec';
 import { vicinityTrig } from './angles';
 
-/** Tokens per workgroup of the SE column sums. */
-const COLSUM_CHUNK = 128;
-/** Aim for about this many key-statistics workgroups (split-K over tokens) in one dispatch. */
+/** Aim for about this many key-statistics workgroups (chunks of tokens × heads × images) in one dispatch. */
 const KV_TARGET_WGS = 512;
+/** Token tiles (× images) from which one apply workgroup does all column tiles of its tokens. */
+const APPLY_FILL_WGS = 128;
 
-/** q, k, v weights stacked into one [3r, C] Linear so one matmul produces all three. */
-function stackQkv(p: Params): { w: Float32Array; b: Float32Array } {
+/**
+ * q, k, v weights (and biases) stacked per head, [heads][q_h | k_h | v_h][C], so one product per
+ * head gives all three of its d-wide slices.
+ */
+function stackQkv(p: Params, heads: number, d: number): { w: Float32Array; b: Float32Array } {
   const keys = ['q_proj', 'k_proj', 'v_proj'];
   const ws = keys.map((k) => requireParam(p, `${k}.weight`).data);
   const bs = keys.map((k) => requireParam(p, `${k}.bias`).data);
-  const w = new Float32Array(ws.reduce((n, a) => n + a.length, 0));
-  const b = new Float32Array(bs.reduce((n, a) => n + a.length, 0));
-  let ow = 0;
-  let ob = 0;
-  for (let i = 0; i < 3; i++) {
-    w.set(ws[i], ow);
-    b.set(bs[i], ob);
-    ow += ws[i].length;
-    ob += bs[i].length;
+  const C = ws[0].length / bs[0].length;
+  const w = new Float32Array(3 * ws[0].length);
+  const b = new Float32Array(3 * bs[0].length);
+  for (let h = 0; h < heads; h++) {
+    for (let i = 0; i < 3; i++) {
+      const row = (h * 3 + i) * d;
+      w.set(ws[i].subarray(h * d * C, (h + 1) * d * C), row * C);
+      b.set(bs[i].subarray(h * d, (h + 1) * d), row);
+    }
   }
   return { w, b };
 }
 
 /** One Vicinity module's weights on the GPU (float32). */
 export interface VicinityGpuWeights {
-  /** [q|k|v] stacked, [3r, C] and [3r] */
+  /** [q|k|v] stacked per head, [3r, C] and [3r] */
   wqkv: GPUBuffer;
   bqkv: GPUBuffer;
   wse0: GPUBuffer;
   wse2: GPUBuffer;
+  /** out_proj weight [C, r] followed by its bias [C] */
   wout: GPUBuffer;
-  bout: GPUBuffer;
   /** every buffer above, for destroy() */
   all: GPUBuffer[];
 }
@@ -68,14 +69,18 @@ export interface VicinityGpuWeights {
 /** Upload one module's state_dict (keys without prefix: 'q_proj.weight', …). */
 export function uploadVicinityWeights(ctx: GpuContext, p: Params, c: VicinityConfig): VicinityGpuWeights {
   validateVicinity(c);
-  const qkv = stackQkv(p);
+  const qkv = stackQkv(p, c.heads, vicinityDims(c).d);
+  const wo = requireParam(p, 'out_proj.weight').data;
+  const bo = requireParam(p, 'out_proj.bias').data;
+  const wout = new Float32Array(wo.length + bo.length);
+  wout.set(wo);
+  wout.set(bo, wo.length);
   const w = {
     wqkv: ctx.upload(qkv.w),
     bqkv: ctx.upload(qkv.b),
     wse0: uploadParam(ctx, p, 'se_fc.0.weight'),
     wse2: uploadParam(ctx, p, 'se_fc.2.weight'),
-    wout: uploadParam(ctx, p, 'out_proj.weight'),
-    bout: uploadParam(ctx, p, 'out_proj.bias'),
+    wout: ctx.upload(wout),
   };
   return { ...w, all: Object.values(w) };
 }
@@ -96,10 +101,11 @@ export interface VicinityDispatchResult {
   maps?: { attn: GPUBuffer; locality: GPUBuffer; rows: number };
 }
 
-/** Key-statistics chunk length: enough workgroups to fill the GPU, 64 tokens at least, 16-aligned. */
+/** Key-statistics chunk length: whole tiles of 64 tokens, as few per chunk as fill the GPU. */
 export function vicinityKvChunk(N: number, heads: number, batch: number): number {
-  const chunks = Math.max(1, Math.min(Math.ceil(N / 64), Math.ceil(KV_TARGET_WGS / (heads * batch))));
-  return Math.ceil(Math.ceil(N / chunks) / 16) * 16;
+  const tiles = Math.ceil(N / 64);
+  const chunks = Math.max(1, Math.min(tiles, Math.ceil(KV_TARGET_WGS / (heads * batch))));
+  return Math.ceil(tiles / chunks) * 64;
 }
 
 /**
@@ -114,7 +120,8 @@ export function vicinityDispatches(ctx: GpuContext, w: VicinityGpuWeights, c: Vi
   const h = c.heads;
   const B = io.batch ?? 1;
   const BN = B * N;
-  const S = 4 * d * d + 4 * d;
+  /** per head: [KV | ksum], [4d, d + 1] */
+  const S = 4 * d * (d + 1);
   const rows = opts.rows ?? (opts.maps ? Array.from({ length: N }, (_, i) => i) : []);
   if (rows.length && B !== 1) throw new Error('vicinity: maps need batch 1');
   if (rows.some((t) => !(t >= 0 && t < N && Number.isInteger(t)))) throw new Error(`vicinity: map rows must be tokens 0…${N - 1}`);
@@ -122,56 +129,34 @@ export function vicinityDispatches(ctx: GpuContext, w: VicinityGpuWeights, c: Vi
   const trig = alloc(`vicinity.trig@${c.H}x${c.W}@${c.theta}`, 4 * N);
   const trigData = ctx.encodeFloats(Float32Array.from(vicinityTrig(c)));
   ctx.device.queue.writeBuffer(trig, 0, trigData.buffer, trigData.byteOffset, trigData.byteLength);
-  const qkv = alloc('vicinity.qkv', BN * 3 * r);
-  const ncol = Math.ceil(N / COLSUM_CHUNK);
-  const colsum = alloc('vicinity.colsum', B * ncol * C);
-  const seHid = alloc('vicinity.seHid', B * seHidden);
-  const se = alloc('vicinity.se', B * C);
+  const tiles = Math.ceil(N / 64);
   const chunk = vicinityKvChunk(N, h, B);
-  const nchunks = Math.ceil(N / chunk);
-  const part = alloc('vicinity.part', B * nchunks * h * S);
-  const kv = alloc('vicinity.kv', B * h * S);
-  const o = alloc('vicinity.o', BN * r);
-
-  const per = Math.ceil((d * d) / 256);
-  const reduceWgs = Math.ceil((B * h * S) / 256);
-  const rx = Math.min(reduceWgs, 65535);
+  const nchunk = Math.ceil(N / chunk);
+  const nct = Math.ceil(C / 64);
+  const ctPer = B * tiles >= APPLY_FILL_WGS ? nct : 1;
+  const groups = Math.ceil(nct / ctPer);
+  const qkv = alloc('vicinity.qkv', BN * 3 * r);
+  const part = alloc('vicinity.part', B * nchunk * h * S);
+  const colpart = alloc('vicinity.colpart', B * nchunk * C);
+  const stat = alloc('vicinity.stat', B * (h * S + seHidden));
+  const oraw = alloc('vicinity.oraw', groups * BN * h * (d + 1));
+  const nkv = Math.ceil((h * S) / 256);
+  const D = { D: d };
   const dispatches: Dispatch[] = [
-    linearDispatch(ctx, io.x, w.wqkv, w.bqkv, qkv, BN, 3 * r, C),
     {
-      pipeline: ctx.pipeline(colsumWgsl),
-      buffers: [io.x, colsum], params: { N, C, chunk: COLSUM_CHUNK, nchunk: ncol },
-      workgroups: [Math.ceil(C / 64), ncol, B],
+      pipeline: ctx.pipeline(expandWgsl(statsWgsl, D)),
+      buffers: [io.x, w.wqkv, w.bqkv, trig, qkv, part, colpart], params: { N, C, r, heads: h, tiles: chunk / 64, nchunk },
+      workgroups: [nchunk, 2 * h, B],
     },
     {
-      pipeline: ctx.pipeline(matvecWgsl),
-      buffers: [colsum, w.wse0, seHid], params: { outF: seHidden, inF: C, act: 0, nsum: ncol, scale: 1 / N },
-      workgroups: [seHidden, B],
+      pipeline: ctx.pipeline(reduceWgsl),
+      buffers: [part, colpart, w.wse0, stat], params: { hs: h * S, nchunk, D1: d + 1, S, nkv, C, seHidden, B, invN: 1 / N },
+      workgroups: [nkv + Math.ceil(seHidden / 64), B],
     },
     {
-      pipeline: ctx.pipeline(matvecWgsl),
-      buffers: [seHid, w.wse2, se], params: { outF: C, inF: seHidden, act: 1, nsum: 1, scale: 1 },
-      workgroups: [C, B],
-    },
-    {
-      pipeline: ctx.pipeline(expandWgsl(kvWgsl, { D: d, PER: per, PER4: 4 * per, TTD: 16 * d })),
-      buffers: [qkv, trig, part], params: { N, r, chunk, heads: h },
-      workgroups: [nchunks, h, B],
-    },
-    {
-      pipeline: ctx.pipeline(kvReduceWgsl),
-      buffers: [part, kv], params: { total: B * h * S, hs: h * S, nchunks, S, kvLen: 4 * d * d },
-      workgroups: [rx, Math.ceil(reduceWgs / rx)],
-    },
-    {
-      pipeline: ctx.pipeline(expandWgsl(applyWgsl, { D: d })),
-      buffers: [qkv, trig, kv, o], params: { N, r, heads: h },
-      workgroups: [Math.ceil(d / 64), Math.ceil(N / 64), B * h],
-    },
-    {
-      pipeline: ctx.pipeline(outprojWgsl),
-      buffers: [o, w.wout, w.bout, se, io.y], params: { M: BN, N: C, K: r, L: N },
-      workgroups: [Math.ceil(C / 64), Math.ceil(BN / 64)],
+      pipeline: ctx.pipeline(expandWgsl(applyWgsl, D)),
+      buffers: [qkv, trig, stat, w.wse2, w.wout, oraw, io.y], params: { N, C, r, heads: h, seHidden, ctPer, B },
+      workgroups: [groups, tiles, B],
     },
   ];
 
@@ -182,7 +167,7 @@ export function vicinityDispatches(ctx: GpuContext, w: VicinityGpuWeights, c: Vi
   const locality = alloc('vicinity.localityRows', rows.length * N);
   dispatches.push({
     pipeline: ctx.pipeline(expandWgsl(rowsWgsl, { D: d })),
-    buffers: [qkv, trig, kv, rb, attn, locality], params: { N, r, heads: h, nrows: rows.length },
+    buffers: [qkv, trig, stat, rb, attn, locality], params: { N, r, heads: h, nrows: rows.length },
     workgroups: [rows.length, h],
   });
   return { dispatches, maps: { attn, locality, rows: rows.length } };

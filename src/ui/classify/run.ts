@@ -36,7 +36,8 @@ export async function runClassify(inp: RunInput): Promise<{ result: ClassifyResu
   const gpu = inp.choice.model.forwardGpu;
   if (gpu && inp.ctx && inp.params && !inp.forceCpu) {
     try {
-      const out = await gpu.call(inp.choice.model, inp.ctx, pre.tensor.data, pre.tensor.shape, inp.params, inp.choice.cfg);
+      // the 8-bit crop, normalised on the GPU: bit-identical to pre.tensor, a quarter of the bytes
+      const out = await gpu.call(inp.choice.model, inp.ctx, pre.pixels, pre.tensor.shape, inp.params, inp.choice.cfg);
       logits = out.logits;
       stages = out.stageMs;
       backend = 'webgpu';

@@ -116,16 +116,16 @@ export async function compareModels(sources: CompareSource[], o: CompareOptions)
         };
         if (m.forwardGpu && o.ctx && w.params) {
           o.onStatus?.(`${choice.id}: classifying on WebGPU…`);
-          const r = await m.forwardGpu(o.ctx, pre.tensor.data, pre.tensor.shape, w.params, choice.cfg, { stages: false, timed: false });
+          const r = await m.forwardGpu(o.ctx, pre.pixels, pre.tensor.shape, w.params, choice.cfg, { stages: false, timed: false });
           entry.top = topK(r.logits, 5);
           entry.backend = 'webgpu';
           o.onStatus?.(`${choice.id}: timing batch 1…`);
           // the classification above already built the batch-1 plan; a warm-up only pays for itself over several reps
           const warmup = o.reps > 2 ? 1 : 0;
-          entry.b1 = await timeForward(o.ctx, m, choice.cfg, w.params, pre.tensor.data, size, 1, o.reps, { warmup, signal: o.signal });
+          entry.b1 = await timeForward(o.ctx, m, choice.cfg, w.params, pre.pixels, size, 1, o.reps, { warmup, signal: o.signal });
           if (o.batch > 1) {
             o.onStatus?.(`${choice.id}: timing batch ${o.batch}…`);
-            entry.bN = await timeForward(o.ctx, m, choice.cfg, w.params, pre.tensor.data, size, o.batch, Math.max(1, Math.ceil(o.reps / 2)), { warmup, signal: o.signal });
+            entry.bN = await timeForward(o.ctx, m, choice.cfg, w.params, pre.pixels, size, o.batch, Math.max(1, Math.ceil(o.reps / 2)), { warmup, signal: o.signal });
           }
           // the Classify page keeps its own weights' GPU copies; ours go now
           if (!src.loaded) m.releaseGpu?.(o.ctx, w.params);
