@@ -9,9 +9,6 @@
  * KB ≤ 8 is cut so the K and V tiles fit 16 KiB of workgroup memory and a tile holds no more keys
  * than there are.
  */
-import type { GpuContext } from '../../gpu/context';
-import { expandWgsl } from '../../gpu/wgsl';
-
 export interface AttnShape {
   defines: { HD: number; HD4: number; QB: number; TQ: number; S: number; KB: number; SH: number };
   /** workgroups along x (query blocks); y and z are the caller's (heads, images) */
@@ -30,12 +27,6 @@ export function attnShape(N: number, M: number, hd: number, groups: number): Att
   while (KB > 1 && 2 * S * KB * HD4 > 1024) KB--;
   if (2 * S * KB * HD4 > 1024) throw new Error(`attention: head size ${hd} too large for the GPU path`);
   return { defines: { HD: hd, HD4, QB, TQ, S, KB, SH: Math.max(2 * S * KB * HD4, WG * QB) }, blocks: blocksAt(S, QB) };
-}
-
-/** Pipeline and workgroups of a kernel built on the core (`source`), heads along y, images along z. */
-export function attnLaunch(ctx: GpuContext, source: string, N: number, M: number, hd: number, heads: number, batch: number) {
-  const sh = attnShape(N, M, hd, heads * batch);
-  return { pipeline: ctx.pipeline(expandWgsl(source, sh.defines)), workgroups: [sh.blocks, heads, batch] as [number, number, number] };
 }
 
 /**

@@ -7,7 +7,7 @@ import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
 import { linearDispatch } from '../../gpu/gemm';
 import { runOpOnce } from '../common/gpu-run';
 import { uploadParam } from '../common/params';
-import { attnChoice, attnLaunch } from '../common/attn';
+import { attnChoice, attnShape } from '../common/attn';
 import { oldMhsaAttn } from '../common/attn-old';
 import { validateMhsa, type MhsaConfig } from './spec';
 
@@ -29,6 +29,7 @@ export function mhsaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: MhsaConf
   const C = c.dim;
   const hd = C / c.heads;
   const scale = hd ** -0.5;
+  const sh = attnShape(N, N, hd, c.heads);
   const rows = opts.rows ?? (opts.maps ? Array.from({ length: N }, (_, i) => i) : []);
   return runOpOnce(ctx, x, N * C, opts, (io) => {
     const { wq, bq, wp, bp } = io.weights(p, 'mhsa', () => uploadMhsaWeights(ctx, p));
@@ -37,8 +38,9 @@ export function mhsaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: MhsaConf
     const dispatches = [
       linearDispatch(ctx, io.x, wq, bq, qkv, N, 3 * C, C),
       attnChoice.kernel === 'old' ? oldMhsaAttn(ctx, N, c.heads, hd, qkv, o) : {
-        ...attnLaunch(ctx, attnWgsl, N, N, hd, c.heads, 1),
+        pipeline: ctx.pipeline(expandWgsl(attnWgsl, sh.defines)),
         buffers: [qkv, qkv, o], params: { N, M: N, qStride: 3 * C, qOff: 0, kvStride: 3 * C, kOff: C, vOff: 2 * C, oStride: C, oOff: 0, scale },
+        workgroups: [sh.blocks, c.heads] as [number, number],
       },
       linearDispatch(ctx, o, wp, bp, io.y, N, C, C),
     ];
