@@ -18,7 +18,7 @@ import { resolve } from 'node:path';
 import { build } from 'vite';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { launchChromium } from './browser';
-import { art, createReport, root } from './e2e-harness';
+import { art, createReport, openPage, root } from './e2e-harness';
 import { serveStatic, type StaticServer } from './static-server';
 import { CHROMIUM_ARGS, FIXTURES_DIR } from '../vite.config';
 
@@ -48,11 +48,8 @@ async function waitView(page: Page, panels: number, runsAbove = 0, timeout = 120
 
 async function withWebGpu(browser: Browser, server: StaticServer): Promise<void> {
   const { url, requests } = server;
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const errors: string[] = [];
+  const { context, page, errors } = await openPage(browser, { viewport: { width: 1280, height: 900 } });
   const failed: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
   page.on('response', (r) => r.status() >= 400 && failed.push(`${r.status()} ${r.url()}`));
 
   await page.goto(`${url}#nb=softmax-attention`);
@@ -139,11 +136,8 @@ async function withoutWebGpu(url: string): Promise<void> {
     headless: true,
   });
   try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
+    const { context, page, errors } = await openPage(browser, { viewport: { width: 1280, height: 900 } });
     const wasm: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
     page.on('response', (r) => r.url().endsWith('.wasm') && wasm.push(`${r.status()} ${r.headers()['content-type']}`));
     await page.goto(`${url}#nb=softmax-attention`);
     const badge = await page.waitForSelector('[data-testid=gpu-status]', { timeout: 60_000 }).then((e) => e.textContent());

@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import { art, createReport, root, startBuiltApp } from './e2e-harness';
+import { art, createReport, root, openPage, startBuiltApp } from './e2e-harness';
 import { FIXTURES_DIR } from '../vite.config';
 import { openFixture, fixtureTensor } from '../src/parity/fixture-file';
 import { imagenetLabel } from '../src/image/imagenet-labels';
@@ -78,12 +78,9 @@ async function errorText(page: Page, timeout = 60_000): Promise<string> {
 
 async function main() {
   const app = await startBuiltApp();
-  const { url, browser } = app;
-  const errors: string[] = [];
+  const { url } = app;
   try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    const page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
+    const { context, page, errors } = await openPage(app.browser, { viewport: { width: 1280, height: 1000 } });
     await page.goto(url);
     await page.click('[data-testid=nav-classify]');
     await page.waitForSelector('[data-testid=classify-panel]', { timeout: 60_000 });

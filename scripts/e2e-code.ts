@@ -10,7 +10,7 @@
  */
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import { art, createReport, root, startBuiltApp } from './e2e-harness';
+import { art, createReport, root, openPage, startBuiltApp } from './e2e-harness';
 
 // --no-build: test the dist/ that an earlier suite built (npm test); else a build of its own
 const reuse = process.argv.includes('--no-build');
@@ -54,12 +54,9 @@ throw new Error('boom ' + a)
 
 async function main() {
   const app = await startBuiltApp({ build: !reuse, outDir });
-  const { url, browser } = app;
-  const errors: string[] = [];
+  const { url } = app;
   try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    const page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
+    const { context, watch, page, errors } = await openPage(app.browser, { viewport: { width: 1280, height: 1000 } });
     const workerUrls: string[] = [];
     page.on('worker', (w) => workerUrls.push(w.url()));
 
@@ -137,8 +134,7 @@ async function main() {
     // --- a hostile notebook reached through a link: nothing runs until consent
     await page.evaluate((text) => localStorage.setItem('attnbook:nb:hostile-code', JSON.stringify({ text, savedAt: Date.now(), origin: 'file', fileName: 'hostile-code.md' })), HOSTILE);
     const workersBefore = workerUrls.length;
-    const page2 = await context.newPage();
-    page2.on('pageerror', (e) => errors.push(e.message));
+    const page2 = watch(await context.newPage());
     const workers2: string[] = [];
     page2.on('worker', (w) => workers2.push(w.url()));
     await page2.goto(`${url}#nb=hostile-code`);

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createServer } from 'vite';
 import { launchChromium } from './browser';
-import { art, createReport, root } from './e2e-harness';
+import { art, createReport, openPage, root } from './e2e-harness';
 import { FIXTURES_DIR } from '../vite.config';
 import { openFixture, fixtureTensor } from '../src/parity/fixture-file';
 import { loadModelWeights } from '../src/models/load';
@@ -37,10 +37,8 @@ async function main() {
   const port = (server.httpServer!.address() as { port: number }).port;
   const base = `http://127.0.0.1:${port}`;
   const browser = await launchChromium();
-  const errors: string[] = [];
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-    page.on('pageerror', (e) => errors.push(e.message));
+    const { page, errors } = await openPage(browser, { viewport: { width: 1280, height: 1000 } });
     await page.goto(`${base}/#nb=compare-backbones&batch=2&reps=1`);
     const view = await page.waitForSelector('[data-testid=compare-models]', { timeout: 180_000 });
     check('the compare-backbones notebook opens with its compare-models view', view !== null);

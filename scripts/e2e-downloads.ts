@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import { art, createReport, startBuiltApp } from './e2e-harness';
+import { art, createReport, openPage, startBuiltApp } from './e2e-harness';
 import { FIXTURES_DIR } from '../vite.config';
 
 const report = createReport('e2e-downloads');
@@ -24,12 +24,9 @@ async function loadUrl(page: Page, url: string): Promise<void> {
 
 async function main() {
   const app = await startBuiltApp();
-  const { url: base, browser } = app;
-  const errors: string[] = [];
+  const { url: base } = app;
   try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    const page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
+    const { context, page, errors } = await openPage(app.browser, { viewport: { width: 1280, height: 1000 } });
     const cors = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'etag, content-range' };
 
     await context.route('https://weights.example/login.pth', (route) =>

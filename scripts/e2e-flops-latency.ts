@@ -8,7 +8,7 @@
  * screenshots in artifacts/.
  */
 import { resolve } from 'node:path';
-import { art, createReport, root, startBuiltApp } from './e2e-harness';
+import { art, createReport, root, openPage, startBuiltApp } from './e2e-harness';
 import { MECHANISMS } from '../src/ops/registry';
 
 const report = createReport('e2e-flops-latency');
@@ -22,11 +22,9 @@ const GRIDS = [14, 28, 42, 56].filter((g) => g <= largest);
 
 async function main() {
   const app = await startBuiltApp({ outDir });
-  const { url, browser } = app;
-  const errors: string[] = [];
+  const { url } = app;
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-    page.on('pageerror', (e) => errors.push(e.message));
+    const { page, errors } = await openPage(app.browser, { viewport: { width: 1280, height: 1000 } });
 
     // --- on the index
     await page.goto(url);

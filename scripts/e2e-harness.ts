@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { build, preview } from 'vite';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { launchChromium } from './browser';
 
 export const root = resolve(import.meta.dirname, '..');
@@ -59,4 +59,18 @@ export async function startBuiltApp(o: { build?: boolean; outDir?: string } = {}
       await new Promise<void>((r) => server.httpServer.close(() => r()));
     },
   };
+}
+
+/**
+ * A page in a browser context of its own (`options`: viewport, acceptDownloads, …) whose uncaught
+ * errors collect in `errors`; `watch(p)` adds another page (e.g. a second tab of `context`).
+ */
+export async function openPage(browser: Browser, options: BrowserContextOptions): Promise<{ context: BrowserContext; page: Page; errors: string[]; watch(p: Page): Page }> {
+  const context = await browser.newContext(options);
+  const errors: string[] = [];
+  const watch = (p: Page) => {
+    p.on('pageerror', (e) => errors.push(e.message));
+    return p;
+  };
+  return { context, page: watch(await context.newPage()), errors, watch };
 }

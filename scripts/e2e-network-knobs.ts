@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import { art, createReport, root, startBuiltApp } from './e2e-harness';
+import { art, createReport, root, openPage, startBuiltApp } from './e2e-harness';
 import { FIXTURES_DIR } from '../vite.config';
 import { loadModelWeights } from '../src/models/load';
 import { topK } from '../src/models/classify';
@@ -154,12 +154,9 @@ async function knobRound(page: Page, name: string, move: () => Promise<void>, ke
 
 async function main() {
   const app = await startBuiltApp();
-  const { url, browser } = app;
-  const errors: string[] = [];
+  const { url } = app;
   try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1100 } });
-    const page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
+    const { context, watch, page, errors } = await openPage(app.browser, { viewport: { width: 1280, height: 1100 } });
     await page.goto(`${url}#classify`);
     await page.waitForSelector('[data-testid=classify-panel]', { timeout: 60_000 });
     const gpuReady = await page.waitForFunction(() => /WebGPU:/.test(document.querySelector('[data-testid=gpu-status]')?.textContent ?? '') || null, undefined, { timeout: 60_000 }).then(() => true, () => false);
@@ -256,8 +253,7 @@ async function main() {
     check('hilo-alpha.md: the alpha sweep says plainly that none is held', none !== null && /holds none of the 7/.test((await none.textContent()) ?? ''));
     await page.locator('[data-testid=alpha-sweep-view]').screenshot({ path: resolve(art, 'network-knobs-notebook-alpha-sweep.png') });
     // --- no checkpoint: the full-size variant with synthetic weights, labelled --------------------------------
-    const fresh = await context.newPage();
-    fresh.on('pageerror', (e) => errors.push(e.message));
+    const fresh = watch(await context.newPage());
     await fresh.goto(`${url}#classify`);
     await fresh.waitForSelector('[data-testid=load-synthetic]', { timeout: 60_000 });
     await fresh.click('[data-testid=load-synthetic]');

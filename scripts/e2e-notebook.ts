@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Download, Page } from 'playwright-core';
 import { MECHANISMS } from '../src/ops/registry';
-import { art, createReport, root, startBuiltApp } from './e2e-harness';
+import { art, createReport, root, openPage, startBuiltApp } from './e2e-harness';
 
 // its own build folder, so a parallel `npm run test:e2e` (dist/) is not disturbed
 const outDir = resolve(root, 'node_modules/.e2e-notebook-dist');
@@ -134,12 +134,9 @@ async function panels(page: Page): Promise<number> {
 
 async function main() {
   const app = await startBuiltApp({ outDir });
-  const { url, browser } = app;
-  const errors: string[] = [];
+  const { url } = app;
   try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-    const page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
+    const { page, errors } = await openPage(app.browser, { viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     const csp: string[] = [];
     page.on('console', (m) => {
       if (m.type() === 'error' && /Content Security Policy/.test(m.text())) csp.push(m.text().slice(0, 120));

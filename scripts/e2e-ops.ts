@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import { art, createReport, startBuiltApp } from './e2e-harness';
+import { art, createReport, openPage, startBuiltApp } from './e2e-harness';
 import { hilo } from '../src/ops/hilo';
 import type { HiloConfig } from '../src/ops/hilo/spec';
 import { relL2 } from '../src/tensor/tensor';
@@ -49,11 +49,9 @@ const mass = (v: number[]) => v.reduce((a, b) => a + b, 0);
 
 async function main() {
   const app = await startBuiltApp();
-  const { url, browser } = app;
-  const errors: string[] = [];
+  const { url } = app;
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-    page.on('pageerror', (e) => errors.push(e.message));
+    const { page, errors } = await openPage(app.browser, { viewport: { width: 1280, height: 1000 } });
     await page.goto(`${url}#explore`);
     await page.waitForSelector('[data-testid=gpu-status]', { timeout: 60_000 });
     await page.click('[data-sample="chelsea.png"]');

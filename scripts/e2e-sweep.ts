@@ -7,7 +7,7 @@
  * `e2e-sweep: N passed, N failed`; screenshots in artifacts/.
  */
 import { resolve } from 'node:path';
-import { art, createReport, startBuiltApp } from './e2e-harness';
+import { art, createReport, openPage, startBuiltApp } from './e2e-harness';
 
 const report = createReport('e2e-sweep');
 const check = report.check;
@@ -20,11 +20,9 @@ const decreasing = (xs: number[]) => xs.every((x, i) => i === 0 || x < xs[i - 1]
 
 async function main() {
   const app = await startBuiltApp();
-  const { url, browser } = app;
-  const errors: string[] = [];
+  const { url } = app;
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-    page.on('pageerror', (e) => errors.push(e.message));
+    const { page, errors } = await openPage(app.browser, { viewport: { width: 1280, height: 1000 } });
     await page.goto(`${url}#nb=hilo-alpha`);
 
     // --- MACs per branch versus alpha

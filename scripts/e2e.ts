@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { art, createReport, startBuiltApp } from './e2e-harness';
+import { art, createReport, openPage, startBuiltApp } from './e2e-harness';
 import { FIXTURES_DIR } from '../vite.config';
 import { openFixture, fixtureTensor } from '../src/parity/fixture-file';
 import { patchEmbed } from '../src/image/pixels';
@@ -31,11 +31,9 @@ interface LastView {
 
 async function main() {
   const app = await startBuiltApp();
-  const { url, browser } = app;
-  const errors: string[] = [];
+  const { url } = app;
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('pageerror', (e) => errors.push(e.message));
+    const { page, errors } = await openPage(app.browser, { viewport: { width: 1280, height: 900 } });
     await page.goto(`${url}#explore`); // the start page is the notebook index; the explorer is its own page
     const gpu = await page.waitForSelector('[data-testid=gpu-status]', { timeout: 60_000 });
     check('GPU status is shown', (await gpu.textContent())!.includes('WebGPU'), (await gpu.textContent())!.slice(0, 80));
