@@ -16,7 +16,8 @@ import { formatCount, formatMs } from '../../format';
 import { ablationCsv, ablationValues, runAblation, type AblationRow } from './ablation';
 import { addDrop, addFiles, addSamples, clearPhotos, useAblationPhotos } from './ablation-photos';
 import { knobForward } from './knob-run';
-import { formatKnobValue, networkKnobs, networkMacs, scopeChoices, scopeLabel } from './net-knobs';
+import { formatKnobValue, networkKnobs, networkMacs, scopeLabel } from './net-knobs';
+import { ScopeSelect } from './KnobControls';
 
 declare global {
   interface Window {
@@ -195,13 +196,7 @@ export function AblationPanel({ choice, ctx, params, weightsLabel, ...init }: Ab
         </label>
         <label>
           Apply to{' '}
-          <select data-testid="ablation-scope" value={scope} onChange={(e) => setScope(e.target.value as KnobScope)}>
-            {scopeChoices(sites).map((c) => (
-              <option key={c.value} value={c.value}>
-                {c.label}
-              </option>
-            ))}
-          </select>
+          <ScopeSelect testId="ablation-scope" scope={scope} sites={sites} onScope={setScope} />
         </label>
         {running ? (
           <button type="button" onClick={() => abort.current?.abort()}>

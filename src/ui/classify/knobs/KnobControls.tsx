@@ -20,6 +20,19 @@ export interface KnobControlsProps {
   locked?: ReadonlySet<string>;
 }
 
+/** Which attention layers a knob setting acts on (scopeChoices: all, a stage, one block). */
+export function ScopeSelect({ testId, scope, sites, onScope }: { testId: string; scope: KnobScope; sites: readonly AttentionSite[]; onScope: (s: KnobScope) => void }) {
+  return (
+    <select data-testid={testId} value={scope} onChange={(e) => onScope(e.target.value as KnobScope)}>
+      {scopeChoices(sites).map((c) => (
+        <option key={c.value} value={c.value}>
+          {c.label}
+        </option>
+      ))}
+    </select>
+  );
+}
+
 export function KnobControls({ knobs, values, scope, sites, onValue, onScope, onReset, locked }: KnobControlsProps) {
   const moved = knobs.filter((k) => !sameValue(values[k.key], k));
   return (
@@ -27,13 +40,7 @@ export function KnobControls({ knobs, values, scope, sites, onValue, onScope, on
       <div className="classify-row">
         <label title="Which attention layers the knobs act on; the others keep their trained setting.">
           Apply to{' '}
-          <select data-testid="knob-scope" value={scope} onChange={(e) => onScope(e.target.value as KnobScope)}>
-            {scopeChoices(sites).map((c) => (
-              <option key={c.value} value={c.value}>
-                {c.label}
-              </option>
-            ))}
-          </select>
+          <ScopeSelect testId="knob-scope" scope={scope} sites={sites} onScope={onScope} />
         </label>
         <button type="button" data-testid="knob-reset" disabled={moved.length === 0 && scope === 'all'} onClick={onReset} title="Every knob back to its trained value, scope back to all layers">
           Reset to the official setting
