@@ -14,8 +14,6 @@
  *   --knob-models=vig-t,litv2-s     knob change on a whole backbone → logits at batch 1 (issue 13)
  *   --profile --profile-grid=56 --profile-ops=all --profile-reps=10 --profile-warmup=2 --profile-batch=1
  *                                   per-kernel profile of the ops (--profile-ops= for none) and --models
- *   --attn=old|new                  attention kernels of mhsa, HiLo's Lo-Fi and FASA (issue 14's A/B,
- *                                   src/ops/common/attn.ts): the shared core (new, default) or the old ones
  *   --again                         steadiness: after everything above (ops, tfjs compositions,
  *                                   backbones, profile, interaction, knob changes), time the ops and the backbones
  *                                   once more in the same process and print both tables again, to
@@ -30,7 +28,6 @@ import { benchModel, releaseBenchModels } from '../src/bench/models';
 import { benchInteraction, interactionMarkdown } from '../src/bench/interaction';
 import { variantFamily } from '../src/parity/model-check';
 import { profileSection, roofsFromReport } from '../src/bench/profile';
-import { attnChoice } from '../src/ops/common/attn';
 
 function arg(name: string, fallback: string): string {
   return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -57,8 +54,6 @@ async function main() {
   if (!g.navigator) g.navigator = { gpu };
   else if (!g.navigator.gpu) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
   const ctx = await GpuContext.acquire(gpu);
-  attnChoice.kernel = arg('attn', 'new') === 'old' ? 'old' : 'new';
-  console.error(`attention kernels: ${attnChoice.kernel}`);
   const growth = list(arg('growth', '')).map(Number);
   const opOptions = {
     gpuName: arg('gpu-name', ''),

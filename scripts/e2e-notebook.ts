@@ -331,7 +331,7 @@ async function main() {
     await page.waitForSelector(`${ATTN}[data-photo=coffee]`, { timeout: 60_000 }).catch(() => undefined);
     check('the image param switches the photo (and re-runs its view)', (await page.getAttribute(ATTN, 'data-photo')) === 'coffee' && Number(await page.getAttribute(ATTN, 'data-runs')) > Number(runs1));
     const kernel = (await page.textContent('[data-testid=nb-kernel]')) ?? '';
-    check('the kernel view shows the op\'s WGSL', kernel.includes('mhsa_flash_split.wgsl') && /@compute/.test(kernel), kernel.slice(0, 80));
+    check('the kernel view shows the op\'s WGSL', kernel.includes('lib/flash_attn.wgsl') && /@compute/.test(kernel), kernel.slice(0, 80));
     await page.screenshot({ path: resolve(art, 'e2e-notebook-widgets.png'), fullPage: true });
 
     // --- drop a .md file onto the notebook

@@ -1,16 +1,13 @@
 /**
  * mhsa's attention against the float64 reference: the shared core (kernels/lib/flash_attn.wgsl)
  * over the launch shapes attnShape picks (8 and 16 key splits, 1 and 2 queries per thread, key
- * blocks cut by workgroup memory or by few keys), and the old kernels it replaces (attnChoice
- * 'old', mhsaFlashPlan: the one-thread-per-query kernel past SPLIT_MAX_TOKENS, the split kernel's 8
- * and 16 key splits); head sizes 8…128 (and one not a multiple of 4), N not a multiple of the query
- * or key tiles, N smaller than one key tile, and 16-bit storage.
+ * blocks cut by workgroup memory or by few keys); head sizes 8…128 (and one not a multiple of 4),
+ * N not a multiple of the query or key tiles, N smaller than one key tile, and 16-bit storage.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GpuContext } from '../../src/gpu/context';
 import { mhsa } from '../../src/ops/mhsa';
-import { mhsaFlashPlan } from '../../src/ops/common/attn-old';
-import { attnChoice, attnShape } from '../../src/ops/common/attn';
+import { attnShape } from '../../src/ops/common/attn';
 import type { MhsaConfig } from '../../src/ops/mhsa/spec';
 import { syntheticParams } from '../../src/ops/common/params';
 import { relL2 } from '../../src/tensor/tensor';
@@ -42,15 +39,6 @@ describe('mhsa flash kernel', () => {
     it(`dim ${dim}, ${heads} heads, ${H}×${W} (core: S ${S}, QB ${QB}, KB ${KB})`, async () => {
       await check({ dim, heads, qkvBias: true, H, W }, ctx, 1e-4);
     });
-    const plan = mhsaFlashPlan(H * W, heads, dim / heads);
-    it(`old kernels: dim ${dim}, ${heads} heads, ${H}×${W} (${plan.kernel === 'split' ? `split: S ${plan.defines.S}, KS ${plan.defines.KS}` : 'one thread per query'})`, async () => {
-      attnChoice.kernel = 'old';
-      try {
-        await check({ dim, heads, qkvBias: true, H, W }, ctx, 1e-4);
-      } finally {
-        attnChoice.kernel = 'new';
-      }
-    });
   }
   it('the core covers 8 and 16 splits, 1 and 2 queries per thread, cut key blocks', () => {
     expect(attnShape(3136, 3136, 16, 4).defines).toMatchObject({ S: 8, TQ: 32, QB: 2, KB: 8 });
@@ -60,14 +48,6 @@ describe('mhsa flash kernel', () => {
     expect(attnShape(1500, 1500, 16, 4).defines).toMatchObject({ S: 16, QB: 2, KB: 8 });
     expect(attnShape(100, 100, 128, 1).defines).toMatchObject({ S: 16, QB: 1, KB: 1 });
     expect(attnShape(6, 6, 16, 4).defines).toMatchObject({ S: 16, KB: 1 });
-  });
-  it('covers both kernels, both split counts and single-key tiles', () => {
-    expect(mhsaFlashPlan(3136, 4, 16).kernel).toBe('single');
-    expect(mhsaFlashPlan(2115, 4, 16).kernel).toBe('single');
-    expect(mhsaFlashPlan(784, 4, 16).defines).toMatchObject({ S: 16, TQ: 16, KS: 4 });
-    expect(mhsaFlashPlan(1500, 1, 64).defines).toMatchObject({ S: 16, TQ: 16, KS: 1 });
-    expect(mhsaFlashPlan(100, 1, 128).defines).toMatchObject({ S: 8, KS: 1 });
-    expect(mhsaFlashPlan(1081, 8, 8).defines).toMatchObject({ S: 8, KS: 16 });
   });
   it('16-bit storage', async () => {
     await check({ dim: 64, heads: 4, qkvBias: true, H: 23, W: 29 }, ctx.half(), 1e-2);

@@ -113,8 +113,9 @@ describe('opened files', () => {
 
 describe('kernel view lookup', () => {
   it('an op\'s own kernels and the shared ones its gpu.ts imports', async () => {
-    expect(kernelsOfOp('mhsa').map((k) => k.file).sort()).toEqual(['mhsa_flash_split.wgsl']);
-    expect((await sharedKernelsOfOp('mhsa')).map((k) => k.file)).toEqual(['attn_flash.wgsl', 'attn_rows.wgsl', 'attn.wgsl', 'lib/flash_attn.wgsl', 'lib/gelu.wgsl', 'lib/gemm.wgsl', 'lib/softmax_row.wgsl', 'linear.wgsl']);
+    // mhsa has no kernel of its own: the shared attention core and the tiled Linear
+    expect(kernelsOfOp('mhsa')).toEqual([]);
+    expect((await sharedKernelsOfOp('mhsa')).map((k) => k.file)).toEqual(['attn_rows.wgsl', 'attn.wgsl', 'lib/flash_attn.wgsl', 'lib/gelu.wgsl', 'lib/gemm.wgsl', 'lib/softmax_row.wgsl', 'linear.wgsl']);
     // gla2d lives in gla's folder
     expect(kernelsOfOp('gla2d').length).toBeGreaterThan(0);
     expect(kernelsOfOp('gla2d')).toEqual(kernelsOfOp('gla'));

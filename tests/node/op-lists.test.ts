@@ -12,7 +12,7 @@ import { MECHANISMS, OPS, opByName } from '../../src/ops/registry';
 import { TFJS_COMPOSED, TFJS_IMPOSSIBLE } from '../../src/bench/tfjs-ops';
 import { INTERACTION_KNOBS, INTERACTION_OPS } from '../../src/bench/interaction';
 import { GROWTH_OPS } from '../../src/bench/suite';
-import { kernelsOfOp } from '../../src/ui/notebook/views/kernels';
+import { kernelsOfOp, sharedKernelsOfOp } from '../../src/ui/notebook/views/kernels';
 import { FIXTURES } from './fixtures';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -20,10 +20,10 @@ const ROOT = resolve(import.meta.dirname, '../..');
 describe('every registered op has what the op lists need', () => {
   const fixtureOps = new Set(readdirSync(resolve(FIXTURES, 'ops')).map((f) => f.replace(/__.*$/, '')));
   for (const op of OPS) {
-    it(op.name, () => {
+    it(op.name, async () => {
       expect(op.gpu, 'a WebGPU path').toBeTypeOf('function');
       expect(op.name in TFJS_COMPOSED || op.name in TFJS_IMPOSSIBLE, 'a stock-tfjs composition (or the reason there is none)').toBe(true);
-      expect(kernelsOfOp(op.name).length, 'kernels of its own in kernels/').toBeGreaterThan(0);
+      expect(kernelsOfOp(op.name).length + (await sharedKernelsOfOp(op.name)).length, 'kernels in kernels/ (its own or shared ones)').toBeGreaterThan(0);
       expect(op.fixtureOps.some((f) => fixtureOps.has(f)), 'fixtures').toBe(true);
     });
   }

@@ -28,9 +28,3 @@ export function attnShape(N: number, M: number, hd: number, groups: number): Att
   if (2 * S * KB * HD4 > 1024) throw new Error(`attention: head size ${hd} too large for the GPU path`);
   return { defines: { HD: hd, HD4, QB, TQ, S, KB, SH: Math.max(2 * S * KB * HD4, WG * QB) }, blocks: blocksAt(S, QB) };
 }
-
-/**
- * Issue 14's A/B (bench-node --attn=old|new): 'old' runs the kernels this core replaces
- * (src/ops/common/attn-old.ts). Once the H100 has decided, delete the loser and this switch.
- */
-export const attnChoice: { kernel: 'old' | 'new' } = { kernel: 'new' };

@@ -20,8 +20,7 @@ import rowsWgsl from '../../../kernels/fasa_attn_rows.wgsl?raw';
 import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
 import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
 import { requireParam } from '../common/params';
-import { attnChoice, attnShape } from '../common/attn';
-import { oldFasaLaunch } from './attn-old';
+import { attnShape } from '../common/attn';
 import { FASA_POOL_KERNEL, pooledGrids, pooledHW, validateFasa, type FasaConfig } from './spec';
 
 export interface FasaGpuOptions {
@@ -213,12 +212,11 @@ export function fasaDispatches(ctx: GpuContext, w: FasaGpuWeights, c: FasaConfig
   const z = alloc('fasa.z', B * C * N);
   const localMod = wantMod ? alloc('fasa.localMod', c.heads * N) : alloc('fasa.noMod', 1);
   const sh = attnShape(N, M, hd, c.heads * B);
-  const gated: Dispatch = {
+  dispatches.push({
     pipeline: ctx.pipeline(expandWgsl(attnWgsl, sh.defines)),
     buffers: [q, kv, lact, z, localMod], params: { N, M, C, scale: hd ** -0.5, write_mod: wantMod ? 1 : 0 },
     workgroups: [sh.blocks, c.heads, B],
-  };
-  dispatches.push(attnChoice.kernel === 'old' ? { ...gated, ...oldFasaLaunch(ctx, hd, N, c.heads, B) } : gated);
+  });
   dispatches.push(pw(z, w.mixW, w.mixB, io.y, C, N, io.residual));
   if (!wantMod) return { dispatches };
 

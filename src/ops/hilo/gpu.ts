@@ -31,8 +31,7 @@ import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
 import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
 import { linearDispatch } from '../../gpu/gemm';
 import { uploadParam } from '../common/params';
-import { attnChoice, attnShape } from '../common/attn';
-import { oldLofiLaunch } from '../common/attn-old';
+import { attnShape } from '../common/attn';
 import { hiloDerived, type HiloConfig } from './spec';
 
 export interface HiloGpuOptions {
@@ -214,12 +213,11 @@ export function hiloDispatches(ctx: GpuContext, w: HiloGpuWeights, c: HiloConfig
       dispatches.push(...lin(pooled, hi ? w.kvW! : w.inW, hi ? w.kvB : w.inB, kv, B * g.M, kvStride, C));
     }
     const sh = attnShape(N, g.M, g.d, g.lHeads * B);
-    const lofi: Dispatch = {
+    dispatches.push({
       pipeline: ctx.pipeline(expandWgsl(attnWgsl, sh.defines)),
       buffers: [xin, kv, o], params: { N, M: g.M, qStride: inCols, qOff, kvStride, kOff, vOff: kOff + g.lDim, oStride: C, oOff: g.hDim, scale: g.scale },
       workgroups: [sh.blocks, g.lHeads, B],
-    };
-    dispatches.push(attnChoice.kernel === 'old' ? { ...lofi, ...oldLofiLaunch(ctx, g.d, N, g.lHeads, B) } : lofi);
+    });
     if (rb) {
       lofiMap = alloc('hilo.lofiMap', g.lHeads * R * g.M);
       dispatches.push({

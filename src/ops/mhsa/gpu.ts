@@ -7,8 +7,7 @@ import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
 import { linearDispatch } from '../../gpu/gemm';
 import { runOpOnce } from '../common/gpu-run';
 import { uploadParam } from '../common/params';
-import { attnChoice, attnShape } from '../common/attn';
-import { oldMhsaAttn } from '../common/attn-old';
+import { attnShape } from '../common/attn';
 import { validateMhsa, type MhsaConfig } from './spec';
 
 /** The module's weights on the GPU (float32); the config plays no part, a missing bias is null. */
@@ -37,7 +36,7 @@ export function mhsaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: MhsaConf
     const o = io.alloc('mhsa.o', N * C);
     const dispatches = [
       linearDispatch(ctx, io.x, wq, bq, qkv, N, 3 * C, C),
-      attnChoice.kernel === 'old' ? oldMhsaAttn(ctx, N, c.heads, hd, qkv, o) : {
+      {
         pipeline: ctx.pipeline(expandWgsl(attnWgsl, sh.defines)),
         buffers: [qkv, qkv, o], params: { N, M: N, qStride: 3 * C, qOff: 0, kvStride: 3 * C, kOff: C, vOff: 2 * C, oStride: C, oOff: 0, scale },
         workgroups: [sh.blocks, c.heads] as [number, number],

@@ -45,31 +45,35 @@ export function KernelView({ config }: { config: Record<string, unknown> }) {
       return { error: (e as Error).message };
     }
   }, [key]); // the config object is new on every resolve; its JSON is what matters
-  const [shared, setShared] = useState<KernelFile[]>([]);
+  // null until the op's shared kernels are read
+  const [shared, setShared] = useState<KernelFile[] | null>(null);
   const op = 'op' in r ? r.op : null;
   useEffect(() => {
     let live = true;
-    setShared([]);
-    if (op) sharedKernelsOfOp(op).then((k) => live && setShared(k), () => undefined);
+    setShared(op ? null : []);
+    if (op) sharedKernelsOfOp(op).then((k) => live && setShared(k), () => live && setShared([]));
     return () => {
       live = false;
     };
   }, [op]);
   if ('error' in r) return <p className="error" role="alert">{r.error}</p>;
+  // an op whose kernels are all shared ones (mhsa: the attention core and the tiled Linear) shows those
+  const own = r.files.length ? r.files : (shared ?? []);
+  const also = r.files.length ? (shared ?? []) : [];
   return (
     <div className="nb-kernel" data-testid="nb-kernel">
       <p className="muted">
-        WGSL of {r.title}: {r.files.length} file{r.files.length === 1 ? '' : 's'}. <code>{'{{NAME}}'}</code> placeholders are compile-time constants
+        WGSL of {r.title}: {own.length} file{own.length === 1 ? '' : 's'}. <code>{'{{NAME}}'}</code> placeholders are compile-time constants
         filled in for each configuration.
       </p>
-      {r.files.length === 0 ? <p className="warn">This op has no WebGPU kernels yet; it runs on the CPU reference.</p> : null}
-      {r.files.map((k, i) => (
+      {own.length === 0 && shared !== null ? <p className="warn">This op has no WebGPU kernels yet; it runs on the CPU reference.</p> : null}
+      {own.map((k, i) => (
         <Source key={k.file} k={k} open={i === 0} />
       ))}
-      {shared.length ? (
+      {also.length ? (
         <details className="kernel-shared">
-          <summary>shared kernels it also runs ({shared.map((k) => k.file).join(', ')})</summary>
-          {shared.map((k) => (
+          <summary>shared kernels it also runs ({also.map((k) => k.file).join(', ')})</summary>
+          {also.map((k) => (
             <Source key={k.file} k={k} open={false} />
           ))}
         </details>
