@@ -14,12 +14,15 @@
  *   --knob-models=vig-t,litv2-s     knob change on a whole backbone → logits at batch 1 (issue 13)
  *   --profile --profile-grid=56 --profile-ops=all --profile-reps=10 --profile-warmup=2 --profile-batch=1
  *                                   per-kernel profile of the ops (--profile-ops= for none) and --models
+ *   --attn-shape=8x2[x256]          force the attention core's launch shape (key splits × queries per
+ *                                   thread × workgroup size; src/ops/common/attn.ts) to time shapes
  *   --again                         steadiness: after everything above (ops, tfjs compositions,
  *                                   backbones, profile, interaction, knob changes), time the ops and the backbones
  *                                   once more in the same process and print both tables again, to
  *                                   set beside the first ones and beside fresh processes
  */
 import { benchKnobChange } from '../src/bench/knob-change';
+import { attnShapeForce } from '../src/ops/common/attn';
 import { writeFileSync } from 'node:fs';
 import { GpuContext } from '../src/gpu/context';
 import { reportMarkdown, runBench } from '../src/bench/suite';
@@ -54,6 +57,8 @@ async function main() {
   if (!g.navigator) g.navigator = { gpu };
   else if (!g.navigator.gpu) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
   const ctx = await GpuContext.acquire(gpu);
+  const forced = arg('attn-shape', '').split('x').map(Number);
+  if (forced[0]) Object.assign(attnShapeForce, { S: forced[0], QB: forced[1] || 1, WG: forced[2] || 256 });
   const growth = list(arg('growth', '')).map(Number);
   const opOptions = {
     gpuName: arg('gpu-name', ''),

@@ -117,7 +117,7 @@ export async function measureCopyGBps(ctx: GpuContext, mb = 256, reps = 5, k = 4
     kernelTimes.push(d.ms);
     source = c.source === 'timestamp' && d.source === 'timestamp' ? 'timestamp' : 'wall';
   }
-  for (const b of [src, dst, dispatch.buffers[2]]) b.destroy();
+  for (const b of [src, dst]) b.destroy();
   const copyBufferGBps = moved / (median(copyTimes) * 1e-3) / 1e9;
   const kernelGBps = moved / (median(kernelTimes) * 1e-3) / 1e9;
   return {

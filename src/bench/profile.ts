@@ -148,6 +148,7 @@ export interface ProfileOptions {
 export async function profileDispatches(ctx: GpuContext, passes: ReadonlyArray<readonly Dispatch[]>, o: ProfileOptions): Promise<ProfileMeasure> {
   const dev = ctx.device;
   const kernels: KernelTiming[] = [];
+  const uniforms: GPUBuffer[] = [];
   const grouped: Launch[][] = passes.map((ds, group) => ds.map((d) => {
     const info = kernelInfo.get(d.pipeline);
     const wg: [number, number, number] = [d.workgroups[0], d.workgroups[1] ?? 1, d.workgroups[2] ?? 1];
@@ -157,7 +158,7 @@ export async function profileDispatches(ctx: GpuContext, passes: ReadonlyArray<r
       threads: size ? wg[0] * wg[1] * wg[2] * size[0] * size[1] * size[2] : null,
       bytesBound: storageBytes(d.buffers), medianUs: NaN,
     });
-    const bind = dev.createBindGroup({ layout: d.pipeline.getBindGroupLayout(0), entries: d.buffers.map((buffer, binding) => ({ binding, resource: { buffer } })) });
+    const bind = ctx.bindGroup(d, (u) => uniforms.push(u)); // its buffers, then its named uniform (ours, freed below)
     return { pipeline: d.pipeline, bind, wg };
   }));
   const single = grouped.flat().map((l) => [l]);
@@ -174,6 +175,7 @@ export async function profileDispatches(ctx: GpuContext, passes: ReadonlyArray<r
     whole.push(b.ms.reduce((x, y) => x + y, 0));
   }
   kernels.forEach((k, i) => (k.medianUs = median(each[i]) * 1e3));
+  for (const u of uniforms) u.destroy();
   return { kernels, onePassUs: median(whole) * 1e3, passes: passes.length, reps: o.reps, timeSource: source };
 }
 

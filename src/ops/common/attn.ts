@@ -15,13 +15,19 @@ export interface AttnShape {
   blocks: number;
 }
 
+/**
+ * A forced launch shape (bench-node --attn-shape=S×QB[×WG]), to time shapes against each other on
+ * a GPU; empty (attnShape's own choice) everywhere else.
+ */
+export const attnShapeForce: { S?: number; QB?: number; WG?: number } = {};
+
 /** N queries over M keys at head size hd; `groups` workgroup rows besides (heads × images). */
 export function attnShape(N: number, M: number, hd: number, groups: number): AttnShape {
-  const WG = 256;
+  const WG = attnShapeForce.WG ?? 256;
   const HD4 = Math.ceil(hd / 4);
   const blocksAt = (S: number, QB: number) => Math.ceil(N / ((WG / S) * QB));
   const shapes = hd <= 16 ? [[8, 2], [16, 2], [16, 1]] : [[8, 1], [16, 1]];
-  const [S, QB] = shapes.find(([s, qb]) => blocksAt(s, qb) * groups >= 128) ?? [16, 1];
+  const [S, QB] = attnShapeForce.S ? [attnShapeForce.S, attnShapeForce.QB ?? 1] : (shapes.find(([s, qb]) => blocksAt(s, qb) * groups >= 128) ?? [16, 1]);
   const TQ = WG / S;
   let KB = Math.min(8, Math.ceil(M / S));
   while (KB > 1 && 2 * S * KB * HD4 > 1024) KB--;
