@@ -20,6 +20,7 @@ import { scoped, type BenchReport } from './suite';
 import { kernelName, workgroupSize } from './kernel-label';
 import { modelProfileMarkdown, opProfileMarkdown, profileLegend, type KernelTiming, type ProfileMeasure, type Roofs } from './profile-report';
 import { settleClocks } from '../gpu/clock-settle';
+import { launchesOf, timePasses, type Launch } from './passes';
 
 interface KernelInfo {
   name: string;
@@ -72,62 +73,6 @@ export function instrument(ctx: GpuContext): Instrumented {
   return h;
 }
 
-interface Launch {
-  pipeline: GPUComputePipeline;
-  bind: GPUBindGroup;
-  wg: [number, number, number];
-}
-
-/** Timestamp queries per query set (the WebGPU maximum is 4096). */
-const MAX_QUERIES = 4096;
-
-/**
- * GPU ms of each pass (a list of launches), passes recorded back to back. Timestamps: one submit
- * per ≤ 2048 passes. Without them each pass is its own submit, timed by the wall clock.
- */
-async function timePasses(ctx: GpuContext, passes: Launch[][]): Promise<{ ms: number[]; source: 'timestamp' | 'wall' }> {
-  const dev = ctx.device;
-  const record = (pass: GPUComputePassEncoder, ls: Launch[]) => {
-    for (const l of ls) {
-      pass.setPipeline(l.pipeline);
-      pass.setBindGroup(0, l.bind);
-      pass.dispatchWorkgroups(l.wg[0], l.wg[1], l.wg[2]);
-    }
-    pass.end();
-  };
-  const ms: number[] = [];
-  if (!ctx.report.timestamps) {
-    for (const ls of passes) {
-      const enc = dev.createCommandEncoder();
-      record(enc.beginComputePass(), ls);
-      const t0 = performance.now();
-      dev.queue.submit([enc.finish()]);
-      await dev.queue.onSubmittedWorkDone();
-      ms.push(performance.now() - t0);
-    }
-    return { ms, source: 'wall' };
-  }
-  for (let start = 0; start < passes.length; start += MAX_QUERIES / 2) {
-    const chunk = passes.slice(start, start + MAX_QUERIES / 2);
-    const n = 2 * chunk.length;
-    const qs = dev.createQuerySet({ type: 'timestamp', count: n });
-    const resolve = dev.createBuffer({ size: n * 8, usage: BU.QUERY_RESOLVE | BU.COPY_SRC });
-    const read = dev.createBuffer({ size: n * 8, usage: BU.MAP_READ | BU.COPY_DST });
-    const enc = dev.createCommandEncoder();
-    chunk.forEach((ls, i) => record(enc.beginComputePass({ timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } }), ls));
-    enc.resolveQuerySet(qs, 0, n, resolve, 0);
-    enc.copyBufferToBuffer(resolve, 0, read, 0, n * 8);
-    dev.queue.submit([enc.finish()]);
-    await read.mapAsync(1);
-    const t = new BigUint64Array(read.getMappedRange().slice(0));
-    read.unmap();
-    for (const b of [read, resolve]) b.destroy();
-    qs.destroy();
-    for (let i = 0; i < chunk.length; i++) ms.push(Number(t[2 * i + 1] - t[2 * i]) / 1e6);
-  }
-  return { ms, source: 'timestamp' };
-}
-
 /** Distinct storage buffers' bytes (uniforms are parameters, not data). */
 function storageBytes(buffers: GPUBuffer[]): number {
   let sum = 0;
@@ -158,8 +103,7 @@ export async function profileDispatches(ctx: GpuContext, passes: ReadonlyArray<r
       threads: size ? wg[0] * wg[1] * wg[2] * size[0] * size[1] * size[2] : null,
       bytesBound: storageBytes(d.buffers), medianUs: NaN,
     });
-    const bind = ctx.bindGroup(d, (u) => uniforms.push(u)); // its buffers, then its named uniform (ours, freed below)
-    return { pipeline: d.pipeline, bind, wg };
+    return launchesOf(ctx, [d], (u) => uniforms.push(u))[0];
   }));
   const single = grouped.flat().map((l) => [l]);
   const each: number[][] = kernels.map(() => []);

@@ -13,7 +13,8 @@ import { prngInput } from '../weights/prng';
 import { measureCopyGBps, measureMatmulTflops, nominalPeak, type CopyBandwidth } from './peak';
 import { opMinBytes, rooflineFloor, type Bound } from './roofline';
 import { growthMarkdown, type GrowthReport, type GrowthRow } from './growth';
-import { settleClocks } from '../gpu/clock-settle';
+import { withOpDispatches } from './profile';
+import { timeBackToBack } from './passes';
 
 export interface BenchRow {
   op: string;
@@ -102,17 +103,14 @@ function prepare(op: AnyOp, g: number): Prepared {
   return { op, cfg, x, p: syntheticParams(op.paramShapes(cfg)) };
 }
 
-/** Sorted per-run times of `reps` runs after `warmup`, and the output of the first run. */
+/**
+ * Sorted GPU times of `reps` runs of the op's dispatches back to back (src/bench/passes.ts: the
+ * GPU busy throughout, after `warmup` runs and the clock settle), and the output of one ordinary run.
+ */
 async function timeOurs(ctx: GpuContext, r: Prepared, reps: number, warmup: number): Promise<{ times: number[]; y: Float32Array }> {
-  const times: number[] = [];
-  let y: Float32Array | null = null;
-  await settleClocks(async () => (await r.op.gpu!(ctx, r.x, r.p, r.cfg, { maps: false, timed: true })).gpuMs, { skip: ctx.report.software });
-  for (let i = 0; i < warmup + reps; i++) {
-    const out = await r.op.gpu!(ctx, r.x, r.p, r.cfg, { maps: false, timed: true });
-    y ??= out.y;
-    if (i >= warmup) times.push(out.gpuMs ?? NaN);
-  }
-  return { times: times.sort((a, b) => a - b), y: y! };
+  const { y } = await r.op.gpu!(ctx, r.x, r.p, r.cfg, { maps: false, timed: false });
+  const times = await withOpDispatches(ctx, r.op, r.cfg, (d) => timeBackToBack(ctx, d, reps, warmup));
+  return { times, y };
 }
 
 /** Device errors (out of memory, limits) of `f` as an exception instead of an uncaptured event. */

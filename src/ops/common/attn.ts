@@ -2,10 +2,12 @@
  * Launch shape of the attention core shared by mhsa, HiLo's Lo-Fi branch and FASA
  * (kernels/lib/flash_attn.wgsl, through kernels/attn.wgsl and kernels/fasa_attn_gated.wgsl).
  * A workgroup is 256 threads = TQ query threads × S key splits; each thread holds QB queries and
- * scores KB keys per staged tile. (S, QB) is the first of (8, 2), (16, 2), (16, 1) that gives at
- * least 128 workgroups (about one per SM of a big GPU), else (16, 1): two queries per thread reuse
- * every staged key and value twice, but small grids need the threads more. Past head size 16 (q
- * and the accumulators of two queries would crowd the registers) QB = 1: (8, 1), else (16, 1).
+ * scores KB keys per staged tile. The shape is (S, QB) = (4, 1): 64 queries share every staged key
+ * and value tile; (16, 1) only when that leaves fewer than 16 workgroups (small grids need the
+ * threads more than the reuse). Timed on an H100 (bench-node --attn-shape, BENCHMARKS.md
+ * 2026-12-06) against (2|4|8|16, 1|2) and one-split 64-thread shapes: (4, 1) was fastest or within
+ * 8 % at 14², 28² and 56² for mhsa and FASA (mhsa 56²: 0.25 ms, against 0.94 for the (8, 2) chosen
+ * before; two queries per thread were slower at every split count above one).
  * KB ≤ 8 is cut so the K and V tiles fit 16 KiB of workgroup memory and a tile holds no more keys
  * than there are.
  */
@@ -26,8 +28,7 @@ export function attnShape(N: number, M: number, hd: number, groups: number): Att
   const WG = attnShapeForce.WG ?? 256;
   const HD4 = Math.ceil(hd / 4);
   const blocksAt = (S: number, QB: number) => Math.ceil(N / ((WG / S) * QB));
-  const shapes = hd <= 16 ? [[8, 2], [16, 2], [16, 1]] : [[8, 1], [16, 1]];
-  const [S, QB] = attnShapeForce.S ? [attnShapeForce.S, attnShapeForce.QB ?? 1] : (shapes.find(([s, qb]) => blocksAt(s, qb) * groups >= 128) ?? [16, 1]);
+  const [S, QB] = attnShapeForce.S ? [attnShapeForce.S, attnShapeForce.QB ?? 1] : [blocksAt(4, 1) * groups >= 16 ? 4 : 16, 1];
   const TQ = WG / S;
   let KB = Math.min(8, Math.ceil(M / S));
   while (KB > 1 && 2 * S * KB * HD4 > 1024) KB--;
