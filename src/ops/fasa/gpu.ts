@@ -1,7 +1,8 @@
 /**
  * WebGPU path of FASA, every tensor channel-first [C, pixels] like the module:
- *   q = conv1x1(x) → lact = SiLU(DW k×k(q)) → pool: log2(ws) × (DW 5×5/2 with BN folded [→ conv1x1])
- *   → kv = conv1x1(pooled) → z = SiLU(L0)·SiLU(G) with G = softmax(q·kᵀ)·v (fused) → y = conv1x1(z).
+ *   q = conv1x1(x) ∥ pool: log2(ws) × (DW 5×5/2 with BN folded → conv1x1: `linear`, kv after the
+ *   last; each step one launch, the DW computed inside the 1×1 conv) → z = SiLU(L0)·SiLU(G) with
+ *   L0 = DW k×k(q) and G = softmax(q·kᵀ)·v (one launch) → y = conv1x1(z) (+ residual).
  * Maps (opts.maps or opts.rows): `attn` [heads, rows, M] for the chosen query rows (all N rows
  * when only `maps` is set, the fixture layout) and `local_mod` [heads, N] (mean sigmoid(G) per head:
  * a whole-grid map, so it is not restricted to rows).
@@ -9,12 +10,11 @@
  * The pieces are exported so a backbone (FAT) can record FASA inside its own pass:
  * uploadFasaWeights (once per weights, pool BatchNorms folded), fasaDispatches (the dispatch list
  * for given input/output buffers and a batch of images, scratch from the caller's allocator), and
- * the two conv dispatch builders the backbone reuses. fasaGpu is the op's one-submit wrapper.
+ * the 1×1 conv dispatch builder the backbone reuses. fasaGpu is the op's one-submit wrapper.
  */
 import type { Dispatch, GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
 import conv1x1Wgsl from '../../../kernels/conv1x1.wgsl?raw';
-import dwconvWgsl from '../../../kernels/fasa_dwconv.wgsl?raw';
 import projWgsl from '../../../kernels/fasa_proj.wgsl?raw';
 import attnWgsl from '../../../kernels/fasa_attn_gated.wgsl?raw';
 import rowsWgsl from '../../../kernels/fasa_attn_rows.wgsl?raw';
@@ -22,15 +22,13 @@ import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
 import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
 import { requireParam } from '../common/params';
 import { attnShape } from '../common/attn';
-import { FASA_POOL_KERNEL, pooledGrids, pooledHW, validateFasa, type FasaConfig } from './spec';
+import { pooledGrids, pooledHW, validateFasa, type FasaConfig } from './spec';
 
 export interface FasaGpuOptions {
   maps: boolean;
   rows?: number[];
   timed?: boolean;
 }
-
-/** Scratch buffers by role; a backbone passes a pool so every block reuses the same ones. */
 
 /** 1×1 conv of a batch of channel-first maps: y = act(W·x + b) (+ res). */
 export interface PointwiseSpec {
@@ -50,44 +48,6 @@ export function pointwiseDispatch(ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b
     pipeline: ctx.pipeline(conv1x1Wgsl),
     buffers: [x, w, b, y, s.res ?? none], params: { Co: s.Co, P: s.P, Ci: s.Ci, act: s.act === 'gelu' ? 1 : 0, has_res: s.res ? 1 : 0 },
     workgroups: [Math.ceil(s.P / 64), Math.ceil(s.Co / 64), s.batch],
-  };
-}
-
-/** Depthwise conv (zero padding k/2) of a batch of channel-first maps [B, C, H, W]. */
-export interface DepthwiseSpec {
-  C: number;
-  H: number;
-  W: number;
-  k: number;
-  stride: number;
-  batch: number;
-  act?: 'none' | 'silu';
-  /** + the input itself (stride 1 only) */
-  residual?: boolean;
-  /** write into channels [offset, offset + C) of an output with `channels` per image (default C, 0) */
-  out?: { channels: number; offset: number };
-}
-
-export function depthwiseOutSize(n: number, k: number, stride: number): number {
-  return Math.floor((n + 2 * (k >> 1) - k) / stride) + 1;
-}
-
-export function depthwiseDispatch(ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer, y: GPUBuffer, s: DepthwiseSpec): Dispatch {
-  if (s.residual && s.stride !== 1) throw new Error('fasa: a depthwise residual needs stride 1');
-  const Ho = depthwiseOutSize(s.H, s.k, s.stride);
-  const Wo = depthwiseOutSize(s.W, s.k, s.stride);
-  // small maps (the late stages) would leave most of a 16×16 tile idle
-  const T = Math.max(Ho, Wo) <= 8 ? 8 : 16;
-  const inT = (T - 1) * s.stride + s.k;
-  // input patch + kernel staged in workgroup memory: keep within 16 KiB
-  if ((inT * inT + s.k * s.k) * 4 > 16384) throw new Error(`fasa: depthwise kernel ${s.k} too large for the GPU path`);
-  const tilesY = Math.ceil(Ho / T);
-  if (s.batch * tilesY > 65535 || s.C > 65535) throw new Error(`fasa: depthwise grid too large (batch ${s.batch}, ${s.C} channels)`);
-  const out = s.out ?? { channels: s.C, offset: 0 };
-  return {
-    pipeline: ctx.pipeline(expandWgsl(dwconvWgsl, { KS: s.k, STRIDE: s.stride, T, IN_T: inT, IN_T2: inT * inT, KS2: s.k * s.k })),
-    buffers: [x, w, b, y], params: { C: s.C, H: s.H, W: s.W, Ho, Wo, act: s.act === 'silu' ? 1 : 0, res: s.residual ? 1 : 0, tiles_y: tilesY, OC: out.channels, off: out.offset },
-    workgroups: [Math.ceil(Wo / T), s.batch * tilesY, s.C],
   };
 }
 
