@@ -146,6 +146,20 @@ describe('fasa op after the dispatch-list refactor', () => {
     expect(Object.keys(none.maps)).toEqual([]);
   });
 
+  it('16-bit storage: output and maps within f16 rounding of float64 (ws 1, 2, 8; local kernels 3, 7)', async () => {
+    for (const [ws, kernelSize] of [[1, 3], [2, 7], [8, 3]]) {
+      const c: FasaConfig = { ...cfg, ws, kernelSize, H: 19, W: 17 };
+      const n = c.H * c.W;
+      const p = syntheticParams(fasa.paramShapes(c));
+      const x = Float32Array.from(prngInput('fasa-half', n * C));
+      const ref = fasa.reference({ shape: [1, C, c.H, c.W], data: Float64Array.from(x) }, p, c);
+      const got = await fasa.gpu!(ctx.half(), x, p, c, { maps: true });
+      for (const [name, a, b] of [['y', got.y, ref.y.data], ['attn', got.maps.attn, ref.maps.attn.data], ['local_mod', got.maps.local_mod, ref.maps.local_mod.data]] as const) {
+        expect(relL2(a, b), `ws ${ws} ${name}`).toBeLessThan(1e-2);
+      }
+    }
+  });
+
   it('a batch of two images in one dispatch list (+ residual) equals two single-image runs', async () => {
     const p = syntheticParams(fasa.paramShapes(cfg));
     const x = Float32Array.from(prngInput('fasa-batch', 2 * N * C));
