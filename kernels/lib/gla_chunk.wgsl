@@ -1,9 +1,11 @@
 // One chunk of BT tokens of a gated-linear-attention scan in workgroup memory, shared by
 // gla_chunk_state.wgsl and gla_scan.wgsl (the fla chunk form, spec/vig.md §5). Scan position i of
 // direction dir is token i (forward) or L − 1 − i (backward: the forward recurrence over reversed
-// tokens with γb). Tokens past L are zero (k = v = 0, γ = 0). The including kernel binds `proj`
-// ([B, L, stride]: q | k | v | …), `gam` ([B, 2, heads, L, DK] log-decay) and a uniform `P` with
-// L, K, dv, stride, and defines DK, BT, DVB and NT (threads).
+// tokens with γb). Tokens past L are zero (k = v = 0, γ = 0). γ is computed here from proj's
+// low-rank gate columns (lib/gla_gate.wgsl). The including kernel binds `proj` ([B, L, stride]:
+// q | k | v | g | z0), w1, b1 and a uniform `P` with L, K, dv, stride and gla_gate's fields, and
+// defines DK, BT, DVB and NT (threads).
+//#include lib/gla_gate.wgsl
 var<workgroup> qs: array<f32, BT * DK>; // q, then s·q·exp(b)
 var<workgroup> ks: array<f32, BT * DK>; // k, then k·exp(b_last − b)
 var<workgroup> bs: array<f32, BT * DK>; // γ, then its in-chunk cumulative sum b
@@ -15,10 +17,9 @@ fn token(dir: u32, i: u32) -> u32 {
 
 /**
  * Load chunk i0.. of head n (value columns col0..col0 + DVB; q only when with_q) and turn γ into
- * its in-chunk cumulative sum b. row0: the image's first row; gbase: its (image, dir, head) row of
- * gam. Call from uniform control flow (barriers).
+ * its in-chunk cumulative sum b. row0: the image's first row. Call from uniform control flow (barriers).
  */
-fn load_chunk(tid: u32, dir: u32, n: u32, row0: u32, gbase: u32, i0: u32, col0: u32, with_q: bool) {
+fn load_chunk(tid: u32, dir: u32, n: u32, row0: u32, i0: u32, col0: u32, with_q: bool) {
   for (var e = tid; e < BT * DK; e += NT) {
     let si = i0 + e / DK;
     let c = e % DK;
@@ -29,7 +30,7 @@ fn load_chunk(tid: u32, dir: u32, n: u32, row0: u32, gbase: u32, i0: u32, col0: 
       let t = token(dir, si);
       if (with_q) { qv = proj[(row0 + t) * P.stride + n * DK + c]; }
       kv = proj[(row0 + t) * P.stride + P.K + n * DK + c];
-      gv = gam[(gbase + t) * DK + c];
+      gv = log_decay(row0 + t, dir * P.K + n * DK + c);
     }
     qs[e] = qv;
     ks[e] = kv;
