@@ -5,11 +5,10 @@
 // the state entering it. Workgroup = (chunk, value-column block + head, image·dirs + direction).
 struct Params { L: u32, K: u32, dv: u32, heads: u32, stride: u32, ncb: u32, nchunks: u32, dir0: u32, dirs: u32, zoff: u32, r: u32, inv_tau: f32, use_clamp: u32, clamp_min: f32 }
 @group(0) @binding(0) var<storage, read> proj: array<f32>; // [B, L, stride]: q | k | v | g | z0
-@group(0) @binding(1) var<storage, read> w1: array<f32>;   // gk_proj.1.weight [2K, r]
-@group(0) @binding(2) var<storage, read> b1: array<f32>;   // gk_proj.1.bias [2K]
-@group(0) @binding(3) var<storage, read_write> dS: array<f32>;    // keep-f32: partial sums; [B·dirs, heads, nchunks, DK, dv]
-@group(0) @binding(4) var<storage, read_write> blast: array<f32>; // keep-f32: partial sums; [B·dirs, heads, nchunks, DK]
-@group(0) @binding(5) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> wg: array<f32>;   // gk_proj.1 [weight [2K, r] | bias [2K]]
+@group(0) @binding(2) var<storage, read_write> dS: array<f32>;    // keep-f32: partial sums; [B·dirs, heads, nchunks, DK, dv]
+@group(0) @binding(3) var<storage, read_write> blast: array<f32>; // keep-f32: partial sums; [B·dirs, heads, nchunks, DK]
+@group(0) @binding(4) var<uniform> P: Params;
 
 const DK: u32 = {{DK}}u;
 const BT: u32 = {{BT}}u;

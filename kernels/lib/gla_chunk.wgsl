@@ -3,7 +3,7 @@
 // direction dir is token i (forward) or L − 1 − i (backward: the forward recurrence over reversed
 // tokens with γb). Tokens past L are zero (k = v = 0, γ = 0). γ is computed here from proj's
 // low-rank gate columns (lib/gla_gate.wgsl). The including kernel binds `proj` ([B, L, stride]:
-// q | k | v | g | z0), w1, b1 and a uniform `P` with L, K, dv, stride and gla_gate's fields, and
+// q | k | v | g | z0), `wg` and a uniform `P` with L, K, dv, stride and gla_gate's fields, and
 // defines DK, BT, DVB and NT (threads).
 //#include lib/gla_gate.wgsl
 var<workgroup> qs: array<f32, BT * DK>; // q, then s·q·exp(b)

@@ -5,7 +5,7 @@
  *     kernels compute the log-decay from the low-rank gate columns themselves (lib/gla_gate.wgsl)
  *   gla_out: merge, per-head norms, locality gate, output act and o_proj in one GEMM, written in
  *     the module's layout (token rows, or channel planes for ViG-H)
- * (+ gla_gates and the effective-weight / decay maps kernel when maps are requested).
+ * (+ the effective-weight / decay maps kernel when maps are requested; maps run both scans).
  * Maps: log_decay_f/b [h,L,dk] and gate [L,V] always cover all tokens; attn_f/b and decay_f/b are
  * per query: all L rows when `maps` (the fixture layout [h,L,L]), or only `rows` → [h,rows.length,L].
  *
@@ -16,7 +16,6 @@
 import type { Dispatch, GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
 import projWgsl from '../../../kernels/gla_proj.wgsl?raw';
-import gatesWgsl from '../../../kernels/gla_gates.wgsl?raw';
 import scanWgsl from '../../../kernels/gla_scan.wgsl?raw';
 import chunkStateWgsl from '../../../kernels/gla_chunk_state.wgsl?raw';
 import chunkScanWgsl from '../../../kernels/gla_chunk_scan.wgsl?raw';
@@ -42,17 +41,12 @@ export function scanChunk(dk: number): number {
   return Math.max(4, Math.min(16, 2 ** Math.floor(Math.log2(512 / dk))));
 }
 
-/**
- * qkv_proj, g_proj and gk_proj.0 read the same conv output: one Linear with the weights stacked
- * [q|k|v|g|z0] (2K + 2V + r rows); the bias is g_proj's, 0 elsewhere.
- */
-function stackedProj(p: Params, K: number, V: number, C: number): { w: Float32Array; b: Float32Array } {
-  const parts = ['qkv_proj.weight', 'g_proj.weight', 'gk_proj.0.weight'].map((k) => requireParam(p, k).data);
-  const w = new Float32Array(parts.reduce((n, a) => n + a.length, 0));
-  parts.reduce((o, a) => (w.set(a, o), o + a.length), 0);
-  const b = new Float32Array(w.length / C);
-  b.set(requireParam(p, 'g_proj.bias').data, 2 * K + V);
-  return { w, b };
+/** The params `keys` back to back (stacked weights; a weight and its bias in one buffer). */
+function concat(p: Params, keys: string[]): Float32Array {
+  const parts = keys.map((k) => requireParam(p, k).data);
+  const out = new Float32Array(parts.reduce((n, a) => n + a.length, 0));
+  parts.reduce((o, a) => (out.set(a, o), o + a.length), 0);
+  return out;
 }
 
 /** One GLA module's weights on the GPU (float32). */
@@ -60,8 +54,8 @@ export interface GlaGpuWeights {
   wIn: GPUBuffer;
   wProj: GPUBuffer;
   bProj: GPUBuffer;
+  /** gk_proj.1 [weight | bias] */
   wGk1: GPUBuffer;
-  bGk1: GPUBuffer;
   wO: GPUBuffer;
   /** [g_norm | l_norm] weights */
   wNorm: GPUBuffer;
@@ -71,20 +65,19 @@ export interface GlaGpuWeights {
 
 /** Upload one module's state_dict (keys without prefix: 'qkv_proj.weight', …). */
 export function uploadGlaWeights(ctx: GpuContext, p: Params, c: GlaConfig): GlaGpuWeights {
-  const { C, K, V } = glaDims(c);
-  const stacked = stackedProj(p, K, V, C);
-  const gn = requireParam(p, 'g_norm.weight').data;
-  const norms = new Float32Array(2 * gn.length);
-  norms.set(gn);
-  norms.set(requireParam(p, 'l_norm.weight').data, gn.length);
+  const { K, V, C } = glaDims(c);
+  // qkv_proj, g_proj and gk_proj.0 read the same conv output: one Linear with the weights stacked
+  // [q|k|v|g|z0] (2K + 2V + r rows); the bias is g_proj's, 0 elsewhere
+  const wProj = concat(p, ['qkv_proj.weight', 'g_proj.weight', 'gk_proj.0.weight']);
+  const bProj = new Float32Array(wProj.length / C);
+  bProj.set(requireParam(p, 'g_proj.bias').data, 2 * K + V);
   const w = {
     wIn: uploadParam(ctx, p, 'in_proj.0.weight'),
-    wProj: ctx.upload(stacked.w),
-    bProj: ctx.upload(stacked.b),
-    wGk1: uploadParam(ctx, p, 'gk_proj.1.weight'),
-    bGk1: uploadParam(ctx, p, 'gk_proj.1.bias'),
+    wProj: ctx.upload(wProj),
+    bProj: ctx.upload(bProj),
+    wGk1: ctx.upload(concat(p, ['gk_proj.1.weight', 'gk_proj.1.bias'])),
     wO: uploadParam(ctx, p, 'o_proj.weight'),
-    wNorm: ctx.upload(norms),
+    wNorm: ctx.upload(concat(p, ['g_norm.weight', 'l_norm.weight'])),
   };
   return { ...w, all: Object.values(w) };
 }
@@ -127,22 +120,25 @@ export function glaDispatches(ctx: GpuContext, w: GlaGpuWeights, c: GlaConfig, i
   const wantMaps = Boolean(opts.maps) || rows.length > 0;
   if (wantMaps && B !== 1) throw new Error('gla: maps need batch 1');
   const [wf, wb] = directionWeights(c);
-  const gates = { zoff, r, inv_tau: 1 / c.tau, use_clamp: c.clampMin === null ? 0 : 1, clamp_min: c.clampMin ?? 0 };
+  const gates = { K, zoff, r, inv_tau: 1 / c.tau, use_clamp: c.clampMin === null ? 0 : 1, clamp_min: c.clampMin ?? 0 };
 
   const loc = alloc('gla.loc', BL * C);
   const proj = alloc('gla.proj', BL * stride);
   const ob = alloc('gla.o', 2 * BL * V);
-  const gcum = wantMaps ? alloc('gla.gcum', 2 * L * K) : alloc('gla.gcum.none', 1);
-  const gate = wantMaps ? alloc('gla.gate', BL * V) : alloc('gla.gate.none', 1);
+  // buffers only the maps fill (a 1-float stand-in otherwise)
+  const mapsOnly = (role: string, floats: number) => (wantMaps ? alloc(role, floats) : alloc(`${role}.none`, 1));
+  const gcum = mapsOnly('gla.gcum', 2 * L * K);
+  const gam = mapsOnly('gla.gam', 2 * L * K);
+  const gate = mapsOnly('gla.gate', BL * V);
 
   const bt = scanChunk(dk);
-  const dirs = wf && wb ? 2 : 1;
-  const dir0 = wf ? 0 : 1;
+  const dirs = wantMaps || (wf && wb) ? 2 : 1; // the maps show both scans' log-decay
+  const dir0 = dirs === 2 || wf ? 0 : 1;
   const ncb = Math.ceil(dv / DVB);
   const nchunks = Math.ceil(L / bt);
   const states = alloc('gla.states', dirs * B * h * nchunks * dk * dv);
   const blast = alloc('gla.blast', dirs * B * h * nchunks * dk);
-  const carry = wantMaps ? alloc('gla.carry', dirs * B * h * nchunks * dk) : alloc('gla.carry.none', 1);
+  const carry = mapsOnly('gla.carry', dirs * B * h * nchunks * dk);
   const tiles: [number, number] = [Math.ceil(C / 64), Math.ceil(BL / 64)];
   const stats = alloc('gla.stats', tiles[0] * tiles[1] * 64 * h * 2);
   const dispatches: Dispatch[] = [
@@ -156,7 +152,7 @@ export function glaDispatches(ctx: GpuContext, w: GlaGpuWeights, c: GlaConfig, i
     // every chunk's output from the state entering it
     {
       pipeline: ctx.pipeline(expandWgsl(chunkStateWgsl, { DK: dk, BT: bt, DVB })),
-      buffers: [proj, w.wGk1, w.bGk1, states, blast], params: { L, K, dv, heads: h, stride, ncb, nchunks, dir0, dirs, ...gates },
+      buffers: [proj, w.wGk1, states, blast], params: { L, dv, heads: h, stride, ncb, nchunks, dir0, dirs, ...gates },
       workgroups: [nchunks, ncb * h, dirs * B],
     },
     {
@@ -166,8 +162,8 @@ export function glaDispatches(ctx: GpuContext, w: GlaGpuWeights, c: GlaConfig, i
     },
     {
       pipeline: ctx.pipeline(expandWgsl(scanWgsl, { DK: dk, BT: bt, DVB })),
-      buffers: [proj, w.wGk1, w.bGk1, states, carry, ob, gcum],
-      params: { L, K, dv, heads: h, stride, V, scale, write_cum: wantMaps ? 1 : 0, dir0, dirs, BL, ncb, nchunks, ...gates },
+      buffers: [proj, w.wGk1, states, carry, ob, gcum, gam],
+      params: { L, dv, heads: h, stride, V, scale, write_cum: wantMaps ? 1 : 0, dir0, dirs, BL, ncb, nchunks, ...gates },
       workgroups: [nchunks, ncb * h, dirs * B],
     },
     {
@@ -180,17 +176,8 @@ export function glaDispatches(ctx: GpuContext, w: GlaGpuWeights, c: GlaConfig, i
       workgroups: tiles,
     },
   ];
-  let gam: GPUBuffer | null = null;
   let attn: GPUBuffer | null = null;
   let decay: GPUBuffer | null = null;
-  if (wantMaps) {
-    gam = alloc('gla.gam', 2 * BL * K);
-    dispatches.push({
-      pipeline: ctx.pipeline(gatesWgsl),
-      buffers: [proj, w.wGk1, w.bGk1, gam], params: { L, K, dk, heads: h, stride, ...gates },
-      workgroups: [Math.ceil((2 * K) / 64), L, B],
-    });
-  }
   if (rows.length) {
     const rb = alloc('gla.rows', rows.length);
     ctx.device.queue.writeBuffer(rb, 0, Uint32Array.from(rows));
@@ -202,7 +189,7 @@ export function glaDispatches(ctx: GpuContext, w: GlaGpuWeights, c: GlaConfig, i
       workgroups: [Math.ceil(L / 64), Math.ceil(rows.length / 8), 2 * h],
     });
   }
-  return { dispatches, gam, gate: wantMaps ? gate : null, attn, decay, rows: rows.length };
+  return { dispatches, gam: wantMaps ? gam : null, gate: wantMaps ? gate : null, attn, decay, rows: rows.length };
 }
 
 /**
