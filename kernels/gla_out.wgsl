@@ -44,11 +44,7 @@ fn mm_readA(m: u32, k: u32) -> f32 {
 }
 fn mm_readB(k: u32, n: u32) -> f32 { return wo[n * P.V + k]; }
 fn mm_write(m: u32, n: u32, v: f32) {
-  if (P.channels != 0u) {
-    y[((m / P.L) * P.N + n) * P.L + m % P.L] = v;
-  } else {
-    y[m * P.N + n] = v;
-  }
+  y[select(m * P.N + n, ((m / P.L) * P.N + n) * P.L + m % P.L, P.channels != 0u)] = v;
 }
 
 @compute @workgroup_size(16, 16)
