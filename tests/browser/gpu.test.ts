@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GpuContext } from '../../src/gpu/context';
 import { linearDispatch } from '../../src/gpu/gemm';
 import { syntheticParams } from '../../src/ops/common/params';
-import { OPS } from '../../src/ops/registry';
+import { OPS, opByName } from '../../src/ops/registry';
+import type { GlaConfig } from '../../src/ops/gla/spec';
 import { linear } from '../../src/tensor/ops';
 import { relL2 } from '../../src/tensor/tensor';
 import { prngInput } from '../../src/weights/prng';
@@ -67,5 +68,31 @@ describe('every op: WebGPU path equals the CPU reference on off-fixture sizes', 
         }
       });
     }
+  }
+});
+
+describe('gla knobs and shapes on the GPU (maps on and off, 16-bit storage)', () => {
+  const cases: Array<[string, Partial<GlaConfig>]> = [
+    ['gla', { direction: 'forward', locality: 'off', tau: 4, clampMin: -0.05 }],
+    ['gla', { direction: 'backward', locality: 'full' }],
+    ['gla2d', { direction: 'both', locality: 'off', dim: 96, heads: 24 }],
+    ['gla2d', { direction: 'forward', actInConv: true, outAct: true, clampMin: -0.01 }],
+  ];
+  for (const [name, over] of cases) {
+    it(`${name} ${JSON.stringify(over)}`, async () => {
+      const op = opByName(name)!;
+      const cfg = { ...op.defaultConfig(7, 10), ...over } as GlaConfig;
+      const shape = op.inputShape(cfg);
+      const x = prngInput(`gpu-test:knobs:${name}`, shape.reduce((a: number, b: number) => a * b, 1));
+      const p = syntheticParams(op.paramShapes(cfg));
+      const ref = op.reference({ shape, data: x }, p, cfg);
+      const got = await op.gpu!(ctx, Float32Array.from(x), p, cfg, { maps: true });
+      expect(relL2(got.y, ref.y.data)).toBeLessThan(1e-4);
+      for (const [k, m] of Object.entries(ref.maps)) expect(relL2(got.maps[k], m.data), `map ${k}`).toBeLessThan(1e-4);
+      const plain = await op.gpu!(ctx, Float32Array.from(x), p, cfg, { maps: false });
+      expect(Array.from(plain.y)).toEqual(Array.from(got.y));
+      const half = await op.gpu!(ctx.half(), Float32Array.from(x), p, cfg, { maps: false });
+      expect(relL2(half.y, ref.y.data)).toBeLessThan(1e-2);
+    });
   }
 });
