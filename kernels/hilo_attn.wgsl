@@ -103,43 +103,32 @@ fn hifi(img: u32, h: u32, blk: u32, lid: u32) {
     }
     var m = NEG;
     var l = 0.0;
-    for (var j0 = 0u; j0 < T; j0 += P.kt) {
-      let nk = min(P.kt, T - j0);
-      hiStage(img, h, g0, j0, nk, lid);
-      workgroupBarrier();
-      for (var jj = 0u; jj < nk; jj++) {
-        var s = 0.0;
-        for (var c = 0u; c < HD4; c++) { s += dot(q[c], sh[kb + jj * HD4 + c]); }
-        let mn = max(m, s);
-        let corr = exp(m - mn);
-        let p = exp(s - mn);
-        l = l * corr + p;
-        for (var c = 0u; c < HD4; c++) { acc[c] = fma(vec4<f32>(p), sh[vb + jj * HD4 + c], acc[c] * corr); }
-        m = mn;
-      }
-      workgroupBarrier();
-    }
-    if (valid && ti != PAD) {
-      var r: array<vec4<f32>, HD4>;
-      for (var c = 0u; c < HD4; c++) { r[c] = acc[c] / l; }
-      let base = (img * P.N + ti) * P.oStride + h * HD;
-      for (var d = 0u; d < HD; d++) { o[base + d] = r[d / 4u][d % 4u]; }
-    }
-    if (P.writeMap != 0u && img == 0u) {
-      let rowBase = ((h * P.G + g) * T + i) * T;
+    // ph 0: online softmax over the window's keys; ph 1 (maps): the probabilities
+    for (var ph = 0u; ph < select(1u, 2u, P.writeMap != 0u && img == 0u); ph++) {
       for (var j0 = 0u; j0 < T; j0 += P.kt) {
         let nk = min(P.kt, T - j0);
         hiStage(img, h, g0, j0, nk, lid);
         workgroupBarrier();
-        if (valid) {
-          for (var jj = 0u; jj < nk; jj++) {
-            var s = 0.0;
-            for (var c = 0u; c < HD4; c++) { s += dot(q[c], sh[kb + jj * HD4 + c]); }
-            amap[rowBase + j0 + jj] = exp(s - m) / l;
+        for (var jj = 0u; jj < nk; jj++) {
+          var s = 0.0;
+          for (var c = 0u; c < HD4; c++) { s += dot(q[c], sh[kb + jj * HD4 + c]); }
+          if (ph == 1u) {
+            if (valid) { amap[((h * P.G + g) * T + i) * T + j0 + jj] = exp(s - m) / l; }
+            continue;
           }
+          let mn = max(m, s);
+          let corr = exp(m - mn);
+          let p = exp(s - mn);
+          l = l * corr + p;
+          for (var c = 0u; c < HD4; c++) { acc[c] = fma(vec4<f32>(p), sh[vb + jj * HD4 + c], acc[c] * corr); }
+          m = mn;
         }
         workgroupBarrier();
       }
+    }
+    if (valid && ti != PAD) {
+      let base = (img * P.N + ti) * P.oStride + h * HD;
+      for (var d = 0u; d < HD; d++) { o[base + d] = acc[d / 4u][d % 4u] / l; }
     }
   }
 }
