@@ -1,7 +1,7 @@
 /**
  * LITv2's faster paths: the Linear kernels picked by shape (src/gpu/gemm.ts) against the
  * plain linear.wgsl, which picks what for LITv2-S at batch 1 and 32, HiLo's fused dispatch list
- * (6 dispatches per stage-2 block, no concat), and a batch-32 forward of a tiny LITv2 — large
+ * (3 launches per stage-2 block, no concat), and a batch-32 forward of a tiny LITv2 — large
  * enough for the 128-row tiles, the vec4 depthwise conv and the > 1 MiB input upload buffer —
  * against the float64 reference.
  */
@@ -12,6 +12,7 @@ import { gemmDispatches, gemmPlan, linearDispatch } from '../../src/gpu/gemm';
 import { litv2, releaseLitv2Gpu, type Litv2Config } from '../../src/models/litv2';
 import { LITV2_VARIANTS, stageGeom, stageHilo } from '../../src/models/litv2/config';
 import { hilo } from '../../src/ops/hilo';
+import type { HiloConfig } from '../../src/ops/hilo/spec';
 import { hiloDispatches, uploadHiloWeights } from '../../src/ops/hilo/gpu';
 import { relL2 } from '../../src/tensor/tensor';
 import { prngInput } from '../../src/weights/prng';
@@ -86,24 +87,57 @@ describe('LITv2 Linear kernels', () => {
 });
 
 describe('HiLo fused dispatch list', () => {
-  it('a LITv2-S stage-2 block is 6 dispatches (input Linear, window, pool, kv Linear, pooled attention, projection)', () => {
+  it('a LITv2-S stage-2 block is 3 launches (grouped input GEMMs, both attentions, projection)', () => {
     const c = LITV2_VARIANTS['litv2-s'];
     const made: GPUBuffer[] = [];
     const alloc = (_r: string, n: number) => {
       made.push(ctx.scratch(n));
       return made[made.length - 1];
     };
+    const linear = (x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, M: number, N: number, K: number) => gemmDispatches(ctx, alloc, x, w, b, y, M, N, K);
+    const io = { x: ctx.scratch(4), y: ctx.scratch(4) };
     const g = stageGeom(c, 2);
     const cfg = stageHilo(c, 2, g.H, g.W);
     const w = uploadHiloWeights(ctx, syntheticParams(hilo.paramShapes(cfg)), cfg);
-    expect(hiloDispatches(ctx, w, cfg, { x: ctx.scratch(4), y: ctx.scratch(4), batch: 1 }, alloc).dispatches.length).toBe(6);
-    // stage 3 (ws 1, Lo-Fi only): [l_q | l_kv] Linear, attention, projection
+    const count = (cf: typeof cfg, wt: typeof w, batch: number, lin?: typeof linear) => hiloDispatches(ctx, wt, cf, { ...io, batch }, alloc, { linear: lin }).dispatches.length;
+    expect(count(cfg, w, 1)).toBe(3);
+    // the backbone's Linear by shape: the same at batch 1; at batch 32 the tokens' product and the
+    // projection take the 128-row tiles, so the pooled l_kv product runs alone: 4
+    expect(count(cfg, w, 1, linear)).toBe(3);
+    expect(count(cfg, w, 32, linear)).toBe(4);
+    // stage 3 (ws 1, Lo-Fi only): [l_q | l_kv] Linear, attention, projection; the backbone splits
+    // K of both Linears at batch 1 (partials + reduce each): 5
     const g3 = stageGeom(c, 3);
     const cfg3 = stageHilo(c, 3, g3.H, g3.W);
     const w3 = uploadHiloWeights(ctx, syntheticParams(hilo.paramShapes(cfg3)), cfg3);
-    expect(hiloDispatches(ctx, w3, cfg3, { x: ctx.scratch(4), y: ctx.scratch(4) }, alloc).dispatches.length).toBe(3);
-    for (const b of [...w.all, ...w3.all, ...made]) b.destroy();
+    expect(count(cfg3, w3, 1)).toBe(3);
+    expect(count(cfg3, w3, 1, linear)).toBe(5);
+    expect(count(cfg3, w3, 32, linear)).toBe(3);
+    for (const b of [...w.all, ...w3.all, ...made, io.x, io.y]) b.destroy();
   });
+});
+
+describe('HiLo launch configs equal the float64 reference (output and maps)', () => {
+  const base: HiloConfig = { dim: 64, heads: 4, alpha: 0.5, ws: 2, qkvBias: true, H: 11, W: 13, padded: true };
+  const cases: Array<[string, Partial<HiloConfig>]> = [
+    ['both branches, padded 2×2 windows', {}],
+    ['Lo-Fi only, 3×3 pooling, no bias', { alpha: 0, ws: 3, qkvBias: false }],
+    ['Hi-Fi only, 3×3 windows (28 per workgroup)', { alpha: 1, ws: 3, H: 10, W: 8 }],
+    ['ws 1: Lo-Fi on unpooled keys', { ws: 1 }],
+    ['ws 1 with the trained split: 1×1 windows and unpooled Lo-Fi', { ws: 1, lHeads: 2 }],
+    ['windows of 289 tokens (two query chunks)', { ws: 17, H: 17, W: 17 }],
+    ['head size 128 (16 windows per workgroup)', { dim: 256, heads: 2, H: 7, W: 9 }],
+  ];
+  async function check(c: HiloConfig, gpuCtx: GpuContext, tol: number) {
+    const x = prngInput(`hilo-launch:${JSON.stringify(c)}`, c.H * c.W * c.dim);
+    const p = syntheticParams(hilo.paramShapes(c));
+    const ref = hilo.reference({ shape: hilo.inputShape(c), data: x }, p, c);
+    const got = await hilo.gpu!(gpuCtx, Float32Array.from(x), p, c, { maps: true });
+    expect(relL2(got.y, ref.y.data)).toBeLessThan(tol);
+    for (const [name, m] of Object.entries(ref.maps)) expect(relL2(got.maps[name], m.data), name).toBeLessThan(tol);
+  }
+  for (const [label, d] of cases) it(label, () => check({ ...base, ...d }, ctx, 1e-4));
+  it('16-bit storage', () => check(base, ctx.half(), 1e-2));
 });
 
 describe('LITv2 forwardGpu at batch 32 (128-row tiles, vec4 depthwise conv, input upload buffer)', () => {
