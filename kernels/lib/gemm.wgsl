@@ -21,49 +21,31 @@ var<workgroup> mm_bs: array<f32, 1024>; // [k][n]
 /** K steps of 16 of a K-long product. */
 fn mm_steps(K: u32) -> u32 { return (K + MM_TK - 1u) / MM_TK; }
 
-// One K step's share of this thread: 4 values of the A tile and 4 of the B tile (zero padded).
-// Names keep the mm_ prefix: the 16-bit storage rewrite matches includers' buffer names (a, b, …).
-struct MmFetch { mm_fa: array<f32, 4>, mm_fb: array<f32, 4> }
-
-fn mm_fetch(tid: u32, row0: u32, col0: u32, M: u32, N: u32, K: u32, t: u32) -> MmFetch {
-  let k0 = t * MM_TK;
-  var mm_f: MmFetch;
-  // 256 threads load 1024 values of each tile: 4 each.
-  for (var l = 0u; l < 4u; l++) {
-    let e = tid + l * 256u;
-    let ak = e % MM_TK;
-    let am = e / MM_TK;
-    mm_f.mm_fa[l] = 0.0;
-    if (row0 + am < M && k0 + ak < K) { mm_f.mm_fa[l] = mm_readA(row0 + am, k0 + ak); }
-    var bk = e % MM_TK;
-    var bn = e / MM_TK;
-    if (MM_B_ALONG_N) {
-      bk = e / MM_TN;
-      bn = e % MM_TN;
-    }
-    mm_f.mm_fb[l] = 0.0;
-    if (col0 + bn < N && k0 + bk < K) { mm_f.mm_fb[l] = mm_readB(k0 + bk, col0 + bn); }
-  }
-  return mm_f;
-}
-
 fn mm_tile(row0: u32, col0: u32, lid: vec3<u32>, M: u32, N: u32, K: u32, t0: u32, t1: u32) {
   let tid = lid.y * 16u + lid.x;
   var acc: array<f32, 16>;
   for (var i = 0u; i < 16u; i++) { acc[i] = 0.0; }
-  // Software pipelining: step t+1's global reads are issued before step t's arithmetic, so their
-  // latency overlaps it (the sums and their order are unchanged).
-  var mm_f = mm_fetch(tid, row0, col0, M, N, K, t0);
   for (var t = t0; t < t1; t++) {
+    let k0 = t * MM_TK;
+    // 256 threads load 1024 values of each tile: 4 each.
     for (var l = 0u; l < 4u; l++) {
       let e = tid + l * 256u;
-      mm_as[(e % MM_TK) * MM_TM + e / MM_TK] = mm_f.mm_fa[l];
-      var bi = (e % MM_TK) * MM_TN + e / MM_TK;
-      if (MM_B_ALONG_N) { bi = e; } // [k][n] with k = e / TN, n = e % TN
-      mm_bs[bi] = mm_f.mm_fb[l];
+      let ak = e % MM_TK;
+      let am = e / MM_TK;
+      var av = 0.0;
+      if (row0 + am < M && k0 + ak < K) { av = mm_readA(row0 + am, k0 + ak); }
+      mm_as[ak * MM_TM + am] = av;
+      var bk = e % MM_TK;
+      var bn = e / MM_TK;
+      if (MM_B_ALONG_N) {
+        bk = e / MM_TN;
+        bn = e % MM_TN;
+      }
+      var bv = 0.0;
+      if (col0 + bn < N && k0 + bk < K) { bv = mm_readB(k0 + bk, col0 + bn); }
+      mm_bs[bk * MM_TN + bn] = bv;
     }
     workgroupBarrier();
-    if (t + 1u < t1) { mm_f = mm_fetch(tid, row0, col0, M, N, K, t + 1u); }
     for (var kk = 0u; kk < MM_TK; kk++) {
       var a: array<f32, 4>;
       var c: array<f32, 4>;
