@@ -11,14 +11,6 @@ struct Params { N: u32, M: u32, qStride: u32, qOff: u32, kvStride: u32, kOff: u3
 @group(0) @binding(2) var<storage, read_write> o: array<f32>; // o at [row·oStride + oOff + h·HD + d]
 @group(0) @binding(3) var<uniform> P: Params;
 
-// the core's launch shape (attnShape in src/ops/common/attn.ts)
-const HD: u32 = {{HD}}u;
-const HD4: u32 = {{HD4}}u;
-const QB: u32 = {{QB}}u;
-const TQ: u32 = {{TQ}}u;
-const S: u32 = {{S}}u;
-const KB: u32 = {{KB}}u;
-const SH: u32 = {{SH}}u;
 const KEY_FAST = false;
 //#include lib/flash_attn.wgsl
 

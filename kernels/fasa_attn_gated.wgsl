@@ -17,14 +17,6 @@ struct Params { N: u32, M: u32, C: u32, H: u32, W: u32, scale: f32, write_mod: u
 @group(0) @binding(4) var<storage, read_write> local_mod: array<f32>;
 @group(0) @binding(5) var<uniform> U: Params;
 
-// the core's launch shape (attnShape in src/ops/common/attn.ts)
-const HD: u32 = {{HD}}u;
-const HD4: u32 = {{HD4}}u;
-const QB: u32 = {{QB}}u;
-const TQ: u32 = {{TQ}}u;
-const S: u32 = {{S}}u;
-const KB: u32 = {{KB}}u;
-const SH: u32 = {{SH}}u;
 const KS: i32 = {{KS}};
 // channel planes: consecutive threads stage consecutive pooled pixels of one plane (coalesced)
 const KEY_FAST = true;

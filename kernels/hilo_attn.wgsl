@@ -18,13 +18,6 @@ struct Params { H: u32, W: u32, Gw: u32, G: u32, ws: u32, hDim: u32, hBlocks: u3
 @group(0) @binding(4) var<storage, read_write> amap: array<f32>; // [hHeads, G, T, T] (dummy unless writeMap)
 @group(0) @binding(5) var<uniform> P: Params;
 
-const HD: u32 = {{HD}}u;
-const HD4: u32 = {{HD4}}u;
-const QB: u32 = {{QB}}u;
-const TQ: u32 = {{TQ}}u;
-const S: u32 = {{S}}u;
-const KB: u32 = {{KB}}u;
-const SH: u32 = {{SH}}u;
 const KEY_FAST = false;
 const PAD: u32 = 0xffffffffu;
 //#include lib/flash_attn.wgsl

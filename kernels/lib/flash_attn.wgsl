@@ -14,10 +14,18 @@
 //   attn_q(img, h, qi, c) -> vec4   channels 4c…4c+3 of query qi (zero past HD)
 //   attn_k(img, h, j, c), attn_v(img, h, j, c) -> vec4   the same of key / value j
 //   attn_out(img, h, qi, o: array<vec4<f32>, HD4>)        the query's output (its epilogue)
-// and the constants HD, HD4, QB, TQ, S, KB, SH (attnShape in src/ops/common/attn.ts) and KEY_FAST:
+// and the constant KEY_FAST:
 // whether consecutive threads stage consecutive keys (channel-first inputs) or consecutive channel
 // chunks of one key (row-major inputs), for coalesced loads. Locals here avoid
 // the kernels' buffer names, which the 16-bit storage rewrite (src/gpu/half-storage.ts) matches.
+// the launch shape, filled in from attnShape (src/ops/common/attn.ts)
+const HD: u32 = {{HD}}u;
+const HD4: u32 = {{HD4}}u;
+const QB: u32 = {{QB}}u;
+const TQ: u32 = {{TQ}}u;
+const S: u32 = {{S}}u;
+const KB: u32 = {{KB}}u;
+const SH: u32 = {{SH}}u;
 const TK: u32 = S * KB;
 const WG: u32 = TQ * S;
 const NEG: f32 = -3.0e38;

@@ -1,6 +1,6 @@
 /** The per-kernel profile's pure half: kernel names from WGSL, workgroup sizes, aggregation, Markdown. */
 import { describe, expect, it } from 'vitest';
-import { expandWgsl, kernelSources } from '../../src/gpu/wgsl';
+import { expandWgsl, includeWgsl, kernelSources } from '../../src/gpu/wgsl';
 import { constExpr, kernelName, kernelTemplates, workgroupSize } from '../../src/bench/kernel-label';
 import { aggregateKernels, fmtUs, modelProfileMarkdown, opProfileMarkdown, profileTotals, type KernelTiming, type ProfileMeasure, type Roofs } from '../../src/bench/profile-report';
 
@@ -16,7 +16,7 @@ describe('kernel names from the expanded WGSL', () => {
     for (const [path, text] of Object.entries(kernelSources)) {
       const entry = /@compute[^{]*?\bfn\s+(\w+)/.exec(text)?.[1];
       if (!entry) continue; // helper files (softmax_row) are only ever included
-      const defines = Object.fromEntries([...text.matchAll(/\{\{(\w+)\}\}/g)].map((m) => [m[1], 8]));
+      const defines = Object.fromEntries([...includeWgsl(text).matchAll(/\{\{(\w+)\}\}/g)].map((m) => [m[1], 8]));
       const file = path.split('/').pop()!.replace(/\.wgsl$/, '');
       expect(kernelName(expandWgsl(text, defines), entry)).toBe(entry === 'main' ? file : `${file}:${entry}`);
     }

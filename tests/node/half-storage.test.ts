@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toHalfStorage } from '../../src/gpu/half-storage';
 import { fromF16Bits, toF16Bits } from '../../src/gpu/f16-bits';
-import { expandWgsl, kernelSources } from '../../src/gpu/wgsl';
+import { expandWgsl, includeWgsl, kernelSources } from '../../src/gpu/wgsl';
 
 const SRC = `struct Params { n: u32 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
@@ -59,7 +59,7 @@ describe('toHalfStorage', () => {
 
   it('rewrites every kernel of the project without leaving an unwrapped access', () => {
     for (const [path, src] of Object.entries(kernelSources)) {
-      const defined = expandWgsl(src.replace(/\{\{(\w+)\}\}/g, '4'));
+      const defined = expandWgsl(includeWgsl(src).replace(/\{\{(\w+)\}\}/g, '4'));
       const halfNames = [...defined.matchAll(/var<storage,[^>]*>\s*(\w+)\s*:\s*array<(?:f32|vec4<f32>)>\s*;(?!.*keep-f32)/g)].map((m) => m[1]);
       const out = toHalfStorage(defined, 'f16');
       const code = out.replace(/\/\/.*$/gm, '');

@@ -8,13 +8,13 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeUniform, requiredFields, uniformLayout } from '../../src/gpu/uniforms';
-import { expandWgsl, kernelSources } from '../../src/gpu/wgsl';
+import { expandWgsl, includeWgsl, kernelSources } from '../../src/gpu/wgsl';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
 /** A kernel expanded with every `{{NAME}}` placeholder set to 8 (enough to parse its struct). */
 function expanded(text: string): string {
-  const defines = Object.fromEntries([...text.matchAll(/\{\{(\w+)\}\}/g)].map((m) => [m[1], 8]));
+  const defines = Object.fromEntries([...includeWgsl(text).matchAll(/\{\{(\w+)\}\}/g)].map((m) => [m[1], 8]));
   return expandWgsl(text, defines);
 }
 
