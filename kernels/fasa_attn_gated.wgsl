@@ -1,23 +1,19 @@
-// FASA's two branches and their combination, per (query block, head, image), the global one
-// through the shared attention core (lib/flash_attn.wgsl):
-//   L0[c, t] = DW KS×KS(q)[c, t] (local_mixer: zero padding KS/2, + bias), over the H×W grid,
+// FASA global branch + combination, per (query block, head, image), through the shared attention
+// core (lib/flash_attn.wgsl):
 //   G[:, t] = softmax_u(scale · q_t·k_u) · v_u over the M pooled keys,
 //   z[c, t] = SiLU(L0)[c, t] · sigmoid(G[c, t]) · G[c, t]   (local branch gated by the global one)
-// q [C, N], z [C, N] channel-first; kv [2C, M] (K = channels [0, C), V = [C, 2C)), channel =
-// head·HD + j; the local_mixer weight [C, KS·KS] and bias [C] at floats lw and lb of wt. First
-// the whole workgroup computes SiLU(L0) of its queries (split s takes channels s, s + S, …) into
-// z; the s = 0 thread that ends each query gates it in place. With write_mod = 1 also writes
+// q [C, N], lact = SiLU(L0) [C, N], z [C, N] channel-first; kv [2C, M] (K = channels [0, C),
+// V = [C, 2C)), channel = head·HD + j. With write_mod = 1 also writes
 // local_mod[h, t] = mean_j sigmoid(G[h·HD + j, t]) (the drawn modulation map). A batch of images
 // runs along workgroup z: every buffer holds the images back to back.
-struct Params { N: u32, M: u32, C: u32, H: u32, W: u32, scale: f32, write_mod: u32, lw: u32, lb: u32 }
+struct Params { N: u32, M: u32, C: u32, scale: f32, write_mod: u32 }
 @group(0) @binding(0) var<storage, read> q: array<f32>;
 @group(0) @binding(1) var<storage, read> kv: array<f32>;
-@group(0) @binding(2) var<storage, read> wt: array<f32>;
+@group(0) @binding(2) var<storage, read> lact: array<f32>;
 @group(0) @binding(3) var<storage, read_write> z: array<f32>;
 @group(0) @binding(4) var<storage, read_write> local_mod: array<f32>;
 @group(0) @binding(5) var<uniform> U: Params;
 
-const KS: i32 = {{KS}};
 // channel planes: consecutive threads stage consecutive pooled pixels of one plane (coalesced)
 const KEY_FAST = true;
 //#include lib/flash_attn.wgsl
@@ -44,7 +40,7 @@ fn attn_out(img: u32, h: u32, t: u32, g: array<vec4<f32>, HD4>) {
     let gj = g[j / 4u][j % 4u];
     let sg = 1.0 / (1.0 + exp(-gj));
     let idx = (img * U.C + h * HD + j) * U.N + t;
-    z[idx] = z[idx] * sg * gj;
+    z[idx] = lact[idx] * sg * gj;
     mod_sum += sg;
   }
   if (U.write_mod == 1u) { local_mod[(img * (U.C / HD) + h) * U.N + t] = mod_sum / f32(HD); }
@@ -52,27 +48,5 @@ fn attn_out(img: u32, h: u32, t: u32, g: array<vec4<f32>, HD4>) {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  for (var i = 0u; i < QB; i++) {
-    let t = wg.x * TQ * QB + lid % TQ + i * TQ;
-    if (t >= U.N) { continue; }
-    let ty = i32(t / U.W) - KS / 2;
-    let tx = i32(t % U.W) - KS / 2;
-    for (var j = lid / TQ; j < HD; j += S) {
-      let ch = wg.y * HD + j;
-      let plane = (wg.z * U.C + ch) * U.N;
-      var l = wt[U.lb + ch];
-      for (var ky = 0; ky < KS; ky++) {
-        let iy = ty + ky;
-        if (iy < 0 || iy >= i32(U.H)) { continue; }
-        for (var kx = 0; kx < KS; kx++) {
-          let ix = tx + kx;
-          if (ix < 0 || ix >= i32(U.W)) { continue; }
-          l = fma(q[plane + u32(iy) * U.W + u32(ix)], wt[U.lw + ch * u32(KS * KS) + u32(ky * KS + kx)], l);
-        }
-      }
-      z[plane + t] = l / (1.0 + exp(-l));
-    }
-  }
-  storageBarrier();
   flash_attn(wg.z, wg.y, wg.x, lid, U.N, U.M, U.scale);
 }

@@ -3,9 +3,9 @@
 // (b = in-chunk cumulative log-decay). gla_chunk_scan.wgsl then runs the recurrence over chunks,
 // S_ch+1 = diag(exp(blast[ch])) S_ch + dS[ch], and gla_scan.wgsl computes each chunk's output from
 // the state entering it. Workgroup = (chunk, value-column block + head, image·dirs + direction).
-struct Params { L: u32, K: u32, dv: u32, heads: u32, stride: u32, ncb: u32, nchunks: u32, dir0: u32, dirs: u32, zoff: u32, r: u32, inv_tau: f32, use_clamp: u32, clamp_min: f32 }
-@group(0) @binding(0) var<storage, read> proj: array<f32>; // [B, L, stride]: q | k | v | g | z0
-@group(0) @binding(1) var<storage, read> wg: array<f32>;   // gk_proj.1 [weight [2K, r] | bias [2K]]
+struct Params { L: u32, K: u32, dv: u32, heads: u32, stride: u32, ncb: u32, nchunks: u32, dir0: u32, dirs: u32 }
+@group(0) @binding(0) var<storage, read> proj: array<f32>; // [B, L, stride]: q | k | v | …
+@group(0) @binding(1) var<storage, read> gam: array<f32>;  // [B, 2, heads, L, DK]
 @group(0) @binding(2) var<storage, read_write> dS: array<f32>;    // keep-f32: partial sums; [B·dirs, heads, nchunks, DK, dv]
 @group(0) @binding(3) var<storage, read_write> blast: array<f32>; // keep-f32: partial sums; [B·dirs, heads, nchunks, DK]
 @group(0) @binding(4) var<uniform> P: Params;
@@ -26,7 +26,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let img = wg.z / P.dirs;
   let dir = P.dir0 + wg.z % P.dirs;
   let col0 = cb * DVB;
-  load_chunk(tid, dir, n, img * P.L, ch * BT, col0, false);
+  load_chunk(tid, dir, n, img * P.L, ((img * 2u + dir) * P.heads + n) * P.L, ch * BT, col0, false);
   decay_keys(tid);
   workgroupBarrier();
   let slot = (wg.z * P.heads + n) * P.nchunks + ch;

@@ -7,19 +7,17 @@
 // Per chunk of BT tokens (scan order i), with b_i = in-chunk cumulative log-decay (per key channel):
 //   intra:  A[i,j] = s Σ_c q_i[c] k_j[c] exp(b_i[c] − b_j[c])   (j ≤ i, exponent ≤ 0: stable)
 //   output: o_i = Σ_j A[i,j] v_j + (s q_i ⊙ exp(b_i))ᵀ S_ch
-// When write_cum ≠ 0 (maps: both directions run) the first column block also writes the log-decay
-// γ (the maps log_decay_f/b) and its global cumulative sum G [2, heads, L, dk] (Gf prefix sums,
-// Gb suffix sums) for the map kernel.
+// When write_cum ≠ 0 the first column block also writes the global cumulative log-decay
+// G [2, heads, L, dk] (Gf prefix sums, Gb suffix sums) for the map kernel.
 // Batches: each image's rows follow the previous image's (BL = B·L).
-struct Params { L: u32, K: u32, dv: u32, heads: u32, stride: u32, V: u32, scale: f32, write_cum: u32, dir0: u32, dirs: u32, BL: u32, ncb: u32, nchunks: u32, zoff: u32, r: u32, inv_tau: f32, use_clamp: u32, clamp_min: f32 }
-@group(0) @binding(0) var<storage, read> proj: array<f32>; // [B, L, stride]: q | k | v | g | z0
-@group(0) @binding(1) var<storage, read> wg: array<f32>;   // gk_proj.1 [weight [2K, r] | bias [2K]]
+struct Params { L: u32, K: u32, dv: u32, heads: u32, stride: u32, V: u32, scale: f32, write_cum: u32, dir0: u32, dirs: u32, BL: u32, ncb: u32, nchunks: u32 }
+@group(0) @binding(0) var<storage, read> proj: array<f32>; // [B, L, stride]: q | k | v | …
+@group(0) @binding(1) var<storage, read> gam: array<f32>;  // [B, 2, heads, L, DK]
 @group(0) @binding(2) var<storage, read> states: array<f32>; // keep-f32: partial sums; [B·dirs, heads, nchunks, DK, dv]
 @group(0) @binding(3) var<storage, read> carry: array<f32>;  // keep-f32: partial sums; [B·dirs, heads, nchunks, DK]
 @group(0) @binding(4) var<storage, read_write> o: array<f32>;    // [2, B·L, V]
 @group(0) @binding(5) var<storage, read_write> gcum: array<f32>; // keep-f32 (partial sums); [B, 2, heads, L, DK]
-@group(0) @binding(6) var<storage, read_write> gam: array<f32>;  // [B, 2, heads, L, DK]
-@group(0) @binding(7) var<uniform> P: Params;
+@group(0) @binding(6) var<uniform> P: Params;
 
 const DK: u32 = {{DK}}u;
 const BT: u32 = {{BT}}u;
@@ -50,15 +48,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     if (col < P.dv) { s = states[(slot * DK + e / DVB) * P.dv + col]; }
     S[e] = s;
   }
-  load_chunk(tid, dir, n, row0, i0, col0, true);
+  load_chunk(tid, dir, n, row0, gbase, i0, col0, true);
   if (P.write_cum != 0u && cb == 0u) {
     for (var c = tid; c < DK; c += NT) {
       for (var i = 0u; i < BT; i++) {
-        if (i0 + i < P.L) {
-          let t = token(dir, i0 + i);
-          gcum[(gbase + t) * DK + c] = carry[slot * DK + c] + bs[i * DK + c];
-          gam[(gbase + t) * DK + c] = log_decay(row0 + t, dir * P.K + n * DK + c);
-        }
+        if (i0 + i < P.L) { gcum[(gbase + token(dir, i0 + i)) * DK + c] = carry[slot * DK + c] + bs[i * DK + c]; }
       }
     }
   }

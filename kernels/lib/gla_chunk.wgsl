@@ -2,9 +2,8 @@
 // gla_chunk_state.wgsl and gla_scan.wgsl (the fla chunk form, spec/vig.md §5). Scan position i of
 // direction dir is token i (forward) or L − 1 − i (backward: the forward recurrence over reversed
 // tokens with γb). Tokens past L are zero (k = v = 0, γ = 0). The including kernel binds `proj`
-// ([B, L, stride]: q | k | v | g | z0), `wg` (gk_proj.1 [weight [2K, r] | bias [2K]]) and a
-// uniform `P` (L, K, dv, stride; zoff, r, inv_tau, use_clamp, clamp_min for γ), and defines DK,
-// BT, DVB and NT (threads).
+// ([B, L, stride]: q | k | v | …), `gam` ([B, 2, heads, L, DK] log-decay) and a uniform `P` with
+// L, K, dv, stride, and defines DK, BT, DVB and NT (threads).
 var<workgroup> qs: array<f32, BT * DK>; // q, then s·q·exp(b)
 var<workgroup> ks: array<f32, BT * DK>; // k, then k·exp(b_last − b)
 var<workgroup> bs: array<f32, BT * DK>; // γ, then its in-chunk cumulative sum b
@@ -14,32 +13,12 @@ fn token(dir: u32, i: u32) -> u32 {
   return select(i, P.L - 1u - i, dir == 1u);
 }
 
-// log(1 + e) without losing small e (WGSL has no log1p)
-fn log1p_small(e: f32) -> f32 {
-  if (e < 1e-4) { return e * (1.0 - 0.5 * e); }
-  return log(1.0 + e);
-}
-
-/**
- * Log-decay of gate channel j ∈ [0, 2K) (forward K, then backward K) of proj row `row`:
- * γ = logsigmoid(z)/τ (clamped from below when use_clamp), z = gk_proj.1(z0) summed as
- * linear.wgsl does (fma in ascending i, then the bias), from the low-rank z0 = gk_proj.0(loc)
- * that gla_proj stores at columns zoff… of proj; z itself is never stored.
- */
-fn log_decay(row: u32, j: u32) -> f32 {
-  var z = 0.0;
-  for (var i = 0u; i < P.r; i++) { z = fma(proj[row * P.stride + P.zoff + i], wg[j * P.r + i], z); }
-  z += wg[2u * P.K * P.r + j];
-  var g = (min(z, 0.0) - log1p_small(exp(-abs(z)))) * P.inv_tau;
-  if (P.use_clamp != 0u) { g = max(g, P.clamp_min); }
-  return g;
-}
-
 /**
  * Load chunk i0.. of head n (value columns col0..col0 + DVB; q only when with_q) and turn γ into
- * its in-chunk cumulative sum b. row0: the image's first row. Call from uniform control flow (barriers).
+ * its in-chunk cumulative sum b. row0: the image's first row; gbase: its (image, dir, head) row of
+ * gam. Call from uniform control flow (barriers).
  */
-fn load_chunk(tid: u32, dir: u32, n: u32, row0: u32, i0: u32, col0: u32, with_q: bool) {
+fn load_chunk(tid: u32, dir: u32, n: u32, row0: u32, gbase: u32, i0: u32, col0: u32, with_q: bool) {
   for (var e = tid; e < BT * DK; e += NT) {
     let si = i0 + e / DK;
     let c = e % DK;
@@ -50,7 +29,7 @@ fn load_chunk(tid: u32, dir: u32, n: u32, row0: u32, i0: u32, col0: u32, with_q:
       let t = token(dir, si);
       if (with_q) { qv = proj[(row0 + t) * P.stride + n * DK + c]; }
       kv = proj[(row0 + t) * P.stride + P.K + n * DK + c];
-      gv = log_decay(row0 + t, dir * P.K + n * DK + c);
+      gv = gam[(gbase + t) * DK + c];
     }
     qs[e] = qv;
     ks[e] = kv;

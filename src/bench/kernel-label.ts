@@ -57,7 +57,7 @@ function hash(s: string): string {
 }
 
 /**
- * The kernel file `source` was expanded from ('linear', 'hilo_attn'); the entry point is added
+ * The kernel file `source` was expanded from ('linear', 'hilo_window'); the entry point is added
  * when it is not `main` ('fat_gn:gn_pool'). The template explaining most of the text wins, so an
  * including kernel beats the file it includes. Unknown sources get 'wgsl#<hash>'.
  */

@@ -11,7 +11,7 @@ export interface KernelTiming {
   index: number;
   /** which pass of the real run it belongs to (a backbone stage; 0 for an op) */
   group: number;
-  /** kernel file name, from its WGSL ('linear', 'hilo_attn') */
+  /** kernel file name, from its WGSL ('linear', 'hilo_window') */
   name: string;
   workgroups: [number, number, number];
   /** workgroups × @workgroup_size; null when the size could not be read */

@@ -9,7 +9,7 @@ const src = (file: string) => kernelSources[`../../kernels/${file}.wgsl`];
 describe('kernel names from the expanded WGSL', () => {
   it('names real kernels after their file, whatever the placeholders expanded to', () => {
     expect(kernelName(expandWgsl(src('linear')))).toBe('linear');
-    expect(kernelName(expandWgsl(src('hilo_attn'), { HD: 32, HD4: 8, QB: 1, TQ: 32, S: 8, KB: 8, SH: 1024 }))).toBe('hilo_attn');
+    expect(kernelName(expandWgsl(src('hilo_window'), { HD: 32, TKEY: 64, TQ: 64 }))).toBe('hilo_window');
     expect(kernelName(expandWgsl(src('gla_scan'), { DK: 16, BT: 16, DVB: 16 }))).toBe('gla_scan');
   });
   it('every kernel file is named after itself', () => {
@@ -55,7 +55,7 @@ describe('workgroup sizes', () => {
 
 const k = (index: number, name: string, us: number, bytes: number, group = 0): KernelTiming => ({ index, group, name, workgroups: [4, 2, 1], threads: 512, bytesBound: bytes, medianUs: us });
 const measure: ProfileMeasure = {
-  kernels: [k(0, 'linear', 100, 4e6), k(1, 'hilo_attn', 250, 2e6), k(2, 'linear', 50, 1e6), k(3, 'hilo_concat', 100, 1e6)],
+  kernels: [k(0, 'linear', 100, 4e6), k(1, 'hilo_window', 250, 2e6), k(2, 'linear', 50, 1e6), k(3, 'hilo_concat', 100, 1e6)],
   onePassUs: 450, passes: 1, reps: 5, timeSource: 'timestamp',
 };
 const roofs: Roofs = { tflops: 10, gbps: 100, basis: 'test roofs' };
@@ -63,7 +63,7 @@ const roofs: Roofs = { tflops: 10, gbps: 100, basis: 'test roofs' };
 describe('aggregation and totals', () => {
   it('sums time, launches and bytes per kernel name, most time first', () => {
     const a = aggregateKernels(measure.kernels);
-    expect(a.map((x) => x.name)).toEqual(['hilo_attn', 'linear', 'hilo_concat']);
+    expect(a.map((x) => x.name)).toEqual(['hilo_window', 'linear', 'hilo_concat']);
     const lin = a.find((x) => x.name === 'linear')!;
     expect(lin).toMatchObject({ launches: 2, totalUs: 150, meanUs: 75, bytesBound: 5e6 });
     expect(lin.share).toBeCloseTo(150 / 500);
@@ -79,7 +79,7 @@ describe('aggregation and totals', () => {
     expect(t.bandwidthShare).toBeCloseTo(t.gbps / 100);
     expect(t.gflops).toBeCloseTo(2e6 / 450e-6 / 1e9);
     expect(t.peakShare).toBeCloseTo(t.gflops! / 10e3);
-    expect(t.top).toEqual({ name: 'hilo_attn', share: 0.5 });
+    expect(t.top).toEqual({ name: 'hilo_window', share: 0.5 });
   });
   it('unknown roofs and MACs give no shares', () => {
     const t = profileTotals(measure, null, { tflops: null, gbps: null, basis: '' });
@@ -94,11 +94,11 @@ describe('Markdown', () => {
     const md = opProfileMarkdown('hilo 56×56', measure, 1e6, roofs);
     const rows = md.split('\n').filter((l) => /^\| \d/.test(l));
     expect(rows).toHaveLength(4);
-    expect(rows[1]).toBe('| 1 | hilo_attn | 4×2 | 512 | 1.9 | 250 | 50.0% | 8.00 | 8.00% |');
+    expect(rows[1]).toBe('| 1 | hilo_window | 4×2 | 512 | 1.9 | 250 | 50.0% | 8.00 | 8.00% |');
     expect(md).toContain('of copy BW');
     expect(md).toContain('4 launches');
     expect(md).toContain('−50.0 µs: per-pass overhead');
-    expect(md).toContain('most time: hilo_attn 50.0%');
+    expect(md).toContain('most time: hilo_window 50.0%');
     expect(opProfileMarkdown('x', measure, 1e6, { tflops: null, gbps: null, basis: '' })).not.toContain('of copy BW');
   });
   it('positive gap reads as launch and dependency cost', () => {

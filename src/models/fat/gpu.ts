@@ -2,7 +2,7 @@
  * WebGPU forward of FAT (classification, eval) with our kernels, channel-first [B, C, H·W]
  * throughout like the official model (and the fixtures' stage outputs):
  *   stem: 4 × (dense 3×3 conv, BN folded, ReLU) (fat_conv) → 1×1 conv → GroupNorm(1);
- *   block: t = x + cpe(x) (depthwise with the residual, fat_dwconv) → u = t + FASA(GN1(t))
+ *   block: t = x + cpe(x) (depthwise with the residual, fasa_dwconv) → u = t + FASA(GN1(t))
  *          (src/ops/fasa through fasaDispatches, the residual fused into its mixer conv)
  *          → out = skip + fc2(DW(GELU(fc1(GN2(u))))) (GELU fused into fc1, the stride-1 ConvFFN's
  *          y + DW(y) into the depthwise kernel, the residual into fc2; in a stride-2 block the
@@ -18,15 +18,13 @@
  * config, capture); a forward is one submit (input write, one compute pass for the stem, one per
  * stage, one for the head, timestamped when the device can, then the read-backs).
  */
-import type { Dispatch, GpuContext } from '../../gpu/context';
+import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
-import { fasaDispatches, pointwiseDispatch, uploadFasaWeights } from '../../ops/fasa/gpu';
-import { expandWgsl } from '../../gpu/wgsl';
+import { depthwiseDispatch, depthwiseOutSize, fasaDispatches, pointwiseDispatch, uploadFasaWeights } from '../../ops/fasa/gpu';
 import { convOutSize, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, captures, captureSites } from '../../gpu/plan';
 import type { GpuForwardOptions, GpuForwardResult, ModelInput } from '../types';
 import { subParams } from '../nn-cpu';
 import convWgsl from '../../../kernels/fat_conv.wgsl?raw';
-import dwconvWgsl from '../../../kernels/fat_dwconv.wgsl?raw';
 import gnStatsWgsl from '../../../kernels/fat_gn_stats.wgsl?raw';
 import gnWgsl from '../../../kernels/fat_gn.wgsl?raw';
 import { fatAttentionSites, fatAttnConfig, fatBlock, fatStageGrids, fatStem, type FatConfig } from './config';
@@ -45,43 +43,6 @@ const stores = new WeightStores((ctx, w) => new GpuWeightStore<Plan>(ctx, w, (ke
 /** Drop the GPU copies of `w` (weights and cached activations) now instead of at GC. */
 export function releaseFatGpu(ctx: GpuContext, w: Params): void {
   stores.release(ctx, w);
-}
-
-/** Depthwise conv (zero padding k/2) of a batch of channel-first maps [B, C, H, W]. */
-interface DepthwiseSpec {
-  C: number;
-  H: number;
-  W: number;
-  k: number;
-  stride: number;
-  batch: number;
-  /** + the input itself (stride 1 only) */
-  residual?: boolean;
-  /** write into channels [offset, offset + C) of an output with `channels` per image (default C, 0) */
-  out?: { channels: number; offset: number };
-}
-
-function depthwiseOutSize(n: number, k: number, stride: number): number {
-  return Math.floor((n + 2 * (k >> 1) - k) / stride) + 1;
-}
-
-function depthwiseDispatch(ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer, y: GPUBuffer, s: DepthwiseSpec): Dispatch {
-  if (s.residual && s.stride !== 1) throw new Error('fat: a depthwise residual needs stride 1');
-  const Ho = depthwiseOutSize(s.H, s.k, s.stride);
-  const Wo = depthwiseOutSize(s.W, s.k, s.stride);
-  // small maps (the late stages) would leave most of a 16×16 tile idle
-  const T = Math.max(Ho, Wo) <= 8 ? 8 : 16;
-  const inT = (T - 1) * s.stride + s.k;
-  // input patch + kernel staged in workgroup memory: keep within 16 KiB
-  if ((inT * inT + s.k * s.k) * 4 > 16384) throw new Error(`fat: depthwise kernel ${s.k} too large for the GPU path`);
-  const tilesY = Math.ceil(Ho / T);
-  if (s.batch * tilesY > 65535 || s.C > 65535) throw new Error(`fat: depthwise grid too large (batch ${s.batch}, ${s.C} channels)`);
-  const out = s.out ?? { channels: s.C, offset: 0 };
-  return {
-    pipeline: ctx.pipeline(expandWgsl(dwconvWgsl, { KS: s.k, STRIDE: s.stride, T, IN_T: inT, IN_T2: inT * inT, KS2: s.k * s.k })),
-    buffers: [x, w, b, y], params: { C: s.C, H: s.H, W: s.W, Ho, Wo, res: s.residual ? 1 : 0, tiles_y: tilesY, OC: out.channels, off: out.offset },
-    workgroups: [Math.ceil(Wo / T), s.batch * tilesY, s.C],
-  };
 }
 
 /** Chunks of the first GroupNorm level: about 2048 values each, at most 256 per image. */

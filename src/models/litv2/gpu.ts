@@ -6,7 +6,7 @@
  * fused with the next stage's first LayerNorm (litv2_row_norm)), then LayerNorm → token mean → head.
  * Residual adds are fused into the following LayerNorm (add_norm: sum = x + delta, out = LN(sum); at
  * small batch litv2_row_norm also adds up fc2's split-K partial sums). Linears pick their kernel by
- * shape (./gemm.ts); HiLo runs as its fused dispatch list (3 per stage-2 block at batch 1).
+ * shape (./gemm.ts); HiLo runs as its fused dispatch list (6 per stage-2 block).
  *
  * As the ViG forward: weights are uploaded once per (GpuContext, weights object) and kept in a
  * WeakMap; activations live in a scratch pool of a plan cached for the last batch size; a forward

@@ -1,8 +1,7 @@
 /**
  * WebGPU path of FASA, every tensor channel-first [C, pixels] like the module:
- *   q = conv1x1(x) ∥ pool: log2(ws) × (DW 5×5/2 with BN folded → conv1x1: `linear`, kv after the
- *   last; each step one launch, the DW computed inside the 1×1 conv) → z = SiLU(L0)·SiLU(G) with
- *   L0 = DW k×k(q) and G = softmax(q·kᵀ)·v (one launch) → y = conv1x1(z) (+ residual).
+ *   q = conv1x1(x) → lact = SiLU(DW k×k(q)) → pool: log2(ws) × (DW 5×5/2 with BN folded [→ conv1x1])
+ *   → kv = conv1x1(pooled) → z = SiLU(L0)·SiLU(G) with G = softmax(q·kᵀ)·v (fused) → y = conv1x1(z).
  * Maps (opts.maps or opts.rows): `attn` [heads, rows, M] for the chosen query rows (all N rows
  * when only `maps` is set, the fixture layout) and `local_mod` [heads, N] (mean sigmoid(G) per head:
  * a whole-grid map, so it is not restricted to rows).
@@ -10,25 +9,27 @@
  * The pieces are exported so a backbone (FAT) can record FASA inside its own pass:
  * uploadFasaWeights (once per weights, pool BatchNorms folded), fasaDispatches (the dispatch list
  * for given input/output buffers and a batch of images, scratch from the caller's allocator), and
- * the 1×1 conv dispatch builder the backbone reuses. fasaGpu is the op's one-submit wrapper.
+ * the two conv dispatch builders the backbone reuses. fasaGpu is the op's one-submit wrapper.
  */
 import type { Dispatch, GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
 import conv1x1Wgsl from '../../../kernels/conv1x1.wgsl?raw';
-import projWgsl from '../../../kernels/fasa_proj.wgsl?raw';
+import dwconvWgsl from '../../../kernels/fasa_dwconv.wgsl?raw';
 import attnWgsl from '../../../kernels/fasa_attn_gated.wgsl?raw';
 import rowsWgsl from '../../../kernels/fasa_attn_rows.wgsl?raw';
 import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
 import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
 import { requireParam } from '../common/params';
 import { attnShape } from '../common/attn';
-import { pooledGrids, pooledHW, validateFasa, type FasaConfig } from './spec';
+import { FASA_POOL_KERNEL, pooledGrids, pooledHW, validateFasa, type FasaConfig } from './spec';
 
 export interface FasaGpuOptions {
   maps: boolean;
   rows?: number[];
   timed?: boolean;
 }
+
+/** Scratch buffers by role; a backbone passes a pool so every block reuses the same ones. */
 
 /** 1×1 conv of a batch of channel-first maps: y = act(W·x + b) (+ res). */
 export interface PointwiseSpec {
@@ -48,6 +49,44 @@ export function pointwiseDispatch(ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b
     pipeline: ctx.pipeline(conv1x1Wgsl),
     buffers: [x, w, b, y, s.res ?? none], params: { Co: s.Co, P: s.P, Ci: s.Ci, act: s.act === 'gelu' ? 1 : 0, has_res: s.res ? 1 : 0 },
     workgroups: [Math.ceil(s.P / 64), Math.ceil(s.Co / 64), s.batch],
+  };
+}
+
+/** Depthwise conv (zero padding k/2) of a batch of channel-first maps [B, C, H, W]. */
+export interface DepthwiseSpec {
+  C: number;
+  H: number;
+  W: number;
+  k: number;
+  stride: number;
+  batch: number;
+  act?: 'none' | 'silu';
+  /** + the input itself (stride 1 only) */
+  residual?: boolean;
+  /** write into channels [offset, offset + C) of an output with `channels` per image (default C, 0) */
+  out?: { channels: number; offset: number };
+}
+
+export function depthwiseOutSize(n: number, k: number, stride: number): number {
+  return Math.floor((n + 2 * (k >> 1) - k) / stride) + 1;
+}
+
+export function depthwiseDispatch(ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer, y: GPUBuffer, s: DepthwiseSpec): Dispatch {
+  if (s.residual && s.stride !== 1) throw new Error('fasa: a depthwise residual needs stride 1');
+  const Ho = depthwiseOutSize(s.H, s.k, s.stride);
+  const Wo = depthwiseOutSize(s.W, s.k, s.stride);
+  // small maps (the late stages) would leave most of a 16×16 tile idle
+  const T = Math.max(Ho, Wo) <= 8 ? 8 : 16;
+  const inT = (T - 1) * s.stride + s.k;
+  // input patch + kernel staged in workgroup memory: keep within 16 KiB
+  if ((inT * inT + s.k * s.k) * 4 > 16384) throw new Error(`fasa: depthwise kernel ${s.k} too large for the GPU path`);
+  const tilesY = Math.ceil(Ho / T);
+  if (s.batch * tilesY > 65535 || s.C > 65535) throw new Error(`fasa: depthwise grid too large (batch ${s.batch}, ${s.C} channels)`);
+  const out = s.out ?? { channels: s.C, offset: 0 };
+  return {
+    pipeline: ctx.pipeline(expandWgsl(dwconvWgsl, { KS: s.k, STRIDE: s.stride, T, IN_T: inT, IN_T2: inT * inT, KS2: s.k * s.k })),
+    buffers: [x, w, b, y], params: { C: s.C, H: s.H, W: s.W, Ho, Wo, act: s.act === 'silu' ? 1 : 0, res: s.residual ? 1 : 0, tiles_y: tilesY, OC: out.channels, off: out.offset },
+    workgroups: [Math.ceil(Wo / T), s.batch * tilesY, s.C],
   };
 }
 
@@ -71,19 +110,18 @@ function foldBn(p: Params, conv: string, bn: string): { w: Float32Array; b: Floa
   return { w: wf, b: bf };
 }
 
-/**
- * One FASA module's weights on the GPU: the mixer's as its own buffers (a plain 1×1 conv), every
- * other weight packed into `wt` (float offsets in `at`; a missing bias is packed as zeros).
- */
+/** One FASA module's weights on the GPU (float32); a missing bias is uploaded as zeros. */
 export interface FasaGpuWeights {
-  wt: GPUBuffer;
-  at: {
-    q: number; qB: number; kv: number; kvB: number; local: number; localB: number;
-    /** per downsampling step: DW 5×5/2 with its BN folded, then the 1×1 `linear` (not after the last: -1) */
-    pool: Array<{ w: number; b: number; lin: number; linB: number }>;
-  };
+  qW: GPUBuffer;
+  qB: GPUBuffer;
+  kvW: GPUBuffer;
+  kvB: GPUBuffer;
+  localW: GPUBuffer;
+  localB: GPUBuffer;
   mixW: GPUBuffer;
   mixB: GPUBuffer;
+  /** per downsampling step: DW 5×5/2 with its BN folded, then the 1×1 `linear` (not after the last) */
+  pool: Array<{ w: GPUBuffer; b: GPUBuffer; linW: GPUBuffer | null; linB: GPUBuffer | null }>;
   /** every buffer above, for destroy() */
   all: GPUBuffer[];
 }
@@ -91,28 +129,26 @@ export interface FasaGpuWeights {
 /** Upload one module's state_dict (keys without prefix: 'q.weight', 'pool.bn0.running_var', …). */
 export function uploadFasaWeights(ctx: GpuContext, p: Params, c: FasaConfig): FasaGpuWeights {
   validateFasa(c);
-  const parts: ArrayLike<number>[] = [];
-  let n = 0;
-  const put = (a: ArrayLike<number>) => {
-    parts.push(a);
-    n += a.length;
-    return n - a.length;
+  const all: GPUBuffer[] = [];
+  const up = (a: ArrayLike<number>) => {
+    const b = ctx.upload(Float32Array.from(a));
+    all.push(b);
+    return b;
   };
-  const weight = (key: string) => put(requireParam(p, `${key}.weight`).data);
-  const bias = (key: string, len: number) => put(p[`${key}.bias`]?.data ?? new Float32Array(len));
+  const weight = (key: string) => up(requireParam(p, `${key}.weight`).data);
+  const bias = (key: string, n: number) => up(p[`${key}.bias`]?.data ?? new Float32Array(n));
   const C = c.dim;
-  const at = {
-    q: weight('q'), qB: bias('q', C), kv: weight('kv'), kvB: bias('kv', 2 * C), local: weight('local_mixer'), localB: bias('local_mixer', C),
-    pool: pooledGrids(c).map((_, t, all) => {
-      const f = foldBn(p, `pool.conv${t}`, `pool.bn${t}`);
-      const last = t === all.length - 1;
-      return { w: put(f.w), b: put(f.b), lin: last ? -1 : weight(`pool.linear${t}`), linB: last ? -1 : bias(`pool.linear${t}`, C) };
-    }),
+  const w = {
+    qW: weight('q'), qB: bias('q', C), kvW: weight('kv'), kvB: bias('kv', 2 * C),
+    localW: weight('local_mixer'), localB: bias('local_mixer', C), mixW: weight('mixer'), mixB: bias('mixer', C),
   };
-  const packed = new Float32Array(n);
-  parts.reduce((o, a) => (packed.set(a, o), o + a.length), 0);
-  const all = [packed, requireParam(p, 'mixer.weight').data, p['mixer.bias']?.data ?? new Float32Array(C)].map((a) => ctx.upload(Float32Array.from(a)));
-  return { wt: all[0], at, mixW: all[1], mixB: all[2], all };
+  const steps = pooledGrids(c).length;
+  const pool = Array.from({ length: steps }, (_, t) => {
+    const f = foldBn(p, `pool.conv${t}`, `pool.bn${t}`);
+    const last = t === steps - 1;
+    return { w: up(f.w), b: up(f.b), linW: last ? null : weight(`pool.linear${t}`), linB: last ? null : bias(`pool.linear${t}`, C) };
+  });
+  return { ...w, pool, all };
 }
 
 export interface FasaDispatchIO {
@@ -134,10 +170,6 @@ export interface FasaDispatchResult {
 /**
  * The op's dispatches for a batch of images: x → y with weights `w`. Buffers come from `alloc`
  * (role, floats; distinct roles never alias); uniforms are created here. Maps need batch 1.
- * Launches: [q conv ∥ first pooling step fused into the 1×1 conv after it (kv at ws ≤ 2)]
- * (fasa_proj), one more fasa_proj per further pooling step, the attention with the local branch
- * (fasa_attn_gated), the mixer conv (+ residual): 3 at ws 1 and 2, 4 at ws 4, 5 at ws 8; attention
- * rows add one.
  */
 export function fasaDispatches(ctx: GpuContext, w: FasaGpuWeights, c: FasaConfig, io: FasaDispatchIO, alloc: ScratchAlloc, opts: { maps?: boolean; rows?: number[] } = {}): FasaDispatchResult {
   validateFasa(c);
@@ -150,44 +182,42 @@ export function fasaDispatches(ctx: GpuContext, w: FasaGpuWeights, c: FasaConfig
   const wantMod = Boolean(opts.maps) || Boolean(opts.rows);
   if (wantMod && B !== 1) throw new Error('fasa: maps need batch 1');
   const none = alloc('fasa.none', 1);
-  const tiles = (rows: number, cols: number) => Math.ceil(rows / 64) * Math.ceil(cols / 64);
+  const pw = (x: GPUBuffer, wt: GPUBuffer, bs: GPUBuffer, y: GPUBuffer, Co: number, P: number, res?: GPUBuffer) =>
+    pointwiseDispatch(ctx, x, wt, bs, y, { Co, Ci: C, P, batch: B, res }, none);
 
   const q = alloc('fasa.q', B * C * N);
-  const kv = alloc('fasa.kv', B * 2 * C * M);
-  const dispatches: Dispatch[] = [];
-  // Fine-grained downsampling of x, each step fused into the 1×1 conv after it (ws = 1: kv reads x).
-  const grids = pooledGrids(c);
+  const lact = alloc('fasa.lact', B * C * N);
+  const dispatches: Dispatch[] = [
+    pw(io.x, w.qW, w.qB, q, C, N),
+    depthwiseDispatch(ctx, q, w.localW, w.localB, lact, { C, H: c.H, W: c.W, k: c.kernelSize, stride: 1, batch: B, act: 'silu' }),
+  ];
+  // Fine-grained downsampling of x (ws = 1: identity, kv reads x itself).
   let cur = io.x;
   let hw: [number, number] = [c.H, c.W];
-  for (let t = 0; t < Math.max(1, grids.length); t++) {
-    const s = w.at.pool[t] as FasaGpuWeights['at']['pool'][number] | undefined;
-    const g = grids[t] ?? hw;
-    const last = t >= grids.length - 1;
-    const out = last ? kv : alloc(`fasa.lin${t}`, B * C * g[0] * g[1]);
-    const Co1 = last ? 2 * C : C;
-    const n0 = t === 0 ? tiles(C, N) : 0;
-    dispatches.push({
-      pipeline: ctx.pipeline(projWgsl),
-      buffers: [t === 0 ? io.x : cur, cur, w.wt, t === 0 ? q : none, out],
-      params: {
-        C, N, n0, Co1, H1: hw[0], W1: hw[1], Wo1: g[1], P1: g[0] * g[1], pool: grids.length ? 1 : 0,
-        a0: w.at.q, b0: w.at.qB, a1: last ? w.at.kv : s!.lin, b1: last ? w.at.kvB : s!.linB, dw: s?.w ?? 0, db: s?.b ?? 0,
-      },
-      workgroups: [n0 + tiles(Co1, g[0] * g[1]), 1, B],
-    });
-    cur = out;
+  pooledGrids(c).forEach((g, t) => {
+    const s = w.pool[t];
+    const pooled = alloc(`fasa.pool${t}`, B * C * g[0] * g[1]);
+    dispatches.push(depthwiseDispatch(ctx, cur, s.w, s.b, pooled, { C, H: hw[0], W: hw[1], k: FASA_POOL_KERNEL, stride: 2, batch: B }));
+    cur = pooled;
+    if (s.linW && s.linB) {
+      const lin = alloc(`fasa.lin${t}`, B * C * g[0] * g[1]);
+      dispatches.push(pw(cur, s.linW, s.linB, lin, C, g[0] * g[1]));
+      cur = lin;
+    }
     hw = g;
-  }
+  });
+  const kv = alloc('fasa.kv', B * 2 * C * M);
+  dispatches.push(pw(cur, w.kvW, w.kvB, kv, 2 * C, M));
 
   const z = alloc('fasa.z', B * C * N);
   const localMod = wantMod ? alloc('fasa.localMod', c.heads * N) : alloc('fasa.noMod', 1);
   const sh = attnShape(N, M, hd, c.heads * B);
   dispatches.push({
-    pipeline: ctx.pipeline(expandWgsl(attnWgsl, { ...sh.defines, KS: c.kernelSize })),
-    buffers: [q, kv, w.wt, z, localMod], params: { N, M, C, H: c.H, W: c.W, scale: hd ** -0.5, write_mod: wantMod ? 1 : 0, lw: w.at.local, lb: w.at.localB },
+    pipeline: ctx.pipeline(expandWgsl(attnWgsl, sh.defines)),
+    buffers: [q, kv, lact, z, localMod], params: { N, M, C, scale: hd ** -0.5, write_mod: wantMod ? 1 : 0 },
     workgroups: [sh.blocks, c.heads, B],
   });
-  dispatches.push(pointwiseDispatch(ctx, z, w.mixW, w.mixB, io.y, { Co: C, Ci: C, P: N, batch: B, res: io.residual }, none));
+  dispatches.push(pw(z, w.mixW, w.mixB, io.y, C, N, io.residual));
   if (!wantMod) return { dispatches };
 
   const rows = opts.rows ?? Array.from({ length: N }, (_, i) => i);

@@ -1,11 +1,8 @@
 /**
- * WebGPU path of ViG's attention, one submit of 5 launches:
- *   gla_proj: dwconv(+SiLU) on the fly → one Linear with [q|k|v|g|gk_proj.0] stacked (also stores loc)
- *   gla_chunk_state → gla_chunk_scan → gla_scan: the chunked bidirectional scan; both chunk
- *     kernels compute the log-decay from the low-rank gate columns themselves (lib/gla_gate.wgsl)
- *   gla_out: merge, per-head norms, locality gate, output act and o_proj in one GEMM, written in
- *     the module's layout (token rows, or channel planes for ViG-H)
- * (+ the effective-weight / decay maps kernel when maps are requested; maps run both scans).
+ * WebGPU path of ViG's attention, one submit:
+ *   dwconv(+SiLU) → [q|k|v|g] Linear and the low-rank gate Linears → log-decay → chunked
+ *   bidirectional scan → merge/norms/locality gate → o_proj (→ transpose for ViG-H)
+ *   (+ the effective-weight / decay maps kernel when maps are requested).
  * Maps: log_decay_f/b [h,L,dk] and gate [L,V] always cover all tokens; attn_f/b and decay_f/b are
  * per query: all L rows when `maps` (the fixture layout [h,L,L]), or only `rows` → [h,rows.length,L].
  *
@@ -15,16 +12,26 @@
  */
 import type { Dispatch, GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
-import projWgsl from '../../../kernels/gla_proj.wgsl?raw';
+import dwconvWgsl from '../../../kernels/gla_dwconv.wgsl?raw';
+import gatesWgsl from '../../../kernels/gla_gates.wgsl?raw';
 import scanWgsl from '../../../kernels/gla_scan.wgsl?raw';
 import chunkStateWgsl from '../../../kernels/gla_chunk_state.wgsl?raw';
 import chunkScanWgsl from '../../../kernels/gla_chunk_scan.wgsl?raw';
-import outWgsl from '../../../kernels/gla_out.wgsl?raw';
+import mergeWgsl from '../../../kernels/gla_merge.wgsl?raw';
 import mapsWgsl from '../../../kernels/gla_maps.wgsl?raw';
+import transposeWgsl from '../../../kernels/gla_transpose.wgsl?raw';
 import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
 import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
+import { linearDispatch } from '../../gpu/gemm';
 import { requireParam, uploadParam } from '../common/params';
 import { directionWeights, glaDims, validateGla, type GlaConfig } from './spec';
+
+export interface GlaGpuOptions {
+  /** all query rows of the N×N maps (parity), or these rows only (the UI), or none */
+  maps: boolean;
+  rows?: number[];
+  timed?: boolean;
+}
 
 /** value columns per scan workgroup */
 const DVB = 16;
@@ -34,12 +41,16 @@ export function scanChunk(dk: number): number {
   return Math.max(4, Math.min(16, 2 ** Math.floor(Math.log2(512 / dk))));
 }
 
-/** The params `keys` back to back (stacked weights; a weight and its bias in one buffer). */
-function concat(p: Params, keys: string[]): Float32Array {
-  const parts = keys.map((k) => requireParam(p, k).data);
-  const out = new Float32Array(parts.reduce((n, a) => n + a.length, 0));
-  parts.reduce((o, a) => (out.set(a, o), o + a.length), 0);
-  return out;
+/** qkv_proj and g_proj read the same xs: one Linear with the weights stacked [q|k|v|g]. */
+function stackedQkvG(p: Params, K: number, V: number, C: number): { w: Float32Array; b: Float32Array } {
+  const qkv = requireParam(p, 'qkv_proj.weight').data;
+  const g = requireParam(p, 'g_proj.weight').data;
+  const w = new Float32Array((2 * K + 2 * V) * C);
+  w.set(qkv);
+  w.set(g, qkv.length);
+  const b = new Float32Array(2 * K + 2 * V);
+  b.set(requireParam(p, 'g_proj.bias').data, 2 * K + V);
+  return { w, b };
 }
 
 /** One GLA module's weights on the GPU (float32). */
@@ -47,33 +58,35 @@ export interface GlaGpuWeights {
   wIn: GPUBuffer;
   wProj: GPUBuffer;
   bProj: GPUBuffer;
-  /** gk_proj.1 [weight | bias] */
+  wGk0: GPUBuffer;
   wGk1: GPUBuffer;
+  bGk1: GPUBuffer;
   wO: GPUBuffer;
-  /** [g_norm | l_norm] weights */
-  wNorm: GPUBuffer;
+  gnw: GPUBuffer;
+  lnw: GPUBuffer;
   /** every buffer above, for destroy() */
   all: GPUBuffer[];
 }
 
 /** Upload one module's state_dict (keys without prefix: 'qkv_proj.weight', …). */
 export function uploadGlaWeights(ctx: GpuContext, p: Params, c: GlaConfig): GlaGpuWeights {
-  const { K, V, C } = glaDims(c);
-  // qkv_proj, g_proj and gk_proj.0 read the same conv output: one Linear with the weights stacked
-  // [q|k|v|g|z0] (2K + 2V + r rows); the bias is g_proj's, 0 elsewhere
-  const wProj = concat(p, ['qkv_proj.weight', 'g_proj.weight', 'gk_proj.0.weight']);
-  const bProj = new Float32Array(wProj.length / C);
-  bProj.set(requireParam(p, 'g_proj.bias').data, 2 * K + V);
+  const { C, K, V } = glaDims(c);
+  const stacked = stackedQkvG(p, K, V, C);
   const w = {
     wIn: uploadParam(ctx, p, 'in_proj.0.weight'),
-    wProj: ctx.upload(wProj),
-    bProj: ctx.upload(bProj),
-    wGk1: ctx.upload(concat(p, ['gk_proj.1.weight', 'gk_proj.1.bias'])),
+    wProj: ctx.upload(stacked.w),
+    bProj: ctx.upload(stacked.b),
+    wGk0: uploadParam(ctx, p, 'gk_proj.0.weight'),
+    wGk1: uploadParam(ctx, p, 'gk_proj.1.weight'),
+    bGk1: uploadParam(ctx, p, 'gk_proj.1.bias'),
     wO: uploadParam(ctx, p, 'o_proj.weight'),
-    wNorm: ctx.upload(concat(p, ['g_norm.weight', 'l_norm.weight'])),
+    gnw: uploadParam(ctx, p, 'g_norm.weight'),
+    lnw: uploadParam(ctx, p, 'l_norm.weight'),
   };
   return { ...w, all: Object.values(w) };
 }
+
+/** Scratch buffers by role; a backbone passes a pool so every block reuses the same ones. */
 
 export interface GlaDispatchIO {
   /** input: B images back to back, each tokens [L,C] ('tokens') or [C,L] ('channels') */
@@ -85,10 +98,10 @@ export interface GlaDispatchIO {
 
 export interface GlaDispatchResult {
   dispatches: Dispatch[];
-  /** log-decay [B, 2, h, L, dk] (per image: the log_decay_f half, then log_decay_b), with maps only */
-  gam: GPUBuffer | null;
-  /** the gate G actually used, [B·L, V], with maps only */
-  gate: GPUBuffer | null;
+  /** log-decay [B, 2, h, L, dk] (per image: the log_decay_f half, then log_decay_b) */
+  gam: GPUBuffer;
+  /** the gate G actually used, [B·L, V] */
+  gate: GPUBuffer;
   /** per-query maps [2, h, rows, L] (batch 1 only, when rows/maps were asked for) */
   attn: GPUBuffer | null;
   decay: GPUBuffer | null;
@@ -107,45 +120,51 @@ export function glaDispatches(ctx: GpuContext, w: GlaGpuWeights, c: GlaConfig, i
   const BL = B * L;
   const h = c.heads;
   const r = c.lowRank;
-  const zoff = 2 * K + 2 * V;
-  const stride = zoff + r;
+  const stride = 2 * K + 2 * V;
   const rows = opts.rows ?? (opts.maps ? Array.from({ length: L }, (_, i) => i) : []);
   const wantMaps = Boolean(opts.maps) || rows.length > 0;
   if (wantMaps && B !== 1) throw new Error('gla: maps need batch 1');
   const [wf, wb] = directionWeights(c);
-  const gates = { K, zoff, r, inv_tau: 1 / c.tau, use_clamp: c.clampMin === null ? 0 : 1, clamp_min: c.clampMin ?? 0 };
 
   const loc = alloc('gla.loc', BL * C);
   const proj = alloc('gla.proj', BL * stride);
+  const z0 = alloc('gla.z0', BL * r);
+  const z = alloc('gla.z', BL * 2 * K);
+  const gam = alloc('gla.gam', 2 * BL * K);
   const ob = alloc('gla.o', 2 * BL * V);
-  // buffers only the maps fill (a 1-float stand-in otherwise)
-  const mapsOnly = (role: string, floats: number) => (wantMaps ? alloc(role, floats) : alloc(`${role}.none`, 1));
-  const gcum = mapsOnly('gla.gcum', 2 * L * K);
-  const gam = mapsOnly('gla.gam', 2 * L * K);
-  const gate = mapsOnly('gla.gate', BL * V);
+  const gcum = wantMaps ? alloc('gla.gcum', 2 * L * K) : alloc('gla.gcum.none', 1);
+  const ycat = alloc('gla.ycat', BL * V);
+  const gate = alloc('gla.gate', BL * V);
+  const channels = c.layout === 'channels';
+  const yTok = channels ? alloc('gla.ytok', BL * C) : io.y;
 
   const bt = scanChunk(dk);
-  const dirs = wantMaps || (wf && wb) ? 2 : 1; // the maps show both scans' log-decay
-  const dir0 = dirs === 2 || wf ? 0 : 1;
+  const dirs = wf && wb ? 2 : 1;
+  const dir0 = wf ? 0 : 1;
   const ncb = Math.ceil(dv / DVB);
   const nchunks = Math.ceil(L / bt);
   const states = alloc('gla.states', dirs * B * h * nchunks * dk * dv);
   const blast = alloc('gla.blast', dirs * B * h * nchunks * dk);
-  const carry = mapsOnly('gla.carry', dirs * B * h * nchunks * dk);
-  const tiles: [number, number] = [Math.ceil(C / 64), Math.ceil(BL / 64)];
-  const stats = alloc('gla.stats', tiles[0] * tiles[1] * 64 * h * 2);
+  const carry = wantMaps ? alloc('gla.carry', dirs * B * h * nchunks * dk) : alloc('gla.carry.none', 1);
   const dispatches: Dispatch[] = [
     {
-      pipeline: ctx.pipeline(projWgsl),
-      buffers: [io.x, w.wIn, w.wProj, w.bProj, proj, loc],
-      params: { M: BL, N: stride, C, H: c.H, W: c.W, channel_first: c.layout === 'channels' ? 1 : 0, act: c.actInConv ? 1 : 0 },
-      workgroups: [Math.ceil(stride / 64), Math.ceil(BL / 64)],
+      pipeline: ctx.pipeline(dwconvWgsl),
+      buffers: [io.x, w.wIn, loc], params: { H: c.H, W: c.W, C, channel_first: channels ? 1 : 0, act: c.actInConv ? 1 : 0 },
+      workgroups: [Math.ceil(C / 64), L, B],
+    },
+    linearDispatch(ctx, loc, w.wProj, w.bProj, proj, BL, stride, C),
+    linearDispatch(ctx, loc, w.wGk0, null, z0, BL, r, C),
+    linearDispatch(ctx, z0, w.wGk1, w.bGk1, z, BL, 2 * K, r),
+    {
+      pipeline: ctx.pipeline(gatesWgsl),
+      buffers: [z, gam], params: { L, K, dk, heads: h, inv_tau: 1 / c.tau, use_clamp: c.clampMin === null ? 0 : 1, clamp_min: c.clampMin ?? 0 },
+      workgroups: [Math.ceil((2 * K) / 64), L, B],
     },
     // the scan, chunk-parallel: every chunk's state contribution, the recurrence over chunk states,
     // every chunk's output from the state entering it
     {
       pipeline: ctx.pipeline(expandWgsl(chunkStateWgsl, { DK: dk, BT: bt, DVB })),
-      buffers: [proj, w.wGk1, states, blast], params: { L, dv, heads: h, stride, ncb, nchunks, dir0, dirs, ...gates },
+      buffers: [proj, gam, states, blast], params: { L, K, dv, heads: h, stride, ncb, nchunks, dir0, dirs },
       workgroups: [nchunks, ncb * h, dirs * B],
     },
     {
@@ -155,20 +174,24 @@ export function glaDispatches(ctx: GpuContext, w: GlaGpuWeights, c: GlaConfig, i
     },
     {
       pipeline: ctx.pipeline(expandWgsl(scanWgsl, { DK: dk, BT: bt, DVB })),
-      buffers: [proj, w.wGk1, states, carry, ob, gcum, gam],
-      params: { L, dv, heads: h, stride, V, scale, write_cum: wantMaps ? 1 : 0, dir0, dirs, BL, ncb, nchunks, ...gates },
+      buffers: [proj, gam, states, carry, ob, gcum], params: { L, K, dv, heads: h, stride, V, scale, write_cum: wantMaps ? 1 : 0, dir0, dirs, BL, ncb, nchunks },
       workgroups: [nchunks, ncb * h, dirs * B],
     },
     {
-      pipeline: ctx.pipeline(outWgsl),
-      buffers: [ob, loc, proj, w.wNorm, w.wO, io.y, gate, stats],
-      params: {
-        M: BL, N: C, V, L, heads: h, dv, wf, wb, mode: { learned: 0, off: 1, full: 2 }[c.locality], out_act: c.outAct ? 1 : 0, eps: c.eps,
-        stride, goff: 2 * K + V, channels: c.layout === 'channels' ? 1 : 0, write_gate: wantMaps ? 1 : 0,
-      },
-      workgroups: tiles,
+      pipeline: ctx.pipeline(mergeWgsl),
+      buffers: [ob, loc, proj, w.gnw, w.lnw, ycat, gate],
+      params: { L: BL, V, heads: h, dv, wf, wb, mode: { learned: 0, off: 1, full: 2 }[c.locality], out_act: c.outAct ? 1 : 0, eps: c.eps, stride, goff: 2 * K + V },
+      workgroups: [Math.ceil(BL / 64), h],
     },
+    linearDispatch(ctx, ycat, w.wO, null, yTok, BL, C, V),
   ];
+  if (channels) {
+    dispatches.push({
+      pipeline: ctx.pipeline(transposeWgsl),
+      buffers: [yTok, io.y], params: { M: L, N: C },
+      workgroups: [Math.ceil(C / 16), Math.ceil(L / 16), B],
+    });
+  }
   let attn: GPUBuffer | null = null;
   let decay: GPUBuffer | null = null;
   if (rows.length) {
@@ -182,7 +205,7 @@ export function glaDispatches(ctx: GpuContext, w: GlaGpuWeights, c: GlaConfig, i
       workgroups: [Math.ceil(L / 64), Math.ceil(rows.length / 8), 2 * h],
     });
   }
-  return { dispatches, gam: wantMaps ? gam : null, gate: wantMaps ? gate : null, attn, decay, rows: rows.length };
+  return { dispatches, gam, gate, attn, decay, rows: rows.length };
 }
 
 /**
@@ -198,7 +221,7 @@ export function glaGpu(ctx: GpuContext, x: Float32Array, p: Params, c: GlaConfig
     return glaDispatches(ctx, w, c, { x: io.x, y: io.y }, io.alloc, { maps: opts.maps, rows: opts.rows });
   }, async (d) => {
     const maps: Record<string, Float32Array> = {};
-    if (d.gam && d.gate) {
+    if (opts.maps || d.rows > 0) {
       const half = h * L * dk;
       maps.log_decay_f = await ctx.read(d.gam, half);
       maps.log_decay_b = await ctx.read(d.gam, half, half);

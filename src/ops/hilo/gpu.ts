@@ -1,13 +1,12 @@
 /**
- * WebGPU path of HiLo (one submit, three launches): one grouped GEMM for both input projections
- * (kernels/hilo_in.wgsl: [h_qkv | l_q] on the N tokens, l_kv on the ws×ws average-pooled cells,
- * the pooling folded into its A read) → one launch for both attentions (kernels/hilo_attn.wgsl:
- * window workgroups and pooled-key flash-attention workgroups, each writing its columns of
- * o = [Hi-Fi | Lo-Fi]) → one block-diagonal Linear for both projections (no concat; see
- * HiloGpuWeights).
+ * WebGPU path of HiLo (one submit). Hi-Fi: h_qkv Linear → window attention (one workgroup per
+ * window per head) → h_proj. Lo-Fi: l_q Linear; AvgPool (ws > 1) → l_kv Linear; attention of each
+ * query to the M pooled keys → l_proj. Then [Hi-Fi | Lo-Fi] concat. The Linears reading the same
+ * input run as one (stacked weights), both attentions write their columns of one buffer, and the
+ * two projections are one block-diagonal Linear, so there is no concat (see HiloGpuWeights).
  *
  * Zero padding of the seg/det version is never materialised: Linears run on the N real tokens only,
- * the window branch treats a padded token as x = 0 (q/k/v = h_qkv bias), the pooled read sums real
+ * the window kernel treats a padded token as x = 0 (q/k/v = h_qkv bias), the pool kernel sums real
  * pixels and divides by ws². Results equal the padded-and-cropped official forward.
  *
  * Maps: opts.maps without opts.rows → the fixture layouts attn_hifi [hHeads, G, T, T],
@@ -22,14 +21,15 @@
  */
 import type { GpuContext, Dispatch } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
-import inWgsl from '../../../kernels/hilo_in.wgsl?raw';
-import attnWgsl from '../../../kernels/hilo_attn.wgsl?raw';
+import windowWgsl from '../../../kernels/hilo_window.wgsl?raw';
+import poolWgsl from '../../../kernels/hilo_pool.wgsl?raw';
+import attnWgsl from '../../../kernels/attn.wgsl?raw';
 import lofiRowsWgsl from '../../../kernels/attn_rows.wgsl?raw';
 import effWgsl from '../../../kernels/hilo_eff.wgsl?raw';
 import hifiRowsWgsl from '../../../kernels/hilo_hifi_rows.wgsl?raw';
 import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
 import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
-import { biasOrDummy, gemmPlan, linearDispatch } from '../../gpu/gemm';
+import { linearDispatch } from '../../gpu/gemm';
 import { uploadParam } from '../common/params';
 import { attnShape } from '../common/attn';
 import { hiloDerived, type HiloConfig } from './spec';
@@ -40,13 +40,16 @@ export interface HiloGpuOptions {
   timed?: boolean;
 }
 
+/** Keys per workgroup tile so that k + v tiles stay within 8 KiB each (16 KiB workgroup budget). */
+const keyTile = (hd: number) => Math.max(1, Math.min(64, Math.floor(2048 / hd)));
+
 /**
- * One HiLo module's weights on the GPU (float32), stacked so that the op runs as few launches as
- * possible (every output column is the same dot product in the same order, and the zero blocks of
- * `projW` add exact zeros):
- *  - `inW`: all input projections, rows stacked [h_qkv; l_q; l_kv] (a branch without heads has no
- *    rows): the tokens' product takes the first rows (all of them at ws = 1), the pooled cells'
- *    product the l_kv rows;
+ * One HiLo module's weights on the GPU (float32), stacked so that the op runs as few dispatches as
+ * possible (each fused Linear gives bit-identical outputs: every output column is the same dot
+ * product in the same order, and the zero blocks of `projW` add exact zeros):
+ *  - `inW`: every projection reading x on all tokens, rows stacked: both branches [h_qkv; l_q],
+ *    Hi-Fi only h_qkv, Lo-Fi only [l_q; l_kv] (ws = 1 reads k, v from the same output rows);
+ *  - `kvW`: l_kv alone when both branches exist (it reads the pooled x);
  *  - `projW`: both branches block-diag(h_proj, l_proj) over the [Hi-Fi | Lo-Fi] columns, which
  *    replaces two Linears and the concat; else the branch's own projection.
  * The layout depends only on which branches have heads (the op's weight-cache key), never on ws.
@@ -55,6 +58,8 @@ export interface HiloGpuWeights {
   inW: GPUBuffer;
   /** null when none of the stacked Linears has a bias (a missing one is zeros otherwise) */
   inB: GPUBuffer | null;
+  kvW: GPUBuffer | null;
+  kvB: GPUBuffer | null;
   projW: GPUBuffer;
   projB: GPUBuffer | null;
   /** every buffer above, for destroy() */
@@ -86,11 +91,14 @@ export function uploadHiloWeights(ctx: GpuContext, p: Params, c: HiloConfig): Hi
   };
   const o = (k: string) => p[k]?.data ?? null;
   const up = (a: Float32Array | null) => (a ? ctx.upload(a) : null);
-  const inParts: Array<[string, number]> = [];
-  if (hi) inParts.push(['h_qkv', 3 * g.hDim]);
-  if (lo) inParts.push(['l_q', g.lDim], ['l_kv', 2 * g.lDim]);
+  let inParts: Array<[string, number]>;
+  if (hi && lo) inParts = [['h_qkv', 3 * g.hDim], ['l_q', g.lDim]];
+  else if (hi) inParts = [['h_qkv', 3 * g.hDim]];
+  else inParts = [['l_q', g.lDim], ['l_kv', 2 * g.lDim]];
   const inW = up(stackRows(inParts.map(([k, rows]) => ({ data: t(`${k}.weight`), rows, cols: C }))))!;
   const inB = up(stackRows(inParts.map(([k, rows]) => ({ data: o(`${k}.bias`), rows, cols: 1 }))));
+  const kvW = hi && lo ? uploadParam(ctx, p, 'l_kv.weight') : null;
+  const kvB = hi && lo && p['l_kv.bias'] ? uploadParam(ctx, p, 'l_kv.bias') : null;
   let projW: GPUBuffer;
   let projB: GPUBuffer | null;
   if (hi && lo) {
@@ -107,9 +115,11 @@ export function uploadHiloWeights(ctx: GpuContext, p: Params, c: HiloConfig): Hi
     projW = uploadParam(ctx, p, `${k}.weight`);
     projB = p[`${k}.bias`] ? uploadParam(ctx, p, `${k}.bias`) : null;
   }
-  const w = { inW, inB, projW, projB };
+  const w = { inW, inB, kvW, kvB, projW, projB };
   return { ...w, all: Object.values(w).filter((b): b is GPUBuffer => b !== null) };
 }
+
+/** Scratch buffers by role; a backbone passes a pool so every block reuses the same ones. */
 
 export interface HiloDispatchIO {
   /** input tokens: B images back to back, each [H·W, C] */
@@ -129,20 +139,15 @@ export interface HiloDispatchResult {
   rows: number;
 }
 
-/** y[M, N] = x[M, K]·Wᵀ + b as dispatches: a backbone's Linear by shape (split K, bigger tiles). */
+/** y[M, N] = x[M, K]·Wᵀ + b as dispatches; a backbone may pass its own (split K, another tile). */
 export type LinearBuilder = (x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, M: number, N: number, K: number) => Dispatch[];
-
-/** Workgroup memory of the attention launch: 1024 vec4s = 16 KiB, the WebGPU default limit. */
-const SH_MAX = 1024;
 
 /**
  * The op's dispatches for a batch of images: x → y with weights `w`. Buffers come from `alloc`
  * (role, floats; distinct roles never alias); uniforms are created here. Maps need batch 1.
- * Three launches: input GEMMs (hilo_in) → both attentions (hilo_attn) → projection. With
- * `opts.linear` (a backbone's Linear by shape), the projection runs on it, and so does the tokens'
- * input product whenever gemmPlan picks another kernel than lib/gemm's 64×64 tiles for it (128-row
- * tiles at batch 32, split K for the 7×7 stage at batch 1): hilo_in then runs the pooled product
- * alone (or nothing).
+ * Both branches, ws > 1: input Linear [h_qkv | l_q] → window attention and (pool → l_kv Linear →)
+ * pooled attention, each writing its columns of o = [Hi-Fi | Lo-Fi] → block-diagonal projection:
+ * 6 dispatches. Lo-Fi only, ws = 1: [l_q | l_kv] Linear → attention → l_proj: 3.
  */
 export function hiloDispatches(ctx: GpuContext, w: HiloGpuWeights, c: HiloConfig, io: HiloDispatchIO, alloc: ScratchAlloc, opts: { maps?: boolean; rows?: number[]; linear?: LinearBuilder } = {}): HiloDispatchResult {
   const g = hiloDerived(c);
@@ -165,62 +170,62 @@ export function hiloDispatches(ctx: GpuContext, w: HiloGpuWeights, c: HiloConfig
   const dispatches: Dispatch[] = [];
   const hi = g.hHeads > 0;
   const lo = g.lHeads > 0;
-  const pooled = lo && c.ws > 1;
 
-  // input products: the tokens' columns [h_qkv | l_q | l_kv when ws = 1] → xin; l_kv on the
-  // pooled cells → kv (ws > 1)
-  const inCols = (hi ? 3 * g.hDim : 0) + (lo ? (pooled ? g.lDim : 3 * g.lDim) : 0);
+  // input projection on the N real tokens: columns [h_qkv (3·hDim) | l_q (lDim) | l_kv when ws = 1]
+  const inCols = (hi ? 3 * g.hDim : 0) + (lo ? (hi || c.ws > 1 ? g.lDim : 3 * g.lDim) : 0);
   const xin = alloc('hilo.in', BN * inCols);
-  const kvStride = pooled ? 2 * g.lDim : inCols;
-  const kv = pooled ? alloc('hilo.kv', B * g.M * kvStride) : xin;
-  const ownIn = !opts.linear || gemmPlan(BN, inCols, C).kind === 'linear';
-  if (!ownIn) dispatches.push(...lin(io.x, w.inW, w.inB, xin, BN, inCols, C));
-  const tx1 = Math.ceil(inCols / 64);
-  const tiles1 = ownIn ? tx1 * Math.ceil(BN / 64) : 0;
-  const tx2 = Math.ceil(kvStride / 64);
-  const tiles2 = pooled ? tx2 * Math.ceil((B * g.M) / 64) : 0;
-  if (tiles1 + tiles2 > 65535) throw new Error(`hilo: ${tiles1 + tiles2} GEMM tiles exceed one dispatch`);
-  if (tiles1 + tiles2 > 0) {
+  dispatches.push(...lin(io.x, w.inW, w.inB, xin, BN, inCols, C));
+  // attention output [BN, C]: Hi-Fi heads in columns [0, hDim), Lo-Fi heads after
+  const o = alloc('hilo.o', BN * C);
+
+  let hifiMap: GPUBuffer | null = null;
+  if (hi) {
+    hifiMap = wantMaps ? alloc('hilo.hifiMap', g.hHeads * g.G * g.T * g.T) : null;
     dispatches.push({
-      pipeline: ctx.pipeline(inWgsl),
-      buffers: [io.x, w.inW, biasOrDummy(ctx, w.inB), xin, pooled ? kv : alloc('hilo.noKv', 1)],
-      params: { K: C, rows1: BN, n1: inCols, tx1, tiles1, rows2: B * g.M, n2: kvStride, tx2, off2: inCols, hasBias: w.inB ? 1 : 0, H: c.H, W: c.W, Gw: g.Gw, G: g.G, ws: c.ws, inv: 1 / g.T },
-      workgroups: [tiles1 + tiles2],
+      pipeline: ctx.pipeline(expandWgsl(windowWgsl, { HD: g.d, TKEY: keyTile(g.d), TQ: g.T <= 32 ? 32 : 64 })),
+      buffers: [xin, w.inB ?? alloc('hilo.noBias', 1), o, hifiMap ?? alloc('hilo.noMap', 1)], params: { H: c.H, W: c.W, Gw: g.Gw, ws: c.ws, hDim: g.hDim, G: g.G, hasBias: w.inB ? 1 : 0, writeMap: wantMaps ? 1 : 0, scale: g.scale, qkvStride: inCols, oStride: C },
+      workgroups: [g.G, g.hHeads, B],
     });
   }
 
-  // both attentions → o [BN, C]: Hi-Fi heads in columns [0, hDim), Lo-Fi heads after
-  const o = alloc('hilo.o', BN * C);
-  const sh = attnShape(N, g.M, g.d, g.lHeads * B);
-  const HD4 = sh.defines.HD4;
-  // Hi-Fi: wpw windows per workgroup of 256 threads, kt keys of each staged at a time in SH_MAX
-  const tw = Math.min(g.T, 256);
-  const keysMax = Math.floor(SH_MAX / (2 * HD4));
-  const wpw = Math.min(Math.floor(256 / tw), keysMax);
-  const kt = Math.min(g.T, Math.floor(keysMax / wpw));
-  const hBlocks = hi ? Math.ceil(g.G / wpw) : 0;
-  const lBlocks = lo ? sh.blocks : 0;
-  const hifiMap = hi && wantMaps ? alloc('hilo.hifiMap', g.hHeads * g.G * g.T * g.T) : null;
-  const qOff = hi ? 3 * g.hDim : 0;
-  // Lo-Fi k, v: columns of kv (pooled: [k | v]; ws = 1: after l_q in xin)
-  const kOff = pooled ? 0 : qOff + g.lDim;
-  dispatches.push({
-    pipeline: ctx.pipeline(expandWgsl(attnWgsl, { ...sh.defines, SH: Math.max(sh.defines.SH, hi ? 2 * wpw * kt * HD4 : 0) })),
-    buffers: [xin, biasOrDummy(ctx, w.inB), kv, o, hifiMap ?? alloc('hilo.noMap', 1)],
-    params: {
-      H: c.H, W: c.W, Gw: g.Gw, G: g.G, ws: c.ws, hDim: g.hDim, hBlocks, hiWg: g.hHeads * hBlocks, wpw, kt, hasBias: w.inB ? 1 : 0, writeMap: hifiMap ? 1 : 0,
-      N, M: g.M, lBlocks, qStride: inCols, qOff, kvStride, kOff, vOff: kOff + g.lDim, oStride: C, scale: g.scale,
-    },
-    workgroups: [g.hHeads * hBlocks + g.lHeads * lBlocks, 1, B],
-  });
   let lofiMap: GPUBuffer | null = null;
-  if (lo && rb) {
-    lofiMap = alloc('hilo.lofiMap', g.lHeads * R * g.M);
+  if (lo) {
+    const qOff = hi ? 3 * g.hDim : 0;
+    // keys/values: ws = 1 → columns of xin; else l_kv on the pooled cells (Lo-Fi only: the stacked
+    // [l_q; l_kv] rows on the pooled cells, whose l_q columns go unused)
+    let kv = xin;
+    let kvStride = inCols;
+    let kOff = g.lDim;
+    // both branches at ws = 1 (a network knob keeping the trained head split): l_kv on x itself
+    if (c.ws > 1 || hi) {
+      let pooled = io.x;
+      if (c.ws > 1) {
+        pooled = alloc('hilo.pooled', B * g.M * C);
+        dispatches.push({
+          pipeline: ctx.pipeline(poolWgsl),
+          buffers: [io.x, pooled], params: { H: c.H, W: c.W, Gw: g.Gw, ws: c.ws, C, inv: 1 / g.T },
+          workgroups: [Math.ceil(C / 64), g.M, B],
+        });
+      }
+      kvStride = hi ? 2 * g.lDim : 3 * g.lDim;
+      kOff = hi ? 0 : g.lDim;
+      kv = alloc('hilo.kv', B * g.M * kvStride);
+      dispatches.push(...lin(pooled, hi ? w.kvW! : w.inW, hi ? w.kvB : w.inB, kv, B * g.M, kvStride, C));
+    }
+    const sh = attnShape(N, g.M, g.d, g.lHeads * B);
     dispatches.push({
-      pipeline: ctx.pipeline(expandWgsl(lofiRowsWgsl, { HD: g.d })),
-      buffers: [xin, kv, rb, lofiMap], params: { M: g.M, nrows: R, qStride: inCols, qOff, kvStride, kOff, scale: g.scale },
-      workgroups: [R, g.lHeads],
+      pipeline: ctx.pipeline(expandWgsl(attnWgsl, sh.defines)),
+      buffers: [xin, kv, o], params: { N, M: g.M, qStride: inCols, qOff, kvStride, kOff, vOff: kOff + g.lDim, oStride: C, oOff: g.hDim, scale: g.scale },
+      workgroups: [sh.blocks, g.lHeads, B],
     });
+    if (rb) {
+      lofiMap = alloc('hilo.lofiMap', g.lHeads * R * g.M);
+      dispatches.push({
+        pipeline: ctx.pipeline(expandWgsl(lofiRowsWgsl, { HD: g.d })),
+        buffers: [xin, kv, rb, lofiMap], params: { M: g.M, nrows: R, qStride: inCols, qOff, kvStride, kOff, scale: g.scale },
+        workgroups: [R, g.lHeads],
+      });
+    }
   }
   dispatches.push(...lin(o, w.projW, w.projB, io.y, BN, C, C));
 

@@ -2,11 +2,11 @@
 // [B, C, H, W] → channels [off, off + C) of [B, OC, Ho, Wo] (OC > C lets a backbone write two
 // convs side by side for one following 1×1 conv), plus bias (a following eval BatchNorm is folded
 // into w and b on the host), then + the input pixel itself when res = 1 (stride 1: x + conv(x),
-// FAT's cpe and ConvFFN).
+// FAT's cpe and ConvFFN), then SiLU when act = 1 (FASA's self-modulated local branch L0·σ(L0)).
 // One workgroup = one channel × a T×T output tile of one image (y = image·tiles_y + tile row,
 // z = channel); its input patch (with halo) and the channel's kernel are staged in workgroup
 // memory so each input is read from global once.
-struct Params { C: u32, H: u32, W: u32, Ho: u32, Wo: u32, res: u32, tiles_y: u32, OC: u32, off: u32 }
+struct Params { C: u32, H: u32, W: u32, Ho: u32, Wo: u32, act: u32, res: u32, tiles_y: u32, OC: u32, off: u32 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
@@ -50,5 +50,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     for (var kx = 0u; kx < KS; kx++) { s = fma(tile_in[(py + ky) * IN_T + px + kx], kern[ky * KS + kx], s); }
   }
   if (U.res == 1u) { s += tile_in[(py + KS / 2u) * IN_T + px + KS / 2u]; }
+  if (U.act == 1u) { s = s / (1.0 + exp(-s)); }
   y[((img * U.OC + U.off + ch) * U.Ho + oy) * U.Wo + ox] = s;
 }
