@@ -23,6 +23,9 @@
  */
 import { benchKnobChange } from '../src/bench/knob-change';
 import { attnShapeForce } from '../src/ops/common/attn';
+import { includeSwap } from '../src/gpu/wgsl';
+import { gemmTuning } from '../src/gpu/gemm';
+import { submitPieces } from '../src/gpu/plan/runner';
 import { writeFileSync } from 'node:fs';
 import { GpuContext } from '../src/gpu/context';
 import { reportMarkdown, runBench } from '../src/bench/suite';
@@ -59,6 +62,12 @@ async function main() {
   const ctx = await GpuContext.acquire(gpu);
   const forced = arg('attn-shape', '').split('x').map(Number);
   if (forced[0]) Object.assign(attnShapeForce, { S: forced[0], QB: forced[1] || 1, WG: forced[2] || 256 });
+  if (arg('submit-first', '')) submitPieces.first = Number(arg('submit-first', ''));
+  if (arg('split-min-steps', '')) gemmTuning.splitMinSteps = Number(arg('split-min-steps', ''));
+  for (const pair of list(arg('wgsl-swap', ''))) {
+    const [from, to] = pair.split(':');
+    includeSwap[from] = to;
+  }
   const growth = list(arg('growth', '')).map(Number);
   const opOptions = {
     gpuName: arg('gpu-name', ''),

@@ -2,7 +2,9 @@
 // conv1x1, fat_conv, vicinity_stats, vicinity_apply): out[m, n] = Σ_k A[m, k]·B[k, n] over K
 // steps [t0, t1) of 16.
 // 64×64 output tile per workgroup of 16×16 threads, each computing a 4×4 micro-tile; K in steps of
-// 16 through workgroup memory, so every loaded value is reused 4× from registers. One fma per k in
+// 16 through workgroup memory held as vec4s, so each k of the inner loop is two 16-byte reads for
+// 16 fmas (with scalar reads, 8 reads, a backbone's batch-1 GPU time was 11-27 % longer on an H100
+// and 1.6× on SwiftShader: BENCHMARKS.md 2026-12-06, "The GEMM's tiles as vec4"). One fma per k in
 // ascending k, zero-padded K slices: every includer sums in the same order (bit-identical results).
 // The including kernel supplies the operands and the epilogue, as tfjs's matmul programs do:
 //   fn mm_readA(m: u32, k: u32) -> f32        A[m, k]; called only for m < M, k < K (fused prologue)
@@ -15,47 +17,55 @@
 const MM_TM: u32 = 64u;
 const MM_TN: u32 = 64u;
 const MM_TK: u32 = 16u;
-var<workgroup> mm_as: array<f32, 1024>; // [k][m]
-var<workgroup> mm_bs: array<f32, 1024>; // [k][n]
+var<workgroup> mm_as: array<vec4<f32>, 256>; // [k][m / 4]
+var<workgroup> mm_bs: array<vec4<f32>, 256>; // [k][n / 4]
 
 /** K steps of 16 of a K-long product. */
 fn mm_steps(K: u32) -> u32 { return (K + MM_TK - 1u) / MM_TK; }
 
+// One K step's share of this thread: 4 consecutive rows of A at one k and 4 consecutive columns of
+// B at one k (zero padded), each stored as one vec4. A is read along k (16 threads cover a 64-byte
+// run of a row); B along k or along n as MM_B_ALONG_N says.
+struct MmFetch { mm_fa: vec4<f32>, mm_fb: vec4<f32> }
+
+fn mm_fetch(tid: u32, row0: u32, col0: u32, M: u32, N: u32, K: u32, t: u32) -> MmFetch {
+  let k0 = t * MM_TK;
+  var mm_f: MmFetch;
+  let ak = k0 + tid % 16u;
+  let am = row0 + (tid / 16u) * 4u;
+  var bk = k0 + tid % 16u;
+  var bn = col0 + (tid / 16u) * 4u;
+  if (MM_B_ALONG_N) {
+    bk = k0 + tid / 16u;
+    bn = col0 + (tid % 16u) * 4u;
+  }
+  for (var l = 0u; l < 4u; l++) {
+    mm_f.mm_fa[l] = 0.0;
+    if (am + l < M && ak < K) { mm_f.mm_fa[l] = mm_readA(am + l, ak); }
+    mm_f.mm_fb[l] = 0.0;
+    if (bn + l < N && bk < K) { mm_f.mm_fb[l] = mm_readB(bk, bn + l); }
+  }
+  return mm_f;
+}
+
+fn mm_store(tid: u32, mm_f: MmFetch) {
+  mm_as[(tid % 16u) * 16u + tid / 16u] = mm_f.mm_fa;
+  var bi = (tid % 16u) * 16u + tid / 16u;
+  if (MM_B_ALONG_N) { bi = tid; } // [k][n / 4] with k = tid / 16, n / 4 = tid % 16
+  mm_bs[bi] = mm_f.mm_fb;
+}
+
 fn mm_tile(row0: u32, col0: u32, lid: vec3<u32>, M: u32, N: u32, K: u32, t0: u32, t1: u32) {
   let tid = lid.y * 16u + lid.x;
-  var acc: array<f32, 16>;
-  for (var i = 0u; i < 16u; i++) { acc[i] = 0.0; }
+  var acc: array<vec4<f32>, 4>;
+  for (var i = 0u; i < 4u; i++) { acc[i] = vec4<f32>(0.0); }
   for (var t = t0; t < t1; t++) {
-    let k0 = t * MM_TK;
-    // 256 threads load 1024 values of each tile: 4 each.
-    for (var l = 0u; l < 4u; l++) {
-      let e = tid + l * 256u;
-      let ak = e % MM_TK;
-      let am = e / MM_TK;
-      var av = 0.0;
-      if (row0 + am < M && k0 + ak < K) { av = mm_readA(row0 + am, k0 + ak); }
-      mm_as[ak * MM_TM + am] = av;
-      var bk = e % MM_TK;
-      var bn = e / MM_TK;
-      if (MM_B_ALONG_N) {
-        bk = e / MM_TN;
-        bn = e % MM_TN;
-      }
-      var bv = 0.0;
-      if (col0 + bn < N && k0 + bk < K) { bv = mm_readB(k0 + bk, col0 + bn); }
-      mm_bs[bk * MM_TN + bn] = bv;
-    }
+    mm_store(tid, mm_fetch(tid, row0, col0, M, N, K, t));
     workgroupBarrier();
     for (var kk = 0u; kk < MM_TK; kk++) {
-      var a: array<f32, 4>;
-      var c: array<f32, 4>;
-      for (var i = 0u; i < 4u; i++) {
-        a[i] = mm_as[kk * MM_TM + lid.y * 4u + i];
-        c[i] = mm_bs[kk * MM_TN + lid.x * 4u + i];
-      }
-      for (var i = 0u; i < 4u; i++) {
-        for (var j = 0u; j < 4u; j++) { acc[i * 4u + j] = fma(a[i], c[j], acc[i * 4u + j]); }
-      }
+      let a = mm_as[kk * 16u + lid.y];
+      let c = mm_bs[kk * 16u + lid.x];
+      for (var i = 0u; i < 4u; i++) { acc[i] = fma(vec4<f32>(a[i]), c, acc[i]); }
     }
     workgroupBarrier();
   }
@@ -65,7 +75,7 @@ fn mm_tile(row0: u32, col0: u32, lid: vec3<u32>, M: u32, N: u32, K: u32, t0: u32
     for (var j = 0u; j < 4u; j++) {
       let c = col0 + lid.x * 4u + j;
       if (c >= N) { continue; }
-      mm_write(r, c, acc[i * 4u + j]);
+      mm_write(r, c, acc[i][j]);
     }
   }
 }

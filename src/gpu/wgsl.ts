@@ -15,12 +15,18 @@ export function expandWgsl(template: string, defines: Record<string, number | st
 /** An include line; the path is relative to `kernels/` (e.g. `lib/gemm.wgsl`). */
 export const INCLUDE_LINE = /^\/\/#include ([A-Za-z0-9_/]+\.wgsl)[ \t]*$/gm;
 
+/**
+ * A/B of shared WGSL on a GPU (bench `--wgsl-swap=lib/gemm.wgsl:lib/gemm_x.wgsl`): an include
+ * resolved to another file of `kernels/`. Empty in the app and the tests.
+ */
+export const includeSwap: Record<string, string> = {};
+
 /** Replace `//#include lib/name.wgsl` lines by kernels/lib/name.wgsl (once each; nested includes resolved). */
 export function includeWgsl(src: string, seen = new Set<string>()): string {
   return src.replace(INCLUDE_LINE, (_, file: string) => {
     if (seen.has(file)) return '';
     seen.add(file);
-    const text = kernelSources[`../../kernels/${file}`];
+    const text = kernelSources[`../../kernels/${includeSwap[file] ?? file}`];
     if (text === undefined) throw new Error(`WGSL include: no kernels/${file}`);
     return includeWgsl(text, seen);
   });
