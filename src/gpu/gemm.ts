@@ -29,8 +29,9 @@ export const BIG_MIN_TILES = 64;
 /**
  * K steps (of 16) from which splitting K pays for the extra reduce dispatch: a split saves
  * steps·(1 − 1/s) serial steps of the few workgroups, the reduce costs one small dependent launch.
+ * Settable only for the bench's A/B (`--split-min-steps`).
  */
-export const SPLIT_MIN_STEPS = 32;
+export const gemmTuning = { splitMinSteps: 32 };
 /** 64×64 output tiles of one product below which splitting K pays (about two workgroups per SM of a large GPU). */
 const FILL_TILES = 264;
 /** Each split runs at least this many 16-wide K steps. */
@@ -53,7 +54,7 @@ export function gemmPlan(M: number, N: number, K: number, opts: { conv?: boolean
   const bigTiles = Math.ceil(M / 128) * Math.ceil(N / (16 * rn));
   if (!opts.conv && K % 4 === 0 && N % 4 === 0 && bigTiles >= BIG_MIN_TILES) return { kind: 'big', splits: 1, rn };
   const s = splitCount(M, N, K);
-  if (s > 1 && Math.ceil(K / 16) >= SPLIT_MIN_STEPS) return { kind: 'splitk', splits: s, rn };
+  if (s > 1 && Math.ceil(K / 16) >= gemmTuning.splitMinSteps) return { kind: 'splitk', splits: s, rn };
   return { kind: 'linear', splits: 1, rn };
 }
 

@@ -21,6 +21,7 @@ import { VICINITY_THETA, type VicinityConfig } from '../../src/ops/vicinity/spec
 import type { Params } from '../../src/ops/types';
 import { gemmPlan, splitCount } from '../../src/gpu/gemm';
 import { PlanBuilder, runGroups } from '../../src/gpu/plan';
+import { submitPieces } from '../../src/gpu/plan/runner';
 import { convFast, imageToTokens } from '../../src/models/nn-cpu';
 import { linear } from '../../src/tensor/ops';
 
@@ -62,6 +63,31 @@ async function compare(cfg: VvtConfig, tag: string, H: number, W: number) {
   expect(relL2(one.logits, ref.logits.data.subarray(n))).toBeLessThan(1e-3);
   releaseVvtGpu(ctx, p);
 }
+
+describe('a forward submitted in pieces (the GPU starts while the host records the rest)', () => {
+  it('pieces from 1 and from 8 launches give the logits and stages of one submit, bit for bit', async () => {
+    const cfg = tinyOfficial;
+    const p = syntheticParams(vvt.expectedKeys(cfg), 'test:pieces');
+    const x = prngInput('model-gpu:pieces', 2 * 3 * 32 * 32);
+    const saved = submitPieces.first;
+    const runs: Array<Awaited<ReturnType<NonNullable<typeof vvt.forwardGpu>>>> = [];
+    try {
+      for (const first of [0, 1, 8]) {
+        submitPieces.first = first;
+        runs.push(await vvt.forwardGpu!(ctx, Float32Array.from(x), [2, 3, 32, 32], p, cfg, { timed: true }));
+      }
+    } finally {
+      submitPieces.first = saved;
+    }
+    for (const r of runs.slice(1)) {
+      expect(Array.from(r.logits)).toEqual(Array.from(runs[0].logits));
+      expect(r.stages.length).toBe(4);
+      r.stages.forEach((s, i) => expect(Array.from(s), `stage ${i}`).toEqual(Array.from(runs[0].stages[i])));
+      expect(r.stageMs?.length ?? 4).toBe(4);
+    }
+    releaseVvtGpu(ctx, p);
+  });
+});
 
 describe('VVT forwardGpu = forwardReference (batch 2)', () => {
   it('official layout (fr 2, SE 1), 2-block stage, 32×32 input', () => compare(tinyOfficial, 'vvt-a', 32, 32));

@@ -103,6 +103,12 @@ export function runGroups(
 }
 
 /**
+ * Launches in the first submitted piece of a forward; each later piece is twice the one before
+ * (0: the whole forward in one submit; settable for the bench's A/B, `--submit-first`).
+ */
+export const submitPieces = { first: 8 };
+
+/**
  * runGroups in two halves: records and submits now, and returns the read-back to await, so that the
  * caller may record and submit the next forward before this one's results are back.
  */
@@ -111,11 +117,21 @@ function submitGroups(
   res: RunResources, copies: Array<{ src: GPUBuffer; dst: GPUBuffer; bytes: number }>,
 ): () => Promise<RunResult> {
   const dev = ctx.device;
-  const enc = dev.createCommandEncoder();
+  let enc = dev.createCommandEncoder();
   for (const c of copies) enc.copyBufferToBuffer(c.src, 0, c.dst, 0, c.bytes);
   const useTs = timed && ctx.report.timestamps && groups.length > 0;
   const nq = 2 * groups.length;
   const q = useTs ? res.queries(nq) : undefined;
+  // Recording a backbone's 100-200 launches costs the host about as long as the GPU takes to run
+  // them, so the forward goes out in growing pieces: the GPU starts on the first launches while
+  // the host records the rest (one submit per piece; the queue keeps them in order).
+  let t0: number | undefined; // the first submit (the wall-clock fallback times from there)
+  const submit = () => {
+    t0 ??= performance.now();
+    dev.queue.submit([enc.finish()]);
+  };
+  let since = 0;
+  let piece = submitPieces.first || Infinity;
   groups.forEach((g, i) => {
     const pass = enc.beginComputePass(q ? { label: g.label, timestampWrites: { querySet: q.qs, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } } : { label: g.label });
     for (const it of g.items) {
@@ -124,6 +140,13 @@ function submitGroups(
       pass.dispatchWorkgroups(it.wg[0], it.wg[1], it.wg[2]);
     }
     pass.end();
+    since += g.items.length;
+    if (since >= piece && i < groups.length - 1) {
+      submit();
+      enc = dev.createCommandEncoder();
+      since = 0;
+      piece *= 2;
+    }
   });
   // each read's bytes rounded up to 4 (copyBufferToBuffer's unit; f16 storage has 2-byte floats)
   const span = reads.map((r) => Math.ceil((r.floats * ctx.floatBytes) / 4) * 4);
@@ -142,8 +165,7 @@ function submitGroups(
     enc.resolveQuerySet(q.qs, 0, nq, q.resolve, 0);
     enc.copyBufferToBuffer(q.resolve, 0, staging!, tsOff, nq * 8);
   }
-  const t0 = performance.now();
-  dev.queue.submit([enc.finish()]);
+  submit();
   // the kept staging buffer may be larger than this run's reads: map only what was written
   const mapped = staging ? staging.mapAsync(1, 0, total) : dev.queue.onSubmittedWorkDone();
   mapped.catch(() => undefined); // awaited by the caller; this only keeps an early rejection from being unhandled
@@ -161,7 +183,7 @@ function submitGroups(
       });
       if (q) t = new BigUint64Array(all, tsOff, nq);
     }
-    const wall = performance.now() - t0;
+    const wall = performance.now() - (t0 ?? 0);
     res.done();
     if (t) {
       const ts = t;
