@@ -1,10 +1,10 @@
-// LITv2 DWMlp middle, as dwconv_gelu.wgsl (depthwise K×K conv, stride 1, zero padding `pad`,
+// LITv2 DWMlp middle, as dwconv.wgsl with bias and GELU (depthwise K×K conv, stride 1, zero padding `pad`,
 // bias, then exact (erf) GELU on tokens [B, H·W, C]) for C % 4 == 0, reading its input once per
 // row run instead of K² times per output: one thread owns 4 channels (vec4) of RUN consecutive
 // pixels of one row; for each kernel row it walks the RUN + K − 1 input pixels of that row once
 // and adds each to every output of the run it touches. Loads per output: K·(RUN + K − 1)/RUN
 // (3.75 for K = 3, RUN = 8) vec4 instead of K² scalars. Each output still sums its taps in the
-// (ky, kx) order of dwconv_gelu.wgsl, bias first, so results are the same.
+// (ky, kx) order of dwconv.wgsl, bias first, so results are the same.
 // Grid: x = channel quads / 64, y = row · runs + run, z = image.
 struct Params { H: u32, W: u32, C4: u32, pad: u32, runs: u32 }
 @group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;        // [B, H·W, C/4]

@@ -1,7 +1,7 @@
 /**
  * WebGPU forward of LITv2 (classification, eval) with our kernels: PatchEmbed (conv2d_gemm + LayerNorm),
  * per block [LayerNorm → HiLo (src/ops/hilo through hiloDispatches) → residual] and
- * LayerNorm → DWMlp (Linear → depthwise 3×3 + GELU (dwconv_gelu) → Linear) → residual, DTM between
+ * LayerNorm → DWMlp (Linear → depthwise 3×3 + GELU (dwconv) → Linear) → residual, DTM between
  * stages (offset conv (conv2d_gemm) → deformable im2col (litv2_deform) → Linear → eval BatchNorm + GELU,
  * fused with the next stage's first LayerNorm (litv2_row_norm)), then LayerNorm → token mean → head.
  * Residual adds are fused into the following LayerNorm (add_norm: sum = x + delta, out = LN(sum); at
@@ -20,7 +20,7 @@ import { gemmDispatches, gemmPlan, splitkPartials } from '../../gpu/gemm';
 import { hiloDispatches, uploadHiloWeights, type LinearBuilder } from '../../ops/hilo/gpu';
 import { convDispatch, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type NormSpec, captures } from '../../gpu/plan';
 import { expandWgsl } from '../../gpu/wgsl';
-import dwconvWgsl from '../../../kernels/dwconv_gelu.wgsl?raw';
+import dwconvWgsl from '../../../kernels/dwconv.wgsl?raw';
 import dwconvV4Wgsl from '../../../kernels/dwconv_gelu_v4.wgsl?raw';
 import deformWgsl from '../../../kernels/litv2_deform.wgsl?raw';
 import rowNormWgsl from '../../../kernels/litv2_row_norm.wgsl?raw';
@@ -110,7 +110,7 @@ function dwMlp(pb: PlanBuilder, st: WeightStore, prefix: string, n: GPUBuffer, B
   } else {
     pb.add({
       pipeline: pb.ctx.pipeline(dwconvWgsl),
-      buffers: [h, st.get(wKey), st.get(`${prefix}.dwconv.dwconv.bias`), g], params: { H, W, C: hidden, k, pad },
+      buffers: [h, st.get(wKey), st.get(`${prefix}.dwconv.dwconv.bias`), g], params: { H, W, C: hidden, k, pad, has_bias: 1, act: 2, channel_first: 0 },
       workgroups: [Math.ceil(hidden / 64), H * W, B],
     });
   }

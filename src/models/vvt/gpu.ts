@@ -3,7 +3,7 @@
  * OverlapPatchEmbed (conv2d_gemm: k7 s4 p3 on the image, k3 s2 p1 on the previous stage's tokens →
  * LayerNorm eps 1e-5), Blocks [LN1 → Vicinity attention (src/ops/vicinity through
  * vicinityDispatches, the whole batch in one dispatch list) → residual; LN2 → Mlp (Linear →
- * depthwise 3×3 + GELU (dwconv_gelu) → Linear) → residual], stage LayerNorm (eps 1e-6) = the
+ * depthwise 3×3 + GELU (dwconv) → Linear) → residual], stage LayerNorm (eps 1e-6) = the
  * stage output, tokens [B, H·W, C] as in the fixtures. Then token mean → head.
  * Residual adds are fused into the following LayerNorm (add_norm: sum = x + delta, out = LN(sum));
  * the last block's add feeds the stage norm directly. VVT has no BatchNorm, so nothing is folded.
@@ -18,7 +18,7 @@
 import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { uploadVicinityWeights, vicinityDispatches } from '../../ops/vicinity/gpu';
-import dwconvWgsl from '../../../kernels/dwconv_gelu.wgsl?raw';
+import dwconvWgsl from '../../../kernels/dwconv.wgsl?raw';
 import { meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, captures, captureSites } from '../../gpu/plan';
 import type { AttentionSite, GpuForwardOptions, GpuForwardResult, ModelInput } from '../types';
 import { subParams } from '../nn-cpu';
@@ -55,7 +55,7 @@ function mlp(pb: PlanBuilder, st: WeightStore, prefix: string, n: GPUBuffer, m: 
   pb.linear(n, st.get(`${prefix}.fc1.weight`), st.get(`${prefix}.fc1.bias`), h, BL, hidden, C);
   pb.add({
     pipeline: pb.ctx.pipeline(dwconvWgsl),
-    buffers: [h, st.get(`${prefix}.dwconv.dwconv.weight`), st.get(`${prefix}.dwconv.dwconv.bias`), g], params: { H, W, C: hidden, k: 3, pad: 1 },
+    buffers: [h, st.get(`${prefix}.dwconv.dwconv.weight`), st.get(`${prefix}.dwconv.dwconv.bias`), g], params: { H, W, C: hidden, k: 3, pad: 1, has_bias: 1, act: 2, channel_first: 0 },
     workgroups: [Math.ceil(hidden / 64), H * W, B],
   });
   pb.linear(g, st.get(`${prefix}.fc2.weight`), st.get(`${prefix}.fc2.bias`), m, BL, C, hidden);

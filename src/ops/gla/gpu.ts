@@ -12,7 +12,7 @@
  */
 import type { Dispatch, GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
-import dwconvWgsl from '../../../kernels/gla_dwconv.wgsl?raw';
+import dwconvWgsl from '../../../kernels/dwconv.wgsl?raw';
 import gatesWgsl from '../../../kernels/gla_gates.wgsl?raw';
 import scanWgsl from '../../../kernels/gla_scan.wgsl?raw';
 import chunkStateWgsl from '../../../kernels/gla_chunk_state.wgsl?raw';
@@ -22,7 +22,7 @@ import mapsWgsl from '../../../kernels/gla_maps.wgsl?raw';
 import transposeWgsl from '../../../kernels/gla_transpose.wgsl?raw';
 import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
 import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
-import { linearDispatch } from '../../gpu/gemm';
+import { biasOrDummy, linearDispatch } from '../../gpu/gemm';
 import { requireParam, uploadParam } from '../common/params';
 import { directionWeights, glaDims, validateGla, type GlaConfig } from './spec';
 
@@ -149,7 +149,7 @@ export function glaDispatches(ctx: GpuContext, w: GlaGpuWeights, c: GlaConfig, i
   const dispatches: Dispatch[] = [
     {
       pipeline: ctx.pipeline(dwconvWgsl),
-      buffers: [io.x, w.wIn, loc], params: { H: c.H, W: c.W, C, channel_first: channels ? 1 : 0, act: c.actInConv ? 1 : 0 },
+      buffers: [io.x, w.wIn, biasOrDummy(ctx, null), loc], params: { H: c.H, W: c.W, C, k: 3, pad: 1, has_bias: 0, act: c.actInConv ? 1 : 0, channel_first: channels ? 1 : 0 },
       workgroups: [Math.ceil(C / 64), L, B],
     },
     linearDispatch(ctx, loc, w.wProj, w.bProj, proj, BL, stride, C),
