@@ -1,13 +1,17 @@
 /**
- * WebGPU path of GMA, for a batch of B images (tokens [B, N, C] back to back), in three launches:
+ * WebGPU path of GMA, for a batch of B images (tokens [B, N, C] back to back), in five launches:
  *   qkv Linear →
  *   gma_mix: per tile of tokens, aggregator segments 0..3 of q, k, v (shared weights; depthwise k×k →
  *   pointwise → folded BN → Hardswish) into A = [B, 3, N, 4s], the tile's partials of
  *   softmax_N(k')ᵀv' per head with chunk-local softmax statistics, and (other workgroups) Agg_0
  *   (depthwise 3×3 on [q4|k4|v4] → pointwise → LayerNorm → Hardswish) into Z after A →
- *   gma_out: per 64 tokens × 64 output columns, combine the partials into M head by head,
- *   Y[:, :4s] = scale·q'M + q'⊙CRPE(v') (CRPE convs in place), Y[:, 4s:] = Z, and the proj GEMM
- *   (lib/gemm.wgsl, optionally accumulated into the output: a backbone's residual add).
+ *   gma_m: per head and image, the partials combined into M_e and the channel statistics →
+ *   gma_y: per head and tile of tokens, Y[:, :4s] = scale·q'M + q'⊙CRPE(v') (CRPE convs in place),
+ *   Y[:, 4s:] = Z →
+ *   proj Linear (optionally accumulated into the output: a backbone's residual add).
+ * The three-launch version of 2026-12-05 folded gma_m, gma_y and proj into one kernel (gma_out):
+ * every workgroup of its 64×64 output tiles recombined all partials and recomputed all of Y for its
+ * tokens, and GroupMixFormer-M at batch 1 spent 3.7 of its 7.9 ms GPU there (H100, BENCHMARKS.md).
  * Maps (sample 0) with opts.maps / opts.rows: attn_eff rows [heads, rows, N] (all N rows when maps
  * is set without rows: the fixture layout) and k_softmax [heads, N, Ch] in full (it is per key,
  * not per query, and only O(N·C)). Disabled segments skip their convs and write zeros.
@@ -20,7 +24,8 @@
 import type { Dispatch, GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
 import mixWgsl from '../../../kernels/gma_mix.wgsl?raw';
-import outWgsl from '../../../kernels/gma_out.wgsl?raw';
+import mWgsl from '../../../kernels/gma_m.wgsl?raw';
+import yWgsl from '../../../kernels/gma_y.wgsl?raw';
 import ksoftmaxWgsl from '../../../kernels/gma_ksoftmax.wgsl?raw';
 import rowsWgsl from '../../../kernels/gma_rows.wgsl?raw';
 import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
@@ -30,6 +35,8 @@ import { biasOrDummy, linearDispatch } from '../../gpu/gemm';
 import { requireParam, uploadParam } from '../common/params';
 import { GMA_CRPE_SPLIT, GMA_SEG_KERNEL, gmaDims, gmaSegmentOn, validateGma, type GmaConfig } from './spec';
 
+/** Tokens per gma_y workgroup. */
+const GMA_Y_TOKENS = 32;
 /** Workgroup memory budget of the kernels in floats (16 KiB, WebGPU's default limit). */
 const WG_FLOATS = 4096;
 const BN_EPS = 1e-5;
@@ -46,7 +53,7 @@ export interface GmaGpuWeights {
   aggOff: [number, number, number];
   /** Agg_0: DW, PW, LayerNorm gamma, beta (gma_mix) */
   agg0: GPUBuffer;
-  /** CRPE: 3×3, 5×5, 7×7 depthwise weights, then the biases (gma_out) */
+  /** CRPE: 3×3, 5×5, 7×7 depthwise weights, then the biases (gma_y) */
   crpe: GPUBuffer;
   crpeOff: { off5: number; off7: number; offb: number };
   /** every buffer above, for destroy() */
@@ -159,10 +166,9 @@ export interface GmaDispatchResult {
 export function gmaDispatches(ctx: GpuContext, w: GmaGpuWeights, c: GmaConfig, io: GmaDispatchIO, alloc: ScratchAlloc, opts: { maps?: boolean; rows?: number[] } = {}): GmaDispatchResult {
   validateGma(c);
   const { N, s, Cp, Ch, scale } = gmaDims(c);
-  // gma_out holds hg heads' M_e and channel statistics beside 256 floats and the GEMM's 2048.
+  // gma_y holds one head's M_e in workgroup memory; gma_m its channel statistics beside 256 floats.
   const wgFloats = ctx.device.limits.maxComputeWorkgroupStorageSize / 4;
-  const hg = Math.min(c.heads, Math.floor(256 / Ch), Math.floor((wgFloats - 2304) / (Ch * Ch + 2 * Ch)));
-  if (hg < 1) throw new Error(`gma: ${Ch} channels per head is too many for the GPU path on this device (${wgFloats} floats of workgroup memory)`);
+  if (Ch * Ch > wgFloats || Ch > 256) throw new Error(`gma: ${Ch} channels per head is too many for the GPU path on this device (${wgFloats} floats of workgroup memory)`);
   const C = c.dim;
   const nh = c.heads;
   const B = io.batch ?? 1;
@@ -172,8 +178,8 @@ export function gmaDispatches(ctx: GpuContext, w: GmaGpuWeights, c: GmaConfig, i
   const tt = Math.max(1, Math.min(64, Math.floor((WG_FLOATS - s) / (3 * s))));
   const nchunks = Math.ceil(N / tt);
   const part = alloc('gma.part', B * nchunks * nh * (Ch * Ch + 2 * Ch));
-  const ncol = Math.ceil(C / 64);
-  const Y = alloc('gma.Y', ncol * BN * Cp);
+  const M = alloc('gma.M', B * nh * Ch * Ch);
+  const Yz = alloc('gma.Yz', BN * C);
   const stats = alloc('gma.stats', B * Cp * 2);
   let mask = 0;
   for (let j = 0; j < 5; j++) if (gmaSegmentOn(c, j)) mask |= 1 << j;
@@ -188,14 +194,18 @@ export function gmaDispatches(ctx: GpuContext, w: GmaGpuWeights, c: GmaConfig, i
       workgroups: [nchunks, 5, B],
     },
     {
-      pipeline: ctx.pipeline(expandWgsl(outWgsl, { CH: Ch, HG: hg, HGCH: hg * Ch, HGCHCH: hg * Ch * Ch })),
-      buffers: [A, part, w.crpe, Y, stats, w.projW, biasOrDummy(ctx, w.projB), io.y],
-      params: {
-        N, H: c.H, W: c.W, cp: Cp, C, heads: nh, e1: h3, e2: h3 + h5, off5: w.crpeOff.off5, off7: w.crpeOff.off7, offb: w.crpeOff.offb, scale,
-        nchunks, BN, zoff, has_bias: w.projB ? 1 : 0, accumulate: io.accumulate ? 1 : 0,
-      },
-      workgroups: [ncol, Math.ceil(N / 64), B],
+      pipeline: ctx.pipeline(expandWgsl(mWgsl, { CH: Ch })),
+      buffers: [part, stats, M],
+      params: { heads: nh, cp: Cp, nchunks },
+      workgroups: [nh, 1, B],
     },
+    {
+      pipeline: ctx.pipeline(expandWgsl(yWgsl, { CH: Ch, CHCH: Ch * Ch, TY: GMA_Y_TOKENS })),
+      buffers: [A, M, w.crpe, Yz],
+      params: { N, H: c.H, W: c.W, cp: Cp, C, heads: nh, e1: h3, e2: h3 + h5, off5: w.crpeOff.off5, off7: w.crpeOff.off7, offb: w.crpeOff.offb, scale, zoff },
+      workgroups: [nh, Math.ceil(N / GMA_Y_TOKENS), B],
+    },
+    linearDispatch(ctx, Yz, w.projW, w.projB, io.y, BN, C, C, { accumulate: io.accumulate }),
   ];
 
   const rows = opts.rows ?? (opts.maps ? Array.from({ length: N }, (_, i) => i) : []);
