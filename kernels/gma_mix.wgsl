@@ -9,7 +9,7 @@
 // for the pointwise product. The tile's k' and v' stay there too, and the workgroup writes
 // the chunk partials of M_e = softmax_N(k'_e)ᵀ·v'_e for its two heads e = 2j, 2j + 1 with a
 // chunk-local softmax: per channel i the chunk's max mx_i, Σ_t exp(k_ti − mx_i) and
-// Σ_t exp(k_ti − mx_i)·v_tm (part is [B, nchunks, heads, CH·CH + 2·CH]: M, max, sum); gma_out
+// Σ_t exp(k_ti − mx_i)·v_tm (part is [B, nchunks, heads, CH·CH + 2·CH]: M, max, sum); gma_m
 // rescales and sums them. A segment off (mask bit j clear) is zeros (and its partials those of zeros).
 // Agg_0 (mask bit 4): Z[b·N + t, o] = hswish(LN(Σ_c DW([q4|k4|v4])[t, c]·PW[o, c])), DW 3×3 (pad 1,
 // no bias) over the 3s channels of segment 4 of q, k, v, PW [s, 3s] (no bias), LayerNorm over s.
