@@ -1,10 +1,12 @@
-/** Dispatch builders for the layers every backbone shares besides the GEMMs (../gemm.ts): norms with fused residual/activation, SwiGLU, mean pool, copy. */
+/** Dispatch builders for the layers every backbone shares besides the GEMMs (../gemm.ts): norms with fused residual/activation, SwiGLU, depthwise conv, mean pool, copy. */
 import type { Dispatch, GpuContext } from '../context';
 import { expandWgsl } from '../wgsl';
 import { grid1d } from './scratch';
+import { biasOrDummy } from '../gemm';
 import normWgsl from '../../../kernels/add_norm.wgsl?raw';
 import swigluWgsl from '../../../kernels/swiglu.wgsl?raw';
 import meanpoolWgsl from '../../../kernels/meanpool.wgsl?raw';
+import dwconvWgsl from '../../../kernels/dwconv.wgsl?raw';
 import copyWgsl from '../../../kernels/copy.wgsl?raw';
 
 export type NormMode = 'none' | 'rms' | 'ln';
@@ -58,6 +60,31 @@ export function normDispatch(ctx: GpuContext, s: NormSpec, d: Dummies): Dispatch
 export function swigluDispatch(ctx: GpuContext, h: GPUBuffer, y: GPUBuffer, rows: number, I: number): Dispatch {
   const n = rows * I;
   return { pipeline: ctx.pipeline(swigluWgsl), buffers: [h, y], params: { n, I }, workgroups: grid1d(Math.ceil(n / 256)) };
+}
+
+/** A depthwise conv's geometry: B maps of H×W with C channels, k×k taps, stride 1, zero padding `pad`. */
+export interface DwconvSpec {
+  B: number;
+  H: number;
+  W: number;
+  C: number;
+  k: number;
+  pad: number;
+  act: Act;
+  /** input as channel planes [B, C, H·W] instead of tokens [B, H·W, C] (the output is tokens) */
+  channelFirst?: boolean;
+}
+
+const DW_ACT: Record<Act, number> = { none: 0, silu: 1, gelu: 2 };
+
+/** act(depthwise conv(x) (+ b)) → tokens [B, H·W, C] (kernels/dwconv.wgsl): LITv2's and VVT's DWMlp, ViG's local branch. */
+export function dwconvDispatch(ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, s: DwconvSpec): Dispatch {
+  return {
+    pipeline: ctx.pipeline(dwconvWgsl),
+    buffers: [x, w, biasOrDummy(ctx, b), y],
+    params: { H: s.H, W: s.W, C: s.C, k: s.k, pad: s.pad, has_bias: b ? 1 : 0, act: DW_ACT[s.act], channel_first: s.channelFirst ? 1 : 0 },
+    workgroups: [Math.ceil(s.C / 64), s.H * s.W, s.B],
+  };
 }
 
 /** [B, L, C] → [B, C]. */

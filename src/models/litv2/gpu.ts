@@ -18,9 +18,8 @@ import type { Params } from '../../ops/types';
 import type { GpuForwardOptions, GpuForwardResult, ModelInput } from '../types';
 import { gemmDispatches, gemmPlan, splitkPartials } from '../../gpu/gemm';
 import { hiloDispatches, uploadHiloWeights, type LinearBuilder } from '../../ops/hilo/gpu';
-import { convDispatch, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type NormSpec, captures } from '../../gpu/plan';
+import { convDispatch, dwconvDispatch, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type NormSpec, captures } from '../../gpu/plan';
 import { expandWgsl } from '../../gpu/wgsl';
-import dwconvWgsl from '../../../kernels/dwconv.wgsl?raw';
 import dwconvV4Wgsl from '../../../kernels/dwconv_gelu_v4.wgsl?raw';
 import deformWgsl from '../../../kernels/litv2_deform.wgsl?raw';
 import rowNormWgsl from '../../../kernels/litv2_row_norm.wgsl?raw';
@@ -108,11 +107,7 @@ function dwMlp(pb: PlanBuilder, st: WeightStore, prefix: string, n: GPUBuffer, B
       workgroups: [Math.ceil(hidden / 4 / 64), H * runs, B],
     });
   } else {
-    pb.add({
-      pipeline: pb.ctx.pipeline(dwconvWgsl),
-      buffers: [h, st.get(wKey), st.get(`${prefix}.dwconv.dwconv.bias`), g], params: { H, W, C: hidden, k, pad, has_bias: 1, act: 2, channel_first: 0 },
-      workgroups: [Math.ceil(hidden / 64), H * W, B],
-    });
+    pb.add(dwconvDispatch(pb.ctx, h, st.get(wKey), st.get(`${prefix}.dwconv.dwconv.bias`), g, { B, H, W, C: hidden, k, pad, act: 'gelu' }));
   }
   const w2 = st.get(`${prefix}.fc2.weight`);
   const b2 = st.opt(`${prefix}.fc2.bias`);

@@ -18,8 +18,7 @@
 import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { uploadVicinityWeights, vicinityDispatches } from '../../ops/vicinity/gpu';
-import dwconvWgsl from '../../../kernels/dwconv.wgsl?raw';
-import { meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, captures, captureSites } from '../../gpu/plan';
+import { dwconvDispatch, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, captures, captureSites } from '../../gpu/plan';
 import type { AttentionSite, GpuForwardOptions, GpuForwardResult, ModelInput } from '../types';
 import { subParams } from '../nn-cpu';
 import { vvtAttentionSites, vvtAttnConfig, vvtGrids, vvtPatchConv, type VvtConfig } from './config';
@@ -53,11 +52,7 @@ function mlp(pb: PlanBuilder, st: WeightStore, prefix: string, n: GPUBuffer, m: 
   const h = pb.scratch('mlp.h', BL * hidden);
   const g = pb.scratch('mlp.g', BL * hidden);
   pb.linear(n, st.get(`${prefix}.fc1.weight`), st.get(`${prefix}.fc1.bias`), h, BL, hidden, C);
-  pb.add({
-    pipeline: pb.ctx.pipeline(dwconvWgsl),
-    buffers: [h, st.get(`${prefix}.dwconv.dwconv.weight`), st.get(`${prefix}.dwconv.dwconv.bias`), g], params: { H, W, C: hidden, k: 3, pad: 1, has_bias: 1, act: 2, channel_first: 0 },
-    workgroups: [Math.ceil(hidden / 64), H * W, B],
-  });
+  pb.add(dwconvDispatch(pb.ctx, h, st.get(`${prefix}.dwconv.dwconv.weight`), st.get(`${prefix}.dwconv.dwconv.bias`), g, { B, H, W, C: hidden, k: 3, pad: 1, act: 'gelu' }));
   pb.linear(g, st.get(`${prefix}.fc2.weight`), st.get(`${prefix}.fc2.bias`), m, BL, C, hidden);
 }
 

@@ -29,8 +29,6 @@ export interface FasaGpuOptions {
   timed?: boolean;
 }
 
-/** Scratch buffers by role; a backbone passes a pool so every block reuses the same ones. */
-
 /** 1×1 conv of a batch of channel-first maps: y = act(W·x + b) (+ res). */
 export interface PointwiseSpec {
   Co: number;

@@ -12,7 +12,6 @@
  */
 import type { Dispatch, GpuContext } from '../../gpu/context';
 import { expandWgsl } from '../../gpu/wgsl';
-import dwconvWgsl from '../../../kernels/dwconv.wgsl?raw';
 import gatesWgsl from '../../../kernels/gla_gates.wgsl?raw';
 import scanWgsl from '../../../kernels/gla_scan.wgsl?raw';
 import chunkStateWgsl from '../../../kernels/gla_chunk_state.wgsl?raw';
@@ -22,7 +21,8 @@ import mapsWgsl from '../../../kernels/gla_maps.wgsl?raw';
 import transposeWgsl from '../../../kernels/gla_transpose.wgsl?raw';
 import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
 import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
-import { biasOrDummy, linearDispatch } from '../../gpu/gemm';
+import { linearDispatch } from '../../gpu/gemm';
+import { dwconvDispatch } from '../../gpu/plan/layers';
 import { requireParam, uploadParam } from '../common/params';
 import { directionWeights, glaDims, validateGla, type GlaConfig } from './spec';
 
@@ -86,8 +86,6 @@ export function uploadGlaWeights(ctx: GpuContext, p: Params, c: GlaConfig): GlaG
   return { ...w, all: Object.values(w) };
 }
 
-/** Scratch buffers by role; a backbone passes a pool so every block reuses the same ones. */
-
 export interface GlaDispatchIO {
   /** input: B images back to back, each tokens [L,C] ('tokens') or [C,L] ('channels') */
   x: GPUBuffer;
@@ -147,11 +145,7 @@ export function glaDispatches(ctx: GpuContext, w: GlaGpuWeights, c: GlaConfig, i
   const blast = alloc('gla.blast', dirs * B * h * nchunks * dk);
   const carry = wantMaps ? alloc('gla.carry', dirs * B * h * nchunks * dk) : alloc('gla.carry.none', 1);
   const dispatches: Dispatch[] = [
-    {
-      pipeline: ctx.pipeline(dwconvWgsl),
-      buffers: [io.x, w.wIn, biasOrDummy(ctx, null), loc], params: { H: c.H, W: c.W, C, k: 3, pad: 1, has_bias: 0, act: c.actInConv ? 1 : 0, channel_first: channels ? 1 : 0 },
-      workgroups: [Math.ceil(C / 64), L, B],
-    },
+    dwconvDispatch(ctx, io.x, w.wIn, null, loc, { B, H: c.H, W: c.W, C, k: 3, pad: 1, act: c.actInConv ? 'silu' : 'none', channelFirst: channels }),
     linearDispatch(ctx, loc, w.wProj, w.bProj, proj, BL, stride, C),
     linearDispatch(ctx, loc, w.wGk0, null, z0, BL, r, C),
     linearDispatch(ctx, z0, w.wGk1, w.bGk1, z, BL, 2 * K, r),

@@ -31,7 +31,7 @@ import rowsWgsl from '../../../kernels/gma_rows.wgsl?raw';
 import { runOpOnce, type ScratchAlloc } from '../common/gpu-run';
 import type { GpuOpOutput, GpuRunOptions, Params } from '../types';
 import type { Tensor } from '../../tensor/tensor';
-import { biasOrDummy, linearDispatch } from '../../gpu/gemm';
+import { linearDispatch } from '../../gpu/gemm';
 import { requireParam, uploadParam } from '../common/params';
 import { GMA_CRPE_SPLIT, GMA_SEG_KERNEL, gmaDims, gmaSegmentOn, validateGma, type GmaConfig } from './spec';
 
@@ -140,8 +140,6 @@ export function uploadGmaWeights(ctx: GpuContext, p: Params, c: GmaConfig): GmaG
     all: Object.values(w).filter((b): b is GPUBuffer => b !== null),
   };
 }
-
-/** Scratch buffers by role; a backbone passes its pool so every block reuses the same ones. */
 
 export interface GmaDispatchIO {
   /** input tokens: B images back to back, each [H·W, C] */

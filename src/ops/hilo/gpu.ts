@@ -119,8 +119,6 @@ export function uploadHiloWeights(ctx: GpuContext, p: Params, c: HiloConfig): Hi
   return { ...w, all: Object.values(w).filter((b): b is GPUBuffer => b !== null) };
 }
 
-/** Scratch buffers by role; a backbone passes a pool so every block reuses the same ones. */
-
 export interface HiloDispatchIO {
   /** input tokens: B images back to back, each [H·W, C] */
   x: GPUBuffer;
