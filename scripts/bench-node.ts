@@ -16,6 +16,7 @@
  *                                   per-kernel profile of the ops (--profile-ops= for none) and --models
  *   --attn-shape=8x2[x256]          force the attention core's launch shape (key splits × queries per
  *                                   thread × workgroup size; src/ops/common/attn.ts) to time shapes
+ *   --gemm=6272x1536x384,196x1536x384   GPU time of M×N×K products on each GEMM kernel and the one picked
  *   --again                         steadiness: after everything above (ops, tfjs compositions,
  *                                   backbones, profile, interaction, knob changes), time the ops and the backbones
  *                                   once more in the same process and print both tables again, to
@@ -34,6 +35,7 @@ import { benchModel, releaseBenchModels } from '../src/bench/models';
 import { benchInteraction, interactionMarkdown } from '../src/bench/interaction';
 import { variantFamily } from '../src/parity/model-check';
 import { profileSection, roofsFromReport } from '../src/bench/profile';
+import { timeGemmShapes } from '../src/bench/peak';
 
 function arg(name: string, fallback: string): string {
   return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -91,6 +93,14 @@ async function main() {
   if (chart && rep.growth) {
     writeFileSync(chart, growthChartSvg(rep.growth, { title: `Median time against token count — ${rep.adapter}` }));
     console.error(`wrote ${chart}`);
+  }
+  const gemmShapes = list(arg('gemm', '')).map((s) => s.split('x').map(Number) as [number, number, number]);
+  if (gemmShapes.length) {
+    console.log('\n| M×N×K | picked | kernel: ms (TFLOP/s) |\n|---|---|---|');
+    for (const g of await timeGemmShapes(ctx, gemmShapes)) {
+      const f = 2 * g.shape[0] * g.shape[1] * g.shape[2];
+      console.log(`| ${g.shape.join('×')} | ${g.picked} | ${Object.entries(g.ms).map(([k, ms]) => `${k}: ${ms.toFixed(3)} (${(f / ms / 1e9).toFixed(1)})`).join('; ')} |`);
+    }
   }
   // Backbones: batch-1 latency and batch-N throughput with PRNG weights (--models=vig-t,vig-h-t).
   const models = list(arg('models', ''));

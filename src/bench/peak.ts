@@ -3,9 +3,9 @@
  * common GPUs by adapter name, and what this device really reaches: our tiled Linear kernel on a
  * large matmul, and a large buffer copy (copyBufferToBuffer and a vec4 copy kernel, the better one).
  */
-import { BU, type GpuContext } from '../gpu/context';
+import { BU, type Dispatch, type GpuContext } from '../gpu/context';
 import { median } from '../tensor/stats';
-import { linearDispatch } from '../gpu/gemm';
+import { bigDispatch, gemmDispatches, gemmPlan, linearDispatch } from '../gpu/gemm';
 import copyWgsl from '../../kernels/copy_vec4.wgsl?raw';
 
 /** Dense fp32 FMA peak in TFLOP/s and memory bandwidth in GB/s (vendor data sheets; boost clocks). */
@@ -36,6 +36,44 @@ export async function measureMatmulTflops(ctx: GpuContext, n = 4096, reps = 5): 
   for (let i = 0; i < reps; i++) times.push((await ctx.run([d], { timed: true })).ms);
   for (const b of [a, w, y]) b.destroy();
   return (2 * n ** 3) / (median(times) * 1e-3) / 1e12;
+}
+
+/** GPU time of one M×N×K product (x·Wᵀ + b) on each GEMM kernel that can run it, and on the one gemmPlan picks. */
+export interface GemmShapeTiming {
+  shape: [number, number, number];
+  picked: string;
+  /** kernel → median ms */
+  ms: Record<string, number>;
+}
+
+/** Time `shapes` ([M, N, K]) on linear, linear_big (rn 4 and 8 where N allows) and gemmPlan's pick (bench `--gemm`). */
+export async function timeGemmShapes(ctx: GpuContext, shapes: Array<[number, number, number]>, reps = 10): Promise<GemmShapeTiming[]> {
+  const out: GemmShapeTiming[] = [];
+  for (const [M, N, K] of shapes) {
+    const x = ctx.scratch(M * K);
+    const w = ctx.scratch(N * K);
+    const b = ctx.scratch(N);
+    const y = ctx.scratch(M * N);
+    const part: GPUBuffer[] = [];
+    const variants: Record<string, () => Dispatch[]> = {
+      linear: () => [linearDispatch(ctx, x, w, b, y, M, N, K)],
+      picked: () => gemmDispatches(ctx, (_r, n) => { const p = ctx.scratch(n); part.push(p); return p; }, x, w, b, y, M, N, K),
+    };
+    if (K % 4 === 0 && N % 4 === 0) variants.big4 = () => [bigDispatch(ctx, x, w, b, y, M, N, K, 4)];
+    if (K % 4 === 0 && N % 128 === 0) variants.big8 = () => [bigDispatch(ctx, x, w, b, y, M, N, K, 8)];
+    const ms: Record<string, number> = {};
+    for (const [name, make] of Object.entries(variants)) {
+      const d = make();
+      await ctx.run(d);
+      const t: number[] = [];
+      for (let i = 0; i < reps; i++) t.push((await ctx.run(d, { timed: true })).ms);
+      ms[name] = median(t);
+    }
+    const p = gemmPlan(M, N, K);
+    out.push({ shape: [M, N, K], picked: p.kind === 'splitk' ? `splitk×${p.splits}` : p.kind === 'big' ? `big${p.rn}` : 'linear', ms });
+    for (const buf of [x, w, b, y, ...part]) buf.destroy();
+  }
+  return out;
 }
 
 export interface CopyBandwidth {

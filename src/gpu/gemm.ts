@@ -13,7 +13,7 @@
  * are gathered, not vec4 loads).
  */
 import type { Dispatch, GpuContext } from './context';
-import { expandWgsl } from './wgsl';
+import { expandWgsl, kernelText } from './wgsl';
 import { grid1d } from './plan/scratch';
 import linearWgsl from '../../kernels/linear.wgsl?raw';
 import bigWgsl from '../../kernels/linear_big.wgsl?raw';
@@ -80,7 +80,7 @@ export function linearDispatch(
   opts: { act?: LinearAct; accumulate?: boolean } = {},
 ): Dispatch {
   return {
-    pipeline: ctx.pipeline(linearWgsl),
+    pipeline: ctx.pipeline(expandWgsl(kernelText('linear.wgsl', linearWgsl))),
     buffers: [x, w, biasOrDummy(ctx, b), y],
     params: { M, N, K, has_bias: b ? 1 : 0, act: ACT[opts.act ?? 'none'], accumulate: opts.accumulate ? 1 : 0 },
     workgroups: [Math.ceil(N / 64), Math.ceil(M / 64)],
@@ -153,17 +153,20 @@ function splitk(ctx: GpuContext, alloc: ScratchAlloc, x: GPUBuffer, w: GPUBuffer
   }];
 }
 
+/** y[M, N] = x[M, K]·Wᵀ + b on linear_big.wgsl (K and N multiples of 4), `rn` columns per thread. */
+export function bigDispatch(ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, M: number, N: number, K: number, rn: 4 | 8): Dispatch {
+  return {
+    pipeline: ctx.pipeline(expandWgsl(kernelText('linear_big.wgsl', bigWgsl), { RN: rn })),
+    buffers: [x, w, biasOrDummy(ctx, b), y],
+    params: { M, N, K, has_bias: b ? 1 : 0, act: 0 },
+    workgroups: [Math.ceil(N / (16 * rn)), Math.ceil(M / 128)],
+  };
+}
+
 /** y[M, N] = x[M, K]·Wᵀ + b on the kernel gemmPlan picks (`W` may have more than N rows). */
 export function gemmDispatches(ctx: GpuContext, alloc: ScratchAlloc, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, M: number, N: number, K: number): Dispatch[] {
   const p = gemmPlan(M, N, K);
-  if (p.kind === 'big') {
-    return [{
-      pipeline: ctx.pipeline(expandWgsl(bigWgsl, { RN: p.rn })),
-      buffers: [x, w, biasOrDummy(ctx, b), y],
-      params: { M, N, K, has_bias: b ? 1 : 0, act: 0 },
-      workgroups: [Math.ceil(N / (16 * p.rn)), Math.ceil(M / 128)],
-    }];
-  }
+  if (p.kind === 'big') return [bigDispatch(ctx, x, w, b, y, M, N, K, p.rn)];
   if (p.kind === 'splitk') return splitk(ctx, alloc, x, w, b, y, M, N, K, p.splits);
   return [linearDispatch(ctx, x, w, b, y, M, N, K)];
 }

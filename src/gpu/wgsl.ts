@@ -17,9 +17,19 @@ export const INCLUDE_LINE = /^\/\/#include ([A-Za-z0-9_/]+\.wgsl)[ \t]*$/gm;
 
 /**
  * A/B of shared WGSL on a GPU (bench `--wgsl-swap=lib/gemm.wgsl:lib/gemm_x.wgsl`): an include
- * resolved to another file of `kernels/`. Empty in the app and the tests.
+ * resolved to another file of `kernels/`, or a whole kernel that reads its source through
+ * kernelText (the GEMMs). Empty in the app and the tests.
  */
 export const includeSwap: Record<string, string> = {};
+
+/** A kernel's own source, or the file `includeSwap` puts in its place (the bench's A/B of whole kernels). */
+export function kernelText(file: string, text: string): string {
+  const to = includeSwap[file];
+  if (!to) return text;
+  const swapped = kernelSources[`../../kernels/${to}`];
+  if (swapped === undefined) throw new Error(`WGSL swap: no kernels/${to}`);
+  return swapped;
+}
 
 /** Replace `//#include lib/name.wgsl` lines by kernels/lib/name.wgsl (once each; nested includes resolved). */
 export function includeWgsl(src: string, seen = new Set<string>()): string {
