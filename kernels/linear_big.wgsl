@@ -1,15 +1,19 @@
-// y[M, N] = act(x[M, K] · W[N, K]ᵀ + b[N])   (torch.nn.Linear layout), for products with enough
-// 128-row tiles to fill the GPU. Same arithmetic as linear.wgsl — one fma per k in ascending k,
-// zero-padded K slices, bias added last — so its outputs are bit-identical; what changes is the
-// cost per fma. linear.wgsl's threads compute 4×4 outputs from scalar reads of workgroup memory:
-// 8 reads per 16 fma, so shared-memory bandwidth caps it near a quarter of the fp32 peak. Here each
-// of the 256 threads computes 8×RN outputs from vec4 reads (4 reads per 64 fma at RN = 8), and the
-// next K slice is fetched into registers while the current one is multiplied.
+// y[M, N] = act(x[M, K] · W[N, K]ᵀ + b[N]) (+ y[M, N] when `accumulate`)   (torch.nn.Linear
+// layout), for products with enough 128-row tiles to fill the GPU. Same arithmetic as linear.wgsl —
+// one fma per k in ascending k, zero-padded K slices, then bias, activation and residual in that
+// order — so its outputs are bit-identical; what changes is the cost per fma: each of the 256
+// threads computes 8×RN outputs from vec4 reads of workgroup memory (4 reads per 64 fma at RN = 8)
+// where linear.wgsl's compute 4×4.
 // Tile: TM = 128 rows × TN = 16·RN columns, K in slices of 8. A thread owns rows ty·4 + {0, 64} + i
 // and columns tx·4 + {0, 64} + j (4×4 blocks 64 apart), so a warp's vec4 reads of workgroup memory
-// hit consecutive addresses (no bank conflicts). Needs K % 4 == 0 and N % 4 == 0 (vec4 rows).
-// act: 0 none, 2 exact (erf) GELU (the folded-BatchNorm DTM tail).
-struct Params { M: u32, N: u32, K: u32, has_bias: u32, act: u32 }
+// hit consecutive addresses (no bank conflicts). The slices alternate between two buffers of
+// workgroup memory, so one barrier per slice suffices: a thread storing slice t + 1 writes the
+// buffer nobody reads during slice t, and the next slice's global reads are issued into registers
+// before slice t is multiplied. (Against one buffer and two barriers: 8-20 % less time on most
+// LITv2/ViG batch-32 shapes on an H200; slices of 16 or 32 were slower: BENCHMARKS.md 2026-12-06.)
+// Needs K % 4 == 0 and N % 4 == 0 (vec4 rows).
+// act: 0 none, 1 Hardswish, 2 exact (erf) GELU.
+struct Params { M: u32, N: u32, K: u32, has_bias: u32, act: u32, accumulate: u32 }
 @group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;       // [M, K/4]
 @group(0) @binding(1) var<storage, read> w: array<vec4<f32>>;       // [N, K/4]
 @group(0) @binding(2) var<storage, read> b: array<f32>;             // [N]
@@ -21,8 +25,8 @@ const VN: u32 = RN / 4u;   // 4-column blocks per thread
 const TM: u32 = 128u;
 const TN: u32 = 16u * RN;
 const TK: u32 = 8u;
-var<workgroup> xs: array<vec4<f32>, 256>;     // [k][m/4], TK × TM/4
-var<workgroup> ws: array<vec4<f32>, 256>;     // [k][n/4], TK × TN/4 (first half used at RN = 4)
+var<workgroup> xs: array<vec4<f32>, 512>;     // [buffer][k][m/4], 2 × TK × TM/4
+var<workgroup> ws: array<vec4<f32>, 512>;     // [buffer][k][n/4], 2 × TK × TN/4 (half used at RN = 4)
 
 //#include lib/gelu.wgsl
 
@@ -46,13 +50,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   if (xr < P.M && lq < K4) { xv = x[xr * K4 + lq]; }
   if (loadW && wr < P.N && lq < K4) { wv = w[wr * K4 + lq]; }
   for (var t = 0u; t < nk; t++) {
+    let sb = (t % 2u) * 256u;
     // registers → workgroup memory, transposed to [k][row]
     for (var c = 0u; c < 4u; c++) {
-      xs[(lq * 4u + c) * (TM / 4u) + lr / 4u][lr % 4u] = xv[c];
-      if (loadW) { ws[(lq * 4u + c) * (TN / 4u) + lr / 4u][lr % 4u] = wv[c]; }
+      xs[sb + (lq * 4u + c) * (TM / 4u) + lr / 4u][lr % 4u] = xv[c];
+      if (loadW) { ws[sb + (lq * 4u + c) * (TN / 4u) + lr / 4u][lr % 4u] = wv[c]; }
     }
     workgroupBarrier();
-    // prefetch the next slice while this one is multiplied
+    // the next slice's reads, in flight while this one is multiplied
     let kq = (t + 1u) * 2u + lq;
     xv = vec4<f32>(0.0);
     wv = vec4<f32>(0.0);
@@ -61,10 +66,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       if (loadW && wr < P.N && kq < K4) { wv = w[wr * K4 + kq]; }
     }
     for (var kk = 0u; kk < TK; kk++) {
-      let a0 = xs[kk * (TM / 4u) + lid.y];
-      let a1 = xs[kk * (TM / 4u) + lid.y + 16u];
+      let a0 = xs[sb + kk * (TM / 4u) + lid.y];
+      let a1 = xs[sb + kk * (TM / 4u) + lid.y + 16u];
       var bv: array<vec4<f32>, VN>;
-      for (var v = 0u; v < VN; v++) { bv[v] = ws[kk * (TN / 4u) + lid.x + v * 16u]; }
+      for (var v = 0u; v < VN; v++) { bv[v] = ws[sb + kk * (TN / 4u) + lid.x + v * 16u]; }
       for (var i = 0u; i < 4u; i++) {
         for (var v = 0u; v < VN; v++) {
           acc[i * VN + v] = fma(vec4<f32>(a0[i]), bv[v], acc[i * VN + v]);
@@ -72,7 +77,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
         }
       }
     }
-    workgroupBarrier();
   }
   let N4 = P.N / 4u;
   for (var u = 0u; u < 2u; u++) {
@@ -84,7 +88,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
         if (c >= P.N) { continue; }
         var o = acc[(u * 4u + i) * VN + v];
         if (P.has_bias != 0u) { o += vec4<f32>(b[c], b[c + 1u], b[c + 2u], b[c + 3u]); }
+        if (P.act == 1u) { o = o * clamp(o + 3.0, vec4<f32>(0.0), vec4<f32>(6.0)) / 6.0; }
         if (P.act == 2u) { o = vec4<f32>(gelu(o.x), gelu(o.y), gelu(o.z), gelu(o.w)); }
+        if (P.accumulate != 0u) { o += y[r * N4 + c / 4u]; }
         y[r * N4 + c / 4u] = o;
       }
     }

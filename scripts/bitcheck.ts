@@ -36,10 +36,11 @@ async function main() {
       console.log(JSON.stringify({ op: name, grid: `${h}x${w}`, over, y: sha(out.y), maps }));
     }
   }
-  const size = Number(arg('size', '64'));
   for (const v of list(arg('models', ''))) {
     const m = MODELS.find((f) => f.family === variantFamily(v))!;
     const cfg = m.variants[v];
+    // --size where the model takes other sizes (LITv2 takes only its own)
+    const size = variantFamily(v) === 'litv2' ? m.inputSize(cfg).size : Number(arg('size', String(m.inputSize(cfg).size)));
     const wts = syntheticParams(m.expectedKeys(cfg));
     const x = Float32Array.from(prngInput(`bitcheck:${v}`, 2 * 3 * size * size));
     const r = await m.forwardGpu!(ctx, x, [2, 3, size, size], wts, cfg, { stages: false, timed: false });

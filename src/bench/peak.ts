@@ -5,7 +5,7 @@
  */
 import { BU, type Dispatch, type GpuContext } from '../gpu/context';
 import { median } from '../tensor/stats';
-import { bigDispatch, gemmDispatches, gemmPlan, linearDispatch } from '../gpu/gemm';
+import { bigDispatch, gemmDispatches, gemmPlan, linearDispatch, tileDispatch } from '../gpu/gemm';
 import copyWgsl from '../../kernels/copy_vec4.wgsl?raw';
 
 /** Dense fp32 FMA peak in TFLOP/s and memory bandwidth in GB/s (vendor data sheets; boost clocks). */
@@ -46,7 +46,7 @@ export interface GemmShapeTiming {
   ms: Record<string, number>;
 }
 
-/** Time `shapes` ([M, N, K]) on linear, linear_big (rn 4 and 8 where N allows) and gemmPlan's pick (bench `--gemm`). */
+/** Time `shapes` ([M, N, K]) on linear.wgsl, linear_big (rn 4 and 8 where N allows) and gemmPlan's pick (bench `--gemm`). */
 export async function timeGemmShapes(ctx: GpuContext, shapes: Array<[number, number, number]>, reps = 10): Promise<GemmShapeTiming[]> {
   const out: GemmShapeTiming[] = [];
   for (const [M, N, K] of shapes) {
@@ -56,7 +56,7 @@ export async function timeGemmShapes(ctx: GpuContext, shapes: Array<[number, num
     const y = ctx.scratch(M * N);
     const part: GPUBuffer[] = [];
     const variants: Record<string, () => Dispatch[]> = {
-      linear: () => [linearDispatch(ctx, x, w, b, y, M, N, K)],
+      linear: () => [tileDispatch(ctx, x, w, b, y, M, N, K)],
       picked: () => gemmDispatches(ctx, (_r, n) => { const p = ctx.scratch(n); part.push(p); return p; }, x, w, b, y, M, N, K),
     };
     if (K % 4 === 0 && N % 4 === 0) variants.big4 = () => [bigDispatch(ctx, x, w, b, y, M, N, K, 4)];

@@ -1,10 +1,11 @@
 /**
  * Every matrix product of the ops and backbones, and the one place that picks its kernel by shape:
  *  - `linear` (kernels/linear.wgsl, lib/gemm.wgsl's 64×64 tiles; fused bias, activation and
- *    in-place residual) — the default, and the only one with Hardswish or `accumulate`;
+ *    in-place residual) — the default;
  *  - `big`: enough 128-row output tiles to fill a large GPU (batch 32) → kernels/linear_big.wgsl,
- *    8×8 or 8×4 outputs per thread from vec4 reads — the same sums as linear.wgsl, bit for bit, at a
- *    higher fma rate (linear.wgsl's 4×4 scalar-read tiles reach about a quarter of the fp32 peak);
+ *    8×8 or 8×4 outputs per thread from vec4 reads and the same epilogue — the same sums as
+ *    linear.wgsl, bit for bit, at a higher fma rate (at 4096³ on an H200: 36 TFLOP/s against 21).
+ *    linearDispatch takes it whenever the shape allows, so every Linear of every op gains it;
  *  - `splitk`: few tiles against a long K (batch 1 at 14×14 and 7×7: 49–196 rows, K up to 3072) →
  *    gemm_splitk + gemm_splitk_reduce, so a handful of workgroups no longer run K/16 serial steps
  *    each while the rest of the GPU idles. The splits are summed in order (a different, fixed
@@ -48,14 +49,20 @@ export function splitCount(M: number, N: number, K: number): number {
 
 export type GemmKind = 'big' | 'splitk' | 'linear';
 
+/** Columns per thread when x[M, K]·Wᵀ runs on linear_big (vec4 rows and enough 128-row tiles), else 0. */
+function bigColumns(M: number, N: number, K: number): 0 | 4 | 8 {
+  const rn: 4 | 8 = N % 128 === 0 ? 8 : 4;
+  const tiles = Math.ceil(M / 128) * Math.ceil(N / (16 * rn));
+  return K % 4 === 0 && N % 4 === 0 && tiles >= BIG_MIN_TILES ? rn : 0;
+}
+
 /** Which kernel a [M, K] × [N, K]ᵀ product runs on, and the split count / columns per thread. */
 export function gemmPlan(M: number, N: number, K: number, opts: { conv?: boolean } = {}): { kind: GemmKind; splits: number; rn: 4 | 8 } {
-  const rn: 4 | 8 = N % 128 === 0 ? 8 : 4;
-  const bigTiles = Math.ceil(M / 128) * Math.ceil(N / (16 * rn));
-  if (!opts.conv && K % 4 === 0 && N % 4 === 0 && bigTiles >= BIG_MIN_TILES) return { kind: 'big', splits: 1, rn };
+  const rn = opts.conv ? 0 : bigColumns(M, N, K);
+  if (rn) return { kind: 'big', splits: 1, rn };
   const s = splitCount(M, N, K);
-  if (s > 1 && Math.ceil(K / 16) >= gemmTuning.splitMinSteps) return { kind: 'splitk', splits: s, rn };
-  return { kind: 'linear', splits: 1, rn };
+  if (s > 1 && Math.ceil(K / 16) >= gemmTuning.splitMinSteps) return { kind: 'splitk', splits: s, rn: 4 };
+  return { kind: 'linear', splits: 1, rn: 4 };
 }
 
 /** The activation a Linear's epilogue applies after the bias. */
@@ -71,14 +78,27 @@ export function biasOrDummy(ctx: GpuContext, b: GPUBuffer | null): GPUBuffer {
   return d;
 }
 
+export interface LinearOpts {
+  act?: LinearAct;
+  /** y += the product (an in-place residual add) */
+  accumulate?: boolean;
+}
+
 /**
- * y[M,N] = act(x[M,K]·Wᵀ + b) (+ y when `accumulate`: an in-place residual add) on linear.wgsl,
+ * y[M,N] = act(x[M,K]·Wᵀ + b) (+ y when `accumulate`: an in-place residual add) on linear_big.wgsl
+ * where the shape fills the GPU with its tiles, else linear.wgsl (bit-identical results either way),
  * all buffers already on the GPU (`W` may have more than N rows: the first N are used).
  */
 export function linearDispatch(
   ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, M: number, N: number, K: number,
-  opts: { act?: LinearAct; accumulate?: boolean } = {},
+  opts: LinearOpts = {},
 ): Dispatch {
+  const rn = bigColumns(M, N, K);
+  return rn ? bigDispatch(ctx, x, w, b, y, M, N, K, rn, opts) : tileDispatch(ctx, x, w, b, y, M, N, K, opts);
+}
+
+/** linearDispatch on linear.wgsl (64×64 tiles), whatever the shape. */
+export function tileDispatch(ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, M: number, N: number, K: number, opts: LinearOpts = {}): Dispatch {
   return {
     pipeline: ctx.pipeline(expandWgsl(kernelText('linear.wgsl', linearWgsl))),
     buffers: [x, w, biasOrDummy(ctx, b), y],
@@ -153,12 +173,12 @@ function splitk(ctx: GpuContext, alloc: ScratchAlloc, x: GPUBuffer, w: GPUBuffer
   }];
 }
 
-/** y[M, N] = x[M, K]·Wᵀ + b on linear_big.wgsl (K and N multiples of 4), `rn` columns per thread. */
-export function bigDispatch(ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, M: number, N: number, K: number, rn: 4 | 8): Dispatch {
+/** linearDispatch on linear_big.wgsl (K and N multiples of 4), `rn` columns per thread, whatever the tile count. */
+export function bigDispatch(ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, M: number, N: number, K: number, rn: 4 | 8, opts: LinearOpts = {}): Dispatch {
   return {
     pipeline: ctx.pipeline(expandWgsl(kernelText('linear_big.wgsl', bigWgsl), { RN: rn })),
     buffers: [x, w, biasOrDummy(ctx, b), y],
-    params: { M, N, K, has_bias: b ? 1 : 0, act: 0 },
+    params: { M, N, K, has_bias: b ? 1 : 0, act: ACT[opts.act ?? 'none'], accumulate: opts.accumulate ? 1 : 0 },
     workgroups: [Math.ceil(N / (16 * rn)), Math.ceil(M / 128)],
   };
 }
@@ -166,7 +186,6 @@ export function bigDispatch(ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b: GPUB
 /** y[M, N] = x[M, K]·Wᵀ + b on the kernel gemmPlan picks (`W` may have more than N rows). */
 export function gemmDispatches(ctx: GpuContext, alloc: ScratchAlloc, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, M: number, N: number, K: number): Dispatch[] {
   const p = gemmPlan(M, N, K);
-  if (p.kind === 'big') return [bigDispatch(ctx, x, w, b, y, M, N, K, p.rn)];
   if (p.kind === 'splitk') return splitk(ctx, alloc, x, w, b, y, M, N, K, p.splits);
   return [linearDispatch(ctx, x, w, b, y, M, N, K)];
 }

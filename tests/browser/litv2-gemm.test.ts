@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GpuContext } from '../../src/gpu/context';
 import { syntheticParams } from '../../src/ops/common/params';
-import { gemmDispatches, gemmPlan, linearDispatch } from '../../src/gpu/gemm';
+import { gemmDispatches, gemmPlan, linearDispatch, tileDispatch, type LinearOpts } from '../../src/gpu/gemm';
 import { litv2, releaseLitv2Gpu, type Litv2Config } from '../../src/models/litv2';
 import { LITV2_VARIANTS, stageGeom, stageHilo } from '../../src/models/litv2/config';
 import { hilo } from '../../src/ops/hilo';
@@ -24,17 +24,22 @@ beforeAll(async () => {
 });
 afterAll(() => ctx?.destroy());
 
-/** y of gemmDispatches and of linear.wgsl for one product, same inputs (through `c`: f32 or a half() view). */
-async function both(M: number, N: number, K: number, bias: boolean, wRows = N, c: GpuContext = ctx) {
+/**
+ * y of gemmDispatches (or, with `opts`, linearDispatch with that epilogue) and of linear.wgsl for
+ * one product, same inputs and the same starting y (through `c`: f32 or a half() view).
+ */
+async function both(M: number, N: number, K: number, bias: boolean, wRows = N, c: GpuContext = ctx, opts?: LinearOpts) {
   const made: GPUBuffer[] = [];
   const keep = (b: GPUBuffer) => (made.push(b), b);
   const x = keep(c.upload(Float32Array.from(prngInput(`gemm-x:${M}:${K}`, M * K))));
   const w = keep(c.upload(Float32Array.from(prngInput(`gemm-w:${N}:${K}`, wRows * K))));
   const b = bias ? keep(c.upload(Float32Array.from(prngInput(`gemm-b:${N}`, N)))) : null;
-  const y1 = keep(c.scratch(M * N));
-  const y2 = keep(c.scratch(M * N));
+  const y0 = Float32Array.from(prngInput(`gemm-y:${M}:${N}`, M * N));
+  const y1 = keep(c.upload(y0));
+  const y2 = keep(c.upload(y0));
   const alloc = (_role: string, n: number) => keep(c.scratch(n));
-  await c.run([...gemmDispatches(c, alloc, x, w, b, y1, M, N, K), linearDispatch(c, x, w, b, y2, M, N, K)]);
+  const tested = opts ? [linearDispatch(c, x, w, b, y1, M, N, K, opts)] : gemmDispatches(c, alloc, x, w, b, y1, M, N, K);
+  await c.run([...tested, tileDispatch(c, x, w, b, y2, M, N, K, opts)]);
   const got = await c.read(y1, M * N);
   const want = await c.read(y2, M * N);
   for (const m of made) m.destroy();
@@ -64,19 +69,29 @@ describe('LITv2 Linear kernels', () => {
   it('128×128 tiles equal linear.wgsl (ragged M, K not a multiple of the slice, bias)', async () => {
     expect(gemmPlan(8229, 256, 100)).toMatchObject({ kind: 'big', rn: 8 });
     const { got, want } = await both(8229, 256, 100, true);
-    expect(relL2(got, want)).toBeLessThan(1e-6);
+    expect(got).toEqual(want);
   });
 
   it('128×64 tiles equal linear.wgsl (N not a multiple of the tile, no bias, W with extra rows)', async () => {
     expect(gemmPlan(8192, 100, 64)).toMatchObject({ kind: 'big', rn: 4 });
     const { got, want } = await both(8192, 100, 64, false, 104);
-    expect(relL2(got, want)).toBeLessThan(1e-6);
+    expect(got).toEqual(want);
   });
 
   it('16-bit storage (the half-storage rewrite of the vec4 kernel) equals linear.wgsl rewritten the same way', async () => {
     expect(gemmPlan(8192, 128, 64).kind).toBe('big');
     const { got, want } = await both(8192, 128, 64, true, 128, ctx.half());
-    expect(relL2(got, want)).toBeLessThan(1e-6);
+    expect(got).toEqual(want);
+  });
+
+  it('every Linear takes the 128-row tiles where they fit, with the same epilogues bit for bit (Hardswish, GELU, in-place residual)', async () => {
+    for (const opts of [{ act: 'hswish' }, { act: 'gelu', accumulate: true }, { accumulate: true }] as LinearOpts[]) {
+      expect(linearDispatch(ctx, ctx.scratch(4), ctx.scratch(4), null, ctx.scratch(4), 8229, 256, 100, opts).workgroups).toEqual([2, 65]);
+      const { got, want } = await both(8229, 256, 100, true, 256, ctx, opts);
+      expect(got, JSON.stringify(opts)).toEqual(want);
+    }
+    const { got, want } = await both(8192, 100, 64, false, 100, ctx.half(), { act: 'hswish', accumulate: true });
+    expect(got).toEqual(want);
   });
 
   it('split K equals linear.wgsl', async () => {
