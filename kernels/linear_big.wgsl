@@ -1,19 +1,21 @@
-// y[M, N] = act(x[M, K] · W[N, K]ᵀ + b[N]) (+ y[M, N] when `accumulate`)   (torch.nn.Linear
-// layout), for products with enough 128-row tiles to fill the GPU. Same arithmetic as linear.wgsl —
-// one fma per k in ascending k, zero-padded K slices, then bias, activation and residual in that
-// order — so its outputs are bit-identical; what changes is the cost per fma: each of the 256
-// threads computes 8×RN outputs from vec4 reads of workgroup memory (4 reads per 64 fma at RN = 8)
-// where linear.wgsl's compute 4×4.
+// y[M, N] = act(x[M, K] · W[N, K]ᵀ + b[N])   (torch.nn.Linear layout), for products with enough
+// 128-row tiles to fill the GPU. Same arithmetic as linear.wgsl — one fma per k in ascending k,
+// zero-padded K slices, bias added last — so its outputs are bit-identical; what changes is the
+// cost per fma: each of the 256 threads computes 8×RN outputs from vec4 reads of workgroup memory
+// (4 reads per 64 fma at RN = 8) where linear.wgsl's compute 4×4.
 // Tile: TM = 128 rows × TN = 16·RN columns, K in slices of 8. A thread owns rows ty·4 + {0, 64} + i
 // and columns tx·4 + {0, 64} + j (4×4 blocks 64 apart), so a warp's vec4 reads of workgroup memory
 // hit consecutive addresses (no bank conflicts). The slices alternate between two buffers of
 // workgroup memory, so one barrier per slice suffices: a thread storing slice t + 1 writes the
 // buffer nobody reads during slice t, and the next slice's global reads are issued into registers
-// before slice t is multiplied. (Against one buffer and two barriers: 8-20 % less time on most
-// LITv2/ViG batch-32 shapes on an H200; slices of 16 or 32 were slower: BENCHMARKS.md 2026-12-06.)
+// before slice t is multiplied. (Against one buffer and two barriers: up to 17 % less time on
+// LITv2/ViG batch-32 shapes on an H100 and an H200; slices of 16 or 32 were slower. Adding
+// linear.wgsl's Hardswish and in-place residual to this epilogue made the RN = 8 kernel 7-18×
+// slower on an H100 — the accumulators no longer stay in registers — so those stay on linear.wgsl:
+// BENCHMARKS.md 2026-12-06, third section.)
 // Needs K % 4 == 0 and N % 4 == 0 (vec4 rows).
-// act: 0 none, 1 Hardswish, 2 exact (erf) GELU.
-struct Params { M: u32, N: u32, K: u32, has_bias: u32, act: u32, accumulate: u32 }
+// act: 0 none, 2 exact (erf) GELU (the folded-BatchNorm DTM tail).
+struct Params { M: u32, N: u32, K: u32, has_bias: u32, act: u32 }
 @group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;       // [M, K/4]
 @group(0) @binding(1) var<storage, read> w: array<vec4<f32>>;       // [N, K/4]
 @group(0) @binding(2) var<storage, read> b: array<f32>;             // [N]
@@ -88,9 +90,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
         if (c >= P.N) { continue; }
         var o = acc[(u * 4u + i) * VN + v];
         if (P.has_bias != 0u) { o += vec4<f32>(b[c], b[c + 1u], b[c + 2u], b[c + 3u]); }
-        if (P.act == 1u) { o = o * clamp(o + 3.0, vec4<f32>(0.0), vec4<f32>(6.0)) / 6.0; }
         if (P.act == 2u) { o = vec4<f32>(gelu(o.x), gelu(o.y), gelu(o.z), gelu(o.w)); }
-        if (P.accumulate != 0u) { o += y[r * N4 + c / 4u]; }
         y[r * N4 + c / 4u] = o;
       }
     }

@@ -3,9 +3,11 @@
  *  - `linear` (kernels/linear.wgsl, lib/gemm.wgsl's 64×64 tiles; fused bias, activation and
  *    in-place residual) — the default;
  *  - `big`: enough 128-row output tiles to fill a large GPU (batch 32) → kernels/linear_big.wgsl,
- *    8×8 or 8×4 outputs per thread from vec4 reads and the same epilogue — the same sums as
- *    linear.wgsl, bit for bit, at a higher fma rate (at 4096³ on an H200: 36 TFLOP/s against 21).
- *    linearDispatch takes it whenever the shape allows, so every Linear of every op gains it;
+ *    8×8 or 8×4 outputs per thread from vec4 reads — the same sums as linear.wgsl, bit for bit, at
+ *    a higher fma rate (at 4096³ on an H100: 36 TFLOP/s against 21). linearDispatch takes it
+ *    whenever the shape allows and the epilogue is bias and GELU at most, so every such Linear of
+ *    every op gains it (Hardswish and the in-place residual made its RN = 8 variant 7-18× slower
+ *    on an H100, so they stay on linear.wgsl);
  *  - `splitk`: few tiles against a long K (batch 1 at 14×14 and 7×7: 49–196 rows, K up to 3072) →
  *    gemm_splitk + gemm_splitk_reduce, so a handful of workgroups no longer run K/16 serial steps
  *    each while the rest of the GPU idles. The splits are summed in order (a different, fixed
@@ -93,8 +95,8 @@ export function linearDispatch(
   ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, M: number, N: number, K: number,
   opts: LinearOpts = {},
 ): Dispatch {
-  const rn = bigColumns(M, N, K);
-  return rn ? bigDispatch(ctx, x, w, b, y, M, N, K, rn, opts) : tileDispatch(ctx, x, w, b, y, M, N, K, opts);
+  const rn = opts.accumulate || opts.act === 'hswish' ? 0 : bigColumns(M, N, K);
+  return rn ? bigDispatch(ctx, x, w, b, y, M, N, K, rn, opts.act === 'gelu' ? 'gelu' : 'none') : tileDispatch(ctx, x, w, b, y, M, N, K, opts);
 }
 
 /** linearDispatch on linear.wgsl (64×64 tiles), whatever the shape. */
@@ -174,11 +176,11 @@ function splitk(ctx: GpuContext, alloc: ScratchAlloc, x: GPUBuffer, w: GPUBuffer
 }
 
 /** linearDispatch on linear_big.wgsl (K and N multiples of 4), `rn` columns per thread, whatever the tile count. */
-export function bigDispatch(ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, M: number, N: number, K: number, rn: 4 | 8, opts: LinearOpts = {}): Dispatch {
+export function bigDispatch(ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, M: number, N: number, K: number, rn: 4 | 8, act: 'none' | 'gelu' = 'none'): Dispatch {
   return {
     pipeline: ctx.pipeline(expandWgsl(kernelText('linear_big.wgsl', bigWgsl), { RN: rn })),
     buffers: [x, w, biasOrDummy(ctx, b), y],
-    params: { M, N, K, has_bias: b ? 1 : 0, act: ACT[opts.act ?? 'none'], accumulate: opts.accumulate ? 1 : 0 },
+    params: { M, N, K, has_bias: b ? 1 : 0, act: ACT[act] },
     workgroups: [Math.ceil(N / (16 * rn)), Math.ceil(M / 128)],
   };
 }
