@@ -51,8 +51,8 @@ const FAR: i32 = -65536; // a row no tap reaches: the element lies past N
 fn hswish(v: f32) -> f32 { return v * clamp(v + 3.0, 0.0, 6.0) / 6.0; }
 
 // Segment `seg` of which = w0 .. w0 + nw − 1 (0 = q, 1 = k, 2 = v) for tokens [t0, t0 + TT) into A,
-// and k', v' into wm[0, 2NT) when w0 + nw = 3 (0 past N). Segment 0 or off: q, k and v at once
-// (nw = 3); else q alone (w0 = 0, nw = 1) or k and v (w0 = 1, nw = 2).
+// and k', v' into wm[0, 2NT) when w0 + nw = 3 (0 past N): segment 0 q, k and v at once (nw = 3),
+// the others q alone (w0 = 0, nw = 1) or k and v (w0 = 1, nw = 2); zeros for a segment off.
 fn aggregate(seg: u32, b: u32, t0: u32, tid: u32, w0: u32, nw: u32) {
   let cp = 4u * S;
   let ld = 3u * P.C;
