@@ -17,6 +17,7 @@
  *   --attn-shape=8x2[x256]          force the attention core's launch shape (key splits × queries per
  *                                   thread × workgroup size; src/ops/common/attn.ts) to time shapes
  *   --gemm=6272x1536x384,196x1536x384   GPU time of M×N×K products on each GEMM kernel and the one picked
+ *   --gma-tokens=N                  gma_mix's tokens per tile (at most the default; src/ops/gma/gpu.ts)
  *   --again                         steadiness: after everything above (ops, tfjs compositions,
  *                                   backbones, profile, interaction, knob changes), time the ops and the backbones
  *                                   once more in the same process and print both tables again, to
@@ -26,6 +27,7 @@ import { benchKnobChange } from '../src/bench/knob-change';
 import { attnShapeForce } from '../src/ops/common/attn';
 import { includeSwap } from '../src/gpu/wgsl';
 import { gemmTuning } from '../src/gpu/gemm';
+import { gmaTuning } from '../src/ops/gma/gpu';
 import { submitPieces } from '../src/gpu/plan/runner';
 import { writeFileSync } from 'node:fs';
 import { GpuContext } from '../src/gpu/context';
@@ -66,6 +68,7 @@ async function main() {
   if (forced[0]) Object.assign(attnShapeForce, { S: forced[0], QB: forced[1] || 1, WG: forced[2] || 256 });
   if (arg('submit-first', '')) submitPieces.first = Number(arg('submit-first', ''));
   if (arg('split-min-steps', '')) gemmTuning.splitMinSteps = Number(arg('split-min-steps', ''));
+  if (arg('gma-tokens', '')) gmaTuning.tokens = Number(arg('gma-tokens', ''));
   for (const pair of list(arg('wgsl-swap', ''))) {
     const [from, to] = pair.split(':');
     includeSwap[from] = to;

@@ -40,6 +40,15 @@ const GMA_Y_TOKENS = 32;
 /** Workgroup memory budget of the kernels in floats (16 KiB, WebGPU's default limit). */
 const WG_FLOATS = 4096;
 const BN_EPS = 1e-5;
+/** gma_mix roles: segments 0..3 (k', v', partials), the q' of segments 1..3, Agg_0 (kernel header). */
+const GMA_MIX_ROLES = 8;
+
+/**
+ * gma_mix's tokens per tile: 0 = the most that fit the 16 KiB of workgroup memory (at most 64);
+ * n > 0 = min(n, that). Settable only for the bench's A/B (`--gma-tokens`): another tile changes the
+ * chunk-local softmax partials' rounding.
+ */
+export const gmaTuning = { tokens: 0 };
 
 /** One GMA module's weights on the GPU (float32). */
 export interface GmaGpuWeights {
@@ -173,7 +182,8 @@ export function gmaDispatches(ctx: GpuContext, w: GmaGpuWeights, c: GmaConfig, i
   const BN = B * N;
   const qkv = alloc('gma.qkv', BN * 3 * C);
   const A = alloc('gma.A', B * 3 * N * Cp + BN * s);
-  const tt = Math.max(1, Math.min(64, Math.floor((WG_FLOATS - s) / (3 * s))));
+  const ttMax = Math.max(1, Math.min(64, Math.floor((WG_FLOATS - s) / (3 * s))));
+  const tt = gmaTuning.tokens > 0 ? Math.min(gmaTuning.tokens, ttMax) : ttMax;
   const nchunks = Math.ceil(N / tt);
   const part = alloc('gma.part', B * nchunks * nh * (Ch * Ch + 2 * Ch));
   const M = alloc('gma.M', B * nh * Ch * Ch);
@@ -186,10 +196,10 @@ export function gmaDispatches(ctx: GpuContext, w: GmaGpuWeights, c: GmaConfig, i
   const dispatches: Dispatch[] = [
     linearDispatch(ctx, io.x, w.qkvW, w.qkvB, qkv, BN, 3 * C, C),
     {
-      pipeline: ctx.pipeline(expandWgsl(mixWgsl, { TT: tt, CH: Ch, S: s, TT3S: 3 * tt * s, PER: Math.ceil((2 * tt * s) / 256) })),
+      pipeline: ctx.pipeline(expandWgsl(mixWgsl, { TT: tt, CH: Ch, S: s })),
       buffers: [qkv, w.agg, w.agg0, A, part],
       params: { N, H: c.H, W: c.W, C, s, mask, off1: w.aggOff[0], off2: w.aggOff[1], off3: w.aggOff[2], nchunks, zoff },
-      workgroups: [nchunks, 5, B],
+      workgroups: [nchunks, GMA_MIX_ROLES, B],
     },
     {
       pipeline: ctx.pipeline(expandWgsl(mWgsl, { CH: Ch })),
