@@ -80,9 +80,17 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let hid = P.B * P.heads * S + img * P.seHidden;
   let ct1 = min((wg.x + 1u) * P.ctPer * 64u, P.C);
   for (var c0 = wg.x * P.ctPer * 64u; c0 < ct1; c0 += 64u) {
+    // lane's chain over i = lane, lane + 4, …, the loads of 4 terms at a time
     var a = 0.0;
     if (c0 + c < P.C) {
-      for (var i = lane; i < P.seHidden; i += 4u) { a = fma(w2[(c0 + c) * P.seHidden + i], stat[hid + i], a); }
+      let wi = (c0 + c) * P.seHidden;
+      var i = lane;
+      for (; i + 12u < P.seHidden; i += 16u) {
+        let u = vec4(w2[wi + i], w2[wi + i + 4u], w2[wi + i + 8u], w2[wi + i + 12u]);
+        let v = vec4(stat[hid + i], stat[hid + i + 4u], stat[hid + i + 8u], stat[hid + i + 12u]);
+        a = fma(u.w, v.w, fma(u.z, v.z, fma(u.y, v.y, fma(u.x, v.x, a))));
+      }
+      for (; i < P.seHidden; i += 4u) { a = fma(w2[wi + i], stat[hid + i], a); }
     }
     red[tid] = a;
     workgroupBarrier();

@@ -6,6 +6,8 @@
 //  - x ≥ nkv: 64 outputs of the SE gate's first Linear, hid = relu(W0·mean) with mean = (Σ column
 //    sum partials)/N, brought through workgroup memory 256 channels at a time; 4 lanes per output
 //    over the channels, added in workgroup memory.
+// The serial sums load 4 terms at a time (GPU time here is load latency), adding them in the same
+// order as one at a time.
 struct Params { hs: u32, nchunk: u32, D1: u32, S: u32, nkv: u32, C: u32, seHidden: u32, B: u32, invN: f32 }
 @group(0) @binding(0) var<storage, read> part: array<f32>; // keep-f32: partial sums
 @group(0) @binding(1) var<storage, read> colpart: array<f32>; // keep-f32: partial sums
@@ -24,8 +26,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   if (wg.x < P.nkv) {
     let e = wg.x * 256u + lid.x;
     if (e < P.hs) {
+      let pi = img * P.nchunk * P.hs + e;
       var s = 0.0;
-      for (var c = 0u; c < P.nchunk; c++) { s += part[(img * P.nchunk + c) * P.hs + e]; }
+      var c = 0u;
+      for (; c + 3u < P.nchunk; c += 4u) {
+        let v = vec4(part[pi + c * P.hs], part[pi + (c + 1u) * P.hs], part[pi + (c + 2u) * P.hs], part[pi + (c + 3u) * P.hs]);
+        s = (((s + v.x) + v.y) + v.z) + v.w;
+      }
+      for (; c < P.nchunk; c++) { s += part[pi + c * P.hs]; }
       stat[img * P.hs + e] = select(abs_clamp(s), s, (e % P.S) % P.D1 == P.D1 - 1u);
     }
   } else {
@@ -36,12 +44,25 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       let i = i0 + lid.x;
       var m = 0.0;
       if (i < P.C) {
-        for (var c = 0u; c < P.nchunk; c++) { m += colpart[(img * P.nchunk + c) * P.C + i]; }
+        let ci = img * P.nchunk * P.C + i;
+        var c = 0u;
+        for (; c + 3u < P.nchunk; c += 4u) {
+          let v = vec4(colpart[ci + c * P.C], colpart[ci + (c + 1u) * P.C], colpart[ci + (c + 2u) * P.C], colpart[ci + (c + 3u) * P.C]);
+          m = (((m + v.x) + v.y) + v.z) + v.w;
+        }
+        for (; c < P.nchunk; c++) { m += colpart[ci + c * P.C]; }
       }
       mean[lid.x] = m * P.invN;
       workgroupBarrier();
       if (o < P.seHidden) {
-        for (var j = lane; j < min(256u, P.C - i0); j += 4u) { acc = fma(w0[o * P.C + i0 + j], mean[j], acc); }
+        let wi = o * P.C + i0;
+        let n = min(256u, P.C - i0);
+        var j = lane;
+        for (; j + 12u < n; j += 16u) {
+          let u = vec4(w0[wi + j], w0[wi + j + 4u], w0[wi + j + 8u], w0[wi + j + 12u]);
+          acc = fma(u.w, mean[j + 12u], fma(u.z, mean[j + 8u], fma(u.y, mean[j + 4u], fma(u.x, mean[j], acc))));
+        }
+        for (; j < n; j += 4u) { acc = fma(w0[wi + j], mean[j], acc); }
       }
       workgroupBarrier();
     }
