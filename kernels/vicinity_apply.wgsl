@@ -1,13 +1,14 @@
 // Vicinity attention, launch 3 of 3: the output for one tile of 64 tokens of one image, over a group
 // of `ctPer` 64-wide column tiles of y (workgroup (column group, tile, image)):
-//  1. per head, [num | den] = φ(q_t)·[KV | ksum] ([64, 4D]·[4D, D+1] from the stat buffer of
-//     vicinity_reduce.wgsl), φ(q_t)[f·D + i] = relu(q_t)[i]·trig_f(t); raw sums to oraw
-//     [groups, B·N, heads·(D+1)] (each column group its own copy), read back by this workgroup;
+//  1. (own = 1) per head, [num | den] = φ(q_t)·[KV | ksum] ([64, 4D]·[4D, D+1] from the stat buffer
+//     of vicinity_reduce.wgsl), φ(q_t)[f·D + i] = relu(q_t)[i]·trig_f(t); raw sums to oraw
+//     [groups, B·N, heads·(D+1)] (each column group its own copy), read back by this workgroup.
+//     With own = 0 the reduce launch has done this (few key chunks), into one copy of oraw;
 //  2. per column tile: the SE gate s = sigmoid(W2·hid) for its 64 channels, then out_proj on
 //     o = clampA(clampA(num)·z), z = clampA(1/(den + 1e-4)), formed as the product reads it, with
 //     the module's tail in the epilogue: v = clampA(o·Woutᵀ + b), y = clampA(v + v·s).
 // Both products run on lib/gemm.wgsl; `ph` tells its hooks which one. wout is [C, r] then the bias [C].
-struct Params { N: u32, C: u32, r: u32, heads: u32, seHidden: u32, ctPer: u32, B: u32 }
+struct Params { N: u32, C: u32, r: u32, heads: u32, seHidden: u32, ctPer: u32, B: u32, own: u32 }
 @group(0) @binding(0) var<storage, read> qkv: array<f32>;
 @group(0) @binding(1) var<storage, read> trig: array<f32>;
 @group(0) @binding(2) var<storage, read> stat: array<f32>; // keep-f32: partial sums
@@ -65,10 +66,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let len = min(64u, P.N - t0);
   tok0 = t0;
   grow = img * P.N + t0;
-  obase = wg.x * P.B * P.N * P.heads * D1;
+  obase = wg.x * P.own * P.B * P.N * P.heads * D1;
   kvbase = img * P.heads * S;
   ph = 0u;
-  for (var h = 0u; h < P.heads; h++) {
+  for (var h = 0u; h < P.own * P.heads; h++) {
     hq = h;
     for (var n0 = 0u; n0 < D1; n0 += 64u) { mm_tile(0u, n0, lid, len, D1, 4u * D, 0u, mm_steps(4u * D)); }
   }
@@ -80,9 +81,17 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let hid = P.B * P.heads * S + img * P.seHidden;
   let ct1 = min((wg.x + 1u) * P.ctPer * 64u, P.C);
   for (var c0 = wg.x * P.ctPer * 64u; c0 < ct1; c0 += 64u) {
+    // lane's chain over i = lane, lane + 4, …, the loads of 4 terms at a time
     var a = 0.0;
     if (c0 + c < P.C) {
-      for (var i = lane; i < P.seHidden; i += 4u) { a = fma(w2[(c0 + c) * P.seHidden + i], stat[hid + i], a); }
+      let wi = (c0 + c) * P.seHidden;
+      var i = lane;
+      for (; i + 12u < P.seHidden; i += 16u) {
+        let u = vec4(w2[wi + i], w2[wi + i + 4u], w2[wi + i + 8u], w2[wi + i + 12u]);
+        let v = vec4(stat[hid + i], stat[hid + i + 4u], stat[hid + i + 8u], stat[hid + i + 12u]);
+        a = fma(u.w, v.w, fma(u.z, v.z, fma(u.y, v.y, fma(u.x, v.x, a))));
+      }
+      for (; i < P.seHidden; i += 4u) { a = fma(w2[wi + i], stat[hid + i], a); }
     }
     red[tid] = a;
     workgroupBarrier();

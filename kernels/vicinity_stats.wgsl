@@ -7,7 +7,9 @@
 //      tokens, φ(k_j)[f·D + i] = relu(k_j)[i]·trig_f(j), f = (cos a, sin a, cos b, sin b); column D
 //      (v extended by a 1) is ksum. Added up over the chunk's tiles in part [B, nchunk, heads,
 //      4D·(D+1)] by the thread that owns each element.
-// Head 0's role 0 also writes the chunk's column sums of x (the SE gate's mean) to colpart [B, nchunk, C].
+// Role 1 also writes the chunk's column sums of x (the SE gate's mean) to colpart [B, nchunk, C],
+// head h the 64-channel blocks h, h + heads, … (role 0, the projections of k and v and the [4D, D+1]
+// product, is the longer chain).
 // Both products run on lib/gemm.wgsl; `ph` tells its hooks which one.
 struct Params { N: u32, C: u32, r: u32, heads: u32, tiles: u32, nchunk: u32 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
@@ -82,15 +84,22 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       }
     }
   }
-  // head 0: the chunk's column sums, 64 channels × 4 token lanes (summed in workgroup memory)
-  if (wg.y == 0u) {
+  // role 1 (q, the shorter chain): the chunk's column sums, 64 channels × 4 token lanes (summed in
+  // workgroup memory), 64-channel block b done by head b % heads; each lane loads 4 tokens at a time
+  if (!keys) {
     let tid = lid.y * 16u + lid.x;
     let c = tid % 64u;
     let lane = tid / 64u;
-    for (var cb = 0u; cb < P.C; cb += 64u) {
+    for (var cb = h * 64u; cb < P.C; cb += P.heads * 64u) {
       var s = 0.0;
       if (cb + c < P.C) {
-        for (var t = c0 + lane; t < c1; t += 4u) { s += x[(img * P.N + t) * P.C + cb + c]; }
+        let xi = img * P.N * P.C + cb + c;
+        var t = c0 + lane;
+        for (; t + 12u < c1; t += 16u) {
+          let v = vec4(x[xi + t * P.C], x[xi + (t + 4u) * P.C], x[xi + (t + 8u) * P.C], x[xi + (t + 12u) * P.C]);
+          s = (((s + v.x) + v.y) + v.z) + v.w;
+        }
+        for (; t < c1; t += 4u) { s += x[xi + t * P.C]; }
       }
       red[tid] = s;
       workgroupBarrier();

@@ -3,8 +3,11 @@
  *   1. stats (chunk, head × {k and v, q}, image): the head's [q|k|v] of the chunk's tokens, its
  *      partial φ(K)ᵀ[V|1] (KV with ksum as an extra column), the chunk's column sums of x (SE gate);
  *   2. reduce: the partials summed (KV clamped), and the SE gate's ReLU Linear on the token mean;
- *   3. apply (column group, tile of 64 tokens, image): φ(Q)·[KV|ksum] for every head, the SE
- *      gate's sigmoid Linear for the tile's channels, out_proj with the clamps and the SE merge.
+ *      with few key chunks also φ(Q)·[KV|ksum] per (head, tile of 64 tokens), its B operand summed
+ *      from the partials (apply's step 1, moved where it runs once rather than in every column group);
+ *   3. apply (column group, tile of 64 tokens, image): φ(Q)·[KV|ksum] for every head (unless the
+ *      reduce launch did it), the SE gate's sigmoid Linear for the tile's channels, out_proj with
+ *      the clamps and the SE merge.
  * Maps (opts.maps or opts.rows, batch 1): attn rows z_t·φ(q_t)·φ(k_j) per head, [heads, rows, N],
  * and the locality rows [rows, N]; all N rows when opts.maps is set without opts.rows (fixture layout).
  * The trig table (cos/sin of the float32-rounded angles) is built on the CPU, O(N), and written
@@ -31,6 +34,11 @@ import { vicinityTrig } from './angles';
 const KV_TARGET_WGS = 512;
 /** Token tiles (× images) from which one apply workgroup does all column tiles of its tokens. */
 const APPLY_FILL_WGS = 128;
+/**
+ * Key chunks up to which the reduce launch does φ(Q)·[KV|ksum] (each of its B elements is then the
+ * sum of nchunk partials, read per K step): with more, apply does it from the reduced stat.
+ */
+const REDUCE_APPLY_MAX_CHUNKS = 4;
 
 /**
  * q, k, v weights (and biases) stacked per head, [heads][q_h | k_h | v_h][C], so one product per
@@ -139,8 +147,10 @@ export function vicinityDispatches(ctx: GpuContext, w: VicinityGpuWeights, c: Vi
   const part = alloc('vicinity.part', B * nchunk * h * S);
   const colpart = alloc('vicinity.colpart', B * nchunk * C);
   const stat = alloc('vicinity.stat', B * (h * S + seHidden));
-  const oraw = alloc('vicinity.oraw', groups * BN * h * (d + 1));
+  const early = nchunk <= REDUCE_APPLY_MAX_CHUNKS;
+  const oraw = alloc('vicinity.oraw', (early ? 1 : groups) * BN * h * (d + 1));
   const nkv = Math.ceil((h * S) / 256);
+  const nse = Math.ceil(seHidden / 64);
   const D = { D: d };
   const dispatches: Dispatch[] = [
     {
@@ -149,13 +159,13 @@ export function vicinityDispatches(ctx: GpuContext, w: VicinityGpuWeights, c: Vi
       workgroups: [nchunk, 2 * h, B],
     },
     {
-      pipeline: ctx.pipeline(reduceWgsl),
-      buffers: [part, colpart, w.wse0, stat], params: { hs: h * S, nchunk, D1: d + 1, S, nkv, C, seHidden, B, invN: 1 / N },
-      workgroups: [nkv + Math.ceil(seHidden / 64), B],
+      pipeline: ctx.pipeline(expandWgsl(reduceWgsl, D)),
+      buffers: [part, colpart, w.wse0, qkv, trig, stat, oraw], params: { hs: h * S, nchunk, nkv, nse, N, C, r, heads: h, tiles, seHidden, B, invN: 1 / N },
+      workgroups: [nkv + nse + (early ? h * tiles : 0), B],
     },
     {
       pipeline: ctx.pipeline(expandWgsl(applyWgsl, D)),
-      buffers: [qkv, trig, stat, w.wse2, w.wout, oraw, io.y], params: { N, C, r, heads: h, seHidden, ctPer, B },
+      buffers: [qkv, trig, stat, w.wse2, w.wout, oraw, io.y], params: { N, C, r, heads: h, seHidden, ctPer, B, own: early ? 0 : 1 },
       workgroups: [groups, tiles, B],
     },
   ];
