@@ -113,9 +113,10 @@ describe('opened files', () => {
 
 describe('kernel view lookup', () => {
   it('an op\'s own kernels and the shared ones its gpu.ts imports', async () => {
-    // mhsa has no kernel of its own: the shared attention core and the tiled Linear
+    // mhsa has no kernel of its own: the shared attention core and the two Linear kernels
+    // linearDispatch picks between (by shape)
     expect(kernelsOfOp('mhsa')).toEqual([]);
-    expect((await sharedKernelsOfOp('mhsa')).map((k) => k.file)).toEqual(['attn_rows.wgsl', 'attn.wgsl', 'lib/flash_attn.wgsl', 'lib/gelu.wgsl', 'lib/gemm.wgsl', 'lib/softmax_row.wgsl', 'linear.wgsl']);
+    expect((await sharedKernelsOfOp('mhsa')).map((k) => k.file)).toEqual(['attn_rows.wgsl', 'attn.wgsl', 'lib/flash_attn.wgsl', 'lib/gelu.wgsl', 'lib/gemm.wgsl', 'lib/softmax_row.wgsl', 'linear_big.wgsl', 'linear.wgsl']);
     // gla2d lives in gla's folder
     expect(kernelsOfOp('gla2d').length).toBeGreaterThan(0);
     expect(kernelsOfOp('gla2d')).toEqual(kernelsOfOp('gla'));

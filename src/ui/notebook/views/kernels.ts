@@ -36,20 +36,30 @@ const KERNEL_IMPORT = /kernels\/([A-Za-z0-9_]+\.wgsl)\?raw/g;
 const COMMON_IMPORT = /from '\.\.\/common\/([A-Za-z0-9_-]+)'/g;
 const GEMM_IMPORT = /import \{([^}]*)\} from '\.\.\/\.\.\/gpu\/gemm'/;
 
-/** The kernel files the builders `names` of src/gpu/gemm.ts make pipelines from. */
+/**
+ * The kernel files the builders `names` of src/gpu/gemm.ts make pipelines from: every imported
+ * kernel a builder's body names, following the other functions of gemm.ts it calls (linearDispatch
+ * hands off to the 64×64 or the 128-row kernel).
+ */
 function gemmKernels(src: string, names: string[]): string[] {
   const files = new Map([...src.matchAll(/import (\w+) from '[./]*kernels\/([A-Za-z0-9_]+\.wgsl)\?raw'/g)].map((m) => [m[1], m[2]]));
-  const out: string[] = [];
-  for (const name of names) {
-    const start = src.indexOf(`export function ${name}(`);
-    if (start < 0) continue;
-    const end = src.indexOf('\nexport ', start + 1);
-    for (const m of src.slice(start, end < 0 ? undefined : end).matchAll(/pipeline\((?:expandWgsl\()?(\w+)/g)) {
-      const f = files.get(m[1]);
-      if (f) out.push(f);
+  // each function's text up to the next one, comments left out (they name other builders)
+  const code = src.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+  const starts = [...code.matchAll(/^(?:export )?function (\w+)\(/gm)];
+  const bodies = new Map(starts.map((m, i) => [m[1], code.slice(m.index, starts[i + 1]?.index)]));
+  const out = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    for (const [id] of (bodies.get(name) ?? '').matchAll(/\b\w+\b/g)) {
+      const f = files.get(id);
+      if (f) out.add(f);
+      else if (bodies.has(id)) visit(id);
     }
-  }
-  return out;
+  };
+  names.forEach(visit);
+  return [...out];
 }
 
 /** Kernels without the op's prefix that its gpu.ts imports (directly or via ops/common). */
