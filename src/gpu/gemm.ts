@@ -102,7 +102,7 @@ export function linearDispatch(
 /** linearDispatch on linear.wgsl (64×64 tiles), whatever the shape. */
 export function tileDispatch(ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, M: number, N: number, K: number, opts: LinearOpts = {}): Dispatch {
   return {
-    pipeline: ctx.pipeline(expandWgsl(kernelText('linear.wgsl', linearWgsl))),
+    pipeline: ctx.pipeline(kernelText('linear.wgsl', linearWgsl)),
     buffers: [x, w, biasOrDummy(ctx, b), y],
     params: { M, N, K, has_bias: b ? 1 : 0, act: ACT[opts.act ?? 'none'], accumulate: opts.accumulate ? 1 : 0 },
     workgroups: [Math.ceil(N / 64), Math.ceil(M / 64)],

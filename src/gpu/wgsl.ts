@@ -36,9 +36,9 @@ export function includeWgsl(src: string, seen = new Set<string>()): string {
   return src.replace(INCLUDE_LINE, (_, file: string) => {
     if (seen.has(file)) return '';
     seen.add(file);
-    const text = kernelSources[`../../kernels/${includeSwap[file] ?? file}`];
+    const text = kernelSources[`../../kernels/${file}`];
     if (text === undefined) throw new Error(`WGSL include: no kernels/${file}`);
-    return includeWgsl(text, seen);
+    return includeWgsl(kernelText(file, text), seen);
   });
 }
 
