@@ -4,7 +4,8 @@
  * before and after a change and diff the two files; any differing line names what changed.
  *   VK_DRIVER_FILES=/usr/lib/chromium/vk_swiftshader_icd.json WEBGPU_MODULE=…/webgpu/index.js \
  *     npx vite-node scripts/bitcheck.ts -- --ops=gla,gla2d --overs='[{"tau":4}]' --models=vig-t --size=64 > before.jsonl
- * (--overs: config overrides, each run beside the default config of every op listed)
+ * (--overs: config overrides, each run beside the default config of every op listed;
+ *  --wgsl-swap=lib/gemm.wgsl:lib/gemm_x.wgsl,…: hash a variant kernel in the same tree, as the bench's A/B)
  */
 import { createHash } from 'node:crypto';
 import { GpuContext } from '../src/gpu/context';
@@ -13,6 +14,7 @@ import { MODELS } from '../src/models/registry';
 import { syntheticParams } from '../src/ops/common/params';
 import { prngInput } from '../src/weights/prng';
 import { variantFamily } from '../src/parity/model-check';
+import { includeSwap } from '../src/gpu/wgsl';
 
 const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const list = (v: string) => v.split(',').filter(Boolean);
@@ -22,6 +24,7 @@ async function main() {
   const mod = (await import(/* @vite-ignore */ process.env.WEBGPU_MODULE ?? 'webgpu')) as { create(flags: string[]): GPU; globals: Record<string, unknown> };
   Object.assign(globalThis, mod.globals);
   const ctx = await GpuContext.acquire(mod.create([]));
+  for (const [from, to] of list(arg('wgsl-swap', '')).map((p) => p.split(':'))) includeSwap[from] = to;
   const ops = arg('ops', 'all') === 'all' ? OPS.map((o) => o.name) : list(arg('ops', ''));
   for (const name of ops) {
     const op = OPS.find((o) => o.name === name)!;

@@ -9,7 +9,8 @@
 // partial softmaxes of each query are merged in workgroup memory (log-sum-exp) and the s = 0
 // thread hands the query's HD outputs to the kernel's epilogue.
 // Head vectors are HD4 = ceil(HD/4) vec4s, zero padded. Queries vary fastest in a warp, so a warp
-// shares its split: its workgroup-memory reads are broadcasts.
+// shares its split: its workgroup-memory reads are broadcasts. Every loop over QB, HD4 or KB is
+// unrolled when the pipeline is made (unrollWgsl, src/gpu/wgsl.ts): the arrays then stay in registers.
 // The including kernel defines the hooks (reads may assume qi < N and j < M):
 //   attn_q(img, h, qi, c) -> vec4   channels 4c…4c+3 of query qi (zero past HD)
 //   attn_k(img, h, j, c), attn_v(img, h, j, c) -> vec4   the same of key / value j
@@ -40,8 +41,10 @@ fn flash_attn(img: u32, h: u32, qblock: u32, lid: u32, N: u32, M: u32, scale: f3
   var acc: array<vec4<f32>, QB * HD4>;
   var m: array<f32, QB>;
   var l: array<f32, QB>;
+  //#unroll
   for (var i = 0u; i < QB; i++) {
     let qi = min(q0 + i * TQ, N - 1u);
+    //#unroll
     for (var c = 0u; c < HD4; c++) {
       qr[i * HD4 + c] = attn_q(img, h, qi, c) * scale;
       acc[i * HD4 + c] = vec4<f32>(0.0);
@@ -66,25 +69,34 @@ fn flash_attn(img: u32, h: u32, qblock: u32, lid: u32, N: u32, M: u32, scale: f3
     }
     workgroupBarrier();
     var bmax: array<f32, QB>;
+    //#unroll
     for (var i = 0u; i < QB; i++) { bmax[i] = m[i]; }
+    //#unroll
     for (var jj = 0u; jj < KB; jj++) {
       let live = j0 + k0 + jj < M;
       var sc: array<f32, QB>;
+      //#unroll
       for (var i = 0u; i < QB; i++) { sc[i] = 0.0; }
+      //#unroll
       for (var c = 0u; c < HD4; c++) {
         let kk = sh[(k0 + jj) * HD4 + c];
+        //#unroll
         for (var i = 0u; i < QB; i++) { sc[i] += dot(qr[i * HD4 + c], kk); }
       }
+      //#unroll
       for (var i = 0u; i < QB; i++) {
         // keys past M score NEG and get weight 0 below
         p[i * KB + jj] = select(NEG, sc[i], live);
         bmax[i] = max(bmax[i], p[i * KB + jj]);
       }
     }
+    //#unroll
     for (var i = 0u; i < QB; i++) {
       let corr = exp(m[i] - bmax[i]);
       l[i] *= corr;
+      //#unroll
       for (var c = 0u; c < HD4; c++) { acc[i * HD4 + c] *= corr; }
+      //#unroll
       for (var jj = 0u; jj < KB; jj++) {
         // select, not exp alone: with every key so far past M, p − bmax is 0, not −inf
         let w = select(0.0, exp(p[i * KB + jj] - bmax[i]), j0 + k0 + jj < M);
@@ -93,9 +105,12 @@ fn flash_attn(img: u32, h: u32, qblock: u32, lid: u32, N: u32, M: u32, scale: f3
       }
       m[i] = bmax[i];
     }
+    //#unroll
     for (var jj = 0u; jj < KB; jj++) {
+      //#unroll
       for (var c = 0u; c < HD4; c++) {
         let vv = sh[(TK + k0 + jj) * HD4 + c];
+        //#unroll
         for (var i = 0u; i < QB; i++) { acc[i * HD4 + c] = fma(vec4<f32>(p[i * KB + jj]), vv, acc[i * HD4 + c]); }
       }
     }
@@ -104,29 +119,36 @@ fn flash_attn(img: u32, h: u32, qblock: u32, lid: u32, N: u32, M: u32, scale: f3
   // Merge the S splits of each query: M = max m_s; out = Σ acc_s·e^(m_s−M) / Σ l_s·e^(m_s−M).
   // A split that saw no key has m = NEG, l = 0, acc = 0 and weight e^(NEG−M) = 0.
   let slot = s * QB * TQ + tq; // + i·TQ: query i of this thread, split s
+  //#unroll
   for (var i = 0u; i < QB; i++) { sh[slot + i * TQ] = vec4<f32>(m[i], 0.0, 0.0, 0.0); }
   workgroupBarrier();
   var f: array<f32, QB>;
+  //#unroll
   for (var i = 0u; i < QB; i++) {
     var mx = NEG;
     for (var r = 0u; r < S; r++) { mx = max(mx, sh[r * QB * TQ + i * TQ + tq].x); }
     f[i] = exp(m[i] - mx);
   }
   workgroupBarrier();
+  //#unroll
   for (var i = 0u; i < QB; i++) { sh[slot + i * TQ] = vec4<f32>(l[i] * f[i], 0.0, 0.0, 0.0); }
   workgroupBarrier();
   var inv: array<f32, QB>;
+  //#unroll
   for (var i = 0u; i < QB; i++) {
     var lt = 0.0;
     for (var r = 0u; r < S; r++) { lt += sh[r * QB * TQ + i * TQ + tq].x; }
     inv[i] = 1.0 / lt;
   }
   var out: array<vec4<f32>, QB * HD4>;
+  //#unroll
   for (var c = 0u; c < HD4; c++) {
     workgroupBarrier();
+    //#unroll
     for (var i = 0u; i < QB; i++) { sh[slot + i * TQ] = acc[i * HD4 + c] * f[i]; }
     workgroupBarrier();
     if (s == 0u) {
+      //#unroll
       for (var i = 0u; i < QB; i++) {
         var sum = vec4<f32>(0.0);
         for (var r = 0u; r < S; r++) { sum += sh[r * QB * TQ + i * TQ + tq]; }
@@ -135,9 +157,11 @@ fn flash_attn(img: u32, h: u32, qblock: u32, lid: u32, N: u32, M: u32, scale: f3
     }
   }
   if (s != 0u) { return; }
+  //#unroll
   for (var i = 0u; i < QB; i++) {
     if (q0 + i * TQ < N) {
       var res: array<vec4<f32>, HD4>;
+      //#unroll
       for (var c = 0u; c < HD4; c++) { res[c] = out[i * HD4 + c]; }
       attn_out(img, h, q0 + i * TQ, res);
     }

@@ -7,7 +7,7 @@
 import { fromF16Bits, toF16Bits } from './f16-bits';
 import { toHalfStorage, type HalfEncoding } from './half-storage';
 import { encodeUniform, uniformLayout, type UniformLayout, type UniformValues } from './uniforms';
-import { includeWgsl } from './wgsl';
+import { includeWgsl, unrollWgsl } from './wgsl';
 
 // Numeric usage flags: Node's `webgpu` package does not always install the GPU* globals.
 export const BU = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80, QUERY_RESOLVE: 0x200 } as const;
@@ -217,7 +217,7 @@ export class GpuContext {
   /** Compile (once per distinct source) a compute pipeline for `entry`. */
   pipeline(source: string, entry = 'main'): GPUComputePipeline {
     // kernels without template constants come here raw: their //#include lines are resolved here
-    source = includeWgsl(source);
+    source = unrollWgsl(includeWgsl(source));
     if (this.storage !== 'f32') source = toHalfStorage(source, this.storage);
     const key = `${entry}\u0000${source}`;
     let p = this.pipelines.get(key);
