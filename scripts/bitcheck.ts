@@ -4,7 +4,8 @@
  * before and after a change and diff the two files; any differing line names what changed.
  *   VK_DRIVER_FILES=/usr/lib/chromium/vk_swiftshader_icd.json WEBGPU_MODULE=…/webgpu/index.js \
  *     npx vite-node scripts/bitcheck.ts -- --ops=gla,gla2d --overs='[{"tau":4}]' --models=vig-t --size=64 > before.jsonl
- * (--overs: config overrides, each run beside the default config of every op listed)
+ * (--overs: config overrides, each run beside the default config of every op listed; --subgroups=0:
+ * kernels without subgroup operations on a device that has them, for the same hashes both ways)
  */
 import { createHash } from 'node:crypto';
 import { GpuContext } from '../src/gpu/context';
@@ -22,6 +23,8 @@ async function main() {
   const mod = (await import(/* @vite-ignore */ process.env.WEBGPU_MODULE ?? 'webgpu')) as { create(flags: string[]): GPU; globals: Record<string, unknown> };
   Object.assign(globalThis, mod.globals);
   const ctx = await GpuContext.acquire(mod.create([]));
+  if (arg('subgroups', '1') === '0') ctx.report.subgroups = false;
+  console.error(`subgroups: ${ctx.report.subgroups}`);
   const ops = arg('ops', 'all') === 'all' ? OPS.map((o) => o.name) : list(arg('ops', ''));
   for (const name of ops) {
     const op = OPS.find((o) => o.name === name)!;

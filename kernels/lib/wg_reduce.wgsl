@@ -1,16 +1,30 @@
-// Sum of one f32 per invocation over a workgroup of WG invocations (tree reduction in workgroup
-// memory); every invocation gets the total. The including kernel defines `const WG` (a power of
-// two) and calls reduce() from uniform control flow: it has barriers.
+// Sum of one f32 per invocation over a workgroup of WG invocations (tree reduction); every
+// invocation gets the total. The including kernel defines `const WG` (a power of two) and calls
+// reduce() from uniform control flow: it has barriers. Level s adds red[tid + s] into red[tid]
+// (s = WG/2 … 1) in workgroup memory, a barrier per level. Where the device has subgroups,
+// GpuContext.pipeline turns on the `//sg ` lines (withSubgroups in src/gpu/wgsl.ts: every entry
+// point sets sg_size, sg_lane from its builtins) and the levels s < subgroup size are the same
+// sums, lane i adding lane i + s by subgroupShuffleDown in every subgroup: the same total, bit
+// for bit, with log2(subgroup size) barriers fewer.
 var<workgroup> red: array<f32, WG>;
+//sg var<workgroup> red_sg: u32;
+//sg var<private> sg_size: u32;
+//sg var<private> sg_lane: u32;
 
 fn reduce(v: f32, tid: u32) -> f32 {
   red[tid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+  var sg = 1u; // levels s < sg are done in a subgroup
+//sg if (tid == 0u) { red_sg = min(sg_size, WG); }
+//sg sg = workgroupUniformLoad(&red_sg); // a barrier, and sg uniform for the loops below
+  if (sg == 1u) { workgroupBarrier(); }
+  for (var s = WG / 2u; s >= sg; s >>= 1u) {
     if (tid < s) { red[tid] += red[tid + s]; }
     workgroupBarrier();
   }
-  let total = red[0];
+  var total = red[0];
+//sg total = red[min(sg_lane, WG - 1u)];
+//sg for (var s = sg / 2u; s > 0u; s >>= 1u) { total += subgroupShuffleDown(total, s); }
+//sg total = subgroupBroadcast(total, 0u);
   workgroupBarrier();
   return total;
 }
