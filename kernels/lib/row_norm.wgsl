@@ -8,7 +8,7 @@
 // Two passes over v for the mean and variance, so any C works without per-channel workgroup storage.
 //#include lib/wg_reduce.wgsl
 
-fn row_norm(r: u32, tid: u32, C: u32, writeSum: bool, mode: u32, hasBias: bool, eps: f32) {
+fn row_norm(r: u32, tid: u32, sg_size: u32, C: u32, writeSum: bool, mode: u32, hasBias: bool, eps: f32) {
   let base = r * C;
   var s1 = 0.0;
   for (var c = tid; c < C; c += WG) {
@@ -18,13 +18,13 @@ fn row_norm(r: u32, tid: u32, C: u32, writeSum: bool, mode: u32, hasBias: bool, 
   }
   if (mode == 0u) { return; }
   var mean = 0.0;
-  if (mode == 2u) { mean = reduce(s1, tid) / f32(C); }
+  if (mode == 2u) { mean = reduce(s1, tid, sg_size) / f32(C); }
   var s2 = 0.0;
   for (var c = tid; c < C; c += WG) {
     let d = value(r, c) - mean;
     s2 = fma(d, d, s2);
   }
-  let inv = inverseSqrt(reduce(s2, tid) / f32(C) + eps);
+  let inv = inverseSqrt(reduce(s2, tid, sg_size) / f32(C) + eps);
   for (var c = tid; c < C; c += WG) {
     var v = (value(r, c) - mean) * inv * nw[c];
     if (hasBias) { v += nb[c]; }

@@ -3,20 +3,19 @@
 // reduce() from uniform control flow: it has barriers. Level s adds red[tid + s] into red[tid]
 // (s = WG/2 … 1) in workgroup memory, a barrier per level. Where the device has subgroups,
 // GpuContext.pipeline turns on the `//sg ` lines (withSubgroups in src/gpu/wgsl.ts: every entry
-// point sets sg_size, sg_lane from its builtins) and the levels s < subgroup size are the same
-// sums, lane i adding lane i + s by subgroupShuffleDown in every subgroup: the same total, bit
-// for bit, with log2(subgroup size) barriers fewer.
+// point gets the parameter sg_size, its subgroup size, and sets sg_lane) and the levels
+// s < sg_size are the same sums, lane i adding lane i + s by subgroupShuffleDown in every
+// subgroup: the same total, bit for bit, with log2(sg_size) barriers fewer. Callers pass sg_size
+// down from the entry point (uniform, so the barrier loop may depend on it); without subgroups it
+// is this constant 1 (the tree all the way down), which the entry point's parameter shadows.
+const sg_size = 1u;
 var<workgroup> red: array<f32, WG>;
-//sg var<workgroup> red_sg: u32;
-//sg var<private> sg_size: u32;
 //sg var<private> sg_lane: u32;
 
-fn reduce(v: f32, tid: u32) -> f32 {
+fn reduce(v: f32, tid: u32, sg_size: u32) -> f32 {
   red[tid] = v;
-  var sg = 1u; // levels s < sg are done in a subgroup
-//sg if (tid == 0u) { red_sg = min(sg_size, WG); }
-//sg sg = workgroupUniformLoad(&red_sg); // a barrier, and sg uniform for the loops below
-  if (sg == 1u) { workgroupBarrier(); }
+  workgroupBarrier();
+  let sg = min(sg_size, WG); // levels s < sg are done in a subgroup
   for (var s = WG / 2u; s >= sg; s >>= 1u) {
     if (tid < s) { red[tid] += red[tid + s]; }
     workgroupBarrier();

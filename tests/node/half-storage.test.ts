@@ -87,7 +87,7 @@ describe('withSubgroups', () => {
       expect(out, path).not.toMatch(/^\/\/sg /m);
       const entries = out.match(/@compute[^{]*\{/g)!;
       expect(entries.length, path).toBe(path.includes('fat_gn.') ? 2 : 1);
-      for (const e of entries) expect(e, path).toMatch(/\(@builtin\(subgroup_size\) sg_size_in: u32, @builtin\(subgroup_invocation_id\) sg_lane_in: u32, /);
+      for (const e of entries) expect(e, path).toMatch(/\(@builtin\(subgroup_size\) sg_size: u32, @builtin\(subgroup_invocation_id\) sg_lane_in: u32, /);
     }
     const plain = '@compute @workgroup_size(1) fn main() {}';
     expect(withSubgroups(plain)).toBe(plain);
