@@ -44,5 +44,5 @@ fn activate(v: f32) -> f32 {
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let r = wg.y * nwg.x + wg.x;
   if (r >= P.rows) { return; } // whole workgroup leaves together: barriers stay uniform
-  row_norm(r, lid.x, P.C, P.write_sum != 0u, P.mode, P.has_bias != 0u, P.eps);
+  row_norm(r, lid.x, sg_size, P.C, P.write_sum != 0u, P.mode, P.has_bias != 0u, P.eps);
 }

@@ -24,24 +24,24 @@ fn chunk_n(p: u32) -> f32 {
 }
 
 // (mean, rsqrt(var + eps)) of image b; every thread of the workgroup gets it.
-fn stats(b: u32, tid: u32) -> vec2<f32> {
+fn stats(b: u32, tid: u32, sg_size: u32) -> vec2<f32> {
   let S = f32(U.S);
   var s = 0.0;
   for (var p = tid; p < U.P; p += WG) { s = fma(chunk_n(p), part[(b * U.P + p) * 2u], s); }
-  let mean = reduce(s, tid) / S;
+  let mean = reduce(s, tid, sg_size) / S;
   var m2 = 0.0;
   for (var p = tid; p < U.P; p += WG) {
     let o = (b * U.P + p) * 2u;
     let d = part[o] - mean;
     m2 += part[o + 1u] + chunk_n(p) * d * d;
   }
-  return vec2<f32>(mean, inverseSqrt(reduce(m2, tid) / S + U.eps));
+  return vec2<f32>(mean, inverseSqrt(reduce(m2, tid, sg_size) / S + U.eps));
 }
 
 @compute @workgroup_size(WG)
 fn gn_apply(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let b = wg.y;
-  let st = stats(b, lid.x);
+  let st = stats(b, lid.x, sg_size);
   let base = b * U.S;
   let end = min((wg.x + 1u) * PER, U.S);
   for (var i = wg.x * PER + lid.x; i < end; i += WG) {
@@ -53,7 +53,7 @@ fn gn_apply(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) 
 @compute @workgroup_size(WG)
 fn gn_pool(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let b = wg.y;
-  let st = stats(b, lid.x);
+  let st = stats(b, lid.x, sg_size);
   let c = wg.x * WG + lid.x;
   if (c >= U.C) { return; }
   let o = (b * U.C + c) * U.N;

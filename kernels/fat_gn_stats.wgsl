@@ -21,13 +21,13 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let n = f32(end - start);
   var s = 0.0;
   for (var i = start + lid.x; i < end; i += WG) { s += x[base + i]; }
-  let mean = reduce(s, lid.x) / max(n, 1.0);
+  let mean = reduce(s, lid.x, sg_size) / max(n, 1.0);
   var s2 = 0.0;
   for (var i = start + lid.x; i < end; i += WG) {
     let d = x[base + i] - mean;
     s2 = fma(d, d, s2);
   }
-  let m2 = reduce(s2, lid.x);
+  let m2 = reduce(s2, lid.x, sg_size);
   if (lid.x == 0u) {
     let o = (wg.y * U.P + p) * 2u;
     part[o] = mean;

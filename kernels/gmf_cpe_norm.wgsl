@@ -42,13 +42,13 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
     t[base + c] = v;
     s1 += v;
   }
-  let mean = reduce(s1, tid) / f32(P.C);
+  let mean = reduce(s1, tid, sg_size) / f32(P.C);
   var s2 = 0.0;
   for (var c = tid; c < P.C; c += WG) {
     let d = t[base + c] - mean;
     s2 = fma(d, d, s2);
   }
-  let inv = inverseSqrt(reduce(s2, tid) / f32(P.C) + P.eps);
+  let inv = inverseSqrt(reduce(s2, tid, sg_size) / f32(P.C) + P.eps);
   for (var c = tid; c < P.C; c += WG) {
     u[base + c] = fma((t[base + c] - mean) * inv, gamma[c], beta[c]);
   }

@@ -18,6 +18,8 @@
  *                                   thread × workgroup size; src/ops/common/attn.ts) to time shapes
  *   --gemm=6272x1536x384,196x1536x384   GPU time of M×N×K products on each GEMM kernel and the one picked
  *   --gma-tokens=N                  gma_mix's tokens per tile (at most the default; src/ops/gma/gpu.ts)
+ *   --subgroups=0                   no subgroup operations in the kernels (lib/wg_reduce.wgsl's tree all
+ *                                   the way down in workgroup memory) on a device that has them: A/B
  *   --again                         steadiness: after everything above (ops, tfjs compositions,
  *                                   backbones, profile, interaction, knob changes), time the ops and the backbones
  *                                   once more in the same process and print both tables again, to
@@ -64,6 +66,7 @@ async function main() {
   if (!g.navigator) g.navigator = { gpu };
   else if (!g.navigator.gpu) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
   const ctx = await GpuContext.acquire(gpu);
+  if (!flag('subgroups', true)) ctx.report.subgroups = false;
   const forced = arg('attn-shape', '').split('x').map(Number);
   if (forced[0]) Object.assign(attnShapeForce, { S: forced[0], QB: forced[1] || 1, WG: forced[2] || 256 });
   if (arg('submit-first', '')) submitPieces.first = Number(arg('submit-first', ''));

@@ -5,7 +5,8 @@
  *   VK_DRIVER_FILES=/usr/lib/chromium/vk_swiftshader_icd.json WEBGPU_MODULE=…/webgpu/index.js \
  *     npx vite-node scripts/bitcheck.ts -- --ops=gla,gla2d --overs='[{"tau":4}]' --models=vig-t --size=64 > before.jsonl
  * (--overs: config overrides, each run beside the default config of every op listed;
- *  --wgsl-swap=lib/gemm.wgsl:lib/gemm_x.wgsl,…: hash a variant kernel in the same tree, as the bench's A/B)
+ *  --wgsl-swap=lib/gemm.wgsl:lib/gemm_x.wgsl,…: hash a variant kernel in the same tree, as the bench's A/B;
+ *  --subgroups=0: kernels without subgroup operations on a device that has them, for the same hashes both ways)
  */
 import { createHash } from 'node:crypto';
 import { GpuContext } from '../src/gpu/context';
@@ -25,6 +26,8 @@ async function main() {
   Object.assign(globalThis, mod.globals);
   const ctx = await GpuContext.acquire(mod.create([]));
   for (const [from, to] of list(arg('wgsl-swap', '')).map((p) => p.split(':'))) includeSwap[from] = to;
+  if (arg('subgroups', '1') === '0') ctx.report.subgroups = false;
+  console.error(`subgroups: ${ctx.report.subgroups}`);
   const ops = arg('ops', 'all') === 'all' ? OPS.map((o) => o.name) : list(arg('ops', ''));
   for (const name of ops) {
     const op = OPS.find((o) => o.name === name)!;

@@ -7,7 +7,7 @@
 import { fromF16Bits, toF16Bits } from './f16-bits';
 import { toHalfStorage, type HalfEncoding } from './half-storage';
 import { encodeUniform, uniformLayout, type UniformLayout, type UniformValues } from './uniforms';
-import { includeWgsl, unrollWgsl } from './wgsl';
+import { includeWgsl, unrollWgsl, withSubgroups } from './wgsl';
 
 // Numeric usage flags: Node's `webgpu` package does not always install the GPU* globals.
 export const BU = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80, QUERY_RESOLVE: 0x200 } as const;
@@ -22,6 +22,7 @@ export interface GpuReport {
   features: string[];
   timestamps: boolean;
   f16: boolean;
+  /** The subgroups feature; while true, GpuContext.pipeline turns on subgroup reductions (withSubgroups). Set false for an A/B. */
   subgroups: boolean;
   maxBufferMB: number;
 }
@@ -219,6 +220,8 @@ export class GpuContext {
     // kernels without template constants come here raw: their //#include lines are resolved here
     source = unrollWgsl(includeWgsl(source));
     if (this.storage !== 'f32') source = toHalfStorage(source, this.storage);
+    // subgroup reductions (lib/wg_reduce.wgsl) where the device has them; report.subgroups = false turns them off
+    if (this.report.subgroups) source = withSubgroups(source);
     const key = `${entry}\u0000${source}`;
     let p = this.pipelines.get(key);
     if (!p) {

@@ -42,6 +42,21 @@ export function includeWgsl(src: string, seen = new Set<string>()): string {
   });
 }
 
+/**
+ * A kernel with the `//sg ` lines of lib/wg_reduce.wgsl turned on, for a device with the
+ * `subgroups` feature: `enable subgroups;` first, and every entry point takes its
+ * @builtin(subgroup_size) as sg_size and stores @builtin(subgroup_invocation_id) in the private
+ * sg_lane that those lines declare. Other sources come back unchanged. GpuContext.pipeline applies it
+ * while report.subgroups is on, after toHalfStorage (its prelude starts with `enable f16;`, a directive too).
+ */
+export function withSubgroups(src: string): string {
+  if (!/^\/\/sg /m.test(src)) return src;
+  const body = src
+    .replace(/^\/\/sg /gm, '')
+    .replace(/(@compute[^{;]*?\bfn\s+\w+\s*\()([^{]*\{)/g, '$1@builtin(subgroup_size) sg_size: u32, @builtin(subgroup_invocation_id) sg_lane_in: u32, $2\n  sg_lane = sg_lane_in;');
+  return `enable subgroups;\n${body}`;
+}
+
 /** Every kernel's source (and the shared `lib/` files) by path, for the "kernel source" view. */
 export const kernelSources: Record<string, string> = import.meta.glob('../../kernels/**/*.wgsl', {
   query: '?raw',

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GpuContext } from '../../src/gpu/context';
 import { linearDispatch } from '../../src/gpu/gemm';
+import { makeDummies, normDispatch, type NormSpec } from '../../src/gpu/plan/layers';
 import { syntheticParams } from '../../src/ops/common/params';
 import { OPS, opByName } from '../../src/ops/registry';
 import type { GlaConfig } from '../../src/ops/gla/spec';
@@ -29,6 +30,30 @@ describe('GpuContext', () => {
     const a = ctx.pipeline(src);
     expect(ctx.pipeline(src)).toBe(a);
   });
+});
+
+describe('row norm (add_norm): subgroup reductions give the bits of the workgroup tree', () => {
+  for (const [C, mode] of [[5, 'ln'], [64, 'rms'], [100, 'ln'], [320, 'ln']] as const) {
+    it(`C = ${C}, ${mode} (the same both ways where the GPU has no subgroups)`, async () => {
+      const rows = 9;
+      const up = (tag: string, n: number) => ctx.upload(Float32Array.from(prngInput(`gpu-test:norm:${tag}`, n)));
+      const spec: Omit<NormSpec, 'sum' | 'out'> = { rows, C, x: up('x', rows * C), delta: { buf: up('d', 3 * C), rows: 3, scale: up('s', C) }, mode, weight: up('w', C), bias: up('b', C), act: 'gelu' };
+      const bits = async () => {
+        const [sum, out] = [ctx.scratch(rows * C), ctx.scratch(rows * C)];
+        await ctx.run([normDispatch(ctx, { ...spec, sum, out }, makeDummies(ctx))]);
+        const u32 = (f: Float32Array) => [...new Uint32Array(f.buffer, f.byteOffset, f.length)];
+        return [...u32(await ctx.read(sum, rows * C)), ...u32(await ctx.read(out, rows * C))];
+      };
+      const on = ctx.report.subgroups;
+      const withSg = await bits();
+      ctx.report.subgroups = false;
+      try {
+        expect(withSg).toEqual(await bits());
+      } finally {
+        ctx.report.subgroups = on;
+      }
+    });
+  }
 });
 
 describe('linear kernel', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toHalfStorage } from '../../src/gpu/half-storage';
 import { fromF16Bits, toF16Bits } from '../../src/gpu/f16-bits';
-import { expandWgsl, includeWgsl, kernelSources } from '../../src/gpu/wgsl';
+import { expandWgsl, includeWgsl, kernelSources, withSubgroups } from '../../src/gpu/wgsl';
 
 const SRC = `struct Params { n: u32 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
@@ -74,6 +74,23 @@ describe('toHalfStorage', () => {
         }
       }
     }
+  });
+});
+
+describe('withSubgroups', () => {
+  it('turns on the //sg lines of the reduction kernels and gives every entry point the builtins', () => {
+    const users = Object.entries(kernelSources).filter(([p, t]) => !p.includes('/lib/') && includeWgsl(t).includes('//sg '));
+    expect(users.map(([p]) => p.replace(/^.*kernels\//, '')).sort()).toEqual(['add_norm.wgsl', 'fat_gn.wgsl', 'fat_gn_stats.wgsl', 'gmf_cpe_norm.wgsl', 'litv2_row_norm.wgsl']);
+    for (const [path, t] of users) {
+      const out = withSubgroups(toHalfStorage(includeWgsl(t).replace(/\{\{(\w+)\}\}/g, '8'), 'f16'));
+      expect(out.startsWith('enable subgroups;\nenable f16;'), path).toBe(true);
+      expect(out, path).not.toMatch(/^\/\/sg /m);
+      const entries = out.match(/@compute[^{]*\{/g)!;
+      expect(entries.length, path).toBe(path.includes('fat_gn.') ? 2 : 1);
+      for (const e of entries) expect(e, path).toMatch(/\(@builtin\(subgroup_size\) sg_size: u32, @builtin\(subgroup_invocation_id\) sg_lane_in: u32, /);
+    }
+    const plain = '@compute @workgroup_size(1) fn main() {}';
+    expect(withSubgroups(plain)).toBe(plain);
   });
 });
 

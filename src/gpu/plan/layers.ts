@@ -45,7 +45,7 @@ export function makeDummies(ctx: GpuContext): Dummies {
 export function normDispatch(ctx: GpuContext, s: NormSpec, d: Dummies): Dispatch {
   if (s.mode !== 'none' && (!s.weight || !s.out)) throw new Error('normDispatch: a norm needs weight and out');
   return {
-    pipeline: ctx.pipeline(normWgsl),
+    pipeline: ctx.pipeline(expandWgsl(normWgsl, { C: s.C })),
     buffers: [s.x, s.delta?.buf ?? d.read, s.delta?.scale ?? d.read, s.weight ?? d.read, s.bias ?? d.read, s.sum ?? d.sum, s.out ?? d.out],
     params: {
       rows: s.rows, C: s.C, delta_rows: s.delta?.rows ?? 1, has_delta: s.delta ? 1 : 0,

@@ -71,7 +71,7 @@ function rowNorm(pb: PlanBuilder, rows: number, C: number, src: RowSrc, sum: GPU
   const bn = src.kind === 'bn-gelu';
   const ln = next.mode === 'ln';
   pb.add({
-    pipeline: pb.ctx.pipeline(rowNormWgsl),
+    pipeline: pb.ctx.pipeline(expandWgsl(rowNormWgsl, { C })),
     buffers: [src.a, bn ? d.read : src.part, bn ? src.scale : src.bias ?? d.read, bn ? src.shift : d.read,
       (ln && next.weight) || d.read, (ln && next.bias) || d.read, sum, (ln && next.out) || d.out], params: { rows, C, src: bn ? 0 : 1, splits: bn ? 0 : src.splits, has_p1: bn || src.bias ? 1 : 0, mode: ln ? 2 : 0, has_nb: ln && next.bias ? 1 : 0, eps: next.eps ?? LN_EPS },
     workgroups: grid1d(rows),
