@@ -815,7 +815,3 @@ export const viewCells = (nb: Notebook): ViewCell[] => nb.cells.filter((c): c is
 export function usableParams(nb: Notebook): ParamCell[] {
   return paramCells(nb).filter((c) => c.spec !== null && !c.duplicate && c.name !== '');
 }
-
-export function cellById(nb: Notebook, id: string): Cell | undefined {
-  return nb.cells.find((c) => c.id === id);
-}

@@ -61,10 +61,6 @@ export function strides(shape: readonly number[]): number[] {
   return s;
 }
 
-export function toFloat32(t: Tensor | Float64Array): Float32Array {
-  return Float32Array.from(t instanceof Float64Array ? t : t.data);
-}
-
 /** ‖a − b‖₂ / ‖b‖₂, the fixtures' relative L2 error (b is the reference). */
 export function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Infinity;

@@ -136,10 +136,6 @@ const ALLOWED_GLOBALS = new Map<string, GlobalRole>([
   ...[...TORCH_DTYPES.keys()].map((n) => [`torch.${n}`, 'dtype'] as [string, GlobalRole]),
 ]);
 
-export function allowedGlobal(module: string, name: string): boolean {
-  return ALLOWED_GLOBALS.has(`${module}.${name}`);
-}
-
 /**
  * Globals that a booby-trapped pickle uses to run code, spawn processes, touch files or the network
  * under Python's unpickler. Used only to word the refusal (every global off the allow-list is
