@@ -172,8 +172,6 @@ export class RefusedGlobalError extends CheckpointFormatError {
   }
 }
 
-const MARK = Symbol('mark');
-
 export function unpickle(data: Uint8Array, start = 0, opts: UnpickleOptions = {}): UnpickleResult {
   const label = opts.label ?? 'pickle';
   const lim = { ...DEFAULT_PICKLE_LIMITS, ...opts.limits };

@@ -209,7 +209,7 @@ function scaleRows(t: Tensor, g: Tensor): Tensor {
 
 /** One image [1,3,H,W] → logits [numClasses] and the block outputs [L,C]. */
 function forwardOne(x: Tensor, w: Params, c: VigConfig, sites: GlaConfig[] | null): { logits: Float64Array; stages: Tensor[]; grid: [number, number] } {
-  const { k0, s0, trainGrid } = geometry(c);
+  const { s0, trainGrid } = geometry(c);
   const opt = (k: string) => (c.useBiasInPatch ? need(w, k) : undefined);
   let y = conv2d(x, need(w, 'patch_embed.proj.0.weight'), opt('patch_embed.proj.0.bias'), { stride: s0, padding: 1 });
   y = applyInPlace(layerNorm2d(y, need(w, 'patch_embed.proj.1.weight'), need(w, 'patch_embed.proj.1.bias'), 1e-5), silu);

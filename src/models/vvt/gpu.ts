@@ -19,7 +19,7 @@ import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { uploadVicinityWeights, vicinityDispatches } from '../../ops/vicinity/gpu';
 import { dwconvDispatch, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, captures, captureSites } from '../../gpu/plan';
-import type { AttentionSite, GpuForwardOptions, GpuForwardResult, ModelInput } from '../types';
+import type { GpuForwardOptions, GpuForwardResult, ModelInput } from '../types';
 import { subParams } from '../nn-cpu';
 import { vvtAttentionSites, vvtAttnConfig, vvtGrids, vvtPatchConv, type VvtConfig } from './config';
 import type { VicinityConfig } from '../../ops/vicinity/spec';
