@@ -209,7 +209,8 @@ interface Line {
   end: string;
 }
 
-function splitLines(s: string): Line[] {
+/** The lines of `s` with their own endings (a last line without one has end ''). */
+export function splitLines(s: string): Line[] {
   const lines: Line[] = [];
   const re = /\r\n|\n|\r/g;
   let start = 0;
