@@ -74,3 +74,10 @@ export function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (!Number.isFinite(num)) return Infinity;
   return den === 0 ? Math.sqrt(num) : Math.sqrt(num / den);
 }
+
+/** Index of the largest value (the first one on ties). */
+export function argmax(v: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+  return best;
+}
