@@ -30,8 +30,6 @@ import { blockPrefix, gmfAttentionSites, gmfAttnConfig, gmfGrids, type GmfConfig
 import type { GmaConfig } from '../../ops/gma/spec';
 import { settingKey } from '../knobs';
 import { knobSites } from '../knob-apply';
-
-export { gmfAttentionSites };
 import { foldBatchNorms } from './fold';
 
 const LN_EPS = 1e-6;

@@ -26,8 +26,6 @@ import type { VicinityConfig } from '../../ops/vicinity/spec';
 import { settingKey } from '../knobs';
 import { knobSites } from '../knob-apply';
 
-export { vvtAttentionSites };
-
 const LN_BLOCK_EPS = 1e-6;
 const LN_PATCH_EPS = 1e-5;
 
