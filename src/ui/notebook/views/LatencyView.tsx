@@ -15,6 +15,7 @@ import { useNotebook } from '../store';
 import { buildOpConfig } from './op-config';
 import { crossovers, fmtRate, gflops, latencyPlan, throughputReadings, timeOp, timeSource, type LatencyPoint, type TimeSource, describeTiming } from './latency';
 import { SweepLatency } from './SweepLatency';
+import { useConfigDerived } from './useConfigDerived';
 
 interface Measured {
   key: string;
@@ -34,13 +35,7 @@ function GridLatency({ cellId, config, nonce }: { cellId: string; config: Record
   const key = JSON.stringify(config);
   const { ctx, status, report } = useGpu();
   const runCell = useNotebook((s) => s.runCell);
-  const plan = useMemo(() => {
-    try {
-      return latencyPlan(config);
-    } catch (e) {
-      return { error: (e as Error).message };
-    }
-  }, [key]); // the config object is new on every resolve; its JSON is what matters
+  const plan = useConfigDerived(config, latencyPlan);
   const [measured, setMeasured] = useState<Measured | null>(null);
   const [progress, setProgress] = useState<{ done: number; total: number; what: string } | null>(null);
   const runId = useRef(0);
