@@ -13,7 +13,7 @@ import { ChartFigure } from '../../figure/ChartFigure';
 import type { Series } from '../../figure/LineChart';
 import { useNotebook } from '../store';
 import { buildOpConfig } from './op-config';
-import { crossovers, fmtRate, gflops, latencyPlan, throughputReadings, timeOp, timeSource, type LatencyPoint, type TimeSource, describeTiming } from './latency';
+import { crossovers, fmtMs, fmtRate, gflops, latencyPlan, throughputReadings, timeOp, timeSource, type LatencyPoint, type TimeSource, describeTiming } from './latency';
 import { SweepLatency } from './SweepLatency';
 import { useConfigDerived } from './useConfigDerived';
 
@@ -23,9 +23,6 @@ interface Measured {
   source: TimeSource;
   software: boolean;
 }
-
-/** Axis labels: seconds from 1 s up ("2 s", not "2000 ms"). */
-const fmtMs = (v: number) => (v >= 1000 ? `${Number((v / 1000).toPrecision(3))} s` : formatMs(v));
 
 export function LatencyView(props: { cellId: string; config: Record<string, unknown>; nonce: number }) {
   return props.config.sweep !== undefined ? <SweepLatency {...props} /> : <GridLatency {...props} />;

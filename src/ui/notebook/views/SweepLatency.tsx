@@ -9,7 +9,7 @@ import { formatCount, formatMs } from '../../format';
 import { ChartFigure } from '../../figure/ChartFigure';
 import type { Series } from '../../figure/LineChart';
 import { useNotebook } from '../store';
-import { timeOp, timeSource, type TimeSource, describeTiming } from './latency';
+import { fmtMs, timeOp, timeSource, type TimeSource, describeTiming } from './latency';
 import { fmtKnob, sweepConfigs, sweepOf, sweepOpGrid } from './sweep';
 import { useConfigDerived } from './useConfigDerived';
 
@@ -26,8 +26,6 @@ interface Measured {
   source: TimeSource;
   software: boolean;
 }
-
-const fmtMs = (v: number) => (v >= 1000 ? `${Number((v / 1000).toPrecision(3))} s` : formatMs(v));
 
 export function SweepLatency({ cellId, config, nonce }: { cellId: string; config: Record<string, unknown>; nonce: number }) {
   const key = JSON.stringify(config);
