@@ -16,7 +16,7 @@ import type { Params } from '../ops/types';
 import { syntheticParams } from '../ops/common/params';
 import { prngInput } from '../weights/prng';
 import { timeForward, type ForwardTiming } from '../models/timing';
-import { relL2 } from '../tensor/tensor';
+import { argmax, relL2 } from '../tensor/tensor';
 
 export interface ModelBenchResult extends ForwardTiming {
   family: string;
@@ -82,12 +82,6 @@ async function halfError(ctx: GpuContext, m: AnyModel, cfg: unknown, w: Params, 
     if (argmax(full.logits.subarray(b * k, (b + 1) * k)) === argmax(half.logits.subarray(b * k, (b + 1) * k))) agree++;
   }
   return { relL2: relL2(half.logits, full.logits), top1Agree: agree / batch };
-}
-
-function argmax(v: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
-  return best;
 }
 
 /** Drop the benchmark's PRNG weights and their GPU copies. */

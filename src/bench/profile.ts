@@ -91,7 +91,6 @@ export interface ProfileOptions {
  * `warmup`. Their buffers must stay alive until this returns.
  */
 export async function profileDispatches(ctx: GpuContext, passes: ReadonlyArray<readonly Dispatch[]>, o: ProfileOptions): Promise<ProfileMeasure> {
-  const dev = ctx.device;
   const kernels: KernelTiming[] = [];
   const uniforms: GPUBuffer[] = [];
   const grouped: Launch[][] = passes.map((ds, group) => ds.map((d) => {

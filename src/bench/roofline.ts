@@ -4,8 +4,7 @@
  * at the memory bandwidth. floor = max(2·MACs / peak, bytes / bandwidth).
  */
 import type { AnyOp } from '../ops/types';
-
-const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+import { numel } from '../tensor/tensor';
 
 /**
  * Compulsory bytes of one forward: input x + weights + output y, 4 bytes each. y has x's shape for

@@ -251,11 +251,6 @@ export function checkCheckpoint(ck: LoadedCheckpoint, name: string, target: Load
   };
 }
 
-/** A loaded checkpoint → float64 params of the matched configuration. */
-export function modelFromCheckpoint(ck: LoadedCheckpoint, name: string, target: LoadTarget = {}): LoadedModel {
-  return checkCheckpoint(ck, name, target).convert();
-}
-
 /** Bytes of a .pth/.safetensors file, checked completely (throws CheckpointFormatError or WeightMismatchError); values not decoded yet. */
 export function checkModelWeights(bytes: Uint8Array, name: string, target: LoadTarget = {}, opts: LoadOptions = {}): CheckedWeights {
   return checkCheckpoint(loadCheckpoint(bytes, name, opts), name, target);

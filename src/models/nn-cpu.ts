@@ -8,6 +8,7 @@
 import { batchNormEval } from '../tensor/ops';
 import type { Tensor } from '../tensor/tensor';
 import type { Params } from '../ops/types';
+import { requireParam } from '../ops/common/params';
 
 /** The module's weights under `prefix` with the prefix stripped (what an op reference expects). */
 export function subParams(w: Params, prefix: string): Params {
@@ -17,11 +18,8 @@ export function subParams(w: Params, prefix: string): Params {
   return out;
 }
 
-export function need(w: Params, key: string): Tensor {
-  const t = w[key];
-  if (!t) throw new Error(`missing weight '${key}'`);
-  return t;
-}
+/** The weight `key`; throws with the key name when it is missing. */
+export const need = requireParam;
 
 /** tokens [B, H·W, C] (row-major pixels) → image [B, C, H, W]. */
 export function tokensToImage(t: Tensor, H: number, W: number): Tensor {

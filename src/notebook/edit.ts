@@ -31,6 +31,7 @@ import {
   newCellRaw,
   parseNotebook,
   renderFencedCell,
+  splitLines,
   withIds,
   notebookLimitError,
   type Cell,
@@ -49,22 +50,9 @@ interface Block {
 const toEol = (s: string, eol: string) => s.replace(/\r\n|\r|\n/g, eol);
 const blankLine = /^[ \t]*$/;
 
-function lines(raw: string): { text: string; end: string }[] {
-  const out: { text: string; end: string }[] = [];
-  const re = /\r\n|\n|\r/g;
-  let start = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(raw)) !== null) {
-    out.push({ text: raw.slice(start, m.index), end: m[0] });
-    start = m.index + m[0].length;
-  }
-  if (start < raw.length) out.push({ text: raw.slice(start), end: '' });
-  return out;
-}
-
 /** Split a block into its content (last content line without its ending) and the trailing rest. */
 function splitTrail(raw: string): { content: string; trail: string } {
-  const ls = lines(raw);
+  const ls = splitLines(raw);
   let k = ls.length - 1;
   while (k >= 0 && blankLine.test(ls[k].text)) k--;
   if (k < 0) return { content: '', trail: raw };
@@ -262,8 +250,8 @@ export function setMeta(doc: Notebook, patch: MetaPatch): Notebook {
         else y.set(k, v);
       }
       const fm = toEol(y.toString({ lineWidth: 0 }), eol);
-      const hl = lines(doc.head.slice(bom.length));
-      const closeAt = 1 + lines(doc.frontMatter).length;
+      const hl = splitLines(doc.head.slice(bom.length));
+      const closeAt = 1 + splitLines(doc.frontMatter).length;
       const open = hl[0].text + hl[0].end;
       const close = hl[closeAt].text + (hl[closeAt].end || (doc.cells.length ? eol : ''));
       const after = hl.slice(closeAt + 1).map((l) => l.text + l.end).join('');

@@ -209,7 +209,8 @@ interface Line {
   end: string;
 }
 
-function splitLines(s: string): Line[] {
+/** The lines of `s` with their own endings (a last line without one has end ''). */
+export function splitLines(s: string): Line[] {
   const lines: Line[] = [];
   const re = /\r\n|\n|\r/g;
   let start = 0;
@@ -814,8 +815,4 @@ export const viewCells = (nb: Notebook): ViewCell[] => nb.cells.filter((c): c is
 /** The params the runtime uses: first definition of each name, with a readable spec. */
 export function usableParams(nb: Notebook): ParamCell[] {
   return paramCells(nb).filter((c) => c.spec !== null && !c.duplicate && c.name !== '');
-}
-
-export function cellById(nb: Notebook, id: string): Cell | undefined {
-  return nb.cells.find((c) => c.id === id);
 }

@@ -27,7 +27,3 @@ export function fixtureTensor(f: FixtureFile, name: string): Tensor {
   if (!t) throw new Error(`${f.path}: no tensor '${name}'`);
   return { shape: [...t.shape], data: t.values() };
 }
-
-export function hasTensor(f: FixtureFile, name: string): boolean {
-  return f.st.tensors.has(name);
-}

@@ -222,32 +222,6 @@ export function avgPool2d(x: Tensor, kernel: number, stride = kernel, padding = 
   return { shape: [B, C, Ho, Wo], data: out };
 }
 
-/** max_pool2d on NCHW (padding counts as −∞). */
-export function maxPool2d(x: Tensor, kernel: number, stride = kernel, padding = 0): Tensor {
-  const [B, C, H, W] = x.shape;
-  const Ho = Math.floor((H + 2 * padding - kernel) / stride) + 1;
-  const Wo = Math.floor((W + 2 * padding - kernel) / stride) + 1;
-  const out = new Float64Array(B * C * Ho * Wo);
-  for (let nc = 0; nc < B * C; nc++) {
-    for (let oy = 0; oy < Ho; oy++) {
-      for (let ox = 0; ox < Wo; ox++) {
-        let m = -Infinity;
-        for (let ky = 0; ky < kernel; ky++) {
-          const iy = oy * stride - padding + ky;
-          if (iy < 0 || iy >= H) continue;
-          for (let kx = 0; kx < kernel; kx++) {
-            const ix = ox * stride - padding + kx;
-            if (ix < 0 || ix >= W) continue;
-            m = Math.max(m, x.data[(nc * H + iy) * W + ix]);
-          }
-        }
-        out[(nc * Ho + oy) * Wo + ox] = m;
-      }
-    }
-  }
-  return { shape: [B, C, Ho, Wo], data: out };
-}
-
 /** Elementwise map (activations: gelu, silu, relu, sigmoid … are one-liners on top). */
 export function map(x: Tensor, f: (v: number, i: number) => number): Tensor {
   const out = new Float64Array(x.data.length);

@@ -61,10 +61,6 @@ export function strides(shape: readonly number[]): number[] {
   return s;
 }
 
-export function toFloat32(t: Tensor | Float64Array): Float32Array {
-  return Float32Array.from(t instanceof Float64Array ? t : t.data);
-}
-
 /** ‖a − b‖₂ / ‖b‖₂, the fixtures' relative L2 error (b is the reference). */
 export function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Infinity;
@@ -77,4 +73,11 @@ export function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   if (!Number.isFinite(num)) return Infinity;
   return den === 0 ? Math.sqrt(num) : Math.sqrt(num / den);
+}
+
+/** Index of the largest value (the first one on ties). */
+export function argmax(v: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+  return best;
 }

@@ -1,7 +1,8 @@
-import { useEffect } from 'react';
+import { useEffect, type ReactNode } from 'react';
 import { GpuBadge } from './GpuBadge';
-import { ExplorerPage } from './ExplorerPage';
-import { ClassifyPage } from './classify/ClassifyPage';
+import { PhotoPicker } from './PhotoPicker';
+import { OpExplorer } from './OpExplorer';
+import { ClassifyPanel } from './classify/ClassifyPanel';
 import { ThemeToggle } from './ThemeToggle';
 import { OfflineBadge } from './OfflineBadge';
 import { NotebookIndex } from './notebook/NotebookIndex';
@@ -35,12 +36,28 @@ export function App() {
         <GpuBadge />
       </header>
       {route.page === 'explore' ? (
-        <ExplorerPage />
+        <PhotoPage>
+          <OpExplorer />
+        </PhotoPage>
       ) : route.page === 'classify' ? (
-        <ClassifyPage />
+        <PhotoPage>
+          <ClassifyPanel />
+        </PhotoPage>
       ) : (
         <main className="nb-main">{route.page === 'notebook' ? <NotebookPage name={route.name} hash={route.hash} /> : <NotebookIndex />}</main>
       )}
     </div>
+  );
+}
+
+/** The explorer and the classify page: the photo picker in the sidebar beside the page's panel. */
+function PhotoPage({ children }: { children: ReactNode }) {
+  return (
+    <main className="app-main">
+      <aside className="sidebar">
+        <PhotoPicker />
+      </aside>
+      <div className="content">{children}</div>
+    </main>
   );
 }

@@ -11,6 +11,7 @@ import { useGpu } from '../state/gpu';
 import { AttentionMap } from './AttentionMap';
 import { Slider } from './Slider';
 import { formatCount, formatMs } from './format';
+import { latestWins } from './classify/knobs/latest-wins';
 
 const PREVIEW = 224;
 
@@ -34,13 +35,12 @@ export function OpExplorer() {
 
   // Latest wins: while one computation runs, further changes (a held arrow key, a drag) replace
   // the queued one instead of piling up behind it, so the map catches up with the knob at once.
-  const queued = useRef<(() => Promise<void>) | null>(null);
-  const running = useRef(false);
+  const [runner] = useState(() => latestWins((job: () => Promise<void>) => job(), () => {}, () => {}));
   useEffect(() => {
     if (!tokens || status === 'pending') return;
     const id = ++runId.current;
     setBusy(true);
-    queued.current = async () => {
+    runner.submit(async () => {
       try {
         const r = await computeOpView(op, cfg, tokens, token, ctx);
         if (id !== runId.current) return;
@@ -56,17 +56,7 @@ export function OpExplorer() {
       } finally {
         if (id === runId.current) setBusy(false);
       }
-    };
-    if (running.current) return;
-    running.current = true;
-    void (async () => {
-      while (queued.current) {
-        const job = queued.current;
-        queued.current = null;
-        await job();
-      }
-      running.current = false;
-    })();
+    });
   }, [op, cfg, tokens, token, ctx, status, generation]);
 
   return (

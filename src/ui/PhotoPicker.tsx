@@ -1,7 +1,7 @@
 /** Sample photos, drop, paste and file picker. Bad files leave the current photo in place. */
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { decodeImage, loadSample, SAMPLE_IMAGES } from '../image/decode';
-import { useSession } from '../state/session';
+import { useSession, type Photo } from '../state/session';
 
 export function PhotoPicker() {
   const { photo, photoError, setPhoto, setPhotoError } = useSession();
@@ -9,26 +9,18 @@ export function PhotoPicker() {
   const [over, setOver] = useState(false);
   const input = useRef<HTMLInputElement>(null);
 
-  const take = async (blob: Blob, name: string) => {
+  const load = async (read: () => Promise<Photo>) => {
     setBusy(true);
     try {
-      setPhoto({ name, rgb: await decodeImage(blob, name) });
+      setPhoto(await read());
     } catch (e) {
       setPhotoError((e as Error).message);
     } finally {
       setBusy(false);
     }
   };
-  const sample = async (file: string, credit: string) => {
-    setBusy(true);
-    try {
-      setPhoto({ name: file, rgb: await loadSample(file), credit });
-    } catch (e) {
-      setPhotoError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const take = (blob: Blob, name: string) => load(async () => ({ name, rgb: await decodeImage(blob, name) }));
+  const sample = (file: string, credit: string) => load(async () => ({ name: file, rgb: await loadSample(file), credit }));
   useEffect(() => {
     const onPaste = (e: ClipboardEvent) => {
       const item = [...(e.clipboardData?.items ?? [])].find((i) => i.kind === 'file');

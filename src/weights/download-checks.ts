@@ -32,12 +32,6 @@ export function parseContentRange(v: string | null): ContentRange | null {
   return r.start <= r.end && r.end < r.total ? r : null;
 }
 
-/** The `*` form of a 416's Content-Range (`bytes *\/total`): the total, or null. */
-export function unsatisfiedTotal(v: string | null): number | null {
-  const m = v ? /^\s*bytes\s+\*\/(\d{1,15})\s*$/i.exec(v) : null;
-  return m ? Number(m[1]) : null;
-}
-
 /** A plain decimal header value (Content-Length), else null. */
 export function parseLength(v: string | null): number | null {
   return v !== null && /^\s*\d{1,15}\s*$/.test(v) ? Number(v) : null;

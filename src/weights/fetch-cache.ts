@@ -126,7 +126,8 @@ async function openCache(opts: CacheOptions): Promise<Cache | null> {
 
 const partialKey = (url: string) => PARTIAL_PREFIX + encodeURIComponent(url);
 
-function hostOf(url: string): string {
+/** The host of `url`, or `url` itself when it does not parse. */
+export function hostOf(url: string): string {
   try {
     return new URL(url).host;
   } catch {

@@ -22,4 +22,3 @@ function roundToFormat(x: number, mantBits: number, emin: number, emax: number):
 
 export const roundToF16 = (x: number) => roundToFormat(x, 10, -14, 15);
 export const roundToBF16 = (x: number) => roundToFormat(x, 7, -126, 127);
-export const roundToF32 = (x: number) => roundToFormat(x, 23, -126, 127);

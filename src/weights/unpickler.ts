@@ -136,10 +136,6 @@ const ALLOWED_GLOBALS = new Map<string, GlobalRole>([
   ...[...TORCH_DTYPES.keys()].map((n) => [`torch.${n}`, 'dtype'] as [string, GlobalRole]),
 ]);
 
-export function allowedGlobal(module: string, name: string): boolean {
-  return ALLOWED_GLOBALS.has(`${module}.${name}`);
-}
-
 /**
  * Globals that a booby-trapped pickle uses to run code, spawn processes, touch files or the network
  * under Python's unpickler. Used only to word the refusal (every global off the allow-list is
@@ -175,8 +171,6 @@ export class RefusedGlobalError extends CheckpointFormatError {
     super(`${label}: refused — the pickle references ${shown}: ${why}. Nothing was executed. If you trust its source, export the state_dict to .safetensors or re-save it with torch.save(model.state_dict(), …).`);
   }
 }
-
-const MARK = Symbol('mark');
 
 export function unpickle(data: Uint8Array, start = 0, opts: UnpickleOptions = {}): UnpickleResult {
   const label = opts.label ?? 'pickle';

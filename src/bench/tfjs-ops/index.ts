@@ -12,8 +12,6 @@ import { vicinityTfjs } from './vicinity';
 import { fasaTfjs } from './fasa';
 import { gmaTfjs } from './gma';
 
-export type { TfjsForward } from './common';
-
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const TFJS_COMPOSED: Record<string, (p: Params, cfg: any) => TfjsForward> = {
   mhsa: mhsaTfjs,

@@ -4,7 +4,7 @@
  * GroupNorm(1) via the op reference; downsample + ConvFFN), GroupNorm(1) → mean → head.
  * Stage i = output of layers.i [B, C, H, W]. Any batch size and input size.
  */
-import { gelu, groupNorm } from '../../tensor/ops';
+import { gelu, groupNorm, relu } from '../../tensor/ops';
 import type { Tensor } from '../../tensor/tensor';
 import type { Params } from '../../ops/types';
 import { fasaReference } from '../../ops/fasa/reference';
@@ -13,7 +13,6 @@ import { addInPlace, applyInPlace, bnByPrefix, convFast, depthwiseFast, linearFa
 import { fatAttnConfig, fatBlock, fatStem, type FatConfig } from './config';
 import type { FasaConfig } from '../../ops/fasa/spec';
 
-const relu = (v: number) => (v > 0 ? v : 0);
 const gn = (x: Tensor, w: Params, prefix: string) => groupNorm(x, 1, w[`${prefix}.weight`], w[`${prefix}.bias`], 1e-5);
 
 export function fatBlockForward(x: Tensor, w: Params, c: FatConfig, i: number, j: number, siteCfg?: FasaConfig): Tensor {

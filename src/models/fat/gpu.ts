@@ -35,10 +35,8 @@ import { foldBatchNorms } from './fold';
 
 const GN_EPS = 1e-5;
 
-type Plan = BackbonePlan;
-
-type WeightStore = GpuWeightStore<Plan>;
-const stores = new WeightStores((ctx, w) => new GpuWeightStore<Plan>(ctx, w, (key) => `fat: missing weight '${key}'`));
+type WeightStore = GpuWeightStore<BackbonePlan>;
+const stores = new WeightStores((ctx, w) => new GpuWeightStore<BackbonePlan>(ctx, w, (key) => `fat: missing weight '${key}'`));
 
 /** Drop the GPU copies of `w` (weights and cached activations) now instead of at GC. */
 export function releaseFatGpu(ctx: GpuContext, w: Params): void {
@@ -126,7 +124,7 @@ function blockPlan(pb: PlanBuilder, st: WeightStore, c: FatConfig, i: number, j:
   pb.add(pointwiseDispatch(ctx, cat, tail.w, tail.bias, out, { Co: outDim, Ci: K, P: No, batch: B }, none));
 }
 
-function fatPlan(ctx: GpuContext, st: WeightStore, c: FatConfig, B: number, H: number, W: number, capture: number | number[] | undefined, key: string, sites: FasaConfig[] | null): Plan {
+function fatPlan(ctx: GpuContext, st: WeightStore, c: FatConfig, B: number, H: number, W: number, capture: number | number[] | undefined, key: string, sites: FasaConfig[] | null): BackbonePlan {
   const pb = new PlanBuilder(ctx);
   const input = pb.pool.fresh('input', B * c.inChans * H * W);
   // stem: conv{1..4} (BN folded) + ReLU, ping-ponging two buffers
@@ -155,7 +153,7 @@ function fatPlan(ctx: GpuContext, st: WeightStore, c: FatConfig, B: number, H: n
   pb.close('stem');
 
   const grids = fatStageGrids(c, H, W);
-  const stages: Plan['stages'] = [];
+  const stages: BackbonePlan['stages'] = [];
   const stageGroup: number[] = [];
   let site = 0;
   for (let i = 0; i < c.depths.length; i++) {

@@ -9,8 +9,7 @@ import type { FasaConfig } from '../../ops/fasa/spec';
 
 export type { FatConfig };
 export { foldBatchNorms } from './fold';
-export { fatAttentionSites } from './config';
-export { fatForwardGpu, releaseFatGpu } from './gpu';
+export { releaseFatGpu };
 
 export const fat: ModelImpl<FatConfig> = {
   family: 'fat',

@@ -20,8 +20,8 @@ import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { linearDispatch } from '../../gpu/gemm';
 import { gmaDispatches, uploadGmaWeights } from '../../ops/gma/gpu';
-import { convDispatch, convOutSize, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, captures, captureSites } from '../../gpu/plan';
-import type { AttentionSite, GpuForwardOptions, GpuForwardResult, ModelInput } from '../types';
+import { convOutSize, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, captures, captureSites } from '../../gpu/plan';
+import type { GpuForwardOptions, GpuForwardResult, ModelInput } from '../types';
 import cpeNormWgsl from '../../../kernels/gmf_cpe_norm.wgsl?raw';
 import dwWgsl from '../../../kernels/gmf_dw.wgsl?raw';
 import hswishWgsl from '../../../kernels/gmf_hswish.wgsl?raw';
@@ -30,17 +30,13 @@ import { blockPrefix, gmfAttentionSites, gmfAttnConfig, gmfGrids, type GmfConfig
 import type { GmaConfig } from '../../ops/gma/spec';
 import { settingKey } from '../knobs';
 import { knobSites } from '../knob-apply';
-
-export { gmfAttentionSites };
 import { foldBatchNorms } from './fold';
 
 const LN_EPS = 1e-6;
 const BN_EPS = 1e-5;
 
-type Plan = BackbonePlan;
-
-type WeightStore = GpuWeightStore<Plan>;
-const stores = new WeightStores((ctx, w) => new GpuWeightStore<Plan>(ctx, w, (key) => `groupmixformer: missing weight '${key}'`));
+type WeightStore = GpuWeightStore<BackbonePlan>;
+const stores = new WeightStores((ctx, w) => new GpuWeightStore<BackbonePlan>(ctx, w, (key) => `groupmixformer: missing weight '${key}'`));
 
 /** Drop the GPU copies of `w` (weights and cached activations) now instead of at GC. */
 export function releaseGmfGpu(ctx: GpuContext, w: Params): void {
@@ -84,7 +80,7 @@ function foldedHead(st: WeightStore, c: GmfConfig): { w: GPUBuffer; b: GPUBuffer
   return { w, b };
 }
 
-function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: number, W: number, capture: number | number[] | undefined, key: string, sites: GmaConfig[] | null): Plan {
+function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: number, W: number, capture: number | number[] | undefined, key: string, sites: GmaConfig[] | null): BackbonePlan {
   const grids = gmfGrids(H, W);
   const pb = new PlanBuilder(ctx);
   const E = c.embeddingDims;
@@ -105,7 +101,7 @@ function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: n
     { B, Cin: mid, H: h1, W: w1, Cout: E[0], k: 3, stride: 2, pad: 1, channelFirst: false });
   pb.close('conv stem');
 
-  const stages: Plan['stages'] = [];
+  const stages: BackbonePlan['stages'] = [];
   const stageGroup: number[] = [];
   let site = 0;
   let prevC = E[0];

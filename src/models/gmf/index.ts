@@ -9,7 +9,7 @@ import { gmfForwardGpu, releaseGmfGpu } from './gpu';
 
 export type { GmfConfig };
 export { foldBatchNorms } from './fold';
-export { gmfAttentionSites, gmfForwardGpu, releaseGmfGpu } from './gpu';
+export { releaseGmfGpu };
 
 export const gmf: ModelImpl<GmfConfig> = {
   family: 'gmf',

@@ -11,12 +11,10 @@ import type { HiloConfig } from '../../ops/hilo/spec';
 
 export type { Litv2Config } from './config';
 export { litv2Params } from './keys';
-export { litv2ForwardGpu, releaseLitv2Gpu, type Litv2GpuOptions, type Litv2GpuResult } from './gpu';
+export { releaseLitv2Gpu };
 
 /** `model.flops()` of the official code (fixture meta.official_flops). */
 export const officialFlops = litv2OfficialFlops;
-
-export { litv2AttentionSites };
 
 export const litv2: ModelImpl<Litv2Config> = {
   family: 'litv2',

@@ -8,15 +8,9 @@
 import { depthwiseConv2d, linear, logSigmoid, sigmoid, silu } from '../../tensor/ops';
 import type { Tensor } from '../../tensor/tensor';
 import type { Params } from '../../ops/types';
-import { requireParam } from '../../ops/common/params';
+import { applyInPlace, need } from '../nn-cpu';
 import { glaScan } from '../../ops/gla/reference';
 import { directionWeights, glaDims, validateGla, type GlaConfig } from '../../ops/gla/spec';
-
-/** The weights under `prefix` with the prefix stripped (a sub-module's own state_dict). */
-
-export function need(w: Params, key: string): Tensor {
-  return requireParam(w, key);
-}
 
 /** Row-major [rows, cols] → [cols, rows]. */
 export function transpose(m: Float64Array, rows: number, cols: number): Float64Array {
@@ -72,13 +66,6 @@ export function layerNorm2d(x: Tensor, w: Tensor | undefined, b: Tensor | undefi
   return { shape: [...x.shape], data: out };
 }
 
-/** In place: v ← f(v) for every element. */
-export function applyInPlace(t: Tensor, f: (v: number) => number): Tensor {
-  const d = t.data;
-  for (let i = 0; i < d.length; i++) d[i] = f(d[i]);
-  return t;
-}
-
 /** fla swiglu on [L, 2I]: first half = gate, second half = value → silu(gate)·value [L, I]. */
 export function swigluHalves(y: Tensor): Tensor {
   const two = y.shape[y.shape.length - 1];
@@ -97,9 +84,6 @@ export function addT(a: Tensor, b: Tensor): Tensor {
   for (let i = 0; i < out.length; i++) out[i] = a.data[i] + b.data[i];
   return { shape: [...a.shape], data: out };
 }
-
-/** Output size of a conv/pool along one axis. */
-export const convOut = (n: number, k: number, s: number, p: number): number => Math.floor((n + 2 * p - k) / s) + 1;
 
 /** The block's GLA config (official knobs) for a grid H×W. */
 export function blockGlaConfig(o: { layout: 'tokens' | 'channels'; dim: number; heads: number; expandK: number; expandV: number; actInConv: boolean; outAct: boolean; mergeDiv: number; H: number; W: number }): GlaConfig {

@@ -10,9 +10,7 @@
 import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import type { Tensor } from '../../tensor/tensor';
-import { linearDispatch } from '../../gpu/gemm';
 import { glaDispatches, uploadGlaWeights } from '../../ops/gla/gpu';
-import type { Dispatch } from '../../gpu/context';
 import type { GpuForwardOptions, GpuForwardResult, ModelInput } from '../types';
 import { blockGlaConfig } from './common';
 import { subParams } from '../nn-cpu';
@@ -22,7 +20,7 @@ import type { GlaConfig } from '../../ops/gla/spec';
 import { settingKey } from '../knobs';
 import { knobSites } from '../knob-apply';
 import type { AttentionSite } from '../types';
-import { captures, convDispatch, convOutSize, meanPoolDispatch, runBackbonePlan, swigluDispatch, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type PlanSlot } from '../../gpu/plan';
+import { captures, convOutSize, meanPoolDispatch, runBackbonePlan, swigluDispatch, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type PlanSlot } from '../../gpu/plan';
 
 /**
  * stages: ViG tokens [B, L, C] per block, ViG-H [B, C, H, W] per stage (as the fixtures);

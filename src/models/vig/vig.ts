@@ -9,8 +9,8 @@ import type { Params } from '../../ops/types';
 import { cfgBool, cfgNum } from '../../ops/types';
 import { glaMacs } from '../../ops/gla/flops';
 import type { AttentionSite, ModelForwardOutput, ModelImpl } from '../types';
-import { addT, applyInPlace, blockGlaConfig, convOut, glaMixer, imageToTokens, layerNorm2d, need, swigluHalves } from './common';
-import { subParams } from '../nn-cpu';
+import { addT, blockGlaConfig, glaMixer, imageToTokens, layerNorm2d, swigluHalves } from './common';
+import { applyInPlace, convOut, need, subParams } from '../nn-cpu';
 import { releaseVigGpu, vigForwardGpu } from './gpu';
 import type { KnobSetting } from '../knobs';
 import { knobSites } from '../knob-apply';
@@ -209,7 +209,7 @@ function scaleRows(t: Tensor, g: Tensor): Tensor {
 
 /** One image [1,3,H,W] → logits [numClasses] and the block outputs [L,C]. */
 function forwardOne(x: Tensor, w: Params, c: VigConfig, sites: GlaConfig[] | null): { logits: Float64Array; stages: Tensor[]; grid: [number, number] } {
-  const { k0, s0, trainGrid } = geometry(c);
+  const { s0, trainGrid } = geometry(c);
   const opt = (k: string) => (c.useBiasInPatch ? need(w, k) : undefined);
   let y = conv2d(x, need(w, 'patch_embed.proj.0.weight'), opt('patch_embed.proj.0.bias'), { stride: s0, padding: 1 });
   y = applyInPlace(layerNorm2d(y, need(w, 'patch_embed.proj.1.weight'), need(w, 'patch_embed.proj.1.bias'), 1e-5), silu);

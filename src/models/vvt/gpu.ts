@@ -19,22 +19,18 @@ import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { uploadVicinityWeights, vicinityDispatches } from '../../ops/vicinity/gpu';
 import { dwconvDispatch, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, captures, captureSites } from '../../gpu/plan';
-import type { AttentionSite, GpuForwardOptions, GpuForwardResult, ModelInput } from '../types';
+import type { GpuForwardOptions, GpuForwardResult, ModelInput } from '../types';
 import { subParams } from '../nn-cpu';
 import { vvtAttentionSites, vvtAttnConfig, vvtGrids, vvtPatchConv, type VvtConfig } from './config';
 import type { VicinityConfig } from '../../ops/vicinity/spec';
 import { settingKey } from '../knobs';
 import { knobSites } from '../knob-apply';
 
-export { vvtAttentionSites };
-
 const LN_BLOCK_EPS = 1e-6;
 const LN_PATCH_EPS = 1e-5;
 
-type Plan = BackbonePlan;
-
-type WeightStore = GpuWeightStore<Plan>;
-const stores = new WeightStores((ctx, w) => new GpuWeightStore<Plan>(ctx, w, (key) => `vvt: missing weight '${key}'`));
+type WeightStore = GpuWeightStore<BackbonePlan>;
+const stores = new WeightStores((ctx, w) => new GpuWeightStore<BackbonePlan>(ctx, w, (key) => `vvt: missing weight '${key}'`));
 
 /** Drop the GPU copies of `w` (weights and cached activations) now instead of at GC. */
 export function releaseVvtGpu(ctx: GpuContext, w: Params): void {
@@ -56,11 +52,11 @@ function mlp(pb: PlanBuilder, st: WeightStore, prefix: string, n: GPUBuffer, m: 
   pb.linear(g, st.get(`${prefix}.fc2.weight`), st.get(`${prefix}.fc2.bias`), m, BL, C, hidden);
 }
 
-function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: number, W: number, captureAt: number | number[] | undefined, key: string, sites: VicinityConfig[] | null): Plan {
+function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: number, W: number, captureAt: number | number[] | undefined, key: string, sites: VicinityConfig[] | null): BackbonePlan {
   const pb = new PlanBuilder(ctx);
   const grids = vvtGrids(H, W);
   const input = pb.pool.fresh('input', B * c.inChans * H * W);
-  const stages: Plan['stages'] = [];
+  const stages: BackbonePlan['stages'] = [];
   const stageGroup: number[] = [];
   let site = 0;
   let prev = { buf: input, C: c.inChans, H, W, channelFirst: true };

@@ -8,7 +8,7 @@ import { vvtForward } from './forward';
 import { releaseVvtGpu, vvtForwardGpu } from './gpu';
 
 export type { VvtConfig };
-export { releaseVvtGpu, vvtAttentionSites, vvtForwardGpu };
+export { releaseVvtGpu };
 
 export const vvt: ModelImpl<VvtConfig> = {
   family: 'vvt',

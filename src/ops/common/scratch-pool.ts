@@ -105,9 +105,6 @@ const pools = new WeakMap<object, OpScratchPool>();
 /** The context's scratch pool (made on first use). */
 export function scratchPoolFor(ctx: GpuContext): OpScratchPool {
   let p = pools.get(ctx);
-  if (!p) {
-    p = new OpScratchPool(ctx);
-    pools.set(ctx, p);
-  }
+  if (!p) pools.set(ctx, (p = new OpScratchPool(ctx)));
   return p;
 }

@@ -138,9 +138,6 @@ const caches = new WeakMap<object, WeightCache>();
 /** The context's weight cache (made on first use). */
 export function weightCacheFor(ctx: GpuContext): WeightCache {
   let c = caches.get(ctx);
-  if (!c) {
-    c = new WeightCache(ctx);
-    caches.set(ctx, c);
-  }
+  if (!c) caches.set(ctx, (c = new WeightCache(ctx)));
   return c;
 }

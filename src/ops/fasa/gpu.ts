@@ -23,12 +23,6 @@ import { requireParam } from '../common/params';
 import { attnShape } from '../common/attn';
 import { FASA_POOL_KERNEL, pooledGrids, pooledHW, validateFasa, type FasaConfig } from './spec';
 
-export interface FasaGpuOptions {
-  maps: boolean;
-  rows?: number[];
-  timed?: boolean;
-}
-
 /** 1×1 conv of a batch of channel-first maps: y = act(W·x + b) (+ res). */
 export interface PointwiseSpec {
   Co: number;

@@ -1,11 +1,9 @@
 /** Float64 reference of FASA.forward (spec fat.md §1), channel-first throughout. */
-import { batchNormEval, conv2d, depthwiseConv2d, softmax } from '../../tensor/ops';
+import { batchNormEval, conv2d, depthwiseConv2d, sigmoid, softmax } from '../../tensor/ops';
 import type { Tensor } from '../../tensor/tensor';
 import type { OpOutput, Params } from '../types';
 import { requireParam } from '../common/params';
 import { FASA_POOL_KERNEL, poolSteps, validateFasa, type FasaConfig } from './spec';
-
-const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 
 /** Fine-grained downsampling: log2(ws) × (DW 5×5 stride 2 → BN [→ 1×1 conv if not last]); no activation. */
 export function fasaPool(x: Tensor, p: Params, c: FasaConfig): Tensor {

@@ -26,13 +26,6 @@ import { dwconvDispatch } from '../../gpu/plan/layers';
 import { requireParam, uploadParam } from '../common/params';
 import { directionWeights, glaDims, validateGla, type GlaConfig } from './spec';
 
-export interface GlaGpuOptions {
-  /** all query rows of the N×N maps (parity), or these rows only (the UI), or none */
-  maps: boolean;
-  rows?: number[];
-  timed?: boolean;
-}
-
 /** value columns per scan workgroup */
 const DVB = 16;
 

@@ -163,13 +163,3 @@ export function validateGla(c: GlaConfig): void {
   if (!LOCALITIES.includes(c.locality)) throw new Error(`gla: unknown locality mode '${c.locality}'`);
   if (dv < 1 || dk < 1) throw new Error('gla: empty heads');
 }
-
-/** Knobs that leave the trained configuration (the UI says so next to them). */
-export function glaOffOfficial(c: GlaConfig): string[] {
-  const out: string[] = [];
-  if (c.tau !== GLA_TAU) out.push(`τ = ${c.tau} (trained with ${GLA_TAU})`);
-  if (c.direction !== 'both') out.push(`${c.direction} scan only (trained bidirectional)`);
-  if (c.locality === 'off') out.push('locality injection off: G ≡ 1 (trained with a learned gate)');
-  if (c.locality === 'full') out.push('local branch only: G ≡ 0 (trained with a learned gate)');
-  return out;
-}

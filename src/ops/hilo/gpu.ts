@@ -34,12 +34,6 @@ import { uploadParam } from '../common/params';
 import { attnShape } from '../common/attn';
 import { hiloDerived, type HiloConfig } from './spec';
 
-export interface HiloGpuOptions {
-  maps: boolean;
-  rows?: number[];
-  timed?: boolean;
-}
-
 /** Keys per workgroup tile so that k + v tiles stay within 8 KiB each (16 KiB workgroup budget). */
 const keyTile = (hd: number) => Math.max(1, Math.min(64, Math.floor(2048 / hd)));
 

@@ -6,7 +6,6 @@
  */
 import type { MapPanel } from '../types';
 import { hiloDerived, type HiloConfig } from './spec';
-import { hiloBranchMacs, type HiloBranchMacs } from './flops';
 
 export interface HiloTokenMaps {
   /** one H×W map per Hi-Fi head (zero outside the window) */
@@ -78,11 +77,6 @@ export function hiloQueryMaps(maps: Record<string, ArrayLike<number>>, c: HiloCo
   hifi.forEach((v, e) => panels.push({ title: `Hi-Fi head ${e + 1} (window ${c.ws}×${c.ws})`, values: v, H: c.H, W: c.W }));
   lofi.forEach((v, e) => panels.push({ title: `Lo-Fi head ${e + 1} (pooled ${c.ws}×${c.ws})`, values: v, H: c.H, W: c.W }));
   return panels;
-}
-
-/** MACs per branch (sum = macs(cfg)), for the chart that shows how alpha and ws move the cost. */
-export function hiloMacsByBranch(c: HiloConfig): HiloBranchMacs {
-  return hiloBranchMacs(c);
 }
 
 /** Head split shown next to the alpha slider. */

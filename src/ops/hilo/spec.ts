@@ -136,11 +136,6 @@ export function hiloDerived(c: HiloConfig): HiloDerived {
   };
 }
 
-/** True when the grid is not a multiple of ws, i.e. only the padded (seg/det) formulation applies. */
-export function hiloNeedsPadding(c: HiloConfig): boolean {
-  return c.H % c.ws !== 0 || c.W % c.ws !== 0;
-}
-
 /** state_dict keys in the module's own order (Lo-Fi layers are created first). */
 export function hiloParamShapes(c: HiloConfig): Array<[string, number[]]> {
   const g = hiloDerived(c);

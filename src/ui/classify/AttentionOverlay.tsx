@@ -11,6 +11,7 @@ import { attentionSitesOf, captureSite, siteGrid, siteQueryPanels, type Captured
 import type { MapPanel, Params } from '../../ops/types';
 import { MapFigure } from '../figure/MapFigure';
 import { Slider } from '../Slider';
+import { argmax } from '../../tensor/tensor';
 
 declare global {
   interface Window {
@@ -154,10 +155,4 @@ export function AttentionOverlay({ choice, ctx, params, tensor, preview, resultK
       ) : null}
     </div>
   );
-}
-
-function argmax(v: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
-  return best;
 }

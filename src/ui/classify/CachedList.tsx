@@ -1,6 +1,6 @@
 /** What the browser keeps in the weights cache: load one, remove one, clear all; storage use. */
 import { useEffect, useState } from 'react';
-import { clearCachedWeights, deleteCachedWeights, listCachedWeights, storageEstimate, type CachedWeights } from '../../weights/fetch-cache';
+import { clearCachedWeights, deleteCachedWeights, hostOf, listCachedWeights, storageEstimate, type CachedWeights } from '../../weights/fetch-cache';
 import { formatBytes, type Zoo } from '../../weights/zoo';
 import { loadUrl } from './actions';
 import { useClassify } from './store';
@@ -76,12 +76,4 @@ export function CachedList({ zoo, rev, onChange }: { zoo: Zoo; rev: number; onCh
       </p>
     </div>
   );
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
 }

@@ -3,7 +3,7 @@
  * or picked file, hand the bytes to the model worker for parsing + strict validation, and run a
  * classification. State goes to the classify store; errors become plain messages there.
  */
-import { deleteCachedWeights, fetchWeights, maxWeightBytes, requestPersistentStorage, WeightFetchError } from '../../weights/fetch-cache';
+import { deleteCachedWeights, fetchWeights, maxWeightBytes, requestPersistentStorage, WeightFetchError, type FetchWeightsResult } from '../../weights/fetch-cache';
 import { formatBytes } from '../../weights/zoo';
 import type { Zoo } from '../../weights/zoo';
 import { resolveChoice, WeightMismatchError, type LoadTarget, type ModelChoice } from '../../models/load';
@@ -110,18 +110,13 @@ export async function loadUrl(zoo: Zoo | null, url: string, opts: { variantId?: 
   aborter = ac;
   st().set({ error: '', evictable: null, notes: [], progress: { label: name, received: 0, total: opts.expectedBytes ?? null }, busy: `downloading ${name}…` });
   void requestPersistentStorage();
-  let bytes: Uint8Array;
-  let notes: string[];
-  let cached: boolean;
+  let fetched: FetchWeightsResult;
   try {
-    const r = await fetchWeights(url, {
+    fetched = await fetchWeights(url, {
       signal: ac.signal,
       expectedBytes: opts.expectedBytes,
       onProgress: (p) => st().set({ progress: { label: `${p.phase === 'cache' ? 'reading from the cache' : 'downloading'} ${name}`, received: p.received, total: p.total } }),
     });
-    bytes = r.bytes;
-    notes = r.notes;
-    cached = r.cached;
   } catch (e) {
     st().set({ busy: '', progress: null, error: explain(e, name) });
     return false;
@@ -129,6 +124,7 @@ export async function loadUrl(zoo: Zoo | null, url: string, opts: { variantId?: 
     if (aborter === ac) aborter = null;
   }
   st().set({ progress: null });
+  const { bytes, notes, cached } = fetched;
   // hand the worker a buffer of exactly the file (transferred, not copied)
   const buf = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
   const target: LoadTarget = opts.variantId ? { id: opts.variantId, tests: zoo?.test ?? [] } : targetFor(zoo, name);

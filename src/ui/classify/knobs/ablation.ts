@@ -7,7 +7,8 @@
  */
 import { softmaxProbs } from '../../../models/classify';
 import type { KnobScope, KnobSetting, KnobValue, NetworkKnob } from '../../../models/knobs';
-import { argmax, klDivergence } from './compare';
+import { klDivergence } from './compare';
+import { argmax } from '../../../tensor/tensor';
 import { formatKnobValue, sameValue } from './net-knobs';
 
 export interface AblationRow {

@@ -4,6 +4,7 @@
  * in nats. Softmax in float64 (max-subtracted), as the top-5 read-out.
  */
 import { softmaxProbs } from '../../../models/classify';
+import { argmax } from '../../../tensor/tensor';
 
 export interface KnobDelta {
   /** the official setting's top-1 class */
@@ -18,12 +19,6 @@ export interface KnobDelta {
   kl: number;
   /** the knob setting's top-1 class */
   knobTop1: number;
-}
-
-export function argmax(v: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
-  return best;
 }
 
 /** KL(p ‖ q) = Σ p log(p/q) in nats; terms with p = 0 contribute 0; q is floored at the smallest normal double. */

@@ -4,7 +4,7 @@
  * param the view's `token` refers to (`token: $token`). With `sweep: alpha` (and `values`) it
  * shows the head-mean map of each swept setting instead (SweepMaps).
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { computeOpView, type OpViewResult } from '../../../ops/view';
 import { useGpu } from '../../../state/gpu';
 import { refName, type ViewCell } from '../../../notebook';
@@ -15,6 +15,7 @@ import { PREVIEW, usePatchTokens, useViewPhoto } from '../usePhoto';
 import { tokenOf } from './token';
 import { buildOpConfig, checkGrid, findOp } from './op-config';
 import { SweepMaps } from './SweepMaps';
+import { useConfigDerived } from './useConfigDerived';
 
 
 interface Setup {
@@ -41,16 +42,9 @@ export function AttentionView(props: { cell: ViewCell; config: Record<string, un
 }
 
 function OneAttention({ cell, config, nonce }: { cell: ViewCell; config: Record<string, unknown>; nonce: number }) {
-  const key = JSON.stringify(config);
   const setParam = useNotebook((s) => s.setParam);
   const { ctx, status, generation } = useGpu();
-  const setup = useMemo((): Setup | { error: string } => {
-    try {
-      return setupFrom(config);
-    } catch (e) {
-      return { error: (e as Error).message };
-    }
-  }, [key]); // the config object is new on every resolve; its JSON is what matters
+  const setup = useConfigDerived(config, setupFrom);
   const { photo, error: photoError, shown, preview } = useViewPhoto(config);
   const ok = 'op' in setup ? setup : null;
   const tokens = usePatchTokens(photo, ok?.grid, ok?.dim);

@@ -5,7 +5,7 @@
  * The runtime counts compare as expensive: it draws once when the notebook opens, then re-runs
  * when a change is committed (slider released, map clicked) or on Run, not while dragging.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { computeOpView, type OpViewResult } from '../../../ops/view';
 import { patchEmbed } from '../../../image/pixels';
 import type { Tensor } from '../../../tensor/tensor';
@@ -18,6 +18,7 @@ import { useNotebook } from '../store';
 import { PREVIEW, useViewPhoto } from '../usePhoto';
 import { buildOpConfig, checkGrid, opsOf } from './op-config';
 import { tokenOf } from './token';
+import { useConfigDerived } from './useConfigDerived';
 
 
 interface Entry {
@@ -43,16 +44,9 @@ function setupFrom(config: Record<string, unknown>) {
 type Outcome = { result: OpViewResult } | { error: string };
 
 export function CompareView({ cell, config, nonce }: { cell: ViewCell; config: Record<string, unknown>; nonce: number }) {
-  const key = JSON.stringify(config);
   const setParam = useNotebook((s) => s.setParam);
   const { ctx, status, generation } = useGpu();
-  const setup = useMemo(() => {
-    try {
-      return setupFrom(config);
-    } catch (e) {
-      return { error: (e as Error).message };
-    }
-  }, [key]); // the config object is new on every resolve; its JSON is what matters
+  const setup = useConfigDerived(config, setupFrom);
   const { photo, error: photoError, preview } = useViewPhoto(config);
   const ok = 'entries' in setup ? setup : null;
   const [outcomes, setOutcomes] = useState<Record<string, Outcome>>({});

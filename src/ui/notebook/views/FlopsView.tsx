@@ -9,6 +9,7 @@ import { ChartFigure } from '../../figure/ChartFigure';
 import type { Series } from '../../figure/LineChart';
 import { flopsTable } from './flops-table';
 import { SweepFlops } from './SweepFlops';
+import { useConfigDerived } from './useConfigDerived';
 
 /** "43.7M", "10G": SI prefixes, at most 3 significant digits, no trailing zeros. */
 const fmtMacs = format('.3~s');
@@ -18,14 +19,7 @@ export function FlopsView({ config }: { config: Record<string, unknown> }) {
 }
 
 function GridFlops({ config }: { config: Record<string, unknown> }) {
-  const key = JSON.stringify(config);
-  const t = useMemo(() => {
-    try {
-      return flopsTable(config);
-    } catch (e) {
-      return { error: (e as Error).message };
-    }
-  }, [key]); // the config object is new on every resolve; its JSON is what matters
+  const t = useConfigDerived(config, flopsTable);
   const series = useMemo<Series[]>(
     () => ('error' in t ? [] : t.ops.map((o) => ({ name: o.name, points: t.grids.map((g, i) => ({ x: g * g, y: o.macs[i] ?? NaN, label: `${g}×${g}` })) }))),
     [t],

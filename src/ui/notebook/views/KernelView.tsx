@@ -2,9 +2,10 @@
  * `view kernel`: the WGSL source of an op's kernels (`op: hilo`), or of named files
  * (`files: [linear]`). Shown as the templates they are: `{{NAME}}` constants are filled in per run.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { findOp } from './op-config';
 import { kernelByFile, kernelFileNames, kernelsOfOp, sharedKernelsOfOp, type KernelFile } from './kernels';
+import { useConfigDerived } from './useConfigDerived';
 
 function pick(config: Record<string, unknown>): { files: KernelFile[]; op: string | null; title: string } {
   const named = config.files ?? config.file;
@@ -37,14 +38,7 @@ function Source({ k, open }: { k: KernelFile; open: boolean }) {
 }
 
 export function KernelView({ config }: { config: Record<string, unknown> }) {
-  const key = JSON.stringify(config);
-  const r = useMemo(() => {
-    try {
-      return pick(config);
-    } catch (e) {
-      return { error: (e as Error).message };
-    }
-  }, [key]); // the config object is new on every resolve; its JSON is what matters
+  const r = useConfigDerived(config, pick);
   // null until the op's shared kernels are read
   const [shared, setShared] = useState<KernelFile[] | null>(null);
   const op = 'op' in r ? r.op : null;

@@ -13,8 +13,9 @@ import { ChartFigure } from '../../figure/ChartFigure';
 import type { Series } from '../../figure/LineChart';
 import { useNotebook } from '../store';
 import { buildOpConfig } from './op-config';
-import { crossovers, fmtRate, gflops, latencyPlan, throughputReadings, timeOp, timeSource, type LatencyPoint, type TimeSource, describeTiming } from './latency';
+import { crossovers, fmtMs, fmtRate, gflops, latencyPlan, throughputReadings, timeOp, timeSource, type LatencyPoint, type TimeSource, describeTiming } from './latency';
 import { SweepLatency } from './SweepLatency';
+import { useConfigDerived } from './useConfigDerived';
 
 interface Measured {
   key: string;
@@ -22,9 +23,6 @@ interface Measured {
   source: TimeSource;
   software: boolean;
 }
-
-/** Axis labels: seconds from 1 s up ("2 s", not "2000 ms"). */
-const fmtMs = (v: number) => (v >= 1000 ? `${Number((v / 1000).toPrecision(3))} s` : formatMs(v));
 
 export function LatencyView(props: { cellId: string; config: Record<string, unknown>; nonce: number }) {
   return props.config.sweep !== undefined ? <SweepLatency {...props} /> : <GridLatency {...props} />;
@@ -34,13 +32,7 @@ function GridLatency({ cellId, config, nonce }: { cellId: string; config: Record
   const key = JSON.stringify(config);
   const { ctx, status, report } = useGpu();
   const runCell = useNotebook((s) => s.runCell);
-  const plan = useMemo(() => {
-    try {
-      return latencyPlan(config);
-    } catch (e) {
-      return { error: (e as Error).message };
-    }
-  }, [key]); // the config object is new on every resolve; its JSON is what matters
+  const plan = useConfigDerived(config, latencyPlan);
   const [measured, setMeasured] = useState<Measured | null>(null);
   const [progress, setProgress] = useState<{ done: number; total: number; what: string } | null>(null);
   const runId = useRef(0);

@@ -7,19 +7,13 @@ import { format } from 'd3';
 import { ChartFigure } from '../../figure/ChartFigure';
 import type { Series } from '../../figure/LineChart';
 import { fmtKnob, sweepMacsTable, type SweepMacs } from './sweep';
+import { useConfigDerived } from './useConfigDerived';
 
 const fmtMacs = format('.3~s');
 const pct = (a: number, b: number) => (b > 0 ? `${((100 * a) / b).toFixed(0)}%` : '—');
 
 export function SweepFlops({ config }: { config: Record<string, unknown> }) {
-  const key = JSON.stringify(config);
-  const t = useMemo((): SweepMacs | { error: string } => {
-    try {
-      return sweepMacsTable(config);
-    } catch (e) {
-      return { error: (e as Error).message };
-    }
-  }, [key]); // the config object is new on every resolve; its JSON is what matters
+  const t = useConfigDerived(config, sweepMacsTable);
   const series = useMemo<Series[]>(() => {
     if ('error' in t) return [];
     const line = (name: string, y: (r: SweepMacs['rows'][number]) => number): Series => ({ name, points: t.rows.map((r) => ({ x: r.value, y: y(r), label: `${t.key} ${r.value}` })) });

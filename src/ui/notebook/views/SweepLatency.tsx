@@ -9,8 +9,9 @@ import { formatCount, formatMs } from '../../format';
 import { ChartFigure } from '../../figure/ChartFigure';
 import type { Series } from '../../figure/LineChart';
 import { useNotebook } from '../store';
-import { timeOp, timeSource, type TimeSource, describeTiming } from './latency';
+import { fmtMs, timeOp, timeSource, type TimeSource, describeTiming } from './latency';
 import { fmtKnob, sweepConfigs, sweepOf, sweepOpGrid } from './sweep';
+import { useConfigDerived } from './useConfigDerived';
 
 interface SweepPoint {
   value: number;
@@ -26,23 +27,17 @@ interface Measured {
   software: boolean;
 }
 
-const fmtMs = (v: number) => (v >= 1000 ? `${Number((v / 1000).toPrecision(3))} s` : formatMs(v));
-
 export function SweepLatency({ cellId, config, nonce }: { cellId: string; config: Record<string, unknown>; nonce: number }) {
   const key = JSON.stringify(config);
   const { ctx, status, report } = useGpu();
   const runCell = useNotebook((s) => s.runCell);
-  const plan = useMemo(() => {
-    try {
-      const { op, grid } = sweepOpGrid(config);
-      const sweep = sweepOf(config, op)!;
-      const { cfgs, warnings } = sweepConfigs(op, grid, config, sweep);
-      const runs = typeof config.runs === 'number' ? Math.min(20, Math.max(1, Math.round(config.runs))) : 3;
-      return { op, grid, sweep, cfgs, warnings, runs };
-    } catch (e) {
-      return { error: (e as Error).message };
-    }
-  }, [key]); // the config object is new on every resolve; its JSON is what matters
+  const plan = useConfigDerived(config, () => {
+    const { op, grid } = sweepOpGrid(config);
+    const sweep = sweepOf(config, op)!;
+    const { cfgs, warnings } = sweepConfigs(op, grid, config, sweep);
+    const runs = typeof config.runs === 'number' ? Math.min(20, Math.max(1, Math.round(config.runs))) : 3;
+    return { op, grid, sweep, cfgs, warnings, runs };
+  });
   const [measured, setMeasured] = useState<Measured | null>(null);
   const [progress, setProgress] = useState<{ done: number; total: number; what: string } | null>(null);
   const [stopped, setStopped] = useState(false);

@@ -4,7 +4,7 @@
  * Maps only (no timing runs); each map has its own colour range, stated by its legend, because a
  * window map and a pooled map differ by orders of magnitude.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { computeOpView } from '../../../ops/view';
 import type { AnyOp, MapPanel } from '../../../ops/types';
 import { useGpu } from '../../../state/gpu';
@@ -16,6 +16,7 @@ import { tokenOf } from './token';
 import { hiloHeadSplit } from '../../../ops/hilo/maps';
 import type { HiloConfig } from '../../../ops/hilo/spec';
 import { sweepConfigs, sweepOf, sweepOpGrid, type Sweep } from './sweep';
+import { useConfigDerived } from './useConfigDerived';
 
 
 interface Setup {
@@ -29,22 +30,17 @@ interface Setup {
 }
 
 export function SweepMaps({ cell, config, nonce }: { cell: ViewCell; config: Record<string, unknown>; nonce: number }) {
-  const key = JSON.stringify(config);
   const setParam = useNotebook((s) => s.setParam);
   const { ctx, status, generation } = useGpu();
-  const setup = useMemo((): Setup | { error: string } => {
-    try {
-      const { op, grid } = sweepOpGrid(config, true);
-      const sweep = sweepOf(config, op)!;
-      const { cfgs, warnings } = sweepConfigs(op, grid, config, sweep);
-      const token = tokenOf(config, grid, warnings);
-      const shape = op.inputShape(cfgs[0]);
-      const dim = shape.length === 3 ? shape[2] : shape[1];
-      return { op, grid, sweep, cfgs, warnings, token, dim };
-    } catch (e) {
-      return { error: (e as Error).message };
-    }
-  }, [key]); // the config object is new on every resolve; its JSON is what matters
+  const setup = useConfigDerived(config, (): Setup => {
+    const { op, grid } = sweepOpGrid(config, true);
+    const sweep = sweepOf(config, op)!;
+    const { cfgs, warnings } = sweepConfigs(op, grid, config, sweep);
+    const token = tokenOf(config, grid, warnings);
+    const shape = op.inputShape(cfgs[0]);
+    const dim = shape.length === 3 ? shape[2] : shape[1];
+    return { op, grid, sweep, cfgs, warnings, token, dim };
+  });
   const { photo, error: photoError, shown, preview } = useViewPhoto(config);
   const ok = 'op' in setup ? setup : null;
   const tokens = usePatchTokens(photo, ok?.grid, ok?.dim);

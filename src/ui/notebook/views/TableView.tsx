@@ -5,8 +5,8 @@
  * or named data computed by the app (`source: litv2-alpha-sweep`, see table-sources.ts).
  * Values are shown as text; `$name`s are already replaced by the runtime.
  */
-import { useMemo } from 'react';
 import { TABLE_SOURCES } from './table-sources';
+import { useConfigDerived } from './useConfigDerived';
 
 const MAX_ROWS = 500;
 
@@ -42,14 +42,7 @@ function build(config: Record<string, unknown>): { columns: string[]; rows: stri
 }
 
 export function TableView({ config }: { config: Record<string, unknown> }) {
-  const key = JSON.stringify(config);
-  const t = useMemo(() => {
-    try {
-      return build(config);
-    } catch (e) {
-      return { error: (e as Error).message };
-    }
-  }, [key]); // the config object is new on every resolve; its JSON is what matters
+  const t = useConfigDerived(config, build);
   if ('error' in t) return <p className="error" role="alert">{t.error}</p>;
   return (
     <div className="table-wrap" data-testid="nb-table">

@@ -11,6 +11,7 @@ import type { AnyOp } from '../../../ops/types';
 import { viewParams } from '../../../ops/view';
 import { gridsOf, opsOf } from './op-config';
 import { settleClocks } from '../../../gpu/clock-settle';
+import { formatMs } from '../../format';
 
 export interface LatencyPoint {
   op: string;
@@ -118,6 +119,10 @@ export function gflops(p: LatencyPoint): number {
 
 const gridName = (g: number) => `${g}×${g}`;
 const times = (x: number) => (x >= 10 ? x.toFixed(0) : x.toPrecision(2));
+
+/** Axis labels: seconds from 1 s up ("2 s", not "2000 ms"). */
+export const fmtMs = (v: number) => (v >= 1000 ? `${Number((v / 1000).toPrecision(3))} s` : formatMs(v));
+
 /** GFLOP/s for reading: whole numbers from 100 up, else 3 significant digits without trailing zeros. */
 export const fmtRate = (v: number) => (v >= 100 ? v.toFixed(0) : String(Number(v.toPrecision(3))));
 

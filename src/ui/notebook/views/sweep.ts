@@ -4,7 +4,7 @@
  * table by branch (the flops view's numbers). The views add drawing, timing and maps.
  */
 import type { AnyOp } from '../../../ops/types';
-import { buildOpConfig, checkGrid, findOp, gridsOf, opsOf } from './op-config';
+import { buildOpConfig, checkGrid, gridsOf, opsOf } from './op-config';
 import { BRANCH_MACS } from './branches';
 
 /** A knob's setting as written (0.2, not d3's "200m"), for chart ticks. */
