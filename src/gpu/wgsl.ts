@@ -18,7 +18,7 @@ export const INCLUDE_LINE = /^\/\/#include ([A-Za-z0-9_/]+\.wgsl)[ \t]*$/gm;
 /**
  * A/B of shared WGSL on a GPU (bench `--wgsl-swap=lib/gemm.wgsl:lib/gemm_x.wgsl`): an include
  * resolved to another file of `kernels/`, or a whole kernel that reads its source through
- * kernelText (the GEMMs). Empty in the app and the tests.
+ * kernelText (the GEMMs, hilo_window, gma_mix, dwconv_gelu_v4, gla_maps). Empty in the app and the tests.
  */
 export const includeSwap: Record<string, string> = {};
 

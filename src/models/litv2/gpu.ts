@@ -19,7 +19,7 @@ import type { GpuForwardOptions, GpuForwardResult, ModelInput } from '../types';
 import { gemmDispatches, gemmPlan, splitkPartials } from '../../gpu/gemm';
 import { hiloDispatches, uploadHiloWeights, type LinearBuilder } from '../../ops/hilo/gpu';
 import { convDispatch, dwconvDispatch, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type NormSpec, captures } from '../../gpu/plan';
-import { expandWgsl } from '../../gpu/wgsl';
+import { expandWgsl, kernelText } from '../../gpu/wgsl';
 import dwconvV4Wgsl from '../../../kernels/dwconv_gelu_v4.wgsl?raw';
 import deformWgsl from '../../../kernels/litv2_deform.wgsl?raw';
 import rowNormWgsl from '../../../kernels/litv2_row_norm.wgsl?raw';
@@ -102,7 +102,7 @@ function dwMlp(pb: PlanBuilder, st: WeightStore, prefix: string, n: GPUBuffer, B
     });
     const runs = Math.ceil(W / DW_RUN);
     pb.add({
-      pipeline: pb.ctx.pipeline(expandWgsl(dwconvV4Wgsl, { K: k, RUN: DW_RUN })),
+      pipeline: pb.ctx.pipeline(expandWgsl(kernelText('dwconv_gelu_v4.wgsl', dwconvV4Wgsl), { K: k, RUN: DW_RUN })),
       buffers: [h, taps, st.get(`${prefix}.dwconv.dwconv.bias`), g], params: { H, W, C4: hidden / 4, pad, runs },
       workgroups: [Math.ceil(hidden / 4 / 64), H * runs, B],
     });

@@ -11,7 +11,7 @@
  * of images, scratch from the caller's allocator). glaGpu is the op's one-submit wrapper.
  */
 import type { Dispatch, GpuContext } from '../../gpu/context';
-import { expandWgsl } from '../../gpu/wgsl';
+import { expandWgsl, kernelText } from '../../gpu/wgsl';
 import gatesWgsl from '../../../kernels/gla_gates.wgsl?raw';
 import scanWgsl from '../../../kernels/gla_scan.wgsl?raw';
 import chunkStateWgsl from '../../../kernels/gla_chunk_state.wgsl?raw';
@@ -187,7 +187,7 @@ export function glaDispatches(ctx: GpuContext, w: GlaGpuWeights, c: GlaConfig, i
     attn = alloc('gla.attn', 2 * h * rows.length * L);
     decay = alloc('gla.decay', 2 * h * rows.length * L);
     dispatches.push({
-      pipeline: ctx.pipeline(expandWgsl(mapsWgsl, { DK: dk })),
+      pipeline: ctx.pipeline(expandWgsl(kernelText('gla_maps.wgsl', mapsWgsl), { DK: dk })),
       buffers: [proj, gcum, rb, attn, decay], params: { L, K, heads: h, stride, R: rows.length, scale, on_f: wf ? 1 : 0, on_b: wb ? 1 : 0 },
       workgroups: [Math.ceil(L / 64), Math.ceil(rows.length / 8), 2 * h],
     });

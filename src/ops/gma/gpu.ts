@@ -22,7 +22,7 @@
  * wrapper.
  */
 import type { Dispatch, GpuContext } from '../../gpu/context';
-import { expandWgsl } from '../../gpu/wgsl';
+import { expandWgsl, kernelText } from '../../gpu/wgsl';
 import mixWgsl from '../../../kernels/gma_mix.wgsl?raw';
 import mWgsl from '../../../kernels/gma_m.wgsl?raw';
 import yWgsl from '../../../kernels/gma_y.wgsl?raw';
@@ -196,7 +196,7 @@ export function gmaDispatches(ctx: GpuContext, w: GmaGpuWeights, c: GmaConfig, i
   const dispatches: Dispatch[] = [
     linearDispatch(ctx, io.x, w.qkvW, w.qkvB, qkv, BN, 3 * C, C),
     {
-      pipeline: ctx.pipeline(expandWgsl(mixWgsl, { TT: tt, CH: Ch, S: s })),
+      pipeline: ctx.pipeline(expandWgsl(kernelText('gma_mix.wgsl', mixWgsl), { TT: tt, CH: Ch, S: s })),
       buffers: [qkv, w.agg, w.agg0, A, part],
       params: { N, H: c.H, W: c.W, C, s, mask, off1: w.aggOff[0], off2: w.aggOff[1], off3: w.aggOff[2], nchunks, zoff },
       workgroups: [nchunks, GMA_MIX_ROLES, B],

@@ -20,7 +20,7 @@
  * one-submit wrapper.
  */
 import type { GpuContext, Dispatch } from '../../gpu/context';
-import { expandWgsl } from '../../gpu/wgsl';
+import { expandWgsl, kernelText } from '../../gpu/wgsl';
 import windowWgsl from '../../../kernels/hilo_window.wgsl?raw';
 import poolWgsl from '../../../kernels/hilo_pool.wgsl?raw';
 import attnWgsl from '../../../kernels/attn.wgsl?raw';
@@ -174,7 +174,7 @@ export function hiloDispatches(ctx: GpuContext, w: HiloGpuWeights, c: HiloConfig
   if (hi) {
     hifiMap = wantMaps ? alloc('hilo.hifiMap', g.hHeads * g.G * g.T * g.T) : null;
     dispatches.push({
-      pipeline: ctx.pipeline(expandWgsl(windowWgsl, { HD: g.d, TKEY: keyTile(g.d), TQ: g.T <= 32 ? 32 : 64 })),
+      pipeline: ctx.pipeline(expandWgsl(kernelText('hilo_window.wgsl', windowWgsl), { HD: g.d, TKEY: keyTile(g.d), TQ: g.T <= 32 ? 32 : 64 })),
       buffers: [xin, w.inB ?? alloc('hilo.noBias', 1), o, hifiMap ?? alloc('hilo.noMap', 1)], params: { H: c.H, W: c.W, Gw: g.Gw, ws: c.ws, hDim: g.hDim, G: g.G, hasBias: w.inB ? 1 : 0, writeMap: wantMaps ? 1 : 0, scale: g.scale, qkvStride: inCols, oStride: C },
       workgroups: [g.G, g.hHeads, B],
     });
