@@ -116,12 +116,12 @@ export class GpuContext {
     const ctx = new GpuContext(device, adapter);
     // Dawn for Node tears its instance down when the GPU object is collected, under a live device
     // (random crashes in long benchmarks): the context keeps it alive as long as the device.
-    ctx.gpu = gpu;
+    ctx.keepAlive = gpu;
     return ctx;
   }
 
-  /** the GPU object the device came from (see acquire) */
-  private gpu: GPU | null = null;
+  /** the GPU object the device came from, held only to keep it alive (see acquire) */
+  keepAlive: GPU | null = null;
 
   /**
    * Runs `f` (GPU work: buffers made, passes submitted and read back) inside an out-of-memory error
@@ -217,6 +217,21 @@ export class GpuContext {
 
   /** Compile (once per distinct source) a compute pipeline for `entry`. */
   pipeline(source: string, entry = 'main'): GPUComputePipeline {
+    // first level: the text as given. Expanding it (includes, unrolling, rewrites) costs more than
+    // the lookup, and callers ask again for every plan they build.
+    const rawKey = `${this.storage}\u0000${this.report.subgroups}\u0000${entry}\u0000${source}`;
+    const hit = this.rawPipelines.get(rawKey);
+    if (hit) return hit;
+    const p = this.compiled(source, entry);
+    this.rawPipelines.set(rawKey, p);
+    return p;
+  }
+
+  /** see pipeline; shared with half() views through the prototype */
+  private rawPipelines = new Map<string, GPUComputePipeline>();
+
+  /** The pipeline of `source` as the device compiles it, one per distinct expanded text. */
+  private compiled(source: string, entry: string): GPUComputePipeline {
     // kernels without template constants come here raw: their //#include lines are resolved here
     source = unrollWgsl(includeWgsl(source));
     if (this.storage !== 'f32') source = toHalfStorage(source, this.storage);

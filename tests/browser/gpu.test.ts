@@ -29,6 +29,24 @@ describe('GpuContext', () => {
     const src = '@group(0) @binding(0) var<storage, read_write> a: array<f32>; @compute @workgroup_size(1) fn main() { a[0] = 1.0; }';
     const a = ctx.pipeline(src);
     expect(ctx.pipeline(src)).toBe(a);
+    expect(ctx.pipeline(src, 'main')).toBe(a);
+  });
+  it('keys the cache of raw sources by storage and subgroups too (a half view or subgroups off never gets the f32 pipeline)', () => {
+    const src = 'const WG = 4u;\n//#include lib/wg_reduce.wgsl\n@group(0) @binding(0) var<storage, read_write> a: array<f32>; @compute @workgroup_size(1) fn main() { a[0] = 1.0; }';
+    const full = ctx.pipeline(src);
+    const half = ctx.half('emulated');
+    expect(half.pipeline(src)).not.toBe(full);
+    expect(half.pipeline(src)).toBe(half.pipeline(src));
+    const on = ctx.report.subgroups;
+    ctx.report.subgroups = !on;
+    try {
+      // the subgroup rewrite changes lib/wg_reduce.wgsl's text only where the device has subgroups
+      if (on) expect(ctx.pipeline(src)).not.toBe(full);
+      ctx.report.subgroups = on;
+      expect(ctx.pipeline(src)).toBe(full);
+    } finally {
+      ctx.report.subgroups = on;
+    }
   });
 });
 

@@ -18,7 +18,7 @@ import type { Params } from '../../ops/types';
 import type { GpuForwardOptions, GpuForwardResult, ModelInput } from '../types';
 import { gemmDispatches, gemmPlan, splitkPartials } from '../../gpu/gemm';
 import { hiloDispatches, uploadHiloWeights, type LinearBuilder } from '../../ops/hilo/gpu';
-import { convDispatch, dwconvDispatch, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type NormSpec, captures } from '../../gpu/plan';
+import { dwconvDispatch, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type NormSpec, captures } from '../../gpu/plan';
 import { expandWgsl, kernelText } from '../../gpu/wgsl';
 import dwconvV4Wgsl from '../../../kernels/dwconv_gelu_v4.wgsl?raw';
 import deformWgsl from '../../../kernels/litv2_deform.wgsl?raw';
