@@ -1,30 +1,42 @@
-// Row-wise residual add + norm + activation, one workgroup per row of [rows, C] (ViG / ViG-H):
-//   v   = x[r] + dscale ⊙ delta[r mod delta_rows]   (delta optional: residual branch, or the
-//                                                    abs pos embed broadcast over the batch)
+// Row-wise residual add + norm + activation, one workgroup per row of [rows, C] (all five families):
+//   v   = x[r] + d                                   (d optional:)
+//     d = delta[r mod delta_rows]                    a residual branch, or the abs pos embed
+//                                                    broadcast over the batch
+//     d = Σ_z part[z, r]                             or a split-K Linear's partial sums, added in
+//                                                    order: the bits of gemm_splitk_reduce.wgsl,
+//                                                    without its launch
+//     then d ⊙ dvec (dvec_mode 1: a layer scale) or d + dvec (2: the split Linear's bias)
 //   sum = v                                          (written when write_sum: the residual stream)
 //   out = act(norm(v) ⊙ w + b)                       (norm: none / RMSNorm / LayerNorm (biased var))
 // act: 0 none, 1 SiLU, 2 exact (erf) GELU. The passes are lib/row_norm.wgsl's.
 struct Params {
-  rows: u32, C: u32, delta_rows: u32, has_delta: u32,
-  has_dscale: u32, mode: u32, has_bias: u32, act: u32,
+  rows: u32, C: u32, delta_rows: u32, has_delta: u32, splits: u32,
+  dvec_mode: u32, mode: u32, has_bias: u32, act: u32,
   write_sum: u32, eps: f32,
 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> delta: array<f32>;
-@group(0) @binding(2) var<storage, read> dscale: array<f32>;
-@group(0) @binding(3) var<storage, read> nw: array<f32>;
-@group(0) @binding(4) var<storage, read> nb: array<f32>;
-@group(0) @binding(5) var<storage, read_write> sum: array<f32>;
-@group(0) @binding(6) var<storage, read_write> out: array<f32>;
-@group(0) @binding(7) var<uniform> P: Params;
+@group(0) @binding(2) var<storage, read> part: array<f32>; // keep-f32: split-K partial sums
+@group(0) @binding(3) var<storage, read> dvec: array<f32>;
+@group(0) @binding(4) var<storage, read> nw: array<f32>;
+@group(0) @binding(5) var<storage, read> nb: array<f32>;
+@group(0) @binding(6) var<storage, read_write> sum: array<f32>;
+@group(0) @binding(7) var<storage, read_write> out: array<f32>;
+@group(0) @binding(8) var<uniform> P: Params;
 
 const WG: u32 = 64u;
 
 fn value(r: u32, c: u32) -> f32 {
   var v = x[r * P.C + c];
   if (P.has_delta != 0u) {
-    var d = delta[(r % P.delta_rows) * P.C + c];
-    if (P.has_dscale != 0u) { d *= dscale[c]; }
+    var d = 0.0;
+    if (P.splits == 0u) {
+      d = delta[(r % P.delta_rows) * P.C + c];
+    } else {
+      for (var z = 0u; z < P.splits; z++) { d += part[(z * P.rows + r) * P.C + c]; }
+    }
+    if (P.dvec_mode == 1u) { d *= dvec[c]; }
+    if (P.dvec_mode == 2u) { d += dvec[c]; }
     v += d;
   }
   return v;

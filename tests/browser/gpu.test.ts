@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GpuContext } from '../../src/gpu/context';
-import { linearDispatch } from '../../src/gpu/gemm';
+import { gemmDispatches, gemmPlan, linearDispatch, splitkPartials } from '../../src/gpu/gemm';
 import { makeDummies, normDispatch, type NormSpec } from '../../src/gpu/plan/layers';
 import { syntheticParams } from '../../src/ops/common/params';
 import { OPS, opByName } from '../../src/ops/registry';
@@ -70,6 +70,40 @@ describe('row norm (add_norm): subgroup reductions give the bits of the workgrou
       } finally {
         ctx.report.subgroups = on;
       }
+    });
+  }
+});
+
+describe('add_norm with a split-K addend (PlanBuilder.linearNorm): the bits of split reduce + add_norm, one launch fewer', () => {
+  // [bias, scale, norm]: VVT/LITv2's fc2 (bias, LayerNorm), ViG's fc2 (layer scale, RMSNorm), no norm
+  for (const [M, N, K, bias, scale, mode] of [[49, 64, 1536, true, false, 'ln'], [7, 40, 777, false, true, 'rms'], [13, 70, 500, true, false, 'none']] as const) {
+    it(`${M}×${N}, K ${K}${bias ? ', bias' : ''}${scale ? ', scale' : ''}, ${mode}`, async () => {
+      const up = (tag: string, n: number) => ctx.upload(Float32Array.from(prngInput(`gpu-test:splitnorm:${tag}`, n)));
+      const x = up('x', M * K);
+      const w = up('w', N * K);
+      const b = bias ? up('b', N) : null;
+      const res = up('res', M * N);
+      const sc = scale ? up('scale', N) : undefined;
+      const nw = up('nw', N);
+      const nb = up('nb', N);
+      const p = gemmPlan(M, N, K);
+      expect(p.kind).toBe('splitk');
+      const bits = async (fused: boolean) => {
+        const [sum, out, y] = [ctx.scratch(M * N), ctx.scratch(M * N), ctx.scratch(M * N)];
+        const alloc = (_: string, n: number) => ctx.scratch(n);
+        const tail = { rows: M, C: N, x: res, sum, mode, weight: mode === 'none' ? undefined : nw, bias: mode === 'ln' ? nb : undefined, out: mode === 'none' ? undefined : out };
+        const ds = fused
+          ? (() => {
+            const { dispatch, part } = splitkPartials(ctx, alloc, x, w, M, N, K, p.splits);
+            return [dispatch, normDispatch(ctx, { ...tail, split: { part, splits: p.splits, bias: b, scale: sc } }, makeDummies(ctx))];
+          })()
+          : [...gemmDispatches(ctx, alloc, x, w, b, y, M, N, K), normDispatch(ctx, { ...tail, delta: { buf: y, rows: M, scale: sc } }, makeDummies(ctx))];
+        expect(ds.length).toBe(fused ? 2 : 3);
+        await ctx.run(ds);
+        const u32 = (f: Float32Array) => [...new Uint32Array(f.buffer, f.byteOffset, f.length)];
+        return [...u32(await ctx.read(sum, M * N)), ...(mode === 'none' ? [] : u32(await ctx.read(out, M * N)))];
+      };
+      expect(await bits(true)).toEqual(await bits(false));
     });
   }
 });

@@ -59,7 +59,7 @@ describe('LITv2 Linear kernels', () => {
     expect(gemmPlan(1, 1000, 768).kind).toBe('splitk');
     expect(gemmPlan(196, 512, 384).kind).toBe('linear');
     // model-litv2.test.ts's tiny official layout at batch 2: stage-3 fc2 (8 rows, K 512) takes the
-    // split-K path whose partial sums litv2_row_norm adds into the block tail
+    // split-K path whose partial sums add_norm adds into the block tail (PlanBuilder.linearNorm)
     expect(gemmPlan(2 * 2 * 2, 128, 512).kind).toBe('splitk');
     // vec4 rows are required
     expect(gemmPlan(32 * 3136, 383, 96).kind).not.toBe('big');

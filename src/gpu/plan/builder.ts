@@ -3,7 +3,7 @@ import type { Dispatch, GpuContext } from '../context';
 import { ScratchPool } from './scratch';
 import { prepareGroup, type PreparedGroup } from './runner';
 import { copyDispatch, makeDummies, normDispatch, type Dummies, type NormSpec } from './layers';
-import { convGemmDispatches, gemmDispatches, type ConvGeom } from '../gemm';
+import { convGemmDispatches, gemmDispatches, gemmPlan, splitkPartials, type ConvGeom } from '../gemm';
 export class PlanBuilder {
   readonly pool: ScratchPool;
   readonly dm: Dummies;
@@ -27,6 +27,25 @@ export class PlanBuilder {
   }
   norm(s: NormSpec): void {
     this.cur.push(normDispatch(this.ctx, s, this.dm));
+  }
+  /**
+   * A Linear that feeds a residual add + norm: `tail.x` + (x[M, K]·Wᵀ + b) (⊙ tail.scale, a layer
+   * scale) → tail.sum, then the norm (NormSpec's rows and C are M and N). Where the GEMM selection splits K (few output tiles:
+   * late stages at small batch) the norm adds the partial sums itself, one launch instead of the
+   * split reduce and the norm, with the same float operations.
+   */
+  linearNorm(x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, M: number, N: number, K: number, tail: Omit<NormSpec, 'rows' | 'C' | 'delta' | 'split'> & { scale?: GPUBuffer }): void {
+    const { scale, ...spec } = tail;
+    const p = gemmPlan(M, N, K);
+    if (p.kind === 'splitk' && !(b && scale)) {
+      const { dispatch, part } = splitkPartials(this.ctx, this.scratch, x, w, M, N, K, p.splits);
+      this.cur.push(dispatch);
+      this.norm({ ...spec, rows: M, C: N, split: { part, splits: p.splits, bias: b, scale } });
+    } else {
+      const y = this.scratch('linear-norm.y', M * N);
+      this.linear(x, w, b, y, M, N, K);
+      this.norm({ ...spec, rows: M, C: N, delta: { buf: y, rows: M, scale } });
+    }
   }
   /**
    * Keep the first `floats` values of `src` as they are at this point of the plan (sample 0 of an

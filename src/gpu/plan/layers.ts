@@ -16,8 +16,14 @@ export interface NormSpec {
   rows: number;
   C: number;
   x: GPUBuffer;
-  /** residual / broadcast addend: delta[(r mod deltaRows)] (· dscale) is added to x first */
+  /** residual / broadcast addend: delta[(r mod deltaRows)] (· scale) is added to x first */
   delta?: { buf: GPUBuffer; rows: number; scale?: GPUBuffer };
+  /**
+   * or a split-K Linear's output [rows, C] as the addend: its partial sums (splitkPartials) added
+   * up here, in order, then its bias or the scale, as gemm_splitk_reduce and the scaled delta
+   * would (one launch fewer)
+   */
+  split?: { part: GPUBuffer; splits: number; bias?: GPUBuffer | null; scale?: GPUBuffer };
   /** where v = x + delta goes (the residual stream) */
   sum?: GPUBuffer;
   mode: NormMode;
@@ -44,12 +50,16 @@ export function makeDummies(ctx: GpuContext): Dummies {
 
 export function normDispatch(ctx: GpuContext, s: NormSpec, d: Dummies): Dispatch {
   if (s.mode !== 'none' && (!s.weight || !s.out)) throw new Error('normDispatch: a norm needs weight and out');
+  if (s.delta && s.split) throw new Error('normDispatch: one addend, delta or split');
+  if (s.split?.bias && s.split.scale) throw new Error('normDispatch: a split addend takes a bias or a scale, not both');
+  const scale = s.delta?.scale ?? s.split?.scale;
+  const dvec = scale ?? s.split?.bias ?? undefined;
   return {
     pipeline: ctx.pipeline(expandWgsl(normWgsl, { C: s.C })),
-    buffers: [s.x, s.delta?.buf ?? d.read, s.delta?.scale ?? d.read, s.weight ?? d.read, s.bias ?? d.read, s.sum ?? d.sum, s.out ?? d.out],
+    buffers: [s.x, s.delta?.buf ?? d.read, s.split?.part ?? d.read, dvec ?? d.read, s.weight ?? d.read, s.bias ?? d.read, s.sum ?? d.sum, s.out ?? d.out],
     params: {
-      rows: s.rows, C: s.C, delta_rows: s.delta?.rows ?? 1, has_delta: s.delta ? 1 : 0,
-      has_dscale: s.delta?.scale ? 1 : 0, mode: { none: 0, rms: 1, ln: 2 }[s.mode], has_bias: s.bias ? 1 : 0, act: { none: 0, silu: 1, gelu: 2 }[s.act ?? 'none'],
+      rows: s.rows, C: s.C, delta_rows: s.delta?.rows ?? 1, has_delta: s.delta || s.split ? 1 : 0, splits: s.split?.splits ?? 0,
+      dvec_mode: scale ? 1 : dvec ? 2 : 0, mode: { none: 0, rms: 1, ln: 2 }[s.mode], has_bias: s.bias ? 1 : 0, act: { none: 0, silu: 1, gelu: 2 }[s.act ?? 'none'],
       write_sum: s.sum ? 1 : 0, eps: s.eps ?? 1e-5,
     },
     workgroups: grid1d(s.rows),

@@ -16,7 +16,7 @@
 import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import type { GpuForwardOptions, GpuForwardResult, ModelInput } from '../types';
-import { gemmDispatches, gemmPlan, splitkPartials } from '../../gpu/gemm';
+import { gemmDispatches } from '../../gpu/gemm';
 import { hiloDispatches, uploadHiloWeights, type LinearBuilder } from '../../ops/hilo/gpu';
 import { dwconvDispatch, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type NormSpec, captures } from '../../gpu/plan';
 import { expandWgsl, kernelText } from '../../gpu/wgsl';
@@ -62,18 +62,14 @@ const DW_RUN = 8;
 /** What follows a row value v: LayerNorm into `out`, or nothing (the fields of a NormSpec). */
 type Next = Pick<NormSpec, 'mode' | 'weight' | 'bias' | 'eps' | 'out'>;
 
-/** v of litv2_row_norm.wgsl: the DTM's BatchNorm + GELU of `a`, or residual `a` + split-K partials + bias. */
-type RowSrc = { kind: 'bn-gelu'; a: GPUBuffer; scale: GPUBuffer; shift: GPUBuffer } | { kind: 'splitk'; a: GPUBuffer; part: GPUBuffer; splits: number; bias: GPUBuffer | null };
-
-/** One dispatch: v per row → `sum`, then `next` (LayerNorm → out, or none). */
-function rowNorm(pb: PlanBuilder, rows: number, C: number, src: RowSrc, sum: GPUBuffer, next: Next): void {
+/** The DTM's tail (litv2_row_norm.wgsl): v = GELU(BatchNorm(a)) per row → `sum`, then `next` (LayerNorm → out, or none), one dispatch. */
+function bnGeluNorm(pb: PlanBuilder, rows: number, C: number, a: GPUBuffer, scale: GPUBuffer, shift: GPUBuffer, sum: GPUBuffer, next: Next): void {
   const d = pb.dm;
-  const bn = src.kind === 'bn-gelu';
   const ln = next.mode === 'ln';
   pb.add({
     pipeline: pb.ctx.pipeline(expandWgsl(rowNormWgsl, { C })),
-    buffers: [src.a, bn ? d.read : src.part, bn ? src.scale : src.bias ?? d.read, bn ? src.shift : d.read,
-      (ln && next.weight) || d.read, (ln && next.bias) || d.read, sum, (ln && next.out) || d.out], params: { rows, C, src: bn ? 0 : 1, splits: bn ? 0 : src.splits, has_p1: bn || src.bias ? 1 : 0, mode: ln ? 2 : 0, has_nb: ln && next.bias ? 1 : 0, eps: next.eps ?? LN_EPS },
+    buffers: [a, scale, shift, (ln && next.weight) || d.read, (ln && next.bias) || d.read, sum, (ln && next.out) || d.out],
+    params: { rows, C, mode: ln ? 2 : 0, has_nb: ln && next.bias ? 1 : 0, eps: next.eps ?? LN_EPS },
     workgroups: grid1d(rows),
   });
 }
@@ -109,18 +105,7 @@ function dwMlp(pb: PlanBuilder, st: WeightStore, prefix: string, n: GPUBuffer, B
   } else {
     pb.add(dwconvDispatch(pb.ctx, h, st.get(wKey), st.get(`${prefix}.dwconv.dwconv.bias`), g, { B, H, W, C: hidden, k, pad, act: 'gelu' }));
   }
-  const w2 = st.get(`${prefix}.fc2.weight`);
-  const b2 = st.opt(`${prefix}.fc2.bias`);
-  const p = gemmPlan(BL, C, hidden);
-  if (p.kind === 'splitk') {
-    const { dispatch, part } = splitkPartials(pb.ctx, pb.scratch, g, w2, BL, C, hidden, p.splits);
-    pb.add(dispatch);
-    rowNorm(pb, BL, C, { kind: 'splitk', a: tail.x, part, splits: p.splits, bias: b2 }, tail.sum, tail.next);
-  } else {
-    const m = pb.scratch('m', BL * C);
-    pb.add(...lin(g, w2, b2, m, BL, C, hidden));
-    pb.norm({ rows: BL, C, x: tail.x, delta: { buf: m, rows: BL }, sum: tail.sum, ...tail.next });
-  }
+  pb.linearNorm(g, st.get(`${prefix}.fc2.weight`), st.opt(`${prefix}.fc2.bias`), BL, C, hidden, { x: tail.x, sum: tail.sum, ...tail.next });
 }
 
 /**
@@ -164,7 +149,7 @@ function dtm(pb: PlanBuilder, st: WeightStore, prefix: string, x: GPUBuffer, B: 
     const mu = bn('running_mean');
     return Float64Array.from(b, (bi, i) => bi - mu[i] * s[i]);
   });
-  rowNorm(pb, rows, O, { kind: 'bn-gelu', a: lin, scale: sc, shift: sh }, sum, next);
+  bnGeluNorm(pb, rows, O, lin, sc, sh, sum, next);
 }
 
 function litv2Plan(ctx: GpuContext, st: WeightStore, c: Litv2Config, B: number, key: string, sites: HiloConfig[] | null, captureAt?: number | number[]): Plan {

@@ -55,13 +55,11 @@ function mlpTail(pb: PlanBuilder, st: WeightStore, o: {
   pb.norm({ rows: BL, C, x: o.t, delta: { buf: o.a, rows: BL, scale: o.gamma1 }, sum: r, mode: o.norm2.mode, weight: st.get(o.norm2.w), bias: o.norm2.b ? st.get(o.norm2.b) : undefined, eps: o.norm2.eps, out: o.n });
   const h = pb.scratch('h', BL * 2 * I);
   const hm = pb.scratch('hmid', BL * I);
-  const m = pb.scratch('m', BL * C);
   pb.linear(o.n, st.get(o.fc1), null, h, BL, 2 * I, C);
   pb.add(swigluDispatch(pb.ctx, h, hm, BL, I));
-  pb.linear(hm, st.get(o.fc2), null, m, BL, C, I);
   const nx = o.next;
-  pb.norm({
-    rows: BL, C, x: r, delta: { buf: m, rows: BL, scale: o.gamma2 }, sum: o.sum, mode: nx.mode,
+  pb.linearNorm(hm, st.get(o.fc2), null, BL, C, I, {
+    x: r, scale: o.gamma2, sum: o.sum, mode: nx.mode,
     weight: nx.w ? st.get(nx.w) : undefined, bias: nx.b ? st.get(nx.b) : undefined, eps: nx.eps, out: nx.mode === 'none' ? undefined : o.n,
   });
 }

@@ -18,7 +18,7 @@
 import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { uploadVicinityWeights, vicinityDispatches } from '../../ops/vicinity/gpu';
-import { dwconvDispatch, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, captures, captureSites } from '../../gpu/plan';
+import { dwconvDispatch, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type NormSpec, captures, captureSites } from '../../gpu/plan';
 import type { GpuForwardOptions, GpuForwardResult, ModelInput } from '../types';
 import { subParams } from '../nn-cpu';
 import { vvtAttentionSites, vvtAttnConfig, vvtGrids, vvtPatchConv, type VvtConfig } from './config';
@@ -41,15 +41,18 @@ export function releaseVvtGpu(ctx: GpuContext, w: Params): void {
 /** LayerNorm `prefix` ('block1.0.norm2', 'norm4', …) as a norm spec's weight/bias. */
 const lnOf = (st: WeightStore, prefix: string, eps = LN_BLOCK_EPS) => ({ mode: 'ln' as const, weight: st.get(`${prefix}.weight`), bias: st.get(`${prefix}.bias`), eps });
 
-/** Mlp on n [BL, C] → m [BL, C]: fc1 → depthwise 3×3 + bias → GELU → fc2. */
-function mlp(pb: PlanBuilder, st: WeightStore, prefix: string, n: GPUBuffer, m: GPUBuffer, B: number, H: number, W: number, C: number): void {
+/**
+ * Mlp on n [BL, C]: fc1 → depthwise 3×3 + bias → GELU → fc2, then the block's tail: tail.x + fc2's
+ * output → tail.sum and the next LayerNorm (PlanBuilder.linearNorm: a split fc2 is summed there).
+ */
+function mlp(pb: PlanBuilder, st: WeightStore, prefix: string, n: GPUBuffer, B: number, H: number, W: number, C: number, tail: Omit<NormSpec, 'rows' | 'C' | 'delta' | 'split'>): void {
   const BL = B * H * W;
   const hidden = st.tensor(`${prefix}.fc1.weight`).shape[0];
   const h = pb.scratch('mlp.h', BL * hidden);
   const g = pb.scratch('mlp.g', BL * hidden);
   pb.linear(n, st.get(`${prefix}.fc1.weight`), st.get(`${prefix}.fc1.bias`), h, BL, hidden, C);
   pb.add(dwconvDispatch(pb.ctx, h, st.get(`${prefix}.dwconv.dwconv.weight`), st.get(`${prefix}.dwconv.dwconv.bias`), g, { B, H, W, C: hidden, k: 3, pad: 1, act: 'gelu' }));
-  pb.linear(g, st.get(`${prefix}.fc2.weight`), st.get(`${prefix}.fc2.bias`), m, BL, C, hidden);
+  pb.linearNorm(g, st.get(`${prefix}.fc2.weight`), st.get(`${prefix}.fc2.bias`), BL, C, hidden, tail);
 }
 
 function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: number, W: number, captureAt: number | number[] | undefined, key: string, sites: VicinityConfig[] | null): BackbonePlan {
@@ -96,15 +99,13 @@ function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: n
       pb.add(...vicinityDispatches(ctx, w, sites?.[site + j] ?? attnCfg, { x: u, y: a, batch: B }, pb.scratch).dispatches);
       const mid = flip(cur);
       pb.norm({ rows: BL, C, x: cur, delta: { buf: a, rows: BL }, sum: mid, ...lnOf(st, `${b}.norm2`), out: n });
-      const m = pb.scratch('m', BL * C);
-      mlp(pb, st, `${b}.mlp`, n, m, B, gh, gw, C);
       if (j === depth - 1) {
         // the stream itself is not needed after the stage norm
-        pb.norm({ rows: BL, C, x: mid, delta: { buf: m, rows: BL }, ...lnOf(st, `norm${s}`), out });
+        mlp(pb, st, `${b}.mlp`, n, B, gh, gw, C, { x: mid, ...lnOf(st, `norm${s}`), out });
       } else {
         const next = flip(mid);
         u = attnIn(j + 1);
-        pb.norm({ rows: BL, C, x: mid, delta: { buf: m, rows: BL }, sum: next, ...lnOf(st, `block${s}.${j + 1}.norm1`), out: u });
+        mlp(pb, st, `${b}.mlp`, n, B, gh, gw, C, { x: mid, sum: next, ...lnOf(st, `block${s}.${j + 1}.norm1`), out: u });
         cur = next;
       }
     }
