@@ -33,7 +33,22 @@ fn value(r: u32, c: u32) -> f32 {
     if (P.splits == 0u) {
       d = delta[(r % P.delta_rows) * P.C + c];
     } else {
-      for (var z = 0u; z < P.splits; z++) { d += part[(z * P.rows + r) * P.C + c]; }
+      // four loads in flight, then added one by one in split order (the reduce kernel's sum)
+      let stride = P.rows * P.C;
+      var i = r * P.C + c;
+      var z = 0u;
+      for (; z + 4u <= P.splits; z += 4u) {
+        let p0 = part[i];
+        let p1 = part[i + stride];
+        let p2 = part[i + 2u * stride];
+        let p3 = part[i + 3u * stride];
+        d = (((d + p0) + p1) + p2) + p3;
+        i += 4u * stride;
+      }
+      for (; z < P.splits; z++) {
+        d += part[i];
+        i += stride;
+      }
     }
     if (P.dvec_mode == 1u) { d *= dvec[c]; }
     if (P.dvec_mode == 2u) { d += dvec[c]; }
