@@ -30,9 +30,10 @@ export class PlanBuilder {
   }
   /**
    * A Linear that feeds a residual add + norm: `tail.x` + (x[M, K]·Wᵀ + b) (⊙ tail.scale, a layer
-   * scale) → tail.sum, then the norm (NormSpec's rows and C are M and N). Where the GEMM selection splits K (few output tiles:
-   * late stages at small batch) the norm adds the partial sums itself, one launch instead of the
-   * split reduce and the norm, with the same float operations.
+   * scale) → tail.sum, then the norm (NormSpec's rows and C are M and N). Where the GEMM selection
+   * splits K (few output tiles: late stages at small batch) the norm adds the partial sums itself,
+   * one launch instead of the split reduce and the norm, with the same float operations (a split
+   * with both a bias and a scale keeps the reduce: the kernel applies one per-channel vector).
    */
   linearNorm(x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, M: number, N: number, K: number, tail: Omit<NormSpec, 'rows' | 'C' | 'delta' | 'split'> & { scale?: GPUBuffer }): void {
     const { scale, ...spec } = tail;

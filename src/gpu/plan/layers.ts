@@ -53,7 +53,7 @@ export function normDispatch(ctx: GpuContext, s: NormSpec, d: Dummies): Dispatch
   if (s.delta && s.split) throw new Error('normDispatch: one addend, delta or split');
   if (s.split?.bias && s.split.scale) throw new Error('normDispatch: a split addend takes a bias or a scale, not both');
   const scale = s.delta?.scale ?? s.split?.scale;
-  const dvec = scale ?? s.split?.bias ?? undefined;
+  const dvec = scale ?? s.split?.bias;
   return {
     pipeline: ctx.pipeline(expandWgsl(normWgsl, { C: s.C })),
     buffers: [s.x, s.delta?.buf ?? d.read, s.split?.part ?? d.read, dvec ?? d.read, s.weight ?? d.read, s.bias ?? d.read, s.sum ?? d.sum, s.out ?? d.out],
