@@ -3,7 +3,7 @@ import type { Dispatch, GpuContext } from '../context';
 import { ScratchPool } from './scratch';
 import { prepareGroup, type PreparedGroup } from './runner';
 import { copyDispatch, makeDummies, normDispatch, type Dummies, type NormSpec } from './layers';
-import { convGemmDispatches, gemmDispatches, gemmPlan, splitkPartials, type ConvGeom } from '../gemm';
+import { convGemmDispatches, convOutSize, gemmDispatches, gemmPlan, splitkPartials, type ConvGeom } from '../gemm';
 export class PlanBuilder {
   readonly pool: ScratchPool;
   readonly dm: Dummies;
@@ -46,6 +46,26 @@ export class PlanBuilder {
       const y = this.scratch('linear-norm.y', M * N);
       this.linear(x, w, b, y, M, N, K);
       this.norm({ ...spec, rows: M, C: N, delta: { buf: y, rows: M, scale } });
+    }
+  }
+  /**
+   * A dense conv whose only reader is a norm (a patch embedding and its LayerNorm): the norm of
+   * conv(x) (+ b), rows B·Ho·Wo. Where the GEMM selection splits K, the norm adds the partial sums
+   * and the bias itself (as linearNorm: one launch instead of gemm_splitk_reduce and the norm);
+   * otherwise the conv's output goes through scratch 'conv-norm.y'.
+   */
+  convNorm(x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, g: ConvGeom, tail: Omit<NormSpec, 'rows' | 'C' | 'x' | 'delta' | 'split'>): void {
+    const M = g.B * convOutSize(g.H, g.k, g.stride, g.pad) * convOutSize(g.W, g.k, g.stride, g.pad);
+    const K = g.Cin * g.k * g.k;
+    const p = gemmPlan(M, g.Cout, K, { conv: true });
+    if (p.kind === 'splitk') {
+      const { dispatch, part } = splitkPartials(this.ctx, this.scratch, x, w, M, g.Cout, K, p.splits, g);
+      this.cur.push(dispatch);
+      this.norm({ ...tail, rows: M, C: g.Cout, split: { part, splits: p.splits, bias: b } });
+    } else {
+      const y = this.scratch('conv-norm.y', M * g.Cout);
+      this.conv(x, w, b, y, g);
+      this.norm({ ...tail, rows: M, C: g.Cout, x: y });
     }
   }
   /**

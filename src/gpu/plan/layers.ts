@@ -15,7 +15,8 @@ export type Act = 'none' | 'silu' | 'gelu';
 export interface NormSpec {
   rows: number;
   C: number;
-  x: GPUBuffer;
+  /** the residual stream; absent: v is the addend alone (a split conv's output, see `split`) */
+  x?: GPUBuffer;
   /** residual / broadcast addend: delta[(r mod deltaRows)] (· scale) is added to x first */
   delta?: { buf: GPUBuffer; rows: number; scale?: GPUBuffer };
   /**
@@ -32,6 +33,12 @@ export interface NormSpec {
   eps?: number;
   act?: Act;
   out?: GPUBuffer;
+  /**
+   * a second norm of the same mode right after the first (a patch embedding's norm, then the first
+   * block's): `weight` and `bias` hold both norms' vectors back to back ([2C]); `sum` gets the first
+   * norm's output (the stream), `out` the second's (with `act`), which uses this eps
+   */
+  second?: { eps: number };
 }
 
 /**
@@ -51,16 +58,18 @@ export function makeDummies(ctx: GpuContext): Dummies {
 export function normDispatch(ctx: GpuContext, s: NormSpec, d: Dummies): Dispatch {
   if (s.mode !== 'none' && (!s.weight || !s.out)) throw new Error('normDispatch: a norm needs weight and out');
   if (s.delta && s.split) throw new Error('normDispatch: one addend, delta or split');
+  if (!s.x && !s.delta && !s.split) throw new Error('normDispatch: no input (x, delta or split)');
+  if (s.second && (s.mode === 'none' || !s.sum)) throw new Error('normDispatch: a second norm needs a norm and a sum buffer for the first');
   if (s.split?.bias && s.split.scale) throw new Error('normDispatch: a split addend takes a bias or a scale, not both');
   const scale = s.delta?.scale ?? s.split?.scale;
   const dvec = scale ?? s.split?.bias;
   return {
     pipeline: ctx.pipeline(expandWgsl(normWgsl, { C: s.C })),
-    buffers: [s.x, s.delta?.buf ?? d.read, s.split?.part ?? d.read, dvec ?? d.read, s.weight ?? d.read, s.bias ?? d.read, s.sum ?? d.sum, s.out ?? d.out],
+    buffers: [s.x ?? d.read, s.delta?.buf ?? d.read, s.split?.part ?? d.read, dvec ?? d.read, s.weight ?? d.read, s.bias ?? d.read, s.sum ?? d.sum, s.out ?? d.out],
     params: {
       rows: s.rows, C: s.C, delta_rows: s.delta?.rows ?? 1, has_delta: s.delta || s.split ? 1 : 0, splits: s.split?.splits ?? 0,
       dvec_mode: scale ? 1 : dvec ? 2 : 0, mode: { none: 0, rms: 1, ln: 2 }[s.mode], has_bias: s.bias ? 1 : 0, act: { none: 0, silu: 1, gelu: 2 }[s.act ?? 'none'],
-      write_sum: s.sum ? 1 : 0, eps: s.eps ?? 1e-5,
+      write_sum: s.sum ? 1 : 0, eps: s.eps ?? 1e-5, has_x: s.x ? 1 : 0, second: s.second ? 1 : 0, eps2: s.second?.eps ?? 0,
     },
     workgroups: grid1d(s.rows),
   };

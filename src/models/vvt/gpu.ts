@@ -39,7 +39,16 @@ export function releaseVvtGpu(ctx: GpuContext, w: Params): void {
 
 
 /** LayerNorm `prefix` ('block1.0.norm2', 'norm4', …) as a norm spec's weight/bias. */
-const lnOf = (st: WeightStore, prefix: string, eps = LN_BLOCK_EPS) => ({ mode: 'ln' as const, weight: st.get(`${prefix}.weight`), bias: st.get(`${prefix}.bias`), eps });
+const lnOf = (st: WeightStore, prefix: string) => ({ mode: 'ln' as const, weight: st.get(`${prefix}.weight`), bias: st.get(`${prefix}.bias`), eps: LN_BLOCK_EPS });
+
+/**
+ * A patch embedding's LayerNorm (eps 1e-5) and the LayerNorm after it (eps 1e-6) as one norm spec
+ * with `second`: both weights and both biases back to back, uploaded once.
+ */
+function lnPair(st: WeightStore, first: string, then: string) {
+  const join = (p: string) => st.joined([`${first}.${p}`, `${then}.${p}`]);
+  return { mode: 'ln' as const, weight: join('weight'), bias: join('bias'), eps: LN_PATCH_EPS, second: { eps: LN_BLOCK_EPS } };
+}
 
 /**
  * Mlp on n [BL, C]: fc1 → depthwise 3×3 + bias → GELU → fc2, then the block's tail: tail.x + fc2's
@@ -71,9 +80,7 @@ function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: n
     const BL = B * L;
     const depth = c.depths[i];
     const { k, s: stride, p: pad } = vvtPatchConv(i);
-    const pe = pb.scratch('pe', BL * C);
-    pb.conv(prev.buf, st.get(`patch_embed${s}.proj.weight`), st.get(`patch_embed${s}.proj.bias`), pe,
-      { B, Cin: prev.C, H: prev.H, W: prev.W, Cout: C, k, stride, pad, channelFirst: prev.channelFirst });
+    const geom = { B, Cin: prev.C, H: prev.H, W: prev.W, Cout: C, k, stride, pad, channelFirst: prev.channelFirst };
     const s0 = pb.scratch('s0', BL * C);
     const s1 = pb.scratch('s1', BL * C);
     const flip = (b: GPUBuffer) => (b === s0 ? s1 : s0);
@@ -86,12 +93,13 @@ function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: n
       pb.captures.push({ buf, floats: L * C, site: site + j });
       return buf;
     };
-    pb.norm({ rows: BL, C, x: pe, ...lnOf(st, `patch_embed${s}.norm`, LN_PATCH_EPS), out: s0 });
+    // the patch conv, its LayerNorm → s0 (the stream) and the next LayerNorm (block 0's norm1, or the
+    // stage norm of an empty stage) in one norm launch, which also sums a split conv's partials
     const attnCfg = vvtAttnConfig(c, i, gh, gw);
     let cur = s0;
-    let u = n;
-    if (depth === 0) pb.norm({ rows: BL, C, x: s0, ...lnOf(st, `norm${s}`), out });
-    else pb.norm({ rows: BL, C, x: s0, ...lnOf(st, `block${s}.0.norm1`), out: (u = attnIn(0)) });
+    let u = depth === 0 ? out : attnIn(0);
+    pb.convNorm(prev.buf, st.get(`patch_embed${s}.proj.weight`), st.get(`patch_embed${s}.proj.bias`), geom,
+      { ...lnPair(st, `patch_embed${s}.norm`, depth === 0 ? `norm${s}` : `block${s}.0.norm1`), sum: s0, out: u });
     for (let j = 0; j < depth; j++) {
       const b = `block${s}.${j}`;
       const a = pb.scratch('a', BL * C);
