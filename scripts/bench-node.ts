@@ -70,6 +70,7 @@ async function main() {
   const forced = arg('attn-shape', '').split('x').map(Number);
   if (forced[0]) Object.assign(attnShapeForce, { S: forced[0], QB: forced[1] || 1, WG: forced[2] || 256 });
   if (arg('submit-first', '')) submitPieces.first = Number(arg('submit-first', ''));
+  if (arg('submit-split', '')) submitPieces.split = arg('submit-split', '') !== '0';
   if (arg('split-min-steps', '')) gemmTuning.splitMinSteps = Number(arg('split-min-steps', ''));
   if (arg('gma-tokens', '')) gmaTuning.tokens = Number(arg('gma-tokens', ''));
   for (const pair of list(arg('wgsl-swap', ''))) {

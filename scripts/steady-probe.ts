@@ -3,14 +3,21 @@
  * re-creating our buffers, and after explicit buffer churn — in ONE process, so a slowdown and what
  * clears it show up side by side. Node + Dawn only (bundled like the bench, see buildProbeBundle).
  *   node dist-bench/steady-probe.mjs --models=litv2-s,vig-t --ops=gla2d,fasa,vicinity,gma --grid=56
- *        [--dawn=flag,flag] [--churn=tfjs|buffers|none] [--reps=20]
- * Prints `PROBE {json}` lines: { phase, what, gpuMs, wallMs }.
+ *        [--dawn=flag,flag] [--churn=tfjs|buffers|none] [--reps=20] [--submit-first=8] [--submit-split=0|1]
+ *        [--breakdown=1]
+ * Prints `PROBE {json}` lines: { phase, what, gpuMs, wallMs }; with --breakdown also `HOST {json}`
+ * lines per backbone: medians over the timed forwards of where the host's part of the wall time
+ * goes (ms from the forwardGpu call to its first submit, its last submit, the read-back's map
+ * resolving, and its return; submits per forward).
  */
 import { GpuContext } from '../src/gpu/context';
 import { runBench } from '../src/bench/suite';
 import { benchModel, releaseBenchModels } from '../src/bench/models';
 import { variantFamily } from '../src/parity/model-check';
 import { BU } from '../src/gpu/context';
+import { submitPieces } from '../src/gpu/plan/runner';
+import { MODELS } from '../src/models/registry';
+import { median } from '../src/tensor/stats';
 
 function arg(name: string, fallback: string): string {
   return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -31,13 +38,18 @@ async function main() {
   const grid = Number(arg('grid', '56'));
   const reps = Number(arg('reps', '20'));
   const churn = list(arg('churn', 'tfjs'));
+  if (arg('submit-first', '')) submitPieces.first = Number(arg('submit-first', ''));
+  if (arg('submit-split', '')) submitPieces.split = arg('submit-split', '') !== '0';
   const emit = (phase: string, what: string, gpuMs: number | null, wallMs: number) =>
     console.log(`PROBE ${JSON.stringify({ phase, what, gpuMs: gpuMs === null ? null : +gpuMs.toFixed(4), wallMs: +wallMs.toFixed(4) })}`);
 
+  const host = arg('breakdown', '') === '1' ? hostBreakdown(ctx) : null;
   const measure = async (phase: string) => {
     for (const v of models) {
+      host?.rows.splice(0);
       const r = await benchModel(ctx, variantFamily(v), v, 1, reps, { warmup: 3 });
       emit(phase, `${v} b1`, r.gpuMedianMs, r.medianMs);
+      if (host) console.log(`HOST ${JSON.stringify({ phase, what: `${v} b1`, ...host.summary(reps) })}`);
     }
     if (ops.length) {
       const rep = await runBench(ctx, { ops, grids: [grid], reps, warmup: 3, roofline: false, tfjs: false });
@@ -70,6 +82,62 @@ async function main() {
   }
   ctx.destroy();
   process.exit(0);
+}
+
+/** Per forward: call time, submit times, when the read-back's map resolved, return time (see --breakdown). */
+interface HostRow { t0: number; subs: number[]; mapped?: number; end?: number }
+
+function hostBreakdown(ctx: GpuContext) {
+  const rows: HostRow[] = [];
+  let cur: HostRow | null = null;
+  const q = Object.getPrototypeOf(ctx.device.queue) as { submit: (...a: unknown[]) => unknown };
+  const submit = q.submit;
+  q.submit = function (this: unknown, ...a: unknown[]) {
+    const r = submit.apply(this, a);
+    cur?.subs.push(performance.now());
+    return r;
+  };
+  const probe = ctx.device.createBuffer({ size: 16, usage: BU.MAP_READ | BU.COPY_DST });
+  const bp = Object.getPrototypeOf(probe) as { mapAsync: (...a: unknown[]) => Promise<void> };
+  probe.destroy();
+  const mapAsync = bp.mapAsync;
+  bp.mapAsync = function (this: unknown, ...a: unknown[]) {
+    const p = mapAsync.apply(this, a);
+    const row = cur;
+    if (row) p.then(() => (row.mapped ??= performance.now()), () => undefined);
+    return p;
+  };
+  for (const m of MODELS) {
+    const f = m.forwardGpu;
+    if (!f) continue;
+    (m as { forwardGpu: typeof f }).forwardGpu = (async (...a: Parameters<typeof f>) => {
+      const row: HostRow = { t0: performance.now(), subs: [] };
+      cur = row;
+      try {
+        return await f(...a);
+      } finally {
+        row.end = performance.now();
+        cur = null;
+        rows.push(row);
+      }
+    }) as typeof f;
+  }
+  const ms = (v: number[]) => +median(v).toFixed(4);
+  return {
+    rows,
+    /** medians over the last `n` forwards (the timed ones) */
+    summary(n: number) {
+      const r = rows.slice(-n).filter((x) => x.subs.length && x.mapped !== undefined && x.end !== undefined);
+      return {
+        n: r.length,
+        submits: ms(r.map((x) => x.subs.length)),
+        firstSubmitMs: ms(r.map((x) => x.subs[0] - x.t0)),
+        lastSubmitMs: ms(r.map((x) => x.subs[x.subs.length - 1] - x.t0)),
+        mappedMs: ms(r.map((x) => x.mapped! - x.t0)),
+        returnMs: ms(r.map((x) => x.end! - x.t0)),
+      };
+    },
+  };
 }
 
 main().catch((e) => {

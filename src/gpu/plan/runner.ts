@@ -104,9 +104,12 @@ export function runGroups(
 
 /**
  * Launches in the first submitted piece of a forward; each later piece is twice the one before
- * (0: the whole forward in one submit; settable for the bench's A/B, `--submit-first`).
+ * (0: the whole forward in one submit; settable for the bench's A/B, `--submit-first`). `split`:
+ * a piece may end inside a group (its compute pass ends there and goes on in the next command
+ * buffer, the group's timestamps at its first and last part), so the first piece is `first`
+ * launches rather than the whole first stage (`--submit-split`).
  */
-export const submitPieces = { first: 8 };
+export const submitPieces = { first: 8, split: true };
 
 /**
  * runGroups in two halves: records and submits now, and returns the read-back to await, so that the
@@ -132,21 +135,37 @@ function submitGroups(
   };
   let since = 0;
   let piece = submitPieces.first || Infinity;
+  const { split } = submitPieces;
+  const last = groups.length - 1;
   groups.forEach((g, i) => {
-    const pass = enc.beginComputePass(q ? { label: g.label, timestampWrites: { querySet: q.qs, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } } : { label: g.label });
-    for (const it of g.items) {
-      pass.setPipeline(it.pipeline);
-      pass.setBindGroup(0, it.bind);
-      pass.dispatchWorkgroups(it.wg[0], it.wg[1], it.wg[2]);
-    }
-    pass.end();
-    since += g.items.length;
-    if (since >= piece && i < groups.length - 1) {
-      submit();
-      enc = dev.createCommandEncoder();
-      since = 0;
-      piece *= 2;
-    }
+    // one pass per group, or several when a piece ends inside it: the first part writes the
+    // group's start time, the last its end
+    const begin = (first: boolean, end: boolean): GPUComputePassEncoder => enc.beginComputePass(q && (first || end) ? {
+      label: g.label,
+      timestampWrites: { querySet: q.qs, beginningOfPassWriteIndex: first ? 2 * i : undefined, endOfPassWriteIndex: end ? 2 * i + 1 : undefined },
+    } : { label: g.label });
+    const n = g.items.length;
+    let from = 0;
+    do {
+      // this part: up to the piece's end when splitting inside groups, else the whole group
+      const to = split ? Math.min(n, from + Math.max(1, piece - since)) : n;
+      const pass = begin(from === 0, to === n);
+      for (let k = from; k < to; k++) {
+        const it = g.items[k];
+        pass.setPipeline(it.pipeline);
+        pass.setBindGroup(0, it.bind);
+        pass.dispatchWorkgroups(it.wg[0], it.wg[1], it.wg[2]);
+      }
+      pass.end();
+      since += to - from;
+      from = to;
+      if (since >= piece && (from < n || i < last)) {
+        submit();
+        enc = dev.createCommandEncoder();
+        since = 0;
+        piece *= 2;
+      }
+    } while (from < n);
   });
   // each read's bytes rounded up to 4 (copyBufferToBuffer's unit; f16 storage has 2-byte floats)
   const span = reads.map((r) => Math.ceil((r.floats * ctx.floatBytes) / 4) * 4);
