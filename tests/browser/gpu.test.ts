@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GpuContext } from '../../src/gpu/context';
 import { convGemmDispatches, gemmDispatches, gemmPlan, linearDispatch, splitkPartials, type ConvGeom } from '../../src/gpu/gemm';
-import { makeDummies, normDispatch, type NormSpec } from '../../src/gpu/plan/layers';
+import { dwconvDispatch, makeDummies, normDispatch, type NormSpec } from '../../src/gpu/plan/layers';
 import { syntheticParams } from '../../src/ops/common/params';
 import { OPS, opByName } from '../../src/ops/registry';
 import type { GlaConfig } from '../../src/ops/gla/spec';
@@ -144,6 +144,33 @@ describe('a patch conv and two LayerNorms in one norm launch (PlanBuilder.convNo
         await ctx.run(ds);
         const u32 = (f: Float32Array) => [...new Uint32Array(f.buffer, f.byteOffset, f.length)];
         return [...u32(await ctx.read(sum, M * Cout)), ...u32(await ctx.read(out, M * Cout))];
+      };
+      expect(await bits(true)).toEqual(await bits(false));
+    });
+  }
+});
+
+describe('a depthwise conv reading a split-K Linear\'s partial sums (PlanBuilder.linearDwconv): the bits of split reduce + dwconv, one launch fewer', () => {
+  for (const [HW, N, K, bias] of [[7, 96, 512, true], [3, 40, 900, false]] as const) {
+    it(`${HW}×${HW} × 2 images, ${N} channels, K ${K}${bias ? ', bias' : ''}`, async () => {
+      const M = 2 * HW * HW;
+      const up = (tag: string, n: number) => ctx.upload(Float32Array.from(prngInput(`gpu-test:splitdw:${tag}`, n)));
+      const [x, w, b, dw, db] = [up('x', M * K), up('w', N * K), bias ? up('b', N) : null, up('dw', N * 9), up('db', N)];
+      const p = gemmPlan(M, N, K);
+      expect(p.kind).toBe('splitk');
+      const spec = { B: 2, H: HW, W: HW, C: N, k: 3, pad: 1, act: 'gelu' as const };
+      const alloc = (_: string, n: number) => ctx.scratch(n);
+      const bits = async (fused: boolean) => {
+        const [y, out] = [ctx.scratch(M * N), ctx.scratch(M * N)];
+        let ds;
+        if (fused) {
+          const { dispatch, part } = splitkPartials(ctx, alloc, x, w, M, N, K, p.splits);
+          ds = [dispatch, dwconvDispatch(ctx, null, dw, db, out, spec, { part, splits: p.splits, bias: b })];
+        } else ds = [...gemmDispatches(ctx, alloc, x, w, b, y, M, N, K), dwconvDispatch(ctx, y, dw, db, out, spec)];
+        expect(ds.length).toBe(fused ? 2 : 3);
+        await ctx.run(ds);
+        const o = await ctx.read(out, M * N);
+        return [...new Uint32Array(o.buffer, o.byteOffset, o.length)];
       };
       expect(await bits(true)).toEqual(await bits(false));
     });

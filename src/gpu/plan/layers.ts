@@ -96,12 +96,20 @@ export interface DwconvSpec {
 
 const DW_ACT: Record<Act, number> = { none: 0, silu: 1, gelu: 2 };
 
-/** act(depthwise conv(x) (+ b)) → tokens [B, H·W, C] (kernels/dwconv.wgsl): LITv2's and VVT's DWMlp, ViG's local branch. */
-export function dwconvDispatch(ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, s: DwconvSpec): Dispatch {
+/**
+ * act(depthwise conv(x) (+ b)) → tokens [B, H·W, C] (kernels/dwconv.wgsl): LITv2's and VVT's DWMlp,
+ * ViG's local branch. With `split`, x is a split-K Linear's output given as its partial sums and
+ * bias (splitkPartials; tokens), summed by the conv as gemm_splitk_reduce would (`x` is then unused).
+ */
+export function dwconvDispatch(ctx: GpuContext, x: GPUBuffer | null, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, s: DwconvSpec, split?: { part: GPUBuffer; splits: number; bias: GPUBuffer | null }): Dispatch {
+  if (split ? s.channelFirst : !x) throw new Error('dwconvDispatch: a split input is tokens, and without one x is needed');
   return {
     pipeline: ctx.pipeline(dwconvWgsl),
-    buffers: [x, w, biasOrDummy(ctx, b), y],
-    params: { H: s.H, W: s.W, C: s.C, k: s.k, pad: s.pad, has_bias: b ? 1 : 0, act: DW_ACT[s.act], channel_first: s.channelFirst ? 1 : 0 },
+    buffers: [x ?? biasOrDummy(ctx, null), split?.part ?? biasOrDummy(ctx, null), w, biasOrDummy(ctx, b), biasOrDummy(ctx, split?.bias ?? null), y],
+    params: {
+      H: s.H, W: s.W, C: s.C, k: s.k, pad: s.pad, has_bias: b ? 1 : 0, act: DW_ACT[s.act], channel_first: s.channelFirst ? 1 : 0,
+      splits: split?.splits ?? 0, has_xb: split?.bias ? 1 : 0, BLC: s.B * s.H * s.W * s.C,
+    },
     workgroups: [Math.ceil(s.C / 64), s.H * s.W, s.B],
   };
 }

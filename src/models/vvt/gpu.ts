@@ -18,7 +18,7 @@
 import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { uploadVicinityWeights, vicinityDispatches } from '../../ops/vicinity/gpu';
-import { dwconvDispatch, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type NormSpec, captures, captureSites } from '../../gpu/plan';
+import { meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type NormSpec, captures, captureSites } from '../../gpu/plan';
 import type { GpuForwardOptions, GpuForwardResult, ModelInput } from '../types';
 import { subParams } from '../nn-cpu';
 import { vvtAttentionSites, vvtAttnConfig, vvtGrids, vvtPatchConv, type VvtConfig } from './config';
@@ -57,10 +57,9 @@ function lnPair(st: WeightStore, first: string, then: string) {
 function mlp(pb: PlanBuilder, st: WeightStore, prefix: string, n: GPUBuffer, B: number, H: number, W: number, C: number, tail: Omit<NormSpec, 'rows' | 'C' | 'delta' | 'split'>): void {
   const BL = B * H * W;
   const hidden = st.tensor(`${prefix}.fc1.weight`).shape[0];
-  const h = pb.scratch('mlp.h', BL * hidden);
   const g = pb.scratch('mlp.g', BL * hidden);
-  pb.linear(n, st.get(`${prefix}.fc1.weight`), st.get(`${prefix}.fc1.bias`), h, BL, hidden, C);
-  pb.add(dwconvDispatch(pb.ctx, h, st.get(`${prefix}.dwconv.dwconv.weight`), st.get(`${prefix}.dwconv.dwconv.bias`), g, { B, H, W, C: hidden, k: 3, pad: 1, act: 'gelu' }));
+  pb.linearDwconv(n, st.get(`${prefix}.fc1.weight`), st.get(`${prefix}.fc1.bias`), C,
+    { w: st.get(`${prefix}.dwconv.dwconv.weight`), b: st.get(`${prefix}.dwconv.dwconv.bias`), out: g, spec: { B, H, W, C: hidden, k: 3, pad: 1, act: 'gelu' } });
   pb.linearNorm(g, st.get(`${prefix}.fc2.weight`), st.get(`${prefix}.fc2.bias`), BL, C, hidden, tail);
 }
 
