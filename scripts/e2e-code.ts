@@ -99,7 +99,8 @@ async function main() {
     const firstBar = async () => Number(((await bars.first().locator('rect title').first().textContent()) ?? '').split(': ').pop());
     const h0 = await firstBar();
     const cell = page.locator('[data-cell-id=code-charts]');
-    await cell.hover();
+    // selected (focus), not hovered: the click scrolls the page, and a hover may not survive it
+    await cell.focus();
     await cell.locator('[data-action=edit]').click();
     const editor = cell.locator('[data-testid=cell-editor]');
     const src = await editor.inputValue();

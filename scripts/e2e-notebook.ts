@@ -216,7 +216,8 @@ async function main() {
 
     // --- edit a prose cell, autosave, reload, revert
     const prose = page.locator('[data-cell-type=prose]').nth(1);
-    await prose.hover();
+    // selected (focus), not hovered: the click scrolls the page, and a hover may not survive it
+    await prose.focus();
     await prose.locator('[data-action=edit]').click();
     const editor = page.locator('[data-testid=cell-editor]');
     await editor.waitFor();
