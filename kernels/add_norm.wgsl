@@ -1,5 +1,5 @@
 // Row-wise residual add + norm + activation, one workgroup per row of [rows, C] (all five families):
-//   v   = x[r] + d, or d alone (has_x 0)             (d optional:)
+//   v   = x[r] + d                                   (d optional:)
 //     d = delta[r mod delta_rows]                    a residual branch, or the abs pos embed
 //                                                    broadcast over the batch
 //     d = Σ_z part[z, r]                             or a split-K Linear's partial sums, added in
@@ -8,13 +8,11 @@
 //     then d ⊙ dvec (dvec_mode 1: a layer scale) or d + dvec (2: the split Linear's bias)
 //   sum = v                                          (written when write_sum: the residual stream)
 //   out = act(norm(v) ⊙ w + b)                       (norm: none / RMSNorm / LayerNorm (biased var))
-//   or, with `second`, sum = norm(v) ⊙ w + b and out = act(norm(sum) ⊙ w' + b') (w, b: [w | w'],
-//   [b | b']; eps2): a patch embedding's norm and the first block's norm in one launch
 // act: 0 none, 1 SiLU, 2 exact (erf) GELU. The passes are lib/row_norm.wgsl's.
 struct Params {
   rows: u32, C: u32, delta_rows: u32, has_delta: u32, splits: u32,
   dvec_mode: u32, mode: u32, has_bias: u32, act: u32,
-  write_sum: u32, eps: f32, has_x: u32, second: u32, eps2: f32,
+  write_sum: u32, eps: f32,
 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> delta: array<f32>;
@@ -29,8 +27,7 @@ struct Params {
 const WG: u32 = 64u;
 
 fn value(r: u32, c: u32) -> f32 {
-  var v = 0.0;
-  if (P.has_x != 0u) { v = x[r * P.C + c]; }
+  var v = x[r * P.C + c];
   if (P.has_delta != 0u) {
     var d = 0.0;
     if (P.splits == 0u) {
@@ -55,7 +52,6 @@ fn value(r: u32, c: u32) -> f32 {
     }
     if (P.dvec_mode == 1u) { d *= dvec[c]; }
     if (P.dvec_mode == 2u) { d += dvec[c]; }
-    if (P.has_x == 0u) { return d; }
     v += d;
   }
   return v;
@@ -75,5 +71,5 @@ fn activate(v: f32) -> f32 {
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let r = wg.y * nwg.x + wg.x;
   if (r >= P.rows) { return; } // whole workgroup leaves together: barriers stay uniform
-  row_norm(r, lid.x, sg_size, P.C, P.write_sum != 0u, P.mode, P.has_bias != 0u, P.eps, P.second != 0u, P.eps2);
+  row_norm(r, lid.x, sg_size, P.C, P.write_sum != 0u, P.mode, P.has_bias != 0u, P.eps);
 }

@@ -4,25 +4,12 @@
 // (the Linears after it read token rows). Users: LITv2's and VVT's DWMlp middle (bias, GELU) and
 // ViG's local branch before the GLA projections (no bias, SiLU when use_act_in_conv; ViG-H's
 // input is channel-first).
-// With `splits` > 0 the input is a split-K Linear's output [B·H·W, C] (tokens), read as its partial
-// sums (part [splits, B·H·W, C]) added in split order, then its bias xb when has_xb: the bits of
-// gemm_splitk_reduce.wgsl, without its launch (each input is summed once per tap that reads it).
-struct Params { H: u32, W: u32, C: u32, k: u32, pad: u32, has_bias: u32, act: u32, channel_first: u32, splits: u32, has_xb: u32, BLC: u32 }
+struct Params { H: u32, W: u32, C: u32, k: u32, pad: u32, has_bias: u32, act: u32, channel_first: u32 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read> part: array<f32>; // keep-f32: partial sums
-@group(0) @binding(2) var<storage, read> w: array<f32>; // [C, 1, k, k]
-@group(0) @binding(3) var<storage, read> b: array<f32>; // [C]
-@group(0) @binding(4) var<storage, read> xb: array<f32>; // [C]: the split Linear's bias
-@group(0) @binding(5) var<storage, read_write> y: array<f32>;
-@group(0) @binding(6) var<uniform> P: Params;
-
-fn input(i: u32, c: u32) -> f32 {
-  if (P.splits == 0u) { return x[i]; }
-  var s = 0.0;
-  for (var z = 0u; z < P.splits; z++) { s += part[z * P.BLC + i]; }
-  if (P.has_xb != 0u) { s += xb[c]; }
-  return s;
-}
+@group(0) @binding(1) var<storage, read> w: array<f32>; // [C, 1, k, k]
+@group(0) @binding(2) var<storage, read> b: array<f32>; // [C]
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(4) var<uniform> P: Params;
 
 //#include lib/gelu.wgsl
 
@@ -46,7 +33,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       if (ix < 0 || ix >= i32(P.W)) { continue; }
       let it = u32(iy) * P.W + u32(ix);
       let xi = img + select(it * P.C + c, c * L + it, P.channel_first != 0u);
-      s = fma(input(xi, c), w[c * P.k * P.k + u32(ky * k + kx)], s);
+      s = fma(x[xi], w[c * P.k * P.k + u32(ky * k + kx)], s);
     }
   }
   if (P.act == 1u) { s = s / (1.0 + exp(-s)); }

@@ -30,5 +30,5 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let r = wg.y * nwg.x + wg.x;
   if (r >= P.rows) { return; } // whole workgroup leaves together: barriers stay uniform
   // mode 2: LayerNorm after writing v; any other mode: v only
-  row_norm(r, lid.x, sg_size, P.C, true, select(0u, 2u, P.mode == 2u), P.has_nb != 0u, P.eps, false, 0.0);
+  row_norm(r, lid.x, sg_size, P.C, true, select(0u, 2u, P.mode == 2u), P.has_nb != 0u, P.eps);
 }

@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GpuContext } from '../../src/gpu/context';
-import { convGemmDispatches, gemmDispatches, gemmPlan, linearDispatch, splitkPartials, type ConvGeom } from '../../src/gpu/gemm';
-import { dwconvDispatch, makeDummies, normDispatch, type NormSpec } from '../../src/gpu/plan/layers';
+import { gemmDispatches, gemmPlan, linearDispatch, splitkPartials } from '../../src/gpu/gemm';
+import { makeDummies, normDispatch, type NormSpec } from '../../src/gpu/plan/layers';
 import { syntheticParams } from '../../src/ops/common/params';
 import { OPS, opByName } from '../../src/ops/registry';
 import type { GlaConfig } from '../../src/ops/gla/spec';
@@ -102,75 +102,6 @@ describe('add_norm with a split-K addend (PlanBuilder.linearNorm): the bits of s
         await ctx.run(ds);
         const u32 = (f: Float32Array) => [...new Uint32Array(f.buffer, f.byteOffset, f.length)];
         return [...u32(await ctx.read(sum, M * N)), ...(mode === 'none' ? [] : u32(await ctx.read(out, M * N)))];
-      };
-      expect(await bits(true)).toEqual(await bits(false));
-    });
-  }
-});
-
-describe('a patch conv and two LayerNorms in one norm launch (PlanBuilder.convNorm, NormSpec.second): the bits of conv (+ split reduce) and two add_norm launches', () => {
-  // a split conv (late stages at batch 1: the norm sums the partials, no residual x) and a whole one
-  for (const [Cin, HW, Cout, split] of [[96, 8, 64, true], [3, 32, 24, false]] as const) {
-    it(`${Cin}→${Cout}, ${HW}×${HW}, k3 s2, ${split ? 'split K' : 'one conv launch'}`, async () => {
-      const g: ConvGeom = { B: 2, Cin, H: HW, W: HW, Cout, k: 3, stride: 2, pad: 1, channelFirst: false };
-      const M = 2 * (HW / 2) * (HW / 2);
-      const up = (tag: string, n: number) => ctx.upload(Float32Array.from(prngInput(`gpu-test:convnorm:${tag}`, n)));
-      const x = up('x', 2 * HW * HW * Cin);
-      const w = up('w', Cout * Cin * 9);
-      const b = up('b', Cout);
-      const [w1, b1, w2, b2, w12, b12] = [up('w1', Cout), up('b1', Cout), up('w2', Cout), up('b2', Cout), ctx.scratch(2 * Cout), ctx.scratch(2 * Cout)];
-      const enc = ctx.device.createCommandEncoder();
-      for (const [src, dst, off] of [[w1, w12, 0], [w2, w12, Cout], [b1, b12, 0], [b2, b12, Cout]] as const) enc.copyBufferToBuffer(src, 0, dst, off * 4, Cout * 4);
-      ctx.device.queue.submit([enc.finish()]);
-      const p = gemmPlan(M, Cout, Cin * 9, { conv: true });
-      expect(p.kind === 'splitk').toBe(split);
-      const alloc = (_: string, n: number) => ctx.scratch(n);
-      const bits = async (fused: boolean) => {
-        const [sum, out, y] = [ctx.scratch(M * Cout), ctx.scratch(M * Cout), ctx.scratch(M * Cout)];
-        const dm = makeDummies(ctx);
-        let ds;
-        if (!fused) {
-          ds = [...convGemmDispatches(ctx, alloc, x, w, b, y, g),
-            normDispatch(ctx, { rows: M, C: Cout, x: y, mode: 'ln', weight: w1, bias: b1, eps: 1e-5, out: sum }, dm),
-            normDispatch(ctx, { rows: M, C: Cout, x: sum, mode: 'ln', weight: w2, bias: b2, eps: 1e-6, out }, dm)];
-        } else {
-          const pair = { rows: M, C: Cout, mode: 'ln' as const, weight: w12, bias: b12, eps: 1e-5, second: { eps: 1e-6 }, sum, out };
-          if (split) {
-            const { dispatch, part } = splitkPartials(ctx, alloc, x, w, M, Cout, Cin * 9, p.splits, g);
-            ds = [dispatch, normDispatch(ctx, { ...pair, split: { part, splits: p.splits, bias: b } }, dm)];
-          } else ds = [...convGemmDispatches(ctx, alloc, x, w, b, y, g), normDispatch(ctx, { ...pair, x: y }, dm)];
-        }
-        expect(ds.length).toBe(fused ? 2 : split ? 4 : 3);
-        await ctx.run(ds);
-        const u32 = (f: Float32Array) => [...new Uint32Array(f.buffer, f.byteOffset, f.length)];
-        return [...u32(await ctx.read(sum, M * Cout)), ...u32(await ctx.read(out, M * Cout))];
-      };
-      expect(await bits(true)).toEqual(await bits(false));
-    });
-  }
-});
-
-describe('a depthwise conv reading a split-K Linear\'s partial sums (PlanBuilder.linearDwconv): the bits of split reduce + dwconv, one launch fewer', () => {
-  for (const [HW, N, K, bias] of [[7, 96, 512, true], [3, 40, 900, false]] as const) {
-    it(`${HW}×${HW} × 2 images, ${N} channels, K ${K}${bias ? ', bias' : ''}`, async () => {
-      const M = 2 * HW * HW;
-      const up = (tag: string, n: number) => ctx.upload(Float32Array.from(prngInput(`gpu-test:splitdw:${tag}`, n)));
-      const [x, w, b, dw, db] = [up('x', M * K), up('w', N * K), bias ? up('b', N) : null, up('dw', N * 9), up('db', N)];
-      const p = gemmPlan(M, N, K);
-      expect(p.kind).toBe('splitk');
-      const spec = { B: 2, H: HW, W: HW, C: N, k: 3, pad: 1, act: 'gelu' as const };
-      const alloc = (_: string, n: number) => ctx.scratch(n);
-      const bits = async (fused: boolean) => {
-        const [y, out] = [ctx.scratch(M * N), ctx.scratch(M * N)];
-        let ds;
-        if (fused) {
-          const { dispatch, part } = splitkPartials(ctx, alloc, x, w, M, N, K, p.splits);
-          ds = [dispatch, dwconvDispatch(ctx, null, dw, db, out, spec, { part, splits: p.splits, bias: b })];
-        } else ds = [...gemmDispatches(ctx, alloc, x, w, b, y, M, N, K), dwconvDispatch(ctx, y, dw, db, out, spec)];
-        expect(ds.length).toBe(fused ? 2 : 3);
-        await ctx.run(ds);
-        const o = await ctx.read(out, M * N);
-        return [...new Uint32Array(o.buffer, o.byteOffset, o.length)];
       };
       expect(await bits(true)).toEqual(await bits(false));
     });

@@ -2,8 +2,8 @@
 import type { Dispatch, GpuContext } from '../context';
 import { ScratchPool } from './scratch';
 import { prepareGroup, type PreparedGroup } from './runner';
-import { copyDispatch, dwconvDispatch, makeDummies, normDispatch, type Dummies, type DwconvSpec, type NormSpec } from './layers';
-import { convGemmDispatches, convOutSize, gemmDispatches, gemmPlan, splitkPartials, type ConvGeom } from '../gemm';
+import { copyDispatch, makeDummies, normDispatch, type Dummies, type NormSpec } from './layers';
+import { convGemmDispatches, gemmDispatches, gemmPlan, splitkPartials, type ConvGeom } from '../gemm';
 export class PlanBuilder {
   readonly pool: ScratchPool;
   readonly dm: Dummies;
@@ -46,45 +46,6 @@ export class PlanBuilder {
       const y = this.scratch('linear-norm.y', M * N);
       this.linear(x, w, b, y, M, N, K);
       this.norm({ ...spec, rows: M, C: N, delta: { buf: y, rows: M, scale } });
-    }
-  }
-  /**
-   * A Linear whose only reader is a depthwise conv (a DWMlp's fc1 → dwconv): y[M = B·H·W, N = dw.C]
-   * = x·Wᵀ + b, then dwconvDispatch into `out`. Where the GEMM selection splits K, the conv sums the
-   * partials and the bias itself (one launch instead of gemm_splitk_reduce); otherwise y goes
-   * through scratch 'linear-dw.y'.
-   */
-  linearDwconv(x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, K: number, dw: { w: GPUBuffer; b: GPUBuffer | null; out: GPUBuffer; spec: DwconvSpec }): void {
-    const M = dw.spec.B * dw.spec.H * dw.spec.W;
-    const N = dw.spec.C;
-    const p = gemmPlan(M, N, K);
-    if (p.kind === 'splitk') {
-      const { dispatch, part } = splitkPartials(this.ctx, this.scratch, x, w, M, N, K, p.splits);
-      this.cur.push(dispatch, dwconvDispatch(this.ctx, null, dw.w, dw.b, dw.out, dw.spec, { part, splits: p.splits, bias: b }));
-    } else {
-      const y = this.scratch('linear-dw.y', M * N);
-      this.linear(x, w, b, y, M, N, K);
-      this.cur.push(dwconvDispatch(this.ctx, y, dw.w, dw.b, dw.out, dw.spec));
-    }
-  }
-  /**
-   * A dense conv whose only reader is a norm (a patch embedding and its LayerNorm): the norm of
-   * conv(x) (+ b), rows B·Ho·Wo. Where the GEMM selection splits K, the norm adds the partial sums
-   * and the bias itself (as linearNorm: one launch instead of gemm_splitk_reduce and the norm);
-   * otherwise the conv's output goes through scratch 'conv-norm.y'.
-   */
-  convNorm(x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, g: ConvGeom, tail: Omit<NormSpec, 'rows' | 'C' | 'x' | 'delta' | 'split'>): void {
-    const M = g.B * convOutSize(g.H, g.k, g.stride, g.pad) * convOutSize(g.W, g.k, g.stride, g.pad);
-    const K = g.Cin * g.k * g.k;
-    const p = gemmPlan(M, g.Cout, K, { conv: true });
-    if (p.kind === 'splitk') {
-      const { dispatch, part } = splitkPartials(this.ctx, this.scratch, x, w, M, g.Cout, K, p.splits, g);
-      this.cur.push(dispatch);
-      this.norm({ ...tail, rows: M, C: g.Cout, split: { part, splits: p.splits, bias: b } });
-    } else {
-      const y = this.scratch('conv-norm.y', M * g.Cout);
-      this.conv(x, w, b, y, g);
-      this.norm({ ...tail, rows: M, C: g.Cout, x: y });
     }
   }
   /**

@@ -15,8 +15,7 @@ export type Act = 'none' | 'silu' | 'gelu';
 export interface NormSpec {
   rows: number;
   C: number;
-  /** the residual stream; absent: v is the addend alone (a split conv's output, see `split`) */
-  x?: GPUBuffer;
+  x: GPUBuffer;
   /** residual / broadcast addend: delta[(r mod deltaRows)] (· scale) is added to x first */
   delta?: { buf: GPUBuffer; rows: number; scale?: GPUBuffer };
   /**
@@ -33,12 +32,6 @@ export interface NormSpec {
   eps?: number;
   act?: Act;
   out?: GPUBuffer;
-  /**
-   * a second norm of the same mode right after the first (a patch embedding's norm, then the first
-   * block's): `weight` and `bias` hold both norms' vectors back to back ([2C]); `sum` gets the first
-   * norm's output (the stream), `out` the second's (with `act`), which uses this eps
-   */
-  second?: { eps: number };
 }
 
 /**
@@ -58,18 +51,16 @@ export function makeDummies(ctx: GpuContext): Dummies {
 export function normDispatch(ctx: GpuContext, s: NormSpec, d: Dummies): Dispatch {
   if (s.mode !== 'none' && (!s.weight || !s.out)) throw new Error('normDispatch: a norm needs weight and out');
   if (s.delta && s.split) throw new Error('normDispatch: one addend, delta or split');
-  if (!s.x && !s.delta && !s.split) throw new Error('normDispatch: no input (x, delta or split)');
-  if (s.second && (s.mode === 'none' || !s.sum)) throw new Error('normDispatch: a second norm needs a norm and a sum buffer for the first');
   if (s.split?.bias && s.split.scale) throw new Error('normDispatch: a split addend takes a bias or a scale, not both');
   const scale = s.delta?.scale ?? s.split?.scale;
   const dvec = scale ?? s.split?.bias;
   return {
     pipeline: ctx.pipeline(expandWgsl(normWgsl, { C: s.C })),
-    buffers: [s.x ?? d.read, s.delta?.buf ?? d.read, s.split?.part ?? d.read, dvec ?? d.read, s.weight ?? d.read, s.bias ?? d.read, s.sum ?? d.sum, s.out ?? d.out],
+    buffers: [s.x, s.delta?.buf ?? d.read, s.split?.part ?? d.read, dvec ?? d.read, s.weight ?? d.read, s.bias ?? d.read, s.sum ?? d.sum, s.out ?? d.out],
     params: {
       rows: s.rows, C: s.C, delta_rows: s.delta?.rows ?? 1, has_delta: s.delta || s.split ? 1 : 0, splits: s.split?.splits ?? 0,
       dvec_mode: scale ? 1 : dvec ? 2 : 0, mode: { none: 0, rms: 1, ln: 2 }[s.mode], has_bias: s.bias ? 1 : 0, act: { none: 0, silu: 1, gelu: 2 }[s.act ?? 'none'],
-      write_sum: s.sum ? 1 : 0, eps: s.eps ?? 1e-5, has_x: s.x ? 1 : 0, second: s.second ? 1 : 0, eps2: s.second?.eps ?? 0,
+      write_sum: s.sum ? 1 : 0, eps: s.eps ?? 1e-5,
     },
     workgroups: grid1d(s.rows),
   };
@@ -96,20 +87,12 @@ export interface DwconvSpec {
 
 const DW_ACT: Record<Act, number> = { none: 0, silu: 1, gelu: 2 };
 
-/**
- * act(depthwise conv(x) (+ b)) → tokens [B, H·W, C] (kernels/dwconv.wgsl): LITv2's and VVT's DWMlp,
- * ViG's local branch. With `split`, x is a split-K Linear's output given as its partial sums and
- * bias (splitkPartials; tokens), summed by the conv as gemm_splitk_reduce would (`x` is then unused).
- */
-export function dwconvDispatch(ctx: GpuContext, x: GPUBuffer | null, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, s: DwconvSpec, split?: { part: GPUBuffer; splits: number; bias: GPUBuffer | null }): Dispatch {
-  if (split ? s.channelFirst : !x) throw new Error('dwconvDispatch: a split input is tokens, and without one x is needed');
+/** act(depthwise conv(x) (+ b)) → tokens [B, H·W, C] (kernels/dwconv.wgsl): LITv2's and VVT's DWMlp, ViG's local branch. */
+export function dwconvDispatch(ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, s: DwconvSpec): Dispatch {
   return {
     pipeline: ctx.pipeline(dwconvWgsl),
-    buffers: [x ?? biasOrDummy(ctx, null), split?.part ?? biasOrDummy(ctx, null), w, biasOrDummy(ctx, b), biasOrDummy(ctx, split?.bias ?? null), y],
-    params: {
-      H: s.H, W: s.W, C: s.C, k: s.k, pad: s.pad, has_bias: b ? 1 : 0, act: DW_ACT[s.act], channel_first: s.channelFirst ? 1 : 0,
-      splits: split?.splits ?? 0, has_xb: split?.bias ? 1 : 0, BLC: s.B * s.H * s.W * s.C,
-    },
+    buffers: [x, w, biasOrDummy(ctx, b), y],
+    params: { H: s.H, W: s.W, C: s.C, k: s.k, pad: s.pad, has_bias: b ? 1 : 0, act: DW_ACT[s.act], channel_first: s.channelFirst ? 1 : 0 },
     workgroups: [Math.ceil(s.C / 64), s.H * s.W, s.B],
   };
 }

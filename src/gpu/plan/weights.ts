@@ -43,20 +43,6 @@ export class GpuWeightStore<P extends { pool: ScratchPool }> {
     return b;
   }
 
-  /** Tensors back to back in one buffer (two norms' weights for NormSpec.second), uploaded once. */
-  joined(keys: string[]): GPUBuffer {
-    return this.derived(keys.join('+'), () => {
-      const ts = keys.map((k) => this.tensor(k).data);
-      const out = new Float64Array(ts.reduce((a, t) => a + t.length, 0));
-      let at = 0;
-      for (const t of ts) {
-        out.set(t, at);
-        at += t.length;
-      }
-      return out;
-    });
-  }
-
   /** An op's own uploaded weights for the module at `prefix`, uploaded once. */
   block<T extends { all: GPUBuffer[] }>(prefix: string, upload: () => T): T {
     let b = this.blocks.get(prefix) as T | undefined;

@@ -162,19 +162,19 @@ function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H:
       const [ph, pw] = [gh, gw];
       gh = convOutSize(ph, 3, 2, 1);
       gw = convOutSize(pw, 3, 2, 1);
+      const ds = pb.scratch('ds', B * gh * gw * d);
       const p = `layers.${i - 1}.downsample.`;
+      pb.conv(prev.buf, st.get(`${p}1.weight`), st.get(`${p}1.bias`), ds, { B, Cin: c.dims[i - 1], H: ph, W: pw, Cout: d, k: 3, stride: 2, pad: 1, channelFirst: false });
       t = pb.scratch('t', B * gh * gw * d);
-      // its LN2d → t (the stream) and block 0's LN → n in one norm launch (which also sums a split conv)
-      const pair = (q: string) => st.joined([`${p}3.${q}`, `layers.${i}.blocks.0.norm.${q}`]);
-      pb.convNorm(prev.buf, st.get(`${p}1.weight`), st.get(`${p}1.bias`), { B, Cin: c.dims[i - 1], H: ph, W: pw, Cout: d, k: 3, stride: 2, pad: 1, channelFirst: false },
-        { mode: 'ln', weight: pair('weight'), bias: pair('bias'), eps: 1e-5, second: { eps: 1e-5 }, sum: t, out: (n = pb.scratch('n', B * gh * gw * d)) });
+      pb.norm({ rows: B * gh * gw, C: d, x: ds, mode: 'ln', weight: st.get(`${p}3.weight`), bias: st.get(`${p}3.bias`), eps: 1e-5, out: t });
     }
     const L = gh * gw;
     const BL = B * L;
     const I = vigHMlpHidden(d);
     const gla = blockGlaConfig({ layout: 'tokens', dim: d, heads: c.heads[i], expandK: c.expandK, expandV: c.expandV, actInConv: c.actInConv, outAct: c.outAct, mergeDiv: 2, H: gh, W: gw });
+    n = pb.scratch('n', BL * d);
     const blk = (j: number) => `layers.${i}.blocks.${j}.`;
-    if (i === 0) pb.norm({ rows: BL, C: d, x: t, mode: 'ln', weight: st.get(`${blk(0)}norm.weight`), bias: st.get(`${blk(0)}norm.bias`), eps: 1e-5, out: (n = pb.scratch('n', BL * d)) });
+    pb.norm({ rows: BL, C: d, x: t, mode: 'ln', weight: st.get(`${blk(0)}norm.weight`), bias: st.get(`${blk(0)}norm.bias`), eps: 1e-5, out: n });
     const out = pb.pool.fresh(`stage${i}`, BL * d);
     for (let j = 0; j < depth; j++) {
       const b = blk(j);

@@ -18,7 +18,7 @@
 import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { uploadVicinityWeights, vicinityDispatches } from '../../ops/vicinity/gpu';
-import { meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type NormSpec, captures, captureSites } from '../../gpu/plan';
+import { dwconvDispatch, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type NormSpec, captures, captureSites } from '../../gpu/plan';
 import type { GpuForwardOptions, GpuForwardResult, ModelInput } from '../types';
 import { subParams } from '../nn-cpu';
 import { vvtAttentionSites, vvtAttnConfig, vvtGrids, vvtPatchConv, type VvtConfig } from './config';
@@ -39,16 +39,7 @@ export function releaseVvtGpu(ctx: GpuContext, w: Params): void {
 
 
 /** LayerNorm `prefix` ('block1.0.norm2', 'norm4', …) as a norm spec's weight/bias. */
-const lnOf = (st: WeightStore, prefix: string) => ({ mode: 'ln' as const, weight: st.get(`${prefix}.weight`), bias: st.get(`${prefix}.bias`), eps: LN_BLOCK_EPS });
-
-/**
- * A patch embedding's LayerNorm (eps 1e-5) and the LayerNorm after it (eps 1e-6) as one norm spec
- * with `second`: both weights and both biases back to back, uploaded once.
- */
-function lnPair(st: WeightStore, first: string, then: string) {
-  const join = (p: string) => st.joined([`${first}.${p}`, `${then}.${p}`]);
-  return { mode: 'ln' as const, weight: join('weight'), bias: join('bias'), eps: LN_PATCH_EPS, second: { eps: LN_BLOCK_EPS } };
-}
+const lnOf = (st: WeightStore, prefix: string, eps = LN_BLOCK_EPS) => ({ mode: 'ln' as const, weight: st.get(`${prefix}.weight`), bias: st.get(`${prefix}.bias`), eps });
 
 /**
  * Mlp on n [BL, C]: fc1 → depthwise 3×3 + bias → GELU → fc2, then the block's tail: tail.x + fc2's
@@ -57,9 +48,10 @@ function lnPair(st: WeightStore, first: string, then: string) {
 function mlp(pb: PlanBuilder, st: WeightStore, prefix: string, n: GPUBuffer, B: number, H: number, W: number, C: number, tail: Omit<NormSpec, 'rows' | 'C' | 'delta' | 'split'>): void {
   const BL = B * H * W;
   const hidden = st.tensor(`${prefix}.fc1.weight`).shape[0];
+  const h = pb.scratch('mlp.h', BL * hidden);
   const g = pb.scratch('mlp.g', BL * hidden);
-  pb.linearDwconv(n, st.get(`${prefix}.fc1.weight`), st.get(`${prefix}.fc1.bias`), C,
-    { w: st.get(`${prefix}.dwconv.dwconv.weight`), b: st.get(`${prefix}.dwconv.dwconv.bias`), out: g, spec: { B, H, W, C: hidden, k: 3, pad: 1, act: 'gelu' } });
+  pb.linear(n, st.get(`${prefix}.fc1.weight`), st.get(`${prefix}.fc1.bias`), h, BL, hidden, C);
+  pb.add(dwconvDispatch(pb.ctx, h, st.get(`${prefix}.dwconv.dwconv.weight`), st.get(`${prefix}.dwconv.dwconv.bias`), g, { B, H, W, C: hidden, k: 3, pad: 1, act: 'gelu' }));
   pb.linearNorm(g, st.get(`${prefix}.fc2.weight`), st.get(`${prefix}.fc2.bias`), BL, C, hidden, tail);
 }
 
@@ -79,7 +71,9 @@ function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: n
     const BL = B * L;
     const depth = c.depths[i];
     const { k, s: stride, p: pad } = vvtPatchConv(i);
-    const geom = { B, Cin: prev.C, H: prev.H, W: prev.W, Cout: C, k, stride, pad, channelFirst: prev.channelFirst };
+    const pe = pb.scratch('pe', BL * C);
+    pb.conv(prev.buf, st.get(`patch_embed${s}.proj.weight`), st.get(`patch_embed${s}.proj.bias`), pe,
+      { B, Cin: prev.C, H: prev.H, W: prev.W, Cout: C, k, stride, pad, channelFirst: prev.channelFirst });
     const s0 = pb.scratch('s0', BL * C);
     const s1 = pb.scratch('s1', BL * C);
     const flip = (b: GPUBuffer) => (b === s0 ? s1 : s0);
@@ -92,13 +86,12 @@ function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: n
       pb.captures.push({ buf, floats: L * C, site: site + j });
       return buf;
     };
-    // the patch conv, its LayerNorm → s0 (the stream) and the next LayerNorm (block 0's norm1, or the
-    // stage norm of an empty stage) in one norm launch, which also sums a split conv's partials
+    pb.norm({ rows: BL, C, x: pe, ...lnOf(st, `patch_embed${s}.norm`, LN_PATCH_EPS), out: s0 });
     const attnCfg = vvtAttnConfig(c, i, gh, gw);
     let cur = s0;
-    let u = depth === 0 ? out : attnIn(0);
-    pb.convNorm(prev.buf, st.get(`patch_embed${s}.proj.weight`), st.get(`patch_embed${s}.proj.bias`), geom,
-      { ...lnPair(st, `patch_embed${s}.norm`, depth === 0 ? `norm${s}` : `block${s}.0.norm1`), sum: s0, out: u });
+    let u = n;
+    if (depth === 0) pb.norm({ rows: BL, C, x: s0, ...lnOf(st, `norm${s}`), out });
+    else pb.norm({ rows: BL, C, x: s0, ...lnOf(st, `block${s}.0.norm1`), out: (u = attnIn(0)) });
     for (let j = 0; j < depth; j++) {
       const b = `block${s}.${j}`;
       const a = pb.scratch('a', BL * C);
