@@ -133,6 +133,7 @@ async function timeCopies(ctx: GpuContext, src: GPUBuffer, dst: GPUBuffer, bytes
 export async function measureCopyGBps(ctx: GpuContext, mb = 256, reps = 5, k = 4): Promise<CopyBandwidth> {
   const lim = ctx.device.limits;
   const bytes = Math.floor(Math.min(mb * 2 ** 20, lim.maxStorageBufferBindingSize, lim.maxBufferSize) / 16) * 16;
+  if (!(bytes >= 16)) throw new Error(`copy roofline: ${mb} MiB is no buffer to copy (use --copy-mb > 0, or --roofline=0 to skip it)`);
   const src = ctx.scratch(bytes / 4);
   const dst = ctx.scratch(bytes / 4);
   const n = bytes / 16;
