@@ -10,12 +10,11 @@
  * goes (ms from the forwardGpu call to its first submit, its last submit, the read-back's map
  * resolving, and its return; submits per forward).
  */
-import { GpuContext } from '../src/gpu/context';
+import { BU, GpuContext } from '../src/gpu/context';
 import { runBench } from '../src/bench/suite';
 import { benchModel, releaseBenchModels } from '../src/bench/models';
 import { variantFamily } from '../src/parity/model-check';
-import { BU } from '../src/gpu/context';
-import { submitPieces } from '../src/gpu/plan/runner';
+import { applySubmitFlags } from '../src/bench/submit-flags';
 import { MODELS } from '../src/models/registry';
 import { median } from '../src/tensor/stats';
 
@@ -38,12 +37,11 @@ async function main() {
   const grid = Number(arg('grid', '56'));
   const reps = Number(arg('reps', '20'));
   const churn = list(arg('churn', 'tfjs'));
-  if (arg('submit-first', '')) submitPieces.first = Number(arg('submit-first', ''));
-  if (arg('submit-split', '')) submitPieces.split = arg('submit-split', '') !== '0';
+  applySubmitFlags(arg);
   const emit = (phase: string, what: string, gpuMs: number | null, wallMs: number) =>
     console.log(`PROBE ${JSON.stringify({ phase, what, gpuMs: gpuMs === null ? null : +gpuMs.toFixed(4), wallMs: +wallMs.toFixed(4) })}`);
 
-  const host = arg('breakdown', '') === '1' ? hostBreakdown(ctx) : null;
+  const host = arg('breakdown', '') === '1' ? hostBreakdown() : null;
   const measure = async (phase: string) => {
     for (const v of models) {
       host?.rows.splice(0);
@@ -87,19 +85,18 @@ async function main() {
 /** Per forward: call time, submit times, when the read-back's map resolved, return time (see --breakdown). */
 interface HostRow { t0: number; subs: number[]; mapped?: number; end?: number }
 
-function hostBreakdown(ctx: GpuContext) {
+function hostBreakdown() {
   const rows: HostRow[] = [];
   let cur: HostRow | null = null;
-  const q = Object.getPrototypeOf(ctx.device.queue) as { submit: (...a: unknown[]) => unknown };
+  // dawn.node's globals are the classes of its objects: patching their prototypes sees every call
+  const q = GPUQueue.prototype as unknown as { submit: (...a: unknown[]) => unknown };
   const submit = q.submit;
   q.submit = function (this: unknown, ...a: unknown[]) {
     const r = submit.apply(this, a);
     cur?.subs.push(performance.now());
     return r;
   };
-  const probe = ctx.device.createBuffer({ size: 16, usage: BU.MAP_READ | BU.COPY_DST });
-  const bp = Object.getPrototypeOf(probe) as { mapAsync: (...a: unknown[]) => Promise<void> };
-  probe.destroy();
+  const bp = GPUBuffer.prototype as unknown as { mapAsync: (...a: unknown[]) => Promise<void> };
   const mapAsync = bp.mapAsync;
   bp.mapAsync = function (this: unknown, ...a: unknown[]) {
     const p = mapAsync.apply(this, a);
