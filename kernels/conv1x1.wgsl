@@ -13,6 +13,7 @@ struct Params { Co: u32, P: u32, Ci: u32, act: u32, has_res: u32 }
 @group(0) @binding(5) var<uniform> U: Params;
 
 //#include lib/gemm.wgsl
+const MM_WY: u32 = 16u; // 64-row tiles
 //#include lib/gelu.wgsl
 
 var<private> xo: u32;

@@ -15,6 +15,7 @@ struct Params {
 @group(0) @binding(4) var<uniform> P: Params;
 
 //#include lib/gemm.wgsl
+const MM_WY: u32 = 16u; // 64-row tiles
 //#include lib/im2col.wgsl
 
 var<private> img: u32;

@@ -18,6 +18,7 @@ struct Params {
 @group(0) @binding(3) var<uniform> P: Params;
 
 //#include lib/gemm.wgsl
+const MM_WY: u32 = 16u; // 64-row tiles
 //#include lib/im2col.wgsl
 
 var<private> part_base: u32;

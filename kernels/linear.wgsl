@@ -9,6 +9,7 @@ struct Params { M: u32, N: u32, K: u32, has_bias: u32, act: u32, accumulate: u32
 @group(0) @binding(4) var<uniform> P: Params;
 
 //#include lib/gemm.wgsl
+const MM_WY: u32 = {{WY}}u; // 16: 64-row tiles; 8: 32-row tiles (twice the workgroups for small M)
 //#include lib/gelu.wgsl
 
 const MM_B_ALONG_N = false;
@@ -24,7 +25,7 @@ fn mm_write(m: u32, n: u32, s: f32) {
   y[o] = v;
 }
 
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(16, MM_WY)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   mm_tile(wg.y * MM_TM, wg.x * MM_TN, lid, P.M, P.N, P.K, 0u, mm_steps(P.K));
 }

@@ -19,6 +19,7 @@ struct Params { N: u32, C: u32, r: u32, heads: u32, seHidden: u32, ctPer: u32, B
 @group(0) @binding(7) var<uniform> P: Params;
 
 //#include lib/gemm.wgsl
+const MM_WY: u32 = 16u; // 64-row tiles
 
 const D: u32 = {{D}}u;
 const D1: u32 = D + 1u;

@@ -25,6 +25,7 @@ struct Params { hs: u32, nchunk: u32, nkv: u32, nse: u32, N: u32, C: u32, r: u32
 @group(0) @binding(7) var<uniform> P: Params;
 
 //#include lib/gemm.wgsl
+const MM_WY: u32 = 16u; // 64-row tiles
 
 const D: u32 = {{D}}u;
 const D1: u32 = D + 1u;

@@ -28,9 +28,8 @@
 import { benchKnobChange } from '../src/bench/knob-change';
 import { attnShapeForce } from '../src/ops/common/attn';
 import { includeSwap } from '../src/gpu/wgsl';
-import { gemmTuning } from '../src/gpu/gemm';
 import { gmaTuning } from '../src/ops/gma/gpu';
-import { applySubmitFlags } from '../src/bench/submit-flags';
+import { applyTuningFlags } from '../src/bench/tuning-flags';
 import { writeFileSync } from 'node:fs';
 import { GpuContext } from '../src/gpu/context';
 import { reportMarkdown, runBench } from '../src/bench/suite';
@@ -69,8 +68,7 @@ async function main() {
   if (!flag('subgroups', true)) ctx.report.subgroups = false;
   const forced = arg('attn-shape', '').split('x').map(Number);
   if (forced[0]) Object.assign(attnShapeForce, { S: forced[0], QB: forced[1] || 1, WG: forced[2] || 256 });
-  applySubmitFlags(arg);
-  if (arg('split-min-steps', '')) gemmTuning.splitMinSteps = Number(arg('split-min-steps', ''));
+  applyTuningFlags(arg);
   if (arg('gma-tokens', '')) gmaTuning.tokens = Number(arg('gma-tokens', ''));
   for (const pair of list(arg('wgsl-swap', ''))) {
     const [from, to] = pair.split(':');

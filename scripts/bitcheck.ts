@@ -16,6 +16,7 @@ import { syntheticParams } from '../src/ops/common/params';
 import { prngInput } from '../src/weights/prng';
 import { variantFamily } from '../src/parity/model-check';
 import { includeSwap } from '../src/gpu/wgsl';
+import { applyTuningFlags } from '../src/bench/tuning-flags';
 
 const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const list = (v: string) => v.split(',').filter(Boolean);
@@ -27,6 +28,7 @@ async function main() {
   const ctx = await GpuContext.acquire(mod.create([]));
   for (const [from, to] of list(arg('wgsl-swap', '')).map((p) => p.split(':'))) includeSwap[from] = to;
   if (arg('subgroups', '1') === '0') ctx.report.subgroups = false;
+  applyTuningFlags(arg);
   console.error(`subgroups: ${ctx.report.subgroups}`);
   const ops = arg('ops', 'all') === 'all' ? OPS.map((o) => o.name) : list(arg('ops', ''));
   for (const name of ops) {

@@ -4,7 +4,7 @@
  * clears it show up side by side. Node + Dawn only (bundled like the bench, see buildProbeBundle).
  *   node dist-bench/steady-probe.mjs --models=litv2-s,vig-t --ops=gla2d,fasa,vicinity,gma --grid=56
  *        [--dawn=flag,flag] [--churn=tfjs|buffers|none] [--reps=20] [--submit-first=8] [--submit-split=0|1]
- *        [--breakdown=1]
+ *        [--breakdown=1] [--split-min-steps=N] [--rows32-below=N]
  * Prints `PROBE {json}` lines: { phase, what, gpuMs, wallMs }; with --breakdown also `HOST {json}`
  * lines per backbone: medians over the timed forwards of where the host's part of the wall time
  * goes (ms from the forwardGpu call to its first submit, its last submit, the read-back's map
@@ -14,7 +14,7 @@ import { BU, GpuContext } from '../src/gpu/context';
 import { runBench } from '../src/bench/suite';
 import { benchModel, releaseBenchModels } from '../src/bench/models';
 import { variantFamily } from '../src/parity/model-check';
-import { applySubmitFlags } from '../src/bench/submit-flags';
+import { applyTuningFlags } from '../src/bench/tuning-flags';
 import { MODELS } from '../src/models/registry';
 import { median } from '../src/tensor/stats';
 
@@ -37,7 +37,7 @@ async function main() {
   const grid = Number(arg('grid', '56'));
   const reps = Number(arg('reps', '20'));
   const churn = list(arg('churn', 'tfjs'));
-  applySubmitFlags(arg);
+  applyTuningFlags(arg);
   const emit = (phase: string, what: string, gpuMs: number | null, wallMs: number) =>
     console.log(`PROBE ${JSON.stringify({ phase, what, gpuMs: gpuMs === null ? null : +gpuMs.toFixed(4), wallMs: +wallMs.toFixed(4) })}`);
 

@@ -1,7 +1,7 @@
 // The one tiled GEMM of the kernels that multiply matrices (linear, conv2d_gemm, gemm_splitk,
 // conv1x1, fat_conv, vicinity_stats, vicinity_apply): out[m, n] = Σ_k A[m, k]·B[k, n] over K
 // steps [t0, t1) of 16.
-// 64×64 output tile per workgroup of 16×16 threads, each computing a 4×4 micro-tile; K in steps of
+// (4·MM_WY)×64 output tile per workgroup of 16×MM_WY threads, each computing a 4×4 micro-tile; K in steps of
 // 16 through workgroup memory held as vec4s, so each k of the inner loop is two 16-byte reads for
 // 16 fmas (with scalar reads, 8 reads, a backbone's batch-1 GPU time was 11-27 % longer on an H100
 // and 1.6× on SwiftShader: BENCHMARKS.md 2026-12-06, "The GEMM's tiles as vec4"). Two steps share
@@ -15,8 +15,12 @@
 //   const MM_B_ALONG_N: bool                  how B's tile is fetched: consecutive threads along n
 //                                             (B stored [K, N], e.g. channel planes) or along k
 //                                             (B stored [N, K], e.g. a torch Linear weight)
+//   const MM_WY: u32                          thread rows of the workgroup (16, 8) → 16·MM_WY threads,
+//                                             4·MM_WY-row output tiles (32 rows: twice the workgroups
+//                                             for a small-M product; each output's sum is unchanged)
 // and calls mm_tile(row0, col0, lid, M, N, K, t0, t1) from uniform control flow (it has barriers).
-const MM_TM: u32 = 64u;
+const MM_TM: u32 = 4u * MM_WY;
+const MM_BR: u32 = 16u / MM_WY; // B fetches (of 4 values) per thread and K step
 const MM_TN: u32 = 64u;
 const MM_TK: u32 = 16u;
 var<workgroup> mm_as: array<vec4<f32>, 512>; // [step][k][m / 4], two steps
@@ -28,34 +32,43 @@ fn mm_steps(K: u32) -> u32 { return (K + MM_TK - 1u) / MM_TK; }
 // One K step's share of this thread: 4 consecutive rows of A at one k and 4 consecutive columns of
 // B at one k (zero padded), each stored as one vec4. A is read along k (16 threads cover a 64-byte
 // run of a row); B along k or along n as MM_B_ALONG_N says.
-struct MmFetch { mm_fa: vec4<f32>, mm_fb: vec4<f32> }
+struct MmFetch { mm_fa: vec4<f32>, mm_fb: array<vec4<f32>, MM_BR> }
 
 fn mm_fetch(tid: u32, row0: u32, col0: u32, M: u32, N: u32, K: u32, t: u32) -> MmFetch {
   let k0 = t * MM_TK;
   var mm_f: MmFetch;
   let ak = k0 + tid % 16u;
   let am = row0 + (tid / 16u) * 4u;
-  var bk = k0 + tid % 16u;
-  var bn = col0 + (tid / 16u) * 4u;
-  if (MM_B_ALONG_N) {
-    bk = k0 + tid / 16u;
-    bn = col0 + (tid % 16u) * 4u;
-  }
   //#unroll
   for (var l = 0u; l < 4u; l++) {
     mm_f.mm_fa[l] = 0.0;
     if (am + l < M && ak < K) { mm_f.mm_fa[l] = mm_readA(am + l, ak); }
-    mm_f.mm_fb[l] = 0.0;
-    if (bn + l < N && bk < K) { mm_f.mm_fb[l] = mm_readB(bk, bn + l); }
+  }
+  //#unroll
+  for (var j = 0u; j < MM_BR; j++) {
+    var bk = k0 + tid % 16u;
+    var bn = col0 + (tid / 16u + j * MM_WY) * 4u;
+    if (MM_B_ALONG_N) {
+      bk = k0 + tid / 16u + j * MM_WY;
+      bn = col0 + (tid % 16u) * 4u;
+    }
+    //#unroll
+    for (var l = 0u; l < 4u; l++) {
+      mm_f.mm_fb[j][l] = 0.0;
+      if (bn + l < N && bk < K) { mm_f.mm_fb[j][l] = mm_readB(bk, bn + l); }
+    }
   }
   return mm_f;
 }
 
 fn mm_store(tid: u32, mm_f: MmFetch, half: u32) {
   mm_as[half + (tid % 16u) * 16u + tid / 16u] = mm_f.mm_fa;
-  var bi = (tid % 16u) * 16u + tid / 16u;
-  if (MM_B_ALONG_N) { bi = tid; } // [k][n / 4] with k = tid / 16, n / 4 = tid % 16
-  mm_bs[half + bi] = mm_f.mm_fb;
+  //#unroll
+  for (var j = 0u; j < MM_BR; j++) {
+    var bi = (tid % 16u) * 16u + tid / 16u + j * MM_WY;
+    if (MM_B_ALONG_N) { bi = tid + j * MM_WY * 16u; } // [k][n / 4] with k = tid / 16 + j·MM_WY, n / 4 = tid % 16
+    mm_bs[half + bi] = mm_f.mm_fb[j];
+  }
 }
 
 fn mm_tile(row0: u32, col0: u32, lid: vec3<u32>, M: u32, N: u32, K: u32, t0: u32, t1: u32) {

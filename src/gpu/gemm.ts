@@ -34,7 +34,7 @@ export const BIG_MIN_TILES = 64;
  * steps·(1 − 1/s) serial steps of the few workgroups, the reduce costs one small dependent launch.
  * Settable only for the bench's A/B (`--split-min-steps`).
  */
-export const gemmTuning = { splitMinSteps: 32 };
+export const gemmTuning = { splitMinSteps: 32, rows32Below: 132 };
 /** 64×64 output tiles of one product below which splitting K pays (about two workgroups per SM of a large GPU). */
 const FILL_TILES = 264;
 /** Each split runs at least this many 16-wide K steps. */
@@ -99,13 +99,23 @@ export function linearDispatch(
   return rn ? bigDispatch(ctx, x, w, b, y, M, N, K, rn, opts.act === 'gelu' ? 'gelu' : 'none') : tileDispatch(ctx, x, w, b, y, M, N, K, opts);
 }
 
-/** linearDispatch on linear.wgsl (64×64 tiles), whatever the shape. */
+/**
+ * Thread rows of linear.wgsl's workgroup for an M×N product: 8 (32-row tiles, twice the
+ * workgroups) when its 64×64 tiles would leave most SMs of a large GPU idle, else 16. Each
+ * output's sum runs the same fmas in the same order either way.
+ */
+export function linearRows(M: number, N: number): 8 | 16 {
+  return Math.ceil(M / 64) * Math.ceil(N / 64) < gemmTuning.rows32Below ? 8 : 16;
+}
+
+/** linearDispatch on linear.wgsl (64- or 32-row tiles of 64 columns, by linearRows), whatever the shape. */
 export function tileDispatch(ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, M: number, N: number, K: number, opts: LinearOpts = {}): Dispatch {
+  const wy = linearRows(M, N);
   return {
-    pipeline: ctx.pipeline(kernelText('linear.wgsl', linearWgsl)),
+    pipeline: ctx.pipeline(expandWgsl(kernelText('linear.wgsl', linearWgsl), { WY: wy })),
     buffers: [x, w, biasOrDummy(ctx, b), y],
     params: { M, N, K, has_bias: b ? 1 : 0, act: ACT[opts.act ?? 'none'], accumulate: opts.accumulate ? 1 : 0 },
-    workgroups: [Math.ceil(N / 64), Math.ceil(M / 64)],
+    workgroups: [Math.ceil(N / 64), Math.ceil(M / (4 * wy))],
   };
 }
 

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GpuContext } from '../../src/gpu/context';
 import { syntheticParams } from '../../src/ops/common/params';
-import { gemmDispatches, gemmPlan, linearDispatch, tileDispatch, type LinearOpts } from '../../src/gpu/gemm';
+import { gemmDispatches, gemmPlan, gemmTuning, linearDispatch, linearRows, tileDispatch, type LinearOpts } from '../../src/gpu/gemm';
 import { litv2, releaseLitv2Gpu, type Litv2Config } from '../../src/models/litv2';
 import { LITV2_VARIANTS, stageGeom, stageHilo } from '../../src/models/litv2/config';
 import { hilo } from '../../src/ops/hilo';
@@ -94,6 +94,24 @@ describe('LITv2 Linear kernels', () => {
     expect(got).toEqual(want);
     const h = await both(8192, 100, 64, false, 100, ctx.half(), { act: 'gelu' });
     expect(h.got).toEqual(h.want);
+  });
+
+  it('32-row tiles (small products) equal 64-row tiles bit for bit (ragged M and N, K not a multiple of 16, each epilogue)', async () => {
+    expect(linearRows(196, 1536)).toBe(8); // LITv2-S stage-3 fc1 at batch 1: 96 tiles of 64×64
+    expect(linearRows(3136, 384)).toBe(16); // stage 1 at batch 1: 294 tiles
+    const keep = gemmTuning.rows32Below;
+    try {
+      for (const [opts, bias] of [[{}, true], [{ act: 'hswish' }, false], [{ act: 'gelu', accumulate: true }, true]] as Array<[LinearOpts, boolean]>) {
+        gemmTuning.rows32Below = 1e9;
+        const a = await both(77, 70, 45, bias, 70, ctx, opts);
+        gemmTuning.rows32Below = 0;
+        const b = await both(77, 70, 45, bias, 70, ctx, opts);
+        expect(a.got, JSON.stringify(opts)).toEqual(b.got);
+        expect(a.got).toEqual(a.want);
+      }
+    } finally {
+      gemmTuning.rows32Below = keep;
+    }
   });
 
   it('split K equals linear.wgsl', async () => {

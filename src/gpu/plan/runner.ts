@@ -285,7 +285,7 @@ async function runPlan<P extends BackbonePlan>(
   const bytes = Math.ceil(x.byteLength / 4) * 4;
   const slot = planSlot(ctx, plan);
   await slot.idle;
-  const up = bytes > LARGE_INPUT_BYTES ? slot.upload(ctx, plan, bytes) : null;
+  const up = bytes > inputUpload.largeBytes ? slot.upload(ctx, plan, bytes) : null;
   if (up) await up.write(x);
   else if (bytes === x.byteLength) ctx.device.queue.writeBuffer(dst, 0, x.buffer, x.byteOffset, x.byteLength);
   else ctx.device.queue.writeBuffer(dst, 0, padded(x as Uint8Array, bytes));
@@ -326,9 +326,9 @@ function padded(x: Uint8Array, bytes: number): Uint8Array<ArrayBuffer> {
  * bytes). Inputs above this size go through one MAP_WRITE buffer per slot instead — filled while
  * mapped, copied into the input at the head of the forward's command buffer, mapped again once the
  * forward is read back — so a forward makes no allocation. (Below it writeBuffer's ring is as cheap
- * and needs no await.)
+ * and needs no await.) Settable for the tests, which take this path with small inputs.
  */
-const LARGE_INPUT_BYTES = 1 << 20;
+export const inputUpload = { largeBytes: 1 << 20 };
 const MAP_WRITE = 0x2;
 
 class InputUpload {
