@@ -10,7 +10,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let c = gid.x;
   let b = gid.y;
   if (c >= P.C) { return; }
+  // tokens in order, eight loads issued before their adds (one dependent load per token was
+  // 46 µs for ViG-T's 196 tokens on an H100); the same adds in the same order
   var s = 0.0;
-  for (var l = 0u; l < P.L; l++) { s += x[(b * P.L + l) * P.C + c]; }
+  var l = 0u;
+  for (; l + 8u <= P.L; l += 8u) {
+    let i = (b * P.L + l) * P.C + c;
+    var v: array<f32, 8>;
+    //#unroll
+    for (var j = 0u; j < 8u; j++) { v[j] = x[i + j * P.C]; }
+    //#unroll
+    for (var j = 0u; j < 8u; j++) { s += v[j]; }
+  }
+  for (; l < P.L; l++) { s += x[(b * P.L + l) * P.C + c]; }
   y[b * P.C + c] = s / f32(P.L);
 }

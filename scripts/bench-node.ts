@@ -27,7 +27,6 @@
  */
 import { benchKnobChange } from '../src/bench/knob-change';
 import { attnShapeForce } from '../src/ops/common/attn';
-import { includeSwap } from '../src/gpu/wgsl';
 import { gmaTuning } from '../src/ops/gma/gpu';
 import { applyTuningFlags } from '../src/bench/tuning-flags';
 import { writeFileSync } from 'node:fs';
@@ -70,10 +69,6 @@ async function main() {
   if (forced[0]) Object.assign(attnShapeForce, { S: forced[0], QB: forced[1] || 1, WG: forced[2] || 256 });
   applyTuningFlags(arg);
   if (arg('gma-tokens', '')) gmaTuning.tokens = Number(arg('gma-tokens', ''));
-  for (const pair of list(arg('wgsl-swap', ''))) {
-    const [from, to] = pair.split(':');
-    includeSwap[from] = to;
-  }
   const growth = list(arg('growth', '')).map(Number);
   const opOptions = {
     gpuName: arg('gpu-name', ''),

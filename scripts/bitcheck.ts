@@ -15,7 +15,6 @@ import { MODELS } from '../src/models/registry';
 import { syntheticParams } from '../src/ops/common/params';
 import { prngInput } from '../src/weights/prng';
 import { variantFamily } from '../src/parity/model-check';
-import { includeSwap } from '../src/gpu/wgsl';
 import { applyTuningFlags } from '../src/bench/tuning-flags';
 
 const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -26,7 +25,6 @@ async function main() {
   const mod = (await import(/* @vite-ignore */ process.env.WEBGPU_MODULE ?? 'webgpu')) as { create(flags: string[]): GPU; globals: Record<string, unknown> };
   Object.assign(globalThis, mod.globals);
   const ctx = await GpuContext.acquire(mod.create([]));
-  for (const [from, to] of list(arg('wgsl-swap', '')).map((p) => p.split(':'))) includeSwap[from] = to;
   if (arg('subgroups', '1') === '0') ctx.report.subgroups = false;
   applyTuningFlags(arg);
   console.error(`subgroups: ${ctx.report.subgroups}`);

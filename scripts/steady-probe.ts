@@ -4,7 +4,7 @@
  * clears it show up side by side. Node + Dawn only (bundled like the bench, see buildProbeBundle).
  *   node dist-bench/steady-probe.mjs --models=litv2-s,vig-t --ops=gla2d,fasa,vicinity,gma --grid=56
  *        [--dawn=flag,flag] [--churn=tfjs|buffers|none] [--reps=20] [--submit-first=8] [--submit-split=0|1]
- *        [--breakdown=1] [--split-min-steps=N] [--rows32-below=N]
+ *        [--breakdown=1] [--split-min-steps=N] [--rows32-below=N] [--wgsl-swap=a:b]
  * Prints `PROBE {json}` lines: { phase, what, gpuMs, wallMs }; with --breakdown also `HOST {json}`
  * lines per backbone: medians over the timed forwards of where the host's part of the wall time
  * goes (ms from the forwardGpu call to its first submit, its last submit, the read-back's map
