@@ -15,7 +15,7 @@ struct Params {
 @group(0) @binding(4) var<uniform> P: Params;
 
 //#include lib/gemm.wgsl
-const MM_WY: u32 = 16u; // 64-row tiles
+const MM_WY: u32 = {{WY}}u; // 16: 64-row tiles; 8: 32-row tiles (a small product: src/gpu/gemm.ts's linearRows)
 //#include lib/im2col.wgsl
 
 const MM_B_ALONG_N = false;
@@ -27,7 +27,7 @@ fn mm_write(m: u32, n: u32, s: f32) {
   y[m * P.Cout + n] = v;
 }
 
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(16, MM_WY)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let K = P.Cin * P.kh * P.kw;
   mm_tile(wg.y * MM_TM, wg.x * MM_TN, lid, P.B * P.Ho * P.Wo, P.Cout, K, 0u, mm_steps(K));

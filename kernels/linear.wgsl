@@ -9,7 +9,7 @@ struct Params { M: u32, N: u32, K: u32, has_bias: u32, act: u32, accumulate: u32
 @group(0) @binding(4) var<uniform> P: Params;
 
 //#include lib/gemm.wgsl
-const MM_WY: u32 = {{WY}}u; // 16: 64-row tiles; 8: 32-row tiles (twice the workgroups for small M)
+const MM_WY: u32 = {{WY}}u; // 16: 64-row tiles; 8: 32-row tiles (a small product: src/gpu/gemm.ts's linearRows)
 //#include lib/gelu.wgsl
 
 const MM_B_ALONG_N = false;

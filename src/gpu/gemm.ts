@@ -141,14 +141,16 @@ function convFields(g: ConvGeom) {
   return { Cin: g.Cin, H: g.H, W: g.W, Ho, Wo, kh: g.k, kw: g.k, sh: g.stride, sw: g.stride, ph: g.pad, pw: g.pad, channel_first: g.channelFirst ? 1 : 0 };
 }
 
-/** Dense conv → tokens [B, Ho·Wo, Cout] in one dispatch (conv2d_gemm). */
+/** Dense conv → tokens [B, Ho·Wo, Cout] in one dispatch (conv2d_gemm; 64- or 32-row tiles, by linearRows). */
 export function convDispatch(ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, g: ConvGeom): Dispatch {
   const f = convFields(g);
+  const M = g.B * f.Ho * f.Wo;
+  const wy = linearRows(M, g.Cout);
   return {
-    pipeline: ctx.pipeline(convWgsl),
+    pipeline: ctx.pipeline(expandWgsl(convWgsl, { WY: wy })),
     buffers: [x, w, biasOrDummy(ctx, b), y],
     params: { B: g.B, Cout: g.Cout, has_bias: b ? 1 : 0, ...f },
-    workgroups: [Math.ceil(g.Cout / 64), Math.ceil((g.B * f.Ho * f.Wo) / 64)],
+    workgroups: [Math.ceil(g.Cout / 64), Math.ceil(M / (4 * wy))],
   };
 }
 
