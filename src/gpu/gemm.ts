@@ -34,7 +34,7 @@ export const BIG_MIN_TILES = 64;
  * steps·(1 − 1/s) serial steps of the few workgroups, the reduce costs one small dependent launch.
  * Settable only for the bench's A/B (`--split-min-steps`).
  */
-export const gemmTuning = { splitMinSteps: 32, rows32Below: 132 };
+export const gemmTuning: { splitMinSteps: number; rows32Below: number | null } = { splitMinSteps: 32, rows32Below: null };
 /** 64×64 output tiles of one product below which splitting K pays (about two workgroups per SM of a large GPU). */
 const FILL_TILES = 264;
 /** Each split runs at least this many 16-wide K steps. */
@@ -100,17 +100,20 @@ export function linearDispatch(
 }
 
 /**
- * Thread rows of linear.wgsl's workgroup for an M×N product: 8 (32-row tiles, twice the
- * workgroups) when its 64×64 tiles would leave most SMs of a large GPU idle, else 16. Each
- * output's sum runs the same fmas in the same order either way.
+ * Thread rows of linear.wgsl's and conv2d_gemm's workgroup for an M×N product: 8 (32-row tiles,
+ * twice the workgroups) when its 64×64 tiles would leave most SMs of a large GPU idle (fewer than
+ * gemmTuning.rows32Below; by default 132 on a GPU and 0 on a software adapter, which runs a few
+ * workgroups at a time and only pays for more, smaller ones: VVT's browser tests +16 %), else 16.
+ * Each output's sum runs the same fmas in the same order either way.
  */
-export function linearRows(M: number, N: number): 8 | 16 {
-  return Math.ceil(M / 64) * Math.ceil(N / 64) < gemmTuning.rows32Below ? 8 : 16;
+export function linearRows(M: number, N: number, software: boolean): 8 | 16 {
+  const below = gemmTuning.rows32Below ?? (software ? 0 : 132);
+  return Math.ceil(M / 64) * Math.ceil(N / 64) < below ? 8 : 16;
 }
 
 /** linearDispatch on linear.wgsl (64- or 32-row tiles of 64 columns, by linearRows), whatever the shape. */
 export function tileDispatch(ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, M: number, N: number, K: number, opts: LinearOpts = {}): Dispatch {
-  const wy = linearRows(M, N);
+  const wy = linearRows(M, N, ctx.report.software);
   return {
     pipeline: ctx.pipeline(expandWgsl(kernelText('linear.wgsl', linearWgsl), { WY: wy })),
     buffers: [x, w, biasOrDummy(ctx, b), y],
@@ -145,7 +148,7 @@ function convFields(g: ConvGeom) {
 export function convDispatch(ctx: GpuContext, x: GPUBuffer, w: GPUBuffer, b: GPUBuffer | null, y: GPUBuffer, g: ConvGeom): Dispatch {
   const f = convFields(g);
   const M = g.B * f.Ho * f.Wo;
-  const wy = linearRows(M, g.Cout);
+  const wy = linearRows(M, g.Cout, ctx.report.software);
   return {
     pipeline: ctx.pipeline(expandWgsl(convWgsl, { WY: wy })),
     buffers: [x, w, biasOrDummy(ctx, b), y],

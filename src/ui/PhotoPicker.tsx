@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { decodeImage, loadSample, SAMPLE_IMAGES } from '../image/decode';
 import { useSession, type Photo } from '../state/session';
+import { FileInput } from './FileInput';
 
 export function PhotoPicker() {
   const { photo, photoError, setPhoto, setPhotoError } = useSession();
@@ -67,18 +68,7 @@ export function PhotoPicker() {
         <button className="link" onClick={() => input.current?.click()}>
           choose a file
         </button>
-        <input
-          ref={input}
-          type="file"
-          accept="image/*"
-          hidden
-          data-testid="photo-input"
-          onChange={(e) => {
-            const f = e.target.files?.[0];
-            if (f) void take(f, f.name);
-            e.target.value = '';
-          }}
-        />
+        <FileInput ref={input} accept="image/*" testId="photo-input" onFile={(f) => void take(f, f.name)} />
       </div>
       {busy ? <p className="muted">decoding…</p> : null}
       {photoError ? (

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GpuContext } from '../../src/gpu/context';
 import { syntheticParams } from '../../src/ops/common/params';
-import { gemmDispatches, gemmPlan, gemmTuning, linearDispatch, linearRows, tileDispatch, type LinearOpts } from '../../src/gpu/gemm';
+import { convDispatch, gemmDispatches, gemmPlan, gemmTuning, linearDispatch, linearRows, tileDispatch, type LinearOpts } from '../../src/gpu/gemm';
 import { litv2, releaseLitv2Gpu, type Litv2Config } from '../../src/models/litv2';
 import { LITV2_VARIANTS, stageGeom, stageHilo } from '../../src/models/litv2/config';
 import { hilo } from '../../src/ops/hilo';
@@ -96,9 +96,10 @@ describe('LITv2 Linear kernels', () => {
     expect(h.got).toEqual(h.want);
   });
 
-  it('32-row tiles (small products) equal 64-row tiles bit for bit (ragged M and N, K not a multiple of 16, each epilogue)', async () => {
-    expect(linearRows(196, 1536)).toBe(8); // LITv2-S stage-3 fc1 at batch 1: 96 tiles of 64×64
-    expect(linearRows(3136, 384)).toBe(16); // stage 1 at batch 1: 294 tiles
+  it('32-row tiles (small products) equal 64-row tiles bit for bit (ragged M and N, K not a multiple of 16, each epilogue, a conv)', async () => {
+    expect(linearRows(196, 1536, false)).toBe(8); // LITv2-S stage-3 fc1 at batch 1: 96 tiles of 64×64
+    expect(linearRows(3136, 384, false)).toBe(16); // stage 1 at batch 1: 294 tiles
+    expect(linearRows(196, 1536, true)).toBe(16); // a software adapter keeps 64-row tiles
     const keep = gemmTuning.rows32Below;
     try {
       for (const [opts, bias] of [[{}, true], [{ act: 'hswish' }, false], [{ act: 'gelu', accumulate: true }, true]] as Array<[LinearOpts, boolean]>) {
@@ -109,6 +110,23 @@ describe('LITv2 Linear kernels', () => {
         expect(a.got, JSON.stringify(opts)).toEqual(b.got);
         expect(a.got).toEqual(a.want);
       }
+      // conv2d_gemm takes the same rule: a 3×3 stride-2 conv of two 13×11 images, 5 → 70 channels (84 rows, K 45)
+      const g = { B: 2, Cin: 5, H: 13, W: 11, Cout: 70, k: 3, stride: 2, pad: 1, channelFirst: true };
+      const [x, w, b] = [2 * 5 * 13 * 11, 70 * 45, 70].map((n, i) => ctx.upload(Float32Array.from(prngInput(`conv-rows:${i}`, n))));
+      const outs: Float32Array[] = [];
+      const rowTiles: number[] = [];
+      for (const rows of [1e9, 0]) {
+        gemmTuning.rows32Below = rows;
+        const y = ctx.scratch(84 * 70);
+        const d = convDispatch(ctx, x, w, b, y, g);
+        rowTiles.push(d.workgroups[1] ?? 1);
+        await ctx.run([d]);
+        outs.push(await ctx.read(y, 84 * 70));
+        y.destroy();
+      }
+      expect(rowTiles).toEqual([3, 2]);
+      expect(outs[0]).toEqual(outs[1]);
+      for (const buf of [x, w, b]) buf.destroy();
     } finally {
       gemmTuning.rows32Below = keep;
     }

@@ -2,7 +2,7 @@
 import type { Dispatch, GpuContext } from '../context';
 import { ScratchPool } from './scratch';
 import { prepareGroup, type PreparedGroup } from './runner';
-import { copyDispatch, makeDummies, normDispatch, type Dummies, type NormSpec } from './layers';
+import { copyDispatch, makeDummies, meanPoolDispatch, normDispatch, type Dummies, type NormSpec } from './layers';
 import { convGemmDispatches, gemmDispatches, gemmPlan, splitkPartials, type ConvGeom } from '../gemm';
 export class PlanBuilder {
   readonly pool: ScratchPool;
@@ -59,6 +59,15 @@ export class PlanBuilder {
   }
   /** what capture() and the plans' own capture buffers keep, in site order */
   readonly captures: Array<{ buf: GPUBuffer; floats: number; site: number }> = [];
+  /** The classifier: token mean of x [B, L, C] → Linear → logits [B, classes], closed as group 'head'; the plan's logits. */
+  head(x: GPUBuffer, B: number, L: number, C: number, w: GPUBuffer, b: GPUBuffer | null, classes: number): { buf: GPUBuffer; floats: number } {
+    const pooled = this.scratch('pooled', B * C);
+    const logits = this.pool.fresh('logits', B * classes);
+    this.add(meanPoolDispatch(this.ctx, x, pooled, B, L, C));
+    this.linear(pooled, w, b, logits, B, classes, C);
+    this.close('head');
+    return { buf: logits, floats: B * classes };
+  }
   close(label: string): number {
     this.groups.push(prepareGroup(this.ctx, label, this.cur, (b) => this.pool.owned.push(b)));
     this.cur = [];

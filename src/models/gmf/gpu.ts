@@ -20,7 +20,7 @@ import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { linearDispatch } from '../../gpu/gemm';
 import { gmaDispatches, uploadGmaWeights } from '../../ops/gma/gpu';
-import { convOutSize, grid1d, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, captures, captureSites } from '../../gpu/plan';
+import { convOutSize, grid1d, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, captures, captureSites } from '../../gpu/plan';
 import type { GpuForwardOptions, GpuForwardResult, ModelInput } from '../types';
 import cpeNormWgsl from '../../../kernels/gmf_cpe_norm.wgsl?raw';
 import dwWgsl from '../../../kernels/gmf_dw.wgsl?raw';
@@ -166,13 +166,9 @@ function gmfPlan(ctx: GpuContext, st: WeightStore, c: GmfConfig, B: number, H: n
   if (missing.length) throw new Error(`groupmixformer: no attention module ${missing.join(', ')} (the model has ${site})`);
 
   // head: mean over tokens → Linear with norm4 folded in
-  const pooled = pb.scratch('pooled', B * prevC);
-  const logits = pb.pool.fresh('logits', B * c.numClasses);
   const head = foldedHead(st, c);
-  pb.add(meanPoolDispatch(ctx, prev, pooled, B, ph * pw, prevC));
-  pb.linear(pooled, head.w, head.b, logits, B, c.numClasses, prevC);
-  pb.close('head');
-  return { key, pool: pb.pool, input, inputShape: [B, c.inDim, H, W], groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, captures: pb.captures };
+  const logits = pb.head(prev, B, ph * pw, prevC, head.w, head.b, c.numClasses);
+  return { key, pool: pb.pool, input, inputShape: [B, c.inDim, H, W], groups: pb.groups, stageGroup, logits, stages, captures: pb.captures };
 }
 
 /** x [B, inDim, H, W] normalised; H and W multiples of 32 (as the official model requires). */

@@ -20,7 +20,7 @@ import type { GlaConfig } from '../../ops/gla/spec';
 import { settingKey } from '../knobs';
 import { knobSites } from '../knob-apply';
 import type { AttentionSite } from '../types';
-import { captures, convOutSize, meanPoolDispatch, runBackbonePlan, swigluDispatch, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type PlanSlot } from '../../gpu/plan';
+import { captures, convOutSize, runBackbonePlan, swigluDispatch, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type PlanSlot } from '../../gpu/plan';
 
 /**
  * stages: ViG tokens [B, L, C] per block, ViG-H [B, C, H, W] per stage (as the fixtures);
@@ -120,12 +120,8 @@ function vigPlan(ctx: GpuContext, st: WeightStore, c: VigConfig, B: number, H: n
     t = out;
   }
   // head: n = norm(last block output) (written by the last block's tail) → token mean → Linear
-  const pooled = pb.scratch('pooled', B * C);
-  const logits = pb.pool.fresh('logits', B * c.numClasses);
-  pb.add(meanPoolDispatch(ctx, n, pooled, B, L, C));
-  pb.linear(pooled, st.get('head.weight'), st.get('head.bias'), logits, B, c.numClasses, C);
-  pb.close('head');
-  return { key, pool: pb.pool, input, inputShape: [B, 3, H, W], groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, channelFirst: false, captures: pb.captures };
+  const logits = pb.head(n, B, L, C, st.get('head.weight'), st.get('head.bias'), c.numClasses);
+  return { key, pool: pb.pool, input, inputShape: [B, 3, H, W], groups: pb.groups, stageGroup, logits, stages, channelFirst: false, captures: pb.captures };
 }
 
 function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H: number, W: number, key: string, sites: GlaConfig[] | null, captureAt?: number | number[]): Plan {
@@ -198,13 +194,8 @@ function vigHPlan(ctx: GpuContext, st: WeightStore, c: VigHConfig, B: number, H:
     stageGroup.push(pb.close(i ? `downsample + stage ${i}` : 'stage 0'));
   });
   const F = c.dims[nS - 1];
-  const L = gh * gw;
-  const pooled = pb.scratch('pooled', B * F);
-  const logits = pb.pool.fresh('logits', B * c.numClasses);
-  pb.add(meanPoolDispatch(ctx, n, pooled, B, L, F));
-  pb.linear(pooled, st.get('classifier.head.weight'), st.get('classifier.head.bias'), logits, B, c.numClasses, F);
-  pb.close('head');
-  return { key, pool: pb.pool, input, inputShape: [B, 3, H, W], groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, channelFirst: true, captures: pb.captures };
+  const logits = pb.head(n, B, gh * gw, F, st.get('classifier.head.weight'), st.get('classifier.head.bias'), c.numClasses);
+  return { key, pool: pb.pool, input, inputShape: [B, 3, H, W], groups: pb.groups, stageGroup, logits, stages, channelFirst: true, captures: pb.captures };
 }
 
 /** [B, L, C] → [B, C, L]. */

@@ -18,7 +18,7 @@
 import type { GpuContext } from '../../gpu/context';
 import type { Params } from '../../ops/types';
 import { uploadVicinityWeights, vicinityDispatches } from '../../ops/vicinity/gpu';
-import { dwconvDispatch, meanPoolDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type NormSpec, captures, captureSites } from '../../gpu/plan';
+import { dwconvDispatch, runBackbonePlan, PlanBuilder, GpuWeightStore, WeightStores, type BackbonePlan, type NormSpec, captures, captureSites } from '../../gpu/plan';
 import type { GpuForwardOptions, GpuForwardResult, ModelInput } from '../types';
 import { subParams } from '../nn-cpu';
 import { vvtAttentionSites, vvtAttnConfig, vvtGrids, vvtPatchConv, type VvtConfig } from './config';
@@ -116,12 +116,8 @@ function vvtPlan(ctx: GpuContext, st: WeightStore, c: VvtConfig, B: number, H: n
   }
   const [gh, gw] = grids[3];
   const C = c.embedDims[3];
-  const pooled = pb.scratch('pooled', B * C);
-  const logits = pb.pool.fresh('logits', B * c.numClasses);
-  pb.add(meanPoolDispatch(ctx, prev.buf, pooled, B, gh * gw, C));
-  pb.linear(pooled, st.get('head.weight'), st.get('head.bias'), logits, B, c.numClasses, C);
-  pb.close('head');
-  return { key, pool: pb.pool, input, inputShape: [B, c.inChans, H, W], groups: pb.groups, stageGroup, logits: { buf: logits, floats: B * c.numClasses }, stages, captures: pb.captures };
+  const logits = pb.head(prev.buf, B, gh * gw, C, st.get('head.weight'), st.get('head.bias'), c.numClasses);
+  return { key, pool: pb.pool, input, inputShape: [B, c.inChans, H, W], groups: pb.groups, stageGroup, logits, stages, captures: pb.captures };
 }
 
 /** x [B, inChans, H, W] normalised, any B ≥ 1 and H, W ≥ 1. */

@@ -20,7 +20,8 @@ declare global {
   }
 }
 
-export interface OverlayProps {
+/** A classified photo as the panels below the result take it. */
+export interface ClassifiedInput {
   choice: ModelChoice;
   ctx: GpuContext;
   params: Params;
@@ -29,6 +30,9 @@ export interface OverlayProps {
   preview: Uint8ClampedArray;
   /** changes whenever the result changes (new photo / weights) */
   resultKey: string;
+}
+
+export interface OverlayProps extends ClassifiedInput {
   /**
    * The layer's input comes from outside (the knob forward captures it with the knob setting):
    * the layer choice is controlled and no forward runs here, only the query's op.

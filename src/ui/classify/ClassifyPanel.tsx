@@ -21,6 +21,7 @@ import { networkKnobs } from './knobs/net-knobs';
 import { AblationPanel } from './knobs/AblationPanel';
 import { useZoo } from './zoo-data';
 import './classify.css';
+import { FileInput } from '../FileInput';
 
 const implemented = new Set(MODELS.map((m) => m.family));
 
@@ -229,17 +230,7 @@ function WeightsLoader({ zoo, onLoaded }: { zoo: Zoo; onLoaded(): void }) {
         <button className="link" type="button" onClick={() => input.current?.click()}>
           choose a file
         </button>
-        <input
-          ref={input}
-          type="file"
-          accept=".pth,.pt,.bin,.ckpt,.tar,.safetensors"
-          hidden
-          data-testid="weights-input"
-          onChange={(e) => {
-            take(e.target.files?.[0]);
-            e.target.value = '';
-          }}
-        />
+        <FileInput ref={input} accept=".pth,.pt,.bin,.ckpt,.tar,.safetensors" testId="weights-input" onFile={take} />
       </div>
       <form
         className="classify-row url-row"

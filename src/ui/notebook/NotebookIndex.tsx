@@ -4,6 +4,8 @@ import { SHIPPED, shippedNotebook } from './shipped';
 import { listSaved, removeSaved } from './storage';
 import { newNotebook, openFile } from './openers';
 import { useFileDrop } from './useFileDrop';
+import { FileInput } from '../FileInput';
+import { NOTEBOOK_FILES } from './open-file';
 
 export function NotebookIndex() {
   const [error, setError] = useState('');
@@ -65,18 +67,7 @@ export function NotebookIndex() {
           New notebook
         </button>
         <span className="muted">or drop a .md file here</span>
-        <input
-          ref={input}
-          type="file"
-          accept=".md,.markdown,.txt,text/markdown,text/plain"
-          hidden
-          data-testid="index-file-input"
-          onChange={(e) => {
-            const f = e.target.files?.[0];
-            e.target.value = '';
-            if (f) open(f);
-          }}
-        />
+        <FileInput ref={input} accept={NOTEBOOK_FILES} testId="index-file-input" onFile={open} />
       </div>
       {error ? (
         <p className="error" role="alert">

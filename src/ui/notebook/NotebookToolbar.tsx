@@ -7,6 +7,8 @@ import { ShareButton } from './ShareButton';
 import { openFile } from './openers';
 import { editText } from './shortcuts';
 import { newCell, type NewKind } from './templates';
+import { FileInput } from '../FileInput';
+import { NOTEBOOK_FILES } from './open-file';
 
 export function NotebookToolbar() {
   const ed = useNotebook((s) => s.ed);
@@ -42,17 +44,11 @@ export function NotebookToolbar() {
         Download .md
       </button>
       <button type="button" onClick={() => fileInput.current?.click()}>Open .md…</button>
-      <input
+      <FileInput
         ref={fileInput}
-        type="file"
-        accept=".md,.markdown,.txt,text/markdown,text/plain"
-        hidden
-        data-testid="notebook-file-input"
-        onChange={(e) => {
-          const f = e.target.files?.[0];
-          e.target.value = '';
-          if (f) void openFile(f).then((err) => err && notify({ kind: 'error', text: err, source: 'open' }));
-        }}
+        accept={NOTEBOOK_FILES}
+        testId="notebook-file-input"
+        onFile={(f) => void openFile(f).then((err) => err && notify({ kind: 'error', text: err, source: 'open' }))}
       />
       <ShareButton />
       {edited ? (

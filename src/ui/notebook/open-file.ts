@@ -13,6 +13,9 @@ export interface OpenedFile {
 
 export class NotebookFileError extends Error {}
 
+/** What the file pickers offer. */
+export const NOTEBOOK_FILES = '.md,.markdown,.txt,text/markdown,text/plain';
+
 /** `My Notebook (2).md` → `My-Notebook-2`, safe as a link's `nb=` value. */
 export function notebookNameFromFile(fileName: string): string {
   const stem = fileName.replace(/\.(md|markdown|txt)$/i, '');

@@ -6,14 +6,11 @@
  * Moves while a forward runs are coalesced (latest wins), so a drag never queues stale forwards.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { GpuContext } from '../../../gpu/context';
 import { topK, type ClassScore } from '../../../models/classify';
 import { isOfficial, type KnobScope, type KnobSetting, type KnobValue } from '../../../models/knobs';
-import type { ModelChoice } from '../../../models/load';
 import type { CapturedSite } from '../../../models/overlay';
-import type { Params } from '../../../ops/types';
 import { formatCount, formatMs } from '../../format';
-import { AttentionOverlay } from '../AttentionOverlay';
+import { AttentionOverlay, type ClassifiedInput } from '../AttentionOverlay';
 import { TopKChart } from '../TopKChart';
 import { compareToOfficial, type KnobDelta } from './compare';
 import { KnobControls } from './KnobControls';
@@ -32,14 +29,7 @@ declare global {
   }
 }
 
-export interface NetworkKnobsProps {
-  choice: ModelChoice;
-  ctx: GpuContext;
-  params: Params;
-  tensor: { data: Float32Array; shape: number[] };
-  preview: Uint8ClampedArray;
-  /** changes whenever the photo or the weights change */
-  resultKey: string;
+export interface NetworkKnobsProps extends ClassifiedInput {
   /** 'synthetic' when the weights are the seeded synthetic ones (said next to every number) */
   weightsLabel: string;
   /** values and scope set from outside (a notebook's params); those knobs are not editable here */

@@ -4,8 +4,7 @@
  * param the view's `token` refers to (`token: $token`). With `sweep: alpha` (and `values`) it
  * shows the head-mean map of each swept setting instead (SweepMaps).
  */
-import { useEffect, useRef, useState } from 'react';
-import { computeOpView, type OpViewResult } from '../../../ops/view';
+import { computeOpView } from '../../../ops/view';
 import { useGpu } from '../../../state/gpu';
 import { refName, type ViewCell } from '../../../notebook';
 import { formatCount, formatMs } from '../../format';
@@ -16,6 +15,7 @@ import { tokenOf } from './token';
 import { buildOpConfig, checkGrid, findOp } from './op-config';
 import { SweepMaps } from './SweepMaps';
 import { useConfigDerived } from './useConfigDerived';
+import { useLatestRun } from './useLatestRun';
 
 
 interface Setup {
@@ -48,31 +48,11 @@ function OneAttention({ cell, config, nonce }: { cell: ViewCell; config: Record<
   const { photo, error: photoError, shown, preview } = useViewPhoto(config);
   const ok = 'op' in setup ? setup : null;
   const tokens = usePatchTokens(photo, ok?.grid, ok?.dim);
-  const [result, setResult] = useState<OpViewResult | null>(null);
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
-  // how many times this view has computed (shown as data-runs: tests check that only dependents re-run)
-  const [computed, setComputed] = useState(0);
-  const runId = useRef(0);
-
-  useEffect(() => {
-    if (!ok || !tokens || status === 'pending') return;
-    const id = ++runId.current;
-    setBusy(true);
-    setComputed((n) => n + 1);
-    computeOpView(ok.op, ok.cfg, tokens, ok.token, ctx)
-      .then((r) => {
-        if (id !== runId.current) return;
-        setResult(r);
-        setError('');
-      })
-      .catch((e: Error) => {
-        if (id !== runId.current) return;
-        setResult(null);
-        setError(e.message);
-      })
-      .finally(() => id === runId.current && setBusy(false));
-  }, [ok, tokens, ctx, status, generation, nonce]);
+  // data-runs counts the computations (tests check that only dependents re-run)
+  const { value: result, error, busy, runs: computed } = useLatestRun(
+    ok && tokens && status !== 'pending' ? () => computeOpView(ok.op, ok.cfg, tokens, ok.token, ctx) : null,
+    [ok, tokens, ctx, status, generation, nonce],
+  );
 
   const tokenParam = refName(cell.config.token);
   const onPick = tokenParam ? (t: number) => setParam(tokenParam, t, true) : undefined;

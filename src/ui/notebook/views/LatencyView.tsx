@@ -6,23 +6,17 @@
  * achieved GFLOP/s against tokens with a reading per op.
  * With `sweep: alpha` (and `values`) it times one grid per swept setting instead (SweepLatency).
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useMemo } from 'react';
 import { useGpu } from '../../../state/gpu';
 import { formatCount, formatMs } from '../../format';
 import { ChartFigure } from '../../figure/ChartFigure';
 import type { Series } from '../../figure/LineChart';
 import { useNotebook } from '../store';
 import { buildOpConfig } from './op-config';
-import { crossovers, fmtMs, fmtRate, gflops, latencyPlan, throughputReadings, timeOp, timeSource, type LatencyPoint, type TimeSource, describeTiming } from './latency';
+import { crossovers, fmtMs, fmtRate, gflops, latencyPlan, throughputReadings, describeTiming } from './latency';
+import { measurePoint, useMeasuredPoints } from './useMeasuredPoints';
 import { SweepLatency } from './SweepLatency';
 import { useConfigDerived } from './useConfigDerived';
-
-interface Measured {
-  key: string;
-  points: LatencyPoint[];
-  source: TimeSource;
-  software: boolean;
-}
 
 export function LatencyView(props: { cellId: string; config: Record<string, unknown>; nonce: number }) {
   return props.config.sweep !== undefined ? <SweepLatency {...props} /> : <GridLatency {...props} />;
@@ -30,48 +24,20 @@ export function LatencyView(props: { cellId: string; config: Record<string, unkn
 
 function GridLatency({ cellId, config, nonce }: { cellId: string; config: Record<string, unknown>; nonce: number }) {
   const key = JSON.stringify(config);
-  const { ctx, status, report } = useGpu();
+  const { status } = useGpu();
   const runCell = useNotebook((s) => s.runCell);
   const plan = useConfigDerived(config, latencyPlan);
-  const [measured, setMeasured] = useState<Measured | null>(null);
-  const [progress, setProgress] = useState<{ done: number; total: number; what: string } | null>(null);
-  const runId = useRef(0);
-  const latest = useRef({ plan, config, key });
-  latest.current = { plan, config, key };
-
-  useEffect(() => {
-    if (nonce === 0 || status === 'pending') return;
-    const { plan: p, key: k } = latest.current;
-    if ('error' in p) return;
-    const id = ++runId.current;
-    const cancelled = () => id !== runId.current;
-    const total = p.ops.length * p.grids.length;
-    const points: LatencyPoint[] = [];
-    (async () => {
-      for (const op of p.ops) {
-        for (const g of p.grids) {
-          if (cancelled()) return;
-          setProgress({ done: points.length, total, what: `${op.name} at ${g}×${g}` });
-          // let the progress bar paint before the GPU work is queued
-          await new Promise((r) => setTimeout(r, 0));
-          const pt: LatencyPoint = { op: op.name, grid: g, tokens: g * g, macs: NaN, ms: NaN };
-          try {
-            const { cfg } = buildOpConfig(op, g, p.knobs, { shared: p.ops.length > 1 });
-            pt.macs = op.macs(cfg);
-            pt.ms = await timeOp(op, cfg, ctx, p.runs, cancelled);
-          } catch (e) {
-            pt.error = (e as Error).message;
-          }
-          points.push(pt);
-          if (!cancelled()) setMeasured({ key: k, points: [...points], source: timeSource(ctx), software: !!report?.software });
-        }
-      }
-      if (!cancelled()) setProgress(null);
-    })();
-    return () => {
-      runId.current++;
-    };
-  }, [nonce, status, ctx, report]);
+  const { measured, progress } = useMeasuredPoints(nonce, key, () =>
+    'error' in plan
+      ? null
+      : plan.ops.flatMap((op) =>
+          plan.grids.map((g) => ({
+            what: `${op.name} at ${g}×${g}`,
+            measure: (ctx, cancelled) =>
+              measurePoint({ op: op.name, grid: g, tokens: g * g }, op, () => buildOpConfig(op, g, plan.knobs, { shared: plan.ops.length > 1 }).cfg, ctx, plan.runs, cancelled),
+          })),
+        ),
+  );
 
   const series = useMemo<Series[]>(() => {
     if (!measured || 'error' in plan) return [];

@@ -3,33 +3,20 @@
  * (expensive: runs on Run / Ctrl+Enter / releasing a slider it depends on, like the plain latency
  * view; a new run or Cancel stops the one in flight between settings). Table + linear chart.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useGpu } from '../../../state/gpu';
 import { formatCount, formatMs } from '../../format';
 import { ChartFigure } from '../../figure/ChartFigure';
 import type { Series } from '../../figure/LineChart';
 import { useNotebook } from '../store';
-import { fmtMs, timeOp, timeSource, type TimeSource, describeTiming } from './latency';
+import { fmtMs, describeTiming } from './latency';
+import { measurePoint, useMeasuredPoints } from './useMeasuredPoints';
 import { fmtKnob, sweepConfigs, sweepOf, sweepOpGrid } from './sweep';
 import { useConfigDerived } from './useConfigDerived';
 
-interface SweepPoint {
-  value: number;
-  macs: number;
-  ms: number;
-  error?: string;
-}
-
-interface Measured {
-  key: string;
-  points: SweepPoint[];
-  source: TimeSource;
-  software: boolean;
-}
-
 export function SweepLatency({ cellId, config, nonce }: { cellId: string; config: Record<string, unknown>; nonce: number }) {
   const key = JSON.stringify(config);
-  const { ctx, status, report } = useGpu();
+  const { status } = useGpu();
   const runCell = useNotebook((s) => s.runCell);
   const plan = useConfigDerived(config, () => {
     const { op, grid } = sweepOpGrid(config);
@@ -38,45 +25,15 @@ export function SweepLatency({ cellId, config, nonce }: { cellId: string; config
     const runs = typeof config.runs === 'number' ? Math.min(20, Math.max(1, Math.round(config.runs))) : 3;
     return { op, grid, sweep, cfgs, warnings, runs };
   });
-  const [measured, setMeasured] = useState<Measured | null>(null);
-  const [progress, setProgress] = useState<{ done: number; total: number; what: string } | null>(null);
   const [stopped, setStopped] = useState(false);
-  const runId = useRef(0);
-  const latest = useRef({ plan, key });
-  latest.current = { plan, key };
-
-  useEffect(() => {
-    if (nonce === 0 || status === 'pending') return;
-    const { plan: p, key: k } = latest.current;
-    if ('error' in p) return;
-    const id = ++runId.current;
-    const cancelled = () => id !== runId.current;
-    const points: SweepPoint[] = [];
-    setStopped(false);
-    (async () => {
-      for (let i = 0; i < p.cfgs.length; i++) {
-        if (cancelled()) return;
-        const value = p.sweep.values[i];
-        setProgress({ done: i, total: p.cfgs.length, what: `${p.sweep.key} = ${value}` });
-        // let the progress bar paint before the GPU work is queued
-        await new Promise((r) => setTimeout(r, 0));
-        const pt: SweepPoint = { value, macs: NaN, ms: NaN };
-        try {
-          pt.macs = p.op.macs(p.cfgs[i]);
-          pt.ms = await timeOp(p.op, p.cfgs[i], ctx, p.runs, cancelled);
-        } catch (e) {
-          pt.error = (e as Error).message;
-        }
-        if (cancelled()) return;
-        points.push(pt);
-        setMeasured({ key: k, points: [...points], source: timeSource(ctx), software: !!report?.software });
-      }
-      if (!cancelled()) setProgress(null);
-    })();
-    return () => {
-      runId.current++;
-    };
-  }, [nonce, status, ctx, report]);
+  const { measured, progress, cancel } = useMeasuredPoints(nonce, key, () => {
+    if ('error' in plan) return null;
+    setStopped(false); // a new run clears the "cancelled" note
+    return plan.cfgs.map((cfg, i) => ({
+      what: `${plan.sweep.key} = ${plan.sweep.values[i]}`,
+      measure: (ctx, cancelled) => measurePoint({ value: plan.sweep.values[i] }, plan.op, () => cfg, ctx, plan.runs, cancelled),
+    }));
+  });
 
   const series = useMemo<Series[]>(() => {
     if (!measured || 'error' in plan) return [];
@@ -84,11 +41,6 @@ export function SweepLatency({ cellId, config, nonce }: { cellId: string; config
   }, [measured, plan]);
 
   if ('error' in plan) return <p className="error" role="alert">{plan.error}</p>;
-  const cancel = () => {
-    runId.current++;
-    setProgress(null);
-    setStopped(true);
-  };
   const stale = measured && measured.key !== key;
   const sourceText = measured ? describeTiming(measured, plan.runs) : '';
   const k = plan.sweep.key;
@@ -102,7 +54,7 @@ export function SweepLatency({ cellId, config, nonce }: { cellId: string; config
           {measured ? 'Run again' : 'Run'}
         </button>
         {progress ? (
-          <button type="button" onClick={cancel} data-testid="sweep-cancel">
+          <button type="button" onClick={() => (setStopped(true), cancel())} data-testid="sweep-cancel">
             Cancel
           </button>
         ) : null}

@@ -4,7 +4,6 @@
  * Maps only (no timing runs); each map has its own colour range, stated by its legend, because a
  * window map and a pooled map differ by orders of magnitude.
  */
-import { useEffect, useRef, useState } from 'react';
 import { computeOpView } from '../../../ops/view';
 import type { AnyOp, MapPanel } from '../../../ops/types';
 import { useGpu } from '../../../state/gpu';
@@ -17,6 +16,7 @@ import { hiloHeadSplit } from '../../../ops/hilo/maps';
 import type { HiloConfig } from '../../../ops/hilo/spec';
 import { sweepConfigs, sweepOf, sweepOpGrid, type Sweep } from './sweep';
 import { useConfigDerived } from './useConfigDerived';
+import { useLatestRun } from './useLatestRun';
 
 
 interface Setup {
@@ -44,35 +44,21 @@ export function SweepMaps({ cell, config, nonce }: { cell: ViewCell; config: Rec
   const { photo, error: photoError, shown, preview } = useViewPhoto(config);
   const ok = 'op' in setup ? setup : null;
   const tokens = usePatchTokens(photo, ok?.grid, ok?.dim);
-  const [panels, setPanels] = useState<MapPanel[] | null>(null);
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
-  const runId = useRef(0);
-
-  useEffect(() => {
-    if (!ok || !tokens || status === 'pending') return;
-    const id = ++runId.current;
-    setBusy(true);
-    (async () => {
-      const out: MapPanel[] = [];
-      for (let i = 0; i < ok.cfgs.length; i++) {
-        if (id !== runId.current) return;
-        const r = await computeOpView(ok.op, ok.cfgs[i], tokens, ok.token, ctx, { timingRuns: 0 });
-        const mean = r.panels[0];
-        if (!mean) throw new Error(`${ok.op.name} gives no maps`);
-        out.push({ ...mean, title: `${ok.sweep.key} = ${ok.sweep.values[i]}${mapNote(ok.op.name, ok.cfgs[i])}` });
-      }
-      if (id !== runId.current) return;
-      setPanels(out);
-      setError('');
-    })()
-      .catch((e: Error) => {
-        if (id !== runId.current) return;
-        setPanels(null);
-        setError(e.message);
-      })
-      .finally(() => id === runId.current && setBusy(false));
-  }, [ok, tokens, ctx, status, generation, nonce]);
+  const { value: panels, error, busy } = useLatestRun(
+    ok && tokens && status !== 'pending'
+      ? async (stale) => {
+          const out: MapPanel[] = [];
+          for (let i = 0; i < ok.cfgs.length && !stale(); i++) {
+            const r = await computeOpView(ok.op, ok.cfgs[i], tokens, ok.token, ctx, { timingRuns: 0 });
+            const mean = r.panels[0];
+            if (!mean) throw new Error(`${ok.op.name} gives no maps`);
+            out.push({ ...mean, title: `${ok.sweep.key} = ${ok.sweep.values[i]}${mapNote(ok.op.name, ok.cfgs[i])}` });
+          }
+          return out;
+        }
+      : null,
+    [ok, tokens, ctx, status, generation, nonce],
+  );
 
   const tokenParam = refName(cell.config.token);
   const onPick = tokenParam ? (t: number) => setParam(tokenParam, t, true) : undefined;
