@@ -29,8 +29,8 @@ var<workgroup> mm_bs: array<vec4<f32>, 512>; // [step][k][n / 4]
 /** K steps of 16 of a K-long product. */
 fn mm_steps(K: u32) -> u32 { return (K + MM_TK - 1u) / MM_TK; }
 
-// One K step's share of this thread: 4 consecutive rows of A at one k and 4 consecutive columns of
-// B at one k (zero padded), each stored as one vec4. A is read along k (16 threads cover a 64-byte
+// One K step's share of this thread: 4 consecutive rows of A at one k and MM_BR runs of 4
+// consecutive columns of B at one k (zero padded), each stored as one vec4. A is read along k (16 threads cover a 64-byte
 // run of a row); B along k or along n as MM_B_ALONG_N says.
 struct MmFetch { mm_fa: vec4<f32>, mm_fb: array<vec4<f32>, MM_BR> }
 

@@ -1,7 +1,7 @@
 /**
  * Every matrix product of the ops and backbones, and the one place that picks its kernel by shape:
- *  - `linear` (kernels/linear.wgsl, lib/gemm.wgsl's 64×64 tiles; fused bias, activation and
- *    in-place residual) — the default;
+ *  - `linear` (kernels/linear.wgsl, lib/gemm.wgsl's 64×64 tiles, or 32×64 for a small product on
+ *    a GPU: linearRows; fused bias, activation and in-place residual) — the default;
  *  - `big`: enough 128-row output tiles to fill a large GPU (batch 32) → kernels/linear_big.wgsl,
  *    8×8 or 8×4 outputs per thread from vec4 reads — the same sums as linear.wgsl, bit for bit, at
  *    a higher fma rate (at 4096³ on an H100: 36 TFLOP/s against 21). linearDispatch takes it
@@ -30,13 +30,16 @@ export type ScratchAlloc = (role: string, floats: number) => GPUBuffer;
 /** 128-row tiles from which linear_big runs (about half the SMs of an H100/H200; more on smaller GPUs). */
 export const BIG_MIN_TILES = 64;
 /**
- * K steps (of 16) from which splitting K pays for the extra reduce dispatch: a split saves
- * steps·(1 − 1/s) serial steps of the few workgroups, the reduce costs one small dependent launch.
- * Settable only for the bench's A/B (`--split-min-steps`).
+ * Settable only for the bench's A/B and the tests. splitMinSteps: K steps (of 16) from which
+ * splitting K pays for the extra reduce dispatch (a split saves steps·(1 − 1/s) serial steps of the
+ * few workgroups, the reduce costs one small dependent launch; `--split-min-steps`). rows32Below:
+ * linearRows' threshold, null = by adapter (`--rows32-below`).
  */
 export const gemmTuning: { splitMinSteps: number; rows32Below: number | null } = { splitMinSteps: 32, rows32Below: null };
 /** 64×64 output tiles of one product below which splitting K pays (about two workgroups per SM of a large GPU). */
 const FILL_TILES = 264;
+/** 64×64 output tiles of one product below which it runs on 32-row tiles on a GPU (about one workgroup per SM of a large GPU). */
+const SMALL_TILES = 132;
 /** Each split runs at least this many 16-wide K steps. */
 const MIN_STEPS_PER_SPLIT = 8;
 
@@ -102,12 +105,12 @@ export function linearDispatch(
 /**
  * Thread rows of linear.wgsl's and conv2d_gemm's workgroup for an M×N product: 8 (32-row tiles,
  * twice the workgroups) when its 64×64 tiles would leave most SMs of a large GPU idle (fewer than
- * gemmTuning.rows32Below; by default 132 on a GPU and 0 on a software adapter, which runs a few
+ * gemmTuning.rows32Below; by default SMALL_TILES on a GPU and 0 on a software adapter, which runs a few
  * workgroups at a time and only pays for more, smaller ones: VVT's browser tests +16 %), else 16.
  * Each output's sum runs the same fmas in the same order either way.
  */
 export function linearRows(M: number, N: number, software: boolean): 8 | 16 {
-  const below = gemmTuning.rows32Below ?? (software ? 0 : 132);
+  const below = gemmTuning.rows32Below ?? (software ? 0 : SMALL_TILES);
   return Math.ceil(M / 64) * Math.ceil(N / 64) < below ? 8 : 16;
 }
 

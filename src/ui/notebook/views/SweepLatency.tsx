@@ -3,7 +3,7 @@
  * (expensive: runs on Run / Ctrl+Enter / releasing a slider it depends on, like the plain latency
  * view; a new run or Cancel stops the one in flight between settings). Table + linear chart.
  */
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { useGpu } from '../../../state/gpu';
 import { formatCount, formatMs } from '../../format';
 import { ChartFigure } from '../../figure/ChartFigure';
@@ -25,15 +25,14 @@ export function SweepLatency({ cellId, config, nonce }: { cellId: string; config
     const runs = typeof config.runs === 'number' ? Math.min(20, Math.max(1, Math.round(config.runs))) : 3;
     return { op, grid, sweep, cfgs, warnings, runs };
   });
-  const [stopped, setStopped] = useState(false);
-  const { measured, progress, cancel } = useMeasuredPoints(nonce, key, () => {
-    if ('error' in plan) return null;
-    setStopped(false); // a new run clears the "cancelled" note
-    return plan.cfgs.map((cfg, i) => ({
-      what: `${plan.sweep.key} = ${plan.sweep.values[i]}`,
-      measure: (ctx, cancelled) => measurePoint({ value: plan.sweep.values[i] }, plan.op, () => cfg, ctx, plan.runs, cancelled),
-    }));
-  });
+  const { measured, progress, stopped, cancel } = useMeasuredPoints(nonce, key, () =>
+    'error' in plan
+      ? null
+      : plan.cfgs.map((cfg, i) => ({
+          what: `${plan.sweep.key} = ${plan.sweep.values[i]}`,
+          measure: (ctx, cancelled) => measurePoint({ value: plan.sweep.values[i] }, plan.op, () => cfg, ctx, plan.runs, cancelled),
+        })),
+  );
 
   const series = useMemo<Series[]>(() => {
     if (!measured || 'error' in plan) return [];
@@ -54,7 +53,7 @@ export function SweepLatency({ cellId, config, nonce }: { cellId: string; config
           {measured ? 'Run again' : 'Run'}
         </button>
         {progress ? (
-          <button type="button" onClick={() => (setStopped(true), cancel())} data-testid="sweep-cancel">
+          <button type="button" onClick={cancel} data-testid="sweep-cancel">
             Cancel
           </button>
         ) : null}

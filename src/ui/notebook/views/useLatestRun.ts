@@ -1,6 +1,6 @@
 /**
  * The newest run of a view's async computation: `run` starts whenever `deps` change (null: not
- * now); a run that an newer one overtook neither shows its value nor its error, and may ask
+ * now); a run that a newer one overtook neither shows its value nor its error, and may ask
  * `stale()` to stop early. `runs` counts the starts (views expose it so tests can see which re-ran).
  */
 import { useEffect, useRef, useState } from 'react';
@@ -19,7 +19,7 @@ export function useLatestRun<T>(run: ((stale: () => boolean) => Promise<T>) | nu
     run(stale)
       .then((value) => stale() || setOut({ value, error: '' }), (e: Error) => stale() || setOut({ value: null, error: e.message }))
       .finally(() => stale() || setBusy(false));
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- the caller names what the run depends on
+    // the caller names what the run depends on (`run` is a new closure on every render)
   }, deps);
   return { ...out, busy, runs };
 }

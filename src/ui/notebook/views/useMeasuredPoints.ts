@@ -2,7 +2,7 @@
  * The measurement of a latency view (plain or swept): on each Run (`nonce` > 0) the jobs of the
  * plan as it is then, one at a time, with a progress line; the points so far, keyed by the config
  * they were taken with (so the view can say they are stale). A new Run, Cancel or leaving the page
- * stops the one in flight between two jobs.
+ * stops the one in flight between two jobs; `stopped` says Cancel did (until the next Run).
  */
 import { useEffect, useRef, useState } from 'react';
 import type { GpuContext } from '../../../gpu/context';
@@ -40,6 +40,7 @@ export function useMeasuredPoints<P>(nonce: number, key: string, jobs: () => Arr
   const { ctx, status, report } = useGpu();
   const [measured, setMeasured] = useState<Measured<P> | null>(null);
   const [progress, setProgress] = useState<{ done: number; total: number; what: string } | null>(null);
+  const [stopped, setStopped] = useState(false);
   const runId = useRef(0);
   const latest = useRef({ jobs, key });
   latest.current = { jobs, key };
@@ -52,6 +53,7 @@ export function useMeasuredPoints<P>(nonce: number, key: string, jobs: () => Arr
     const id = ++runId.current;
     const cancelled = () => id !== runId.current;
     const points: P[] = [];
+    setStopped(false);
     (async () => {
       for (const [i, job] of list.entries()) {
         if (cancelled()) return;
@@ -73,6 +75,7 @@ export function useMeasuredPoints<P>(nonce: number, key: string, jobs: () => Arr
   const cancel = () => {
     runId.current++;
     setProgress(null);
+    setStopped(true);
   };
-  return { measured, progress, cancel };
+  return { measured, progress, stopped, cancel };
 }
